@@ -1,0 +1,1 @@
+//! The contract: the OpenAPI document in `schemas/`, loaded once, validators compiled once.
