@@ -1,27 +1,28 @@
 //! AK/SK request signing (`SDK-HMAC-SHA256`, as in the Huawei Cloud SDKs) and its
 //! verification, plus redaction of secrets from anything the harness prints.
 //!
-//! One algorithm serves both sides: the harness client calls [`sign`], the emulator
-//! calls [`verify`]; both build the same [`canonical_request`]. Everything here is
+//! One algorithm serves both sides: the harness client calls [`sign()`], the emulator
+//! calls [`verify()`]; both build the same [`canonical_request`]. Everything here is
 //! pure: no I/O, no clock (the caller passes `now`), no async.
 //!
 //! Signing, in short (see [`canonical`] for the exact rules):
 //! 1. The caller puts `Host`, `X-Sdk-Date` ([`format_sdk_date`]) and the other
 //!    headers (`X-Project-Id`, `Content-Type`, ...) into the request.
-//! 2. [`sign`] signs every header whose name has no `_`, lower-cased and sorted, and
+//! 2. [`sign()`] signs every header whose name has no `_`, lower-cased and sorted, and
 //!    returns an [`Authorization`] whose `Display` is the header value
 //!    `SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex`.
 //!
-//! Verification ([`verify`]) parses that header, looks up the SK of its AK, checks
+//! Verification ([`verify()`]) parses that header, looks up the SK of its AK, checks
 //! `X-Sdk-Date` against the clock, recomputes the signature over the same signed
 //! headers and compares in constant time.
 //!
 //! Secrets: [`SecretString`] and [`Credentials`] never print the SK; no
 //! [`AuthError`] message contains the SK, the AK or a signature; [`Redactor`] scrubs
-//! registered secrets and known secret-bearing patterns from text (added next).
+//! registered secrets and known secret-bearing patterns from text.
 
 pub mod canonical;
 pub mod date;
+pub mod redact;
 pub mod sign;
 pub mod verify;
 
@@ -30,6 +31,7 @@ use std::str::FromStr;
 
 pub use canonical::{canonical_request, string_to_sign};
 pub use date::{format_sdk_date, parse_sdk_date, SDK_DATE_HEADER};
+pub use redact::Redactor;
 pub use sign::{sign, signature};
 pub use verify::{verify, Verified};
 

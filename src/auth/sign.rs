@@ -28,7 +28,7 @@ pub fn signature(sk: &[u8], string_to_sign: &str) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
-/// The header names [`sign`] signs for these headers: names without `_`, other than
+/// The header names [`sign()`] signs for these headers: names without `_`, other than
 /// `authorization`, trimmed, lower-cased, de-duplicated and sorted.
 pub fn signable_headers(headers: &[(String, String)]) -> Vec<String> {
     let mut names: Vec<String> = headers
