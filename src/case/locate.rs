@@ -86,7 +86,7 @@ mod tests {
             locate(TEXT, "/cases/0/steps/0/operation"),
             Position {
                 line: 4,
-                column: 51
+                column: 43
             }
         );
     }
