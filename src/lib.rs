@@ -10,4 +10,5 @@ pub mod case;
 pub mod check;
 pub mod contract;
 pub mod emulator;
+pub mod report;
 pub mod run;

@@ -1,1 +1,251 @@
-fn main() {}
+//! The `cts-conform` command: parses the command line, builds a run (or the standalone
+//! emulator), and turns the outcome into a named exit code. All logic is in the library.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cts_conform::auth::{Redactor, SecretString};
+use cts_conform::case::model::Profile;
+use cts_conform::case::{self, LoadedCase};
+use cts_conform::contract::Contract;
+use cts_conform::emulator::{self, EmulatorConfig};
+use cts_conform::report;
+use cts_conform::run::{self, Credentials, RunConfig, Session};
+use libtest_mimic::ColorSetting;
+
+/// Exit codes (documented in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// Every case passed.
+    Passed = 0,
+    /// Usage, configuration or case-file error; nothing was run.
+    Usage = 2,
+    /// The target did not answer the reachability check.
+    Unreachable = 3,
+    /// At least one case failed (as `cargo test`).
+    Failed = 101,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cts-conform",
+    version,
+    about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator",
+    args_conflicts_with_subcommands = true,
+    help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the reference emulator standalone.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// `embedded` (the built-in emulator on a free loopback port) or a base URL.
+    #[arg(long, env = "CTS_TARGET", default_value = "embedded")]
+    target: String,
+    /// Project ID to run against (default for the embedded target: a fixed test project).
+    #[arg(long, env = "HUAWEICLOUD_SDK_PROJECT_ID")]
+    project_id: Option<String>,
+    /// Access key for SDK-HMAC-SHA256 signing.
+    #[arg(long, env = "HUAWEICLOUD_SDK_AK", hide_env_values = true, requires = "sk")]
+    ak: Option<String>,
+    /// Secret key for SDK-HMAC-SHA256 signing.
+    #[arg(long, env = "HUAWEICLOUD_SDK_SK", hide_env_values = true, requires = "ak")]
+    sk: Option<String>,
+    /// IAM token sent as X-Auth-Token instead of signing.
+    #[arg(long, env = "CTS_AUTH_TOKEN", hide_env_values = true, conflicts_with = "ak")]
+    token: Option<String>,
+    /// Directory of case files to run instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Per-request timeout in seconds (headers and body).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    timeout: f64,
+    /// Largest response body read, in bytes; a larger one fails its case.
+    #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
+    max_response_bytes: usize,
+    /// Which assertions to run: only what the documents require, or also the stricter ones.
+    #[arg(long, value_enum, default_value = "documented")]
+    profile: ProfileArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    Documented,
+    Strict,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    listen: SocketAddr,
+    /// Log one line per request to stderr.
+    #[arg(long)]
+    verbose: bool,
+}
+
+/// The project the embedded target runs against unless told otherwise.
+const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match cli.command {
+        Some(Command::Serve(args)) => serve(args),
+        None => run_suite(cli.run, cli.libtest),
+    };
+    exit.into()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(format!("cannot start the async runtime: {e}")))
+}
+
+fn usage(message: String) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Usage
+}
+
+fn serve(args: ServeArgs) -> Exit {
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(exit) => return exit,
+    };
+    let config = EmulatorConfig {
+        verbose: args.verbose,
+        ..EmulatorConfig::default()
+    };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("shutting down");
+    };
+    match runtime.block_on(emulator::serve(config, args.listen, shutdown)) {
+        Ok(()) => Exit::Passed,
+        Err(e) => usage(format!("cannot serve on {}: {e}", args.listen)),
+    }
+}
+
+fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
+    let sources = match &args.cases {
+        Some(dir) => case::dir_sources(dir),
+        None => Ok(case::builtin_sources()),
+    };
+    let profile = match args.profile {
+        ProfileArg::Documented => Profile::Documented,
+        ProfileArg::Strict => Profile::Strict,
+    };
+    match sources.and_then(|sources| case::load(&sources, contract)) {
+        Ok(cases) => Ok(cases.into_iter().filter(|c| c.spec.profile <= profile).collect()),
+        Err(errors) => {
+            eprintln!("{errors}");
+            Err(Exit::Usage)
+        }
+    }
+}
+
+fn credentials(args: &RunArgs) -> Credentials {
+    match (&args.ak, &args.sk, &args.token) {
+        (Some(ak), Some(sk), _) => Credentials::AkSk(cts_conform::auth::Credentials::new(ak.clone(), sk.clone())),
+        (_, _, Some(token)) => Credentials::Token(SecretString::new(token.clone())),
+        _ => Credentials::None,
+    }
+}
+
+fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
+    let contract = Contract::embedded();
+    let cases = match load_cases(&args, contract) {
+        Ok(cases) => cases,
+        Err(exit) => return exit,
+    };
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return usage(format!("--timeout must be a positive number of seconds, not {}", args.timeout));
+    }
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(exit) => return exit,
+    };
+    // The target: the embedded emulator, started fresh, or a URL.
+    let mut embedded = None;
+    let (base_url, project_id) = if args.target == "embedded" {
+        if libtest.list {
+            ("http://127.0.0.1:0".to_string(), EMBEDDED_PROJECT_ID.to_string())
+        } else {
+            let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            match runtime.block_on(emulator::start(EmulatorConfig::default(), listen)) {
+                Ok(running) => {
+                    let url = running.base_url();
+                    embedded = Some(running);
+                    (url, args.project_id.clone().unwrap_or_else(|| EMBEDDED_PROJECT_ID.into()))
+                }
+                Err(e) => return usage(format!("cannot start the embedded emulator: {e}")),
+            }
+        }
+    } else {
+        match reqwest::Url::parse(&args.target) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => return usage(format!("--target must be `embedded` or an http(s) URL, not {:?}", args.target)),
+        }
+        let Some(project_id) = args.project_id.clone() else {
+            return usage("a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into());
+        };
+        (args.target.clone(), project_id)
+    };
+    let mut config = RunConfig::new(base_url, project_id);
+    config.credentials = credentials(&args);
+    config.timeout = Duration::from_secs_f64(args.timeout);
+    config.max_response_bytes = args.max_response_bytes;
+    let client = match run::http::HttpClient::new() {
+        Ok(client) => client,
+        Err(e) => return usage(e.to_string()),
+    };
+    let redactor = Arc::new(Redactor::new(config.credentials.secrets()));
+    if !libtest.list {
+        if let Err(e) = runtime.block_on(run::preflight(&client, &config)) {
+            eprintln!("error: {}", redactor.redact(&format!("target {} is unreachable: {e}", config.base_url)));
+            return Exit::Unreachable;
+        }
+    }
+    let color = match libtest.color {
+        Some(ColorSetting::Always) => true,
+        Some(ColorSetting::Never) => false,
+        _ => std::io::stdout().is_terminal(),
+    };
+    // Cases wait on the network, not the CPU: run more at once than there are cores.
+    libtest.test_threads = libtest.test_threads.or(Some(8));
+    let session = Arc::new(Session::new(contract, config, client, runtime.handle().clone()));
+    let trials = report::libtest::trials(&session, cases, &redactor, color);
+    let conclusion = libtest_mimic::run(&libtest, trials);
+    if let Some(running) = embedded {
+        runtime.block_on(running.shutdown());
+    }
+    if conclusion.has_failed() {
+        Exit::Failed
+    } else {
+        Exit::Passed
+    }
+}

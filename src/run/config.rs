@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::auth::{self, SecretString};
 use crate::case::model::Profile;
 
 /// How requests authenticate.
@@ -11,9 +12,9 @@ pub enum Credentials {
     #[default]
     None,
     /// `X-Auth-Token: <token>`.
-    Token(String),
+    Token(SecretString),
     /// SDK-HMAC-SHA256 signing with an access key and secret key.
-    AkSk { ak: String, sk: String },
+    AkSk(auth::Credentials),
 }
 
 impl Credentials {
@@ -21,8 +22,8 @@ impl Credentials {
     pub fn secrets(&self) -> Vec<String> {
         match self {
             Credentials::None => Vec::new(),
-            Credentials::Token(token) => vec![token.clone()],
-            Credentials::AkSk { ak, sk } => vec![ak.clone(), sk.clone()],
+            Credentials::Token(token) => vec![token.expose().to_string()],
+            Credentials::AkSk(creds) => vec![creds.ak.clone(), creds.sk().expose().to_string()],
         }
     }
 }

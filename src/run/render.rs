@@ -82,6 +82,10 @@ pub fn render(
     })
 }
 
+/// The token header.
+pub const TOKEN_HEADER: &str = "X-Auth-Token";
+
+
 /// Why a step's authentication mode cannot be applied with the run's credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthUnavailable {
@@ -96,28 +100,22 @@ pub fn authorize(
     credentials: &Credentials,
     project_id: &str,
 ) -> Result<(), AuthUnavailable> {
+    let token_header = |request: &mut SentRequest, value: String| {
+        request.headers.push((TOKEN_HEADER.to_string(), value));
+    };
     match (mode, credentials) {
-        (AuthMode::None, _) | (AuthMode::Default, Credentials::None) => Ok(()),
-        (_, Credentials::None) => Err(AuthUnavailable::NoCredentials(mode)),
-        (AuthMode::Default, Credentials::Token(token)) => {
-            request.headers.push(("X-Auth-Token".into(), token.clone()));
-            Ok(())
-        }
+        (AuthMode::None, _) | (AuthMode::Default, Credentials::None) => {}
+        (_, Credentials::None) => return Err(AuthUnavailable::NoCredentials(mode)),
+        (AuthMode::Default, Credentials::Token(token)) => token_header(request, token.expose().to_string()),
         (AuthMode::WrongKey, Credentials::Token(token)) => {
-            request
-                .headers
-                .push(("X-Auth-Token".into(), format!("{token}-not-a-valid-token")));
-            Ok(())
+            token_header(request, format!("{}-not-a-valid-token", token.expose()))
         }
-        (AuthMode::TamperedSignature, Credentials::Token(token)) => {
-            request.headers.push(("X-Auth-Token".into(), tamper(token)));
-            Ok(())
-        }
-        (_, Credentials::AkSk { ak, sk }) => {
-            super::signing::sign_request(request, mode, ak, sk, project_id);
-            Ok(())
+        (AuthMode::TamperedSignature, Credentials::Token(token)) => token_header(request, tamper(token.expose())),
+        (_, Credentials::AkSk(creds)) => {
+            super::signing::sign_request(request, mode, creds, project_id, time::OffsetDateTime::now_utc())
         }
     }
+    Ok(())
 }
 
 /// Changes the last character of a credential (still the same length and alphabet).
