@@ -34,17 +34,21 @@ impl AppState {
     }
 }
 
-/// The `{project_id}` path segment, or 400 CTS.0003.
+/// The `{project_id}` path segment; 400 CTS.0003 if it does not decode, and an
+/// empty one (`/v3//trackers`) is an unknown path (404 CTS.0003).
 pub struct ProjectId(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ProjectId {
     type Rejection = CtsError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<String>::from_request_parts(parts, state)
+        let Path(project_id) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|Path(project_id)| Self(project_id))
-            .map_err(|error| CtsError::invalid_request(format!("invalid project_id: {error}")))
+            .map_err(|error| CtsError::invalid_request(format!("invalid project_id: {error}")))?;
+        if project_id.is_empty() {
+            return Err(CtsError::UnknownPath(parts.uri.path().to_owned()));
+        }
+        Ok(Self(project_id))
     }
 }
 
