@@ -1021,3 +1021,57 @@ async fn router_alone_has_fresh_state() {
     first.stop().await;
     second.stop().await;
 }
+
+#[tokio::test]
+async fn chunked_body_over_the_cap_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let emulator = Emulator::start_with(EmulatorConfig {
+        max_body_bytes: 1024,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let stream = tokio::net::TcpStream::connect(emulator.running.addr())
+        .await
+        .expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    // No Content-Length: the body arrives in chunks, 64 KiB in all, far over the cap.
+    let writing = tokio::spawn(async move {
+        let head = format!(
+            "POST /v3/{PROJECT}/tracker HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = format!("400\r\n{}\r\n", "a".repeat(1024));
+        for _ in 0..64 {
+            writer.write_all(chunk.as_bytes()).await?;
+        }
+        writer.write_all(b"0\r\n\r\n").await
+    });
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match reader.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => response.extend_from_slice(&buffer[..n]),
+            }
+            if response.windows(4).any(|w| w == b"\r\n\r\n")
+                && response.windows(8).any(|w| w == b"CTS.0003")
+            {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer in time");
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 400"), "answer: {text}");
+    assert!(text.contains("CTS.0003"), "answer: {text}");
+    assert!(
+        text.to_ascii_lowercase().contains("x-request-id:"),
+        "answer: {text}"
+    );
+    // The writer may or may not have been cut off; either is fine.
+    let _ = writing.await;
+    emulator.stop().await;
+}
