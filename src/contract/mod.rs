@@ -1,1 +1,130 @@
-//! The contract: the OpenAPI document in `schemas/`, loaded once, validators compiled once.
+//! The contract: the OpenAPI 3.1 document in `schemas/`, loaded once, with one compiled
+//! JSON Schema (2020-12) validator per component schema.
+//!
+//! Everything the harness checks comes from here: which operations exist (by
+//! `operationId`), their method, path template and parameters, which status codes each
+//! documents and which schema each status's body must satisfy. The document is built
+//! into the binary ([`Contract::embedded`]) so an installed binary works anywhere; it
+//! can also be loaded from text ([`Contract::from_json`]) for tests and tools.
+
+mod operation;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub use operation::{Operation, ParamLocation, Parameter, ResponseSpec};
+pub use validate::Violation;
+
+/// The contract document as built into the binary.
+pub const EMBEDDED_OPENAPI: &str = include_str!("../../schemas/cts-v3.openapi.json");
+
+/// Where the contract's component schemas live inside the document.
+pub const COMPONENTS_POINTER: &str = "/components/schemas";
+
+/// Why a contract document could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ContractError {
+    #[error("the contract is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the contract has no {0}")]
+    Missing(String),
+    #[error("operation {operation}: {reason}")]
+    Operation { operation: String, reason: String },
+    #[error("schema {schema} does not compile: {reason}")]
+    Schema { schema: String, reason: String },
+}
+
+/// The loaded contract: operations by `operationId` and compiled validators.
+#[derive(Debug)]
+pub struct Contract {
+    document: Value,
+    operations: BTreeMap<String, Operation>,
+    validators: BTreeMap<String, validate::CompiledSchema>,
+}
+
+impl Contract {
+    /// The contract built into the binary, loaded and compiled on first use.
+    pub fn embedded() -> &'static Contract {
+        static EMBEDDED: OnceLock<Contract> = OnceLock::new();
+        EMBEDDED.get_or_init(|| {
+            // The embedded document is part of the source tree and tested by
+            // `tests/contract.rs`; failing here is a build defect, not bad input.
+            Contract::from_json(EMBEDDED_OPENAPI)
+                .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}"))
+        })
+    }
+
+    /// Loads a contract from the text of an OpenAPI 3.1 document.
+    pub fn from_json(text: &str) -> Result<Contract, ContractError> {
+        let document: Value = serde_json::from_str(text)?;
+        let components = document
+            .pointer(COMPONENTS_POINTER)
+            .and_then(Value::as_object)
+            .ok_or_else(|| ContractError::Missing("components/schemas".into()))?;
+        let mut validators = BTreeMap::new();
+        for name in components.keys() {
+            let compiled = validate::CompiledSchema::compile(&document, name)?;
+            validators.insert(name.clone(), compiled);
+        }
+        let operations = operation::collect(&document)?;
+        for op in operations.values() {
+            for schema in op.referenced_schemas() {
+                if !validators.contains_key(schema) {
+                    return Err(ContractError::Operation {
+                        operation: op.id.clone(),
+                        reason: format!("refers to unknown schema {schema}"),
+                    });
+                }
+            }
+        }
+        Ok(Contract {
+            document,
+            operations,
+            validators,
+        })
+    }
+
+    /// The whole OpenAPI document.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// An operation by its `operationId` (e.g. `CreateTracker`).
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.get(id)
+    }
+
+    /// All operations, ordered by `operationId`.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.operations.values()
+    }
+
+    /// The names of all component schemas, sorted.
+    pub fn schema_names(&self) -> impl Iterator<Item = &str> {
+        self.validators.keys().map(String::as_str)
+    }
+
+    /// A component schema's JSON, as written in the document.
+    pub fn schema(&self, name: &str) -> Option<&Value> {
+        self.document
+            .pointer(COMPONENTS_POINTER)
+            .and_then(|schemas| schemas.get(name))
+    }
+
+    /// Validates `instance` against the component schema `name`.
+    ///
+    /// Returns every violation (empty when valid), or `None` when there is no such schema.
+    pub fn validate(&self, name: &str, instance: &Value) -> Option<Vec<Violation>> {
+        self.validators.get(name).map(|v| v.violations(instance))
+    }
+
+    /// Whether `instance` satisfies the component schema `name` (false if unknown).
+    pub fn is_valid(&self, name: &str, instance: &Value) -> bool {
+        self.validators
+            .get(name)
+            .is_some_and(|v| v.is_valid(instance))
+    }
+}

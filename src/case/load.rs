@@ -1,0 +1,563 @@
+//! Loading case files strictly: parse (unknown keys are errors), then resolve every
+//! reference (operation, parameters, statuses, variables, captures, matchers) against the
+//! contract before anything runs. Every error names the file, line, column and JSON
+//! pointer, says what is wrong and what to do; all errors of all files are reported at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::locate::{locate, Position};
+use super::model::{CaseFile, CaseSpec, StepSpec};
+use super::vars;
+use crate::check::matcher;
+use crate::contract::{Contract, Operation, ParamLocation};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
+
+/// The variables every run defines.
+pub const RUN_VARIABLES: [&str; 4] = ["project_id", "other_project_id", "run_id", "prefix"];
+
+/// A case file's name (for messages) and text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// A case ready to run.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    /// `suite::name`, the libtest trial name.
+    pub id: String,
+    pub suite: String,
+    pub file: String,
+    pub spec: CaseSpec,
+}
+
+/// One problem in a case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub position: Position,
+    /// JSON pointer to the offending value, when known.
+    pub pointer: Option<String>,
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.position.line, self.position.column, self.message
+        )?;
+        if let Some(pointer) = &self.pointer {
+            write!(
+                f,
+                "\n    at {}",
+                if pointer.is_empty() { "/" } else { pointer }
+            )?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n    help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything wrong with a set of case files.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for error in &self.0 {
+            writeln!(f, "error: {error}")?;
+        }
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} case-file error{}; nothing was run",
+            if n == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// The case files built into the binary.
+pub fn builtin_sources() -> Vec<Source> {
+    BUILTIN_CASES
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect()
+}
+
+/// Every `*.json` file of a directory, sorted by name.
+pub fn dir_sources(dir: &Path) -> Result<Vec<Source>, LoadErrors> {
+    let fail = |message: String, help: &str| {
+        LoadErrors(vec![LoadError {
+            file: dir.display().to_string(),
+            position: Position { line: 1, column: 1 },
+            pointer: None,
+            message,
+            help: Some(help.to_string()),
+        }])
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        fail(
+            format!("cannot read the case directory: {e}"),
+            "pass an existing directory to --cases",
+        )
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(fail(
+            "no *.json case files here".into(),
+            "case files end in .json",
+        ));
+    }
+    paths
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map(|text| Source {
+                    name: p.display().to_string(),
+                    text,
+                })
+                .map_err(|e| {
+                    fail(
+                        format!("cannot read {}: {e}", p.display()),
+                        "check the file's permissions and encoding (UTF-8)",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Parses and checks case files; returns the cases in file order, or every error found.
+pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut cases = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for source in sources {
+        let file: CaseFile = match serde_json::from_str(&source.text) {
+            Ok(file) => file,
+            Err(e) => {
+                errors.push(parse_error(source, &e));
+                continue;
+            }
+        };
+        let mut checker = Checker {
+            source,
+            contract,
+            errors: &mut errors,
+        };
+        checker.check_file(&file);
+        for (i, spec) in file.cases.into_iter().enumerate() {
+            let id = format!("{}::{}", file.suite, spec.name);
+            if let Some(first) = seen.get(&id) {
+                checker.error(
+                    &format!("/cases/{i}/name"),
+                    format!("duplicate case name {id} (first defined in {first})"),
+                    "give every case a name unique within its suite",
+                );
+                continue;
+            }
+            seen.insert(id.clone(), source.name.clone());
+            checker.check_case(&spec, &format!("/cases/{i}"));
+            cases.push(LoadedCase {
+                id,
+                suite: file.suite.clone(),
+                file: source.name.clone(),
+                spec,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
+    let help = match e.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            "the file is not valid JSON; fix the syntax at this position"
+        }
+        _ => "see the case-file format in the README (schemas/case-file.schema.json validates it in editors)",
+    };
+    // serde_json appends " at line L column C"; the position is printed in front instead.
+    let message = e.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(head, _)| head)
+        .to_string();
+    LoadError {
+        file: source.name.clone(),
+        position: Position {
+            line: e.line().max(1),
+            column: e.column().max(1),
+        },
+        pointer: None,
+        message,
+        help: Some(help.into()),
+    }
+}
+
+struct Checker<'a> {
+    source: &'a Source,
+    contract: &'a Contract,
+    errors: &'a mut Vec<LoadError>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, pointer: &str, message: String, help: &str) {
+        self.errors.push(LoadError {
+            file: self.source.name.clone(),
+            position: locate(&self.source.text, pointer),
+            pointer: Some(pointer.to_string()),
+            message,
+            help: (!help.is_empty()).then(|| help.to_string()),
+        });
+    }
+
+    fn check_file(&mut self, file: &CaseFile) {
+        if !is_name(&file.suite) {
+            self.error(
+                "/suite",
+                format!("suite name {:?} is not usable in a test name", file.suite),
+                NAME_HELP,
+            );
+        }
+        if file.cases.is_empty() {
+            self.error(
+                "/cases",
+                "the file has no cases".into(),
+                "add at least one case, or remove the file",
+            );
+        }
+    }
+
+    fn check_case(&mut self, case: &CaseSpec, at: &str) {
+        if !is_name(&case.name) {
+            self.error(
+                &format!("{at}/name"),
+                format!("case name {:?} is not usable in a test name", case.name),
+                NAME_HELP,
+            );
+        }
+        if case.doc.trim().is_empty() {
+            self.error(
+                &format!("{at}/doc"),
+                "doc is empty".into(),
+                "name the document table or rule the case checks",
+            );
+        }
+        if case.steps.is_empty() {
+            self.error(
+                &format!("{at}/steps"),
+                "the case has no steps".into(),
+                "add at least one step",
+            );
+        }
+        for (i, group) in case.serial.iter().enumerate() {
+            if group.trim().is_empty() {
+                self.error(
+                    &format!("{at}/serial/{i}"),
+                    "empty serial group name".into(),
+                    "",
+                );
+            }
+        }
+        if case.ignore.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            self.error(
+                &format!("{at}/ignore"),
+                "ignore needs a reason".into(),
+                "say why the case is ignored",
+            );
+        }
+        let mut known: BTreeSet<String> = RUN_VARIABLES.iter().map(|v| v.to_string()).collect();
+        for (i, step) in case.steps.iter().enumerate() {
+            self.check_step(step, &format!("{at}/steps/{i}"), &known);
+            known.extend(step.capture.keys().cloned());
+        }
+        for (i, step) in case.cleanup.iter().enumerate() {
+            self.check_step(step, &format!("{at}/cleanup/{i}"), &known);
+        }
+    }
+
+    fn check_step(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<String>) {
+        let Some(op) = self.contract.operation(&step.operation) else {
+            let names: Vec<&str> = self.contract.operations().map(|o| o.id.as_str()).collect();
+            self.error(
+                &format!("{at}/operation"),
+                format!("unknown operation {:?}", step.operation),
+                &format!("use an operationId of the contract: {}", names.join(", ")),
+            );
+            return;
+        };
+        self.check_parameters(step, op, at);
+        self.check_body(step, op, at);
+        self.check_expect(step, op, at);
+        self.check_captures(step, op, at);
+        self.check_variables(step, at, known);
+    }
+
+    fn check_parameters(&mut self, step: &StepSpec, op: &Operation, at: &str) {
+        for (kind, given, location) in [
+            ("path", &step.path, ParamLocation::Path),
+            ("query", &step.query, ParamLocation::Query),
+        ] {
+            for name in given.keys() {
+                if op.parameter(name, location).is_none() {
+                    let documented: Vec<&str> = op
+                        .parameters
+                        .iter()
+                        .filter(|p| p.location == location)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    self.error(
+                        &format!("{at}/{kind}/{name}"),
+                        format!("{} has no {kind} parameter {name:?}", op.id),
+                        &format!(
+                            "documented {kind} parameters: {}",
+                            list_or_none(&documented)
+                        ),
+                    );
+                }
+            }
+        }
+        for param in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+        {
+            if param.name != "project_id" && !step.path.contains_key(&param.name) {
+                self.error(
+                    &format!("{at}/path"),
+                    format!("path parameter {} is missing", param.name),
+                    "",
+                );
+            }
+        }
+    }
+
+    fn check_body(&mut self, step: &StepSpec, op: &Operation, at: &str) {
+        if step.body.is_some() && step.raw_body.is_some() {
+            self.error(
+                &format!("{at}/raw_body"),
+                "body and raw_body are both given".into(),
+                "keep one of them",
+            );
+        }
+        if (step.body.is_some() || step.raw_body.is_some()) && op.request_body.is_none() {
+            let key = if step.body.is_some() {
+                "body"
+            } else {
+                "raw_body"
+            };
+            self.error(
+                &format!("{at}/{key}"),
+                format!(
+                    "{} ({} {}) takes no request body",
+                    op.id, op.method, op.path
+                ),
+                "remove the body",
+            );
+        }
+    }
+
+    fn check_expect(&mut self, step: &StepSpec, op: &Operation, at: &str) {
+        if let Some(status) = &step.expect.status {
+            if status.codes().is_empty() {
+                self.error(
+                    &format!("{at}/expect/status"),
+                    "an empty list of statuses".into(),
+                    "",
+                );
+            }
+            for code in status.codes() {
+                if op.response(*code).is_none() {
+                    let documented: Vec<String> = op.responses.keys().map(u16::to_string).collect();
+                    self.error(
+                        &format!("{at}/expect/status"),
+                        format!("status {code} is not documented for {}", op.id),
+                        &format!(
+                            "expect one of the documented statuses: {}",
+                            documented.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        let mut expectations: Vec<(String, &Value)> = Vec::new();
+        if let Some(body) = &step.expect.body {
+            expectations.push((format!("{at}/expect/body"), body));
+        }
+        for (name, value) in &step.expect.headers {
+            expectations.push((format!("{at}/expect/headers/{name}"), value));
+        }
+        for (base, value) in expectations {
+            if let Err((pointer, e)) = matcher::validate_expectation(value) {
+                self.error(
+                    &format!("{base}{pointer}"),
+                    e.to_string(),
+                    "see the matchers in the README",
+                );
+            }
+        }
+    }
+
+    fn check_captures(&mut self, step: &StepSpec, op: &Operation, at: &str) {
+        if step.capture.is_empty() {
+            return;
+        }
+        let statuses: Vec<u16> = match &step.expect.status {
+            Some(s) => s.codes().to_vec(),
+            None => op
+                .responses
+                .keys()
+                .copied()
+                .filter(|c| (200..300).contains(c))
+                .collect(),
+        };
+        let schemas: BTreeSet<&str> = statuses
+            .iter()
+            .filter_map(|c| op.response(*c).and_then(|r| r.schema.as_deref()))
+            .collect();
+        for (name, pointer) in &step.capture {
+            let here = format!("{at}/capture/{name}");
+            if !is_var_name(name) {
+                self.error(
+                    &here,
+                    format!("{name:?} is not a variable name"),
+                    "use letters, digits and _",
+                );
+            }
+            if !(pointer.is_empty() || pointer.starts_with('/')) {
+                self.error(
+                    &here,
+                    format!("{pointer:?} is not a JSON pointer"),
+                    "a pointer starts with /, e.g. /id",
+                );
+                continue;
+            }
+            if schemas.is_empty() {
+                self.error(
+                    &here,
+                    "nothing to capture from: the expected statuses document no body".into(),
+                    "",
+                );
+            }
+            for schema in &schemas {
+                if !schema_has_pointer(self.contract, schema, pointer) {
+                    self.error(
+                        &here,
+                        format!("{pointer} can't exist in a {schema} body"),
+                        &format!(
+                            "fields of {schema}: {}",
+                            field_names(self.contract, schema).join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_variables(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<String>) {
+        let strings = step.templated_strings();
+        for (relative, text) in strings {
+            let pointer = format!("{at}{relative}");
+            match vars::names_in(&text) {
+                Err(e) => self.error(&pointer, e.to_string(), ""),
+                Ok(names) => {
+                    for name in names.iter().filter(|n| !known.contains(*n)) {
+                        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+                        self.error(
+                            &pointer,
+                            format!("unknown variable ${{{name}}}"),
+                            &format!("known here: {} (captures are known after the step that captures them)", list.join(", ")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+const NAME_HELP: &str = "use letters, digits, _, -, . and :";
+
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c))
+}
+
+fn is_var_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn list_or_none(items: &[&str]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Resolves `$ref`s to the component they name.
+fn resolve<'a>(contract: &'a Contract, schema: &'a Value) -> &'a Value {
+    match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => contract
+            .schema(name)
+            .map_or(schema, |s| resolve(contract, s)),
+        None => schema,
+    }
+}
+
+/// Whether a JSON pointer follows declared properties and items of a component schema.
+fn schema_has_pointer(contract: &Contract, schema: &str, pointer: &str) -> bool {
+    let Some(mut node) = contract.schema(schema) else {
+        return false;
+    };
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        node = resolve(contract, node);
+        let next = node
+            .get("properties")
+            .and_then(|p| p.get(&token))
+            .or_else(|| token.parse::<usize>().ok().and(node.get("items")));
+        match next {
+            Some(child) => node = child,
+            None => return false,
+        }
+    }
+    true
+}
+
+fn field_names(contract: &Contract, schema: &str) -> Vec<String> {
+    contract
+        .schema(schema)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().map(|k| format!("/{k}")).collect())
+        .unwrap_or_default()
+}

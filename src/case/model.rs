@@ -1,0 +1,192 @@
+//! The case-file model: what `cases/*.json` may contain, exactly (unknown keys are errors).
+//!
+//! A file holds one suite of cases; a case is an ordered list of steps plus cleanup steps.
+//! A step names an operation of the contract by `operationId`, fills its parameters and
+//! body (strings may hold `${variables}`), and says what it expects back. Expected bodies
+//! are subset matches that may contain matchers (see [`crate::check::matcher`]).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One case file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// Editors' schema reference; ignored by the loader.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    /// Suite name: the first part of every case's test name (`suite::case`).
+    pub suite: String,
+    /// Which document (or api-facts) the suite is about, shown in reports.
+    #[serde(default)]
+    pub description: Option<String>,
+    pub cases: Vec<CaseSpec>,
+}
+
+/// Which assertions a case belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Only what the documents (and api-facts, marked) require. The default.
+    #[default]
+    Documented,
+    /// Stricter assertions (exact CTS error codes from api-facts, undocumented defaults).
+    Strict,
+}
+
+/// One case: a libtest trial named `suite::name`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSpec {
+    pub name: String,
+    /// The document table or rule the case checks, e.g. `create-tracker: TrackerObsInfo / bucket_name`.
+    pub doc: String,
+    #[serde(default)]
+    pub profile: Profile,
+    /// Resources the case must hold alone while it runs (e.g. `management-tracker`).
+    #[serde(default)]
+    pub serial: Vec<String>,
+    /// Present: the case is ignored (libtest `--ignored` runs it), with this reason.
+    #[serde(default)]
+    pub ignore: Option<String>,
+    pub steps: Vec<StepSpec>,
+    /// Steps that always run after `steps`, also after a failure; they remove what the case created.
+    #[serde(default)]
+    pub cleanup: Vec<StepSpec>,
+}
+
+/// How a step authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// The run's credentials (AK/SK signature or token), if any.
+    #[default]
+    Default,
+    /// No credentials at all.
+    None,
+    /// Signed with a secret key that is not the account's.
+    WrongKey,
+    /// Correctly signed, then one byte of the signature changed.
+    TamperedSignature,
+}
+
+/// One request and what is expected of its response.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// A short label shown in failures (defaults to the operation).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The contract's `operationId`.
+    pub operation: String,
+    /// Path parameters; `project_id` defaults to `${project_id}`.
+    #[serde(default)]
+    pub path: BTreeMap<String, String>,
+    /// Query parameters (documented names only), sent in this order.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// JSON body (variables expanded); mutually exclusive with `raw_body`.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// A body sent byte for byte (variables expanded), for malformed input.
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    #[serde(default)]
+    pub auth: AuthMode,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variables to take from the response body: name -> JSON pointer.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// Names of what this step creates, recorded in the ledger before its response is
+    /// checked, so an interrupted run can remove exactly that: `{"tracker_name": ..., "tracker_type": ...}`.
+    #[serde(default)]
+    pub creates: Option<BTreeMap<String, String>>,
+}
+
+/// What a step expects of its response, on top of the automatic contract checks.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// One status or any of several.
+    #[serde(default)]
+    pub status: Option<StatusSet>,
+    /// Subset of the body, with matchers.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// Response headers: name -> expected value (a string, or a matcher object).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Value>,
+}
+
+/// `201` or `[204, 404]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSet {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+impl StatusSet {
+    pub fn contains(&self, status: u16) -> bool {
+        self.codes().contains(&status)
+    }
+
+    pub fn codes(&self) -> &[u16] {
+        match self {
+            StatusSet::One(code) => std::slice::from_ref(code),
+            StatusSet::Any(codes) => codes,
+        }
+    }
+}
+
+impl std::fmt::Display for StatusSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let codes: Vec<String> = self.codes().iter().map(u16::to_string).collect();
+        f.write_str(&codes.join(" or "))
+    }
+}
+
+impl StepSpec {
+    /// Every string of the step that may hold `${variables}`, with its JSON pointer
+    /// relative to the step (e.g. `/query/tracker_name`, `/body/obs_info/bucket_name`).
+    pub fn templated_strings(&self) -> Vec<(String, String)> {
+        let mut strings = Vec::new();
+        for (kind, map) in [
+            ("path", &self.path),
+            ("query", &self.query),
+            ("headers", &self.headers),
+        ] {
+            for (k, v) in map {
+                strings.push((format!("/{kind}/{k}"), v.clone()));
+            }
+        }
+        if let Some(raw) = &self.raw_body {
+            strings.push(("/raw_body".into(), raw.clone()));
+        }
+        if let Some(body) = &self.body {
+            crate::case::vars::strings_in(body, "/body", &mut strings);
+        }
+        if let Some(body) = &self.expect.body {
+            crate::case::vars::strings_in(body, "/expect/body", &mut strings);
+        }
+        for (k, v) in self.creates.iter().flatten() {
+            strings.push((format!("/creates/{k}"), v.clone()));
+        }
+        strings
+    }
+
+    /// The names of the variables the step refers to (malformed references are skipped;
+    /// the loader reports them).
+    pub fn variable_names(&self) -> std::collections::BTreeSet<String> {
+        self.templated_strings()
+            .iter()
+            .filter_map(|(_, text)| crate::case::vars::names_in(text).ok())
+            .flatten()
+            .collect()
+    }
+}

@@ -1,0 +1,230 @@
+//! Checks: pure functions from an already-fetched response to findings.
+//!
+//! Every response gets the automatic contract checks (the status is documented for the
+//! operation, a documented body is JSON with a JSON content type and validates against the
+//! status's schema); then the step's own expectations (status, body subset, headers).
+
+pub mod matcher;
+
+use serde_json::Value;
+
+use crate::case::model::Expect;
+use crate::contract::{Contract, Operation};
+use crate::run::exchange::ReceivedResponse;
+
+/// What kind of rule a finding breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// No usable response (timeout, reset, body too large, ...).
+    Transport,
+    /// The status is not one the operation documents.
+    UndocumentedStatus,
+    /// The status is documented but not the one the case expects.
+    UnexpectedStatus,
+    /// A documented JSON body came with another content type.
+    ContentType,
+    /// The body is missing, not JSON, or breaks the status's schema.
+    Contract,
+    /// The body differs from the case's expectation.
+    Body,
+    /// A response header differs from the case's expectation.
+    Header,
+    /// A capture's pointer found nothing in the body.
+    Capture,
+}
+
+impl FindingKind {
+    /// A short label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingKind::Transport => "transport",
+            FindingKind::UndocumentedStatus => "undocumented status",
+            FindingKind::UnexpectedStatus => "unexpected status",
+            FindingKind::ContentType => "content type",
+            FindingKind::Contract => "contract",
+            FindingKind::Body => "expected body",
+            FindingKind::Header => "expected header",
+            FindingKind::Capture => "capture",
+        }
+    }
+}
+
+/// Expected and actual JSON, reduced to what the expectation covers, for a diff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonDiff {
+    pub expected: Value,
+    pub actual: Value,
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// One line: what is wrong.
+    pub summary: String,
+    /// One line each: violations, mismatches.
+    pub details: Vec<String>,
+    pub diff: Option<JsonDiff>,
+}
+
+impl Finding {
+    pub fn new(kind: FindingKind, summary: impl Into<String>) -> Self {
+        Finding {
+            kind,
+            summary: summary.into(),
+            details: Vec::new(),
+            diff: None,
+        }
+    }
+}
+
+/// The automatic checks every response gets, from the contract alone.
+pub fn contract_checks(
+    contract: &Contract,
+    op: &Operation,
+    response: &ReceivedResponse,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(spec) = op.response(response.status) else {
+        let documented: Vec<String> = op.responses.keys().map(u16::to_string).collect();
+        findings.push(Finding::new(
+            FindingKind::UndocumentedStatus,
+            format!(
+                "status {} is not documented for {} (documented: {})",
+                response.status,
+                op.id,
+                documented.join(", ")
+            ),
+        ));
+        return findings;
+    };
+    let Some(schema) = spec.schema.as_deref() else {
+        return findings;
+    };
+    let content_type = response.header("content-type").unwrap_or("");
+    if !is_json_media_type(content_type) {
+        findings.push(Finding::new(
+            FindingKind::ContentType,
+            format!(
+                "status {} documents a JSON body ({schema}) but Content-Type is {}",
+                response.status,
+                if content_type.is_empty() {
+                    "missing".to_string()
+                } else {
+                    format!("{content_type:?}")
+                }
+            ),
+        ));
+    }
+    match response.json() {
+        None => findings.push(Finding::new(
+            FindingKind::Contract,
+            format!(
+                "status {} documents a body ({schema}) but the body is empty",
+                response.status
+            ),
+        )),
+        Some(Err(reason)) => findings.push(Finding::new(FindingKind::Contract, reason)),
+        Some(Ok(body)) => {
+            let violations = contract.validate(schema, &body).unwrap_or_default();
+            if !violations.is_empty() {
+                let mut finding = Finding::new(
+                    FindingKind::Contract,
+                    format!(
+                        "body breaks {schema} (status {}): {} violation{}",
+                        response.status,
+                        violations.len(),
+                        if violations.len() == 1 { "" } else { "s" }
+                    ),
+                );
+                finding.details = violations
+                    .iter()
+                    .map(|v| format!("{}: {} [{}]", v.instance_path, v.message, v.keyword))
+                    .collect();
+                findings.push(finding);
+            }
+        }
+    }
+    findings
+}
+
+/// The step's own expectations. Body expectations are skipped when the status is not the
+/// expected one (the status finding says it all; the response is shown anyway).
+pub fn expectation_checks(expect: &Expect, response: &ReceivedResponse) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(status) = &expect.status {
+        if !status.contains(response.status) {
+            findings.push(Finding::new(
+                FindingKind::UnexpectedStatus,
+                format!("expected status {status}, got {}", response.status),
+            ));
+            return findings;
+        }
+    }
+    for (name, want) in &expect.headers {
+        let have = response.header(name).map(|v| Value::String(v.to_string()));
+        let ok = match (&have, matcher::Matcher::parse(want)) {
+            (None, Some(Ok(matcher::Matcher::Absent | matcher::Matcher::Any))) => true,
+            (None, _) => false,
+            (Some(have), _) => matcher::matches(want, have),
+        };
+        if !ok {
+            findings.push(Finding::new(
+                FindingKind::Header,
+                format!(
+                    "header {name}: expected {want}, found {}",
+                    have.map_or("none".to_string(), |v| v.to_string())
+                ),
+            ));
+        }
+    }
+    if let Some(expected) = &expect.body {
+        match response.json() {
+            Some(Ok(actual)) => {
+                let reconciled = matcher::reconcile(expected, &actual);
+                if !reconciled.mismatches.is_empty() {
+                    let n = reconciled.mismatches.len();
+                    let mut finding = Finding::new(
+                        FindingKind::Body,
+                        format!(
+                            "expected body: {n} difference{}",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    );
+                    finding.details = reconciled
+                        .mismatches
+                        .iter()
+                        .map(|m| format!("{}: {}", m.path, m.reason))
+                        .collect();
+                    finding.diff = Some(JsonDiff {
+                        expected: reconciled.expected_view,
+                        actual: reconciled.actual_view,
+                    });
+                    findings.push(finding);
+                }
+            }
+            Some(Err(reason)) => findings.push(Finding::new(
+                FindingKind::Body,
+                format!("expected a JSON body: {reason}"),
+            )),
+            None => findings.push(Finding::new(
+                FindingKind::Body,
+                "expected a JSON body, the body is empty",
+            )),
+        }
+    }
+    findings
+}
+
+/// `application/json`, or any `+json` type, with or without parameters.
+pub fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}

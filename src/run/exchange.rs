@@ -1,0 +1,74 @@
+//! One HTTP exchange as the checks and reports see it: the request exactly as sent, and
+//! the response (or why there is none), already fully read.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A request as sent on the wire (header values are kept; reports redact them).
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// A response, fully read (up to the size cap).
+#[derive(Debug, Clone)]
+pub struct ReceivedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+/// Why a request got no usable response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("no response within {0:?} (timeout; raise it with --timeout)")]
+    Timeout(Duration),
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("the response body is larger than the cap of {cap} bytes (read {read} so far)")]
+    TooLarge { cap: usize, read: usize },
+    #[error("the connection failed: {0}")]
+    Connection(String),
+    #[error("the request could not be built: {0}")]
+    Request(String),
+}
+
+/// A request and what came of it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request: SentRequest,
+    pub response: Result<ReceivedResponse, TransportError>,
+}
+
+impl ReceivedResponse {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON: `None` when empty, `Some(Err)` with the reason when not JSON.
+    pub fn json(&self) -> Option<Result<Value, String>> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        Some(match std::str::from_utf8(&self.body) {
+            Err(e) => Err(format!("the body is not UTF-8 ({e})")),
+            Ok(text) => {
+                serde_json::from_str(text).map_err(|e| format!("the body is not JSON ({e})"))
+            }
+        })
+    }
+
+    /// The body as text for display (lossy for invalid UTF-8).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}

@@ -1,0 +1,100 @@
+//! Sending one request and reading its response, bounded in time and size.
+
+use std::time::{Duration, Instant};
+
+use super::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+
+/// One HTTP client (one connection pool) for the whole run.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+}
+
+impl HttpClient {
+    /// A client that never follows redirects (a 3xx is reported as it is).
+    pub fn new() -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        Ok(HttpClient { client })
+    }
+
+    /// Sends `request`; the whole exchange (headers and body) must finish within `timeout`
+    /// and the body may not exceed `cap` bytes.
+    pub async fn send(&self, request: SentRequest, timeout: Duration, cap: usize) -> Exchange {
+        let response = match tokio::time::timeout(timeout, self.fetch(&request, cap)).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout(timeout)),
+        };
+        Exchange { request, response }
+    }
+
+    async fn fetch(
+        &self,
+        request: &SentRequest,
+        cap: usize,
+    ) -> Result<ReceivedResponse, TransportError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let started = Instant::now();
+        let mut response = builder.send().await.map_err(classify)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        if let Some(length) = response.content_length() {
+            if length > cap as u64 {
+                return Err(TransportError::TooLarge { cap, read: 0 });
+            }
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > cap {
+                return Err(TransportError::TooLarge {
+                    cap,
+                    read: body.len() + chunk.len(),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(ReceivedResponse {
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_connect() {
+        TransportError::Connect(text)
+    } else if error.is_builder() {
+        TransportError::Request(text)
+    } else {
+        TransportError::Connection(text)
+    }
+}

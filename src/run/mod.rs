@@ -1,0 +1,14 @@
+//! Running cases against a target: rendering requests, HTTP with time and size limits,
+//! signing, step execution with captures, serial groups and cleanup.
+
+pub mod case;
+pub mod config;
+pub mod exchange;
+pub mod http;
+pub mod render;
+pub mod session;
+pub mod signing;
+
+pub use case::{CaseOutcome, CaseStatus, StepOutcome};
+pub use config::{Credentials, RunConfig};
+pub use session::Session;

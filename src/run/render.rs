@@ -1,0 +1,138 @@
+//! Turning a step of a case into the exact request to send: variables expanded, path and
+//! query percent-encoded, body serialised, credentials applied.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
+
+use super::config::Credentials;
+use super::exchange::SentRequest;
+use crate::case::model::{AuthMode, StepSpec};
+use crate::case::vars::{self, VarError, Vars};
+use crate::contract::Operation;
+
+/// Characters kept as they are in a path segment or query component (RFC 3986 unreserved).
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment or query component.
+pub fn encode_component(text: &str) -> String {
+    utf8_percent_encode(text, COMPONENT).to_string()
+}
+
+/// Builds the request for `step`. `base_url` has no trailing slash.
+pub fn render(
+    step: &StepSpec,
+    op: &Operation,
+    vars: &Vars,
+    base_url: &str,
+) -> Result<SentRequest, VarError> {
+    let mut path = op.path.clone();
+    for param in op
+        .parameters
+        .iter()
+        .filter(|p| p.location == crate::contract::ParamLocation::Path)
+    {
+        let raw = match step.path.get(&param.name) {
+            Some(value) => vars::expand_text(value, vars)?,
+            None => vars::expand_text(&format!("${{{}}}", param.name), vars)?,
+        };
+        path = path.replace(&format!("{{{}}}", param.name), &encode_component(&raw));
+    }
+    let mut query = Vec::new();
+    for (name, value) in &step.query {
+        let value = vars::expand_text(value, vars)?;
+        query.push(format!(
+            "{}={}",
+            encode_component(name),
+            encode_component(&value)
+        ));
+    }
+    let url = if query.is_empty() {
+        format!("{base_url}{path}")
+    } else {
+        format!("{base_url}{path}?{}", query.join("&"))
+    };
+    let body = match (&step.body, &step.raw_body) {
+        (Some(json), _) => {
+            Some(serde_json::to_vec(&vars::expand_json(json, vars)?).unwrap_or_default())
+        }
+        (None, Some(raw)) => Some(vars::expand_text(raw, vars)?.into_bytes()),
+        (None, None) => None,
+    };
+    let mut headers: Vec<(String, String)> = Vec::new();
+    if body.is_some()
+        && !step
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    for (name, value) in &step.headers {
+        headers.push((name.clone(), vars::expand_text(value, vars)?));
+    }
+    Ok(SentRequest {
+        method: op.method.clone(),
+        url,
+        headers,
+        body,
+    })
+}
+
+/// Why a step's authentication mode cannot be applied with the run's credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthUnavailable {
+    #[error("this step sends {0:?} credentials, but the run has none (pass --ak/--sk or --token)")]
+    NoCredentials(AuthMode),
+}
+
+/// Applies the run's credentials to `request` as the step's auth mode asks.
+pub fn authorize(
+    request: &mut SentRequest,
+    mode: AuthMode,
+    credentials: &Credentials,
+    project_id: &str,
+) -> Result<(), AuthUnavailable> {
+    match (mode, credentials) {
+        (AuthMode::None, _) | (AuthMode::Default, Credentials::None) => Ok(()),
+        (_, Credentials::None) => Err(AuthUnavailable::NoCredentials(mode)),
+        (AuthMode::Default, Credentials::Token(token)) => {
+            request.headers.push(("X-Auth-Token".into(), token.clone()));
+            Ok(())
+        }
+        (AuthMode::WrongKey, Credentials::Token(token)) => {
+            request
+                .headers
+                .push(("X-Auth-Token".into(), format!("{token}-not-a-valid-token")));
+            Ok(())
+        }
+        (AuthMode::TamperedSignature, Credentials::Token(token)) => {
+            request.headers.push(("X-Auth-Token".into(), tamper(token)));
+            Ok(())
+        }
+        (_, Credentials::AkSk { ak, sk }) => {
+            super::signing::sign_request(request, mode, ak, sk, project_id);
+            Ok(())
+        }
+    }
+}
+
+/// Changes the last character of a credential (still the same length and alphabet).
+pub fn tamper(text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    if let Some(last) = chars.last_mut() {
+        *last = if *last == '0' { '1' } else { '0' };
+    }
+    chars.into_iter().collect()
+}
+
+/// The body as JSON for display, if it is JSON.
+pub fn body_json(request: &SentRequest) -> Option<Value> {
+    request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_slice(b).ok())
+}

@@ -1,0 +1,89 @@
+//! A run's shared state: the contract, the HTTP client, the configuration, the runtime
+//! that drives requests, the serial-group locks, and the outcomes collected for reporters.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+
+use super::case::{run_case, CaseOutcome};
+use super::config::RunConfig;
+use super::http::HttpClient;
+use crate::case::vars::Vars;
+use crate::case::LoadedCase;
+use crate::contract::Contract;
+
+/// Shared by every trial of a run.
+#[derive(Debug)]
+pub struct Session {
+    pub contract: &'static Contract,
+    pub config: RunConfig,
+    pub client: HttpClient,
+    runtime: tokio::runtime::Handle,
+    serial: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
+    outcomes: Mutex<Vec<CaseOutcome>>,
+}
+
+impl Session {
+    pub fn new(
+        contract: &'static Contract,
+        config: RunConfig,
+        client: HttpClient,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        Session {
+            contract,
+            config,
+            client,
+            runtime,
+            serial: Mutex::new(BTreeMap::new()),
+            outcomes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The variables every case starts with.
+    pub fn base_vars(&self) -> Vars {
+        let c = &self.config;
+        Vars::from([
+            (
+                "project_id".to_string(),
+                Value::String(c.project_id.clone()),
+            ),
+            (
+                "other_project_id".to_string(),
+                Value::String(c.other_project_id.clone()),
+            ),
+            ("run_id".to_string(), Value::String(c.run_id.clone())),
+            ("prefix".to_string(), Value::String(c.prefix())),
+        ])
+    }
+
+    /// Runs a case from a (non-async) trial thread, holding its serial groups meanwhile.
+    pub fn run_blocking(&self, case: &LoadedCase) -> CaseOutcome {
+        let locks: Vec<Arc<Mutex<()>>> = {
+            let mut table = lock(&self.serial);
+            let mut groups: Vec<&String> = case.spec.serial.iter().collect();
+            groups.sort();
+            groups.dedup();
+            groups
+                .into_iter()
+                .map(|g| Arc::clone(table.entry(g.clone()).or_default()))
+                .collect()
+        };
+        // Taken in name order, so two cases sharing groups cannot deadlock.
+        let _guards: Vec<MutexGuard<()>> = locks.iter().map(|l| lock(l)).collect();
+        let outcome = self.runtime.block_on(run_case(self, case));
+        lock(&self.outcomes).push(outcome.clone());
+        outcome
+    }
+
+    /// The outcomes so far, in completion order.
+    pub fn outcomes(&self) -> Vec<CaseOutcome> {
+        lock(&self.outcomes).clone()
+    }
+}
+
+/// A poisoned lock only means another trial panicked; the data is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
