@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, EmulatorConfig, RunningEmulator};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -15,31 +16,31 @@ const LOOPBACK: &str = "127.0.0.1:0";
 
 // ---------------------------------------------------------------- contract helper
 
-fn contract() -> &'static Value {
-    static CONTRACT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    CONTRACT.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/cts-v3.openapi.json");
-        let text = std::fs::read_to_string(path).expect("read the contract");
-        serde_json::from_str(&text).expect("the contract is JSON")
-    })
+/// Panics with every violation when `body` does not validate against the
+/// contract's `components/schemas/{schema}` (the embedded `schemas/cts-v3.openapi.json`).
+fn assert_matches_schema(schema: &str, body: &Value) {
+    let violations = Contract::embedded()
+        .validate(schema, body)
+        .unwrap_or_else(|| panic!("the contract has no schema {schema}"));
+    let shown: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    assert!(
+        shown.is_empty(),
+        "body does not match {schema}: {shown:#?}\nbody: {body:#}"
+    );
 }
 
-/// Panics with every violation when `body` does not validate against the
-/// contract's `components/schemas/{schema}`.
-fn assert_matches_schema(schema: &str, body: &Value) {
-    let wrapper = json!({
-        "$ref": format!("#/components/schemas/{schema}"),
-        "components": contract()["components"],
-    });
-    let validator = jsonschema::validator_for(&wrapper).expect("the schema compiles");
-    let violations: Vec<String> = validator
-        .iter_errors(body)
-        .map(|error| format!("{} at {}", error, error.instance_path()))
-        .collect();
-    assert!(
-        violations.is_empty(),
-        "body does not match {schema}: {violations:#?}\nbody: {body:#}"
-    );
+/// Panics unless `answer`'s status is one the operation documents and its body
+/// matches that status's schema (a response without a schema is not checked).
+fn assert_conforms(operation_id: &str, answer: &Answer) {
+    let operation = Contract::embedded()
+        .operation(operation_id)
+        .unwrap_or_else(|| panic!("the contract has no operation {operation_id}"));
+    let spec = operation
+        .response(answer.status)
+        .unwrap_or_else(|| panic!("{operation_id} does not document status {}", answer.status));
+    if let Some(schema) = &spec.schema {
+        assert_matches_schema(schema, &answer.json());
+    }
 }
 
 #[test]
@@ -164,12 +165,16 @@ impl Emulator {
 
     async fn create_raw(&self, body: &str) -> Answer {
         let path = format!("/v3/{PROJECT}/tracker");
-        self.send(Method::POST, &path, Some(body.to_owned())).await
+        let answer = self.send(Method::POST, &path, Some(body.to_owned())).await;
+        assert_conforms("CreateTracker", &answer);
+        answer
     }
 
     async fn update(&self, body: &Value) -> Answer {
         let path = format!("/v3/{PROJECT}/tracker");
-        self.send(Method::PUT, &path, Some(body.to_string())).await
+        let answer = self.send(Method::PUT, &path, Some(body.to_string())).await;
+        assert_conforms("UpdateTracker", &answer);
+        answer
     }
 
     async fn list(&self, query: &str) -> Answer {
@@ -178,19 +183,23 @@ impl Emulator {
 
     async fn list_in(&self, project: &str, query: &str) -> Answer {
         let path = format!("/v3/{project}/trackers{query}");
-        self.send(Method::GET, &path, None).await
+        let answer = self.send(Method::GET, &path, None).await;
+        assert_conforms("ListTrackers", &answer);
+        answer
     }
 
     async fn delete(&self, query: &str) -> Answer {
         let path = format!("/v3/{PROJECT}/trackers{query}");
-        self.send(Method::DELETE, &path, None).await
+        let answer = self.send(Method::DELETE, &path, None).await;
+        assert_conforms("DeleteTracker", &answer);
+        answer
     }
 
     async fn quotas(&self) -> Value {
         let path = format!("/v3/{PROJECT}/quotas");
-        self.send(Method::GET, &path, None)
-            .await
-            .assert_success(200, Some("ListQuotasResponseBody"))
+        let answer = self.send(Method::GET, &path, None).await;
+        assert_conforms("ListQuotas", &answer);
+        answer.assert_success(200, Some("ListQuotasResponseBody"))
     }
 
     /// Names of the trackers ListTrackers answers for `query`, in order.
