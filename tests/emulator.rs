@@ -807,6 +807,23 @@ async fn body_cap_is_enforced() {
 }
 
 #[tokio::test]
+async fn a_cap_above_axums_default_limit_is_honoured() {
+    // axum's own extractor limit (2 MiB) must not undercut a larger configured cap.
+    let emulator = Emulator::start_with(EmulatorConfig {
+        max_body_bytes: 4 * 1024 * 1024,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mut padded = system_tracker();
+    padded["padding"] = json!("x".repeat(3 * 1024 * 1024));
+    emulator
+        .create(&padded)
+        .await
+        .assert_success(201, Some("CreateTrackerResponseBody"));
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn no_crafted_request_gets_a_5xx() {
     let emulator = Emulator::start().await;
     emulator
