@@ -1,1 +1,174 @@
-//! The reference emulator of the CTS v3 tracker API (axum). Filled in by the emulator issue.
+//! The reference emulator of the CTS v3 tracker API: a real HTTP server (axum on
+//! tokio) that answers CreateTracker, ListTrackers, UpdateTracker, DeleteTracker and
+//! ListQuotas as the contract (`schemas/cts-v3.openapi.json`) and api-facts describe,
+//! with per-project state and CTS error bodies, and never a 5xx on bad input.
+//!
+//! Layout, one idea a file: [`model`] (the vocabulary), [`validate`] (request ->
+//! validated request or CTS error, pure), [`store`] (per-project state, pure),
+//! [`render`] (state -> JSON, the one place a tracker is rendered), [`error`]
+//! (CTS errors), [`handlers`] (one per operation), [`guard`] (body cap and the
+//! authentication hook), [`access`] (request ids and the access log).
+//!
+//! Entry points: [`router`] (an `axum::Router` with fresh state), [`start`] (spawned
+//! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
+
+pub mod access;
+pub mod error;
+pub mod guard;
+pub mod handlers;
+pub mod model;
+pub mod render;
+pub mod store;
+pub mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use access::AccessLog;
+use guard::GuardConfig;
+use handlers::AppState;
+use store::Store;
+
+/// The account id trackers report when none is configured (32 hex digits, like a real one).
+pub const DEFAULT_DOMAIN_ID: &str = "c7f0e5a1d2b34c6f8e9a0b1c2d3e4f5a";
+
+/// How the emulator behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// The account id (`domain_id`) of every tracker created.
+    pub domain_id: String,
+    /// Largest request body accepted; larger ones get 400 CTS.0003 (default 1 MiB).
+    pub max_body_bytes: usize,
+    /// One access-log line per request to stderr.
+    pub verbose: bool,
+    /// Data trackers allowed per project (default 100); the management tracker is
+    /// always limited to one.
+    pub data_tracker_quota: u32,
+}
+
+impl Default for EmulatorConfig {
+    /// [`DEFAULT_DOMAIN_ID`], 1 MiB bodies, quiet, quota 100.
+    fn default() -> Self {
+        Self {
+            domain_id: DEFAULT_DOMAIN_ID.to_owned(),
+            max_body_bytes: 1024 * 1024,
+            verbose: false,
+            data_tracker_quota: 100,
+        }
+    }
+}
+
+/// The emulator as an `axum::Router` with fresh, empty state. Every request passes
+/// the request-id/access-log layer, then the [`guard`] (body cap, authentication
+/// hook), then a handler or the CTS 404/405 fallbacks.
+pub fn router(config: EmulatorConfig) -> Router {
+    let state = AppState {
+        store: Arc::new(Mutex::new(Store::new(config.data_tracker_quota))),
+        domain_id: Arc::from(config.domain_id.as_str()),
+    };
+    let guard_config = GuardConfig {
+        max_body_bytes: config.max_body_bytes,
+    };
+    let access_log = AccessLog {
+        verbose: config.verbose,
+    };
+    Router::new()
+        .route(
+            "/v3/{project_id}/tracker",
+            post(handlers::create_tracker).put(handlers::update_tracker),
+        )
+        .route(
+            "/v3/{project_id}/trackers",
+            get(handlers::list_trackers).delete(handlers::delete_tracker),
+        )
+        .route("/v3/{project_id}/quotas", get(handlers::list_quotas))
+        .fallback(handlers::unknown_path)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .with_state(state)
+        // The guard has already enforced `max_body_bytes`.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            guard_config,
+            guard::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            access_log,
+            access::stamp_and_log,
+        ))
+}
+
+/// An emulator running in the background on the current tokio runtime.
+/// Dropping it without [`RunningEmulator::shutdown`] also stops the server, without waiting.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningEmulator {
+    /// The address it listens on (the real port when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for
+    /// the server task to end.
+    pub async fn shutdown(self) {
+        // The receiver is gone only if the server already stopped.
+        let _ = self.shutdown.send(());
+        if let Ok(Err(error)) = self.task.await {
+            eprintln!("cts-conform emulator: server error at shutdown: {error}");
+        }
+    }
+}
+
+/// Binds `listen` (port 0 picks a free port) and runs a fresh emulator on the
+/// current tokio runtime until [`RunningEmulator::shutdown`].
+pub async fn start(config: EmulatorConfig, listen: SocketAddr) -> std::io::Result<RunningEmulator> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let app = router(config);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                // A dropped sender also means stop.
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningEmulator {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// Runs a fresh emulator standalone: binds `listen`, prints one line
+/// `listening on http://ADDR` to stderr, serves until `shutdown` resolves, then
+/// shuts down gracefully. With `config.verbose`, one access-log line per request.
+pub async fn serve(
+    config: EmulatorConfig,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    eprintln!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(config))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,146 @@
+//! One small handler per operation: extract, validate ([`super::validate`]), apply
+//! to the store ([`super::store`]), render ([`super::render`]). Also the extractors
+//! that turn axum's own rejections into CTS errors, and the 404/405 fallbacks.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::{request::Parts, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::error::CtsError;
+use super::render;
+use super::store::{Stamp, Store};
+use super::validate;
+
+/// What the handlers share: the store and the account id trackers are created under.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// All projects' trackers, behind one lock (every check-and-change holds it once).
+    pub store: Arc<Mutex<Store>>,
+    /// domain_id of created trackers.
+    pub domain_id: Arc<str>,
+}
+
+impl AppState {
+    /// The store, locked. A poisoned lock is taken over: the store's operations
+    /// leave it consistent at every return, so a panic elsewhere cannot corrupt it.
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The `{project_id}` path segment; 400 CTS.0003 if it does not decode, and an
+/// empty one (`/v3//trackers`) is an unknown path (404 CTS.0003).
+pub struct ProjectId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ProjectId {
+    type Rejection = CtsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(project_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|error| CtsError::invalid_request(format!("invalid project_id: {error}")))?;
+        if project_id.is_empty() {
+            return Err(CtsError::UnknownPath(parts.uri.path().to_owned()));
+        }
+        Ok(Self(project_id))
+    }
+}
+
+/// The query string as (name, value) pairs, or 400 CTS.0003.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = CtsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(pairs)| Self(pairs))
+            .map_err(|error| CtsError::invalid_request(format!("invalid query string: {error}")))
+    }
+}
+
+/// The body bytes (already buffered and capped by the guard), or 400 CTS.0003.
+pub struct RequestBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RequestBody {
+    type Rejection = CtsError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(request, state)
+            .await
+            .map(Self)
+            .map_err(|error| CtsError::invalid_request(format!("invalid request body: {error}")))
+    }
+}
+
+/// CreateTracker: POST /v3/{project_id}/tracker -> 201 with the tracker.
+pub async fn create_tracker(
+    State(app): State<AppState>,
+    ProjectId(project_id): ProjectId,
+    RequestBody(body): RequestBody,
+) -> Result<Response, CtsError> {
+    let request = validate::create_request(&body)?;
+    let tracker = app
+        .store()
+        .create(&project_id, &app.domain_id, request, Stamp::now())?;
+    Ok((StatusCode::CREATED, Json(render::tracker(&tracker))).into_response())
+}
+
+/// ListTrackers: GET /v3/{project_id}/trackers -> 200 `{"trackers": [...]}`.
+pub async fn list_trackers(
+    State(app): State<AppState>,
+    ProjectId(project_id): ProjectId,
+    QueryPairs(query): QueryPairs,
+) -> Result<Response, CtsError> {
+    let filter = validate::list_query(&query)?;
+    let trackers = app.store().list(&project_id, &filter);
+    Ok(Json(render::tracker_list(&trackers)).into_response())
+}
+
+/// UpdateTracker: PUT /v3/{project_id}/tracker -> 200 with an empty body.
+pub async fn update_tracker(
+    State(app): State<AppState>,
+    ProjectId(project_id): ProjectId,
+    RequestBody(body): RequestBody,
+) -> Result<Response, CtsError> {
+    let request = validate::update_request(&body)?;
+    app.store().update(&project_id, &request)?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// DeleteTracker: DELETE /v3/{project_id}/trackers -> 204 with an empty body.
+pub async fn delete_tracker(
+    State(app): State<AppState>,
+    ProjectId(project_id): ProjectId,
+    QueryPairs(query): QueryPairs,
+) -> Result<Response, CtsError> {
+    let target = validate::delete_query(&query)?;
+    app.store().delete(&project_id, &target)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// ListQuotas: GET /v3/{project_id}/quotas -> 200 with usage and quotas.
+pub async fn list_quotas(
+    State(app): State<AppState>,
+    ProjectId(project_id): ProjectId,
+) -> Result<Response, CtsError> {
+    let usage = app.store().quotas(&project_id);
+    Ok(Json(render::quotas(&usage)).into_response())
+}
+
+/// Any path no operation lives at: 404 CTS.0003.
+pub async fn unknown_path(uri: Uri) -> CtsError {
+    CtsError::UnknownPath(uri.path().to_owned())
+}
+
+/// A known path with a method it does not have: 405 CTS.0003.
+pub async fn method_not_allowed(method: Method) -> CtsError {
+    CtsError::MethodNotAllowed(method.to_string())
+}

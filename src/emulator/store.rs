@@ -1,0 +1,463 @@
+//! Per-project tracker state and the rules that depend on it (one management
+//! tracker, unique data tracker names, the data tracker quota, not-found, the
+//! unchangeable tracked bucket). Pure: no I/O, no clock, no locking; the caller
+//! holds one lock around each call, so every check-and-change is atomic.
+
+use std::collections::HashMap;
+
+use super::error::CtsError;
+use super::model::{
+    DataBucket, DeleteTarget, ObsSettings, QuotaUsage, Tracker, TrackerFilter, TrackerKey,
+    TrackerOptions, TrackerRequest, TrackerStatus, TrackerType,
+};
+
+/// What the server decides for a new tracker: its id and creation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// UUID v4.
+    pub id: String,
+    /// Milliseconds since the Unix epoch.
+    pub create_time: i64,
+}
+
+impl Stamp {
+    /// A fresh UUID v4 and the current time.
+    pub fn now() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or_default();
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            create_time: millis,
+        }
+    }
+}
+
+/// One project's trackers.
+#[derive(Debug, Default)]
+struct Project {
+    management: Option<Tracker>,
+    /// In creation order.
+    data: Vec<Tracker>,
+}
+
+impl Project {
+    fn find_mut(&mut self, key: &TrackerKey) -> Option<&mut Tracker> {
+        match key.tracker_type {
+            TrackerType::System => self
+                .management
+                .as_mut()
+                .filter(|tracker| tracker.tracker_name == key.tracker_name),
+            TrackerType::Data => self
+                .data
+                .iter_mut()
+                .find(|tracker| tracker.tracker_name == key.tracker_name),
+        }
+    }
+
+    /// Management tracker first, then data trackers in creation order.
+    fn trackers(&self) -> impl Iterator<Item = &Tracker> {
+        self.management.iter().chain(self.data.iter())
+    }
+}
+
+/// All projects' trackers.
+#[derive(Debug)]
+pub struct Store {
+    data_tracker_quota: u32,
+    projects: HashMap<String, Project>,
+}
+
+impl Store {
+    /// An empty store allowing `data_tracker_quota` data trackers per project.
+    pub fn new(data_tracker_quota: u32) -> Self {
+        Self {
+            data_tracker_quota,
+            projects: HashMap::new(),
+        }
+    }
+
+    /// Creates the tracker `request` describes (already validated) and returns it.
+    /// Errors: CTS.0201 second management tracker, CTS.0208 data tracker name taken,
+    /// CTS.0200 data tracker quota reached, CTS.0210 no tracked bucket.
+    pub fn create(
+        &mut self,
+        project_id: &str,
+        domain_id: &str,
+        request: TrackerRequest,
+        stamp: Stamp,
+    ) -> Result<Tracker, CtsError> {
+        let quota = self.data_tracker_quota;
+        let project = self.projects.entry(project_id.to_owned()).or_default();
+        let data_bucket = match request.key.tracker_type {
+            TrackerType::System => {
+                if project.management.is_some() {
+                    return Err(CtsError::ManagementTrackerExists);
+                }
+                None
+            }
+            TrackerType::Data => {
+                if project.find_mut(&request.key).is_some() {
+                    return Err(CtsError::TrackerExists(request.key.tracker_name));
+                }
+                if project.data.len() >= usize::try_from(quota).unwrap_or(usize::MAX) {
+                    return Err(CtsError::QuotaReached(quota));
+                }
+                let fields = request.data_bucket.unwrap_or_default();
+                Some(DataBucket {
+                    data_bucket_name: fields
+                        .data_bucket_name
+                        .ok_or(CtsError::TrackedBucketMissing)?,
+                    data_event: fields.data_event.unwrap_or_default(),
+                })
+            }
+        };
+        let mut obs_info = ObsSettings::default();
+        request.obs_info.apply_to(&mut obs_info);
+        let mut options = TrackerOptions::default();
+        request.options.apply_to(&mut options);
+        let tracker = Tracker {
+            id: stamp.id,
+            create_time: stamp.create_time,
+            tracker_type: request.key.tracker_type,
+            tracker_name: request.key.tracker_name,
+            domain_id: domain_id.to_owned(),
+            project_id: project_id.to_owned(),
+            status: TrackerStatus::Enabled,
+            obs_info,
+            data_bucket,
+            options,
+        };
+        match tracker.tracker_type {
+            TrackerType::System => project.management = Some(tracker.clone()),
+            TrackerType::Data => project.data.push(tracker.clone()),
+        }
+        Ok(tracker)
+    }
+
+    /// The project's trackers that pass `filter`: management tracker first, then
+    /// data trackers in creation order. An unknown project has none.
+    pub fn list(&self, project_id: &str, filter: &TrackerFilter) -> Vec<Tracker> {
+        self.projects
+            .get(project_id)
+            .map(|project| {
+                project
+                    .trackers()
+                    .filter(|tracker| filter.matches(tracker))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Applies `request` (already validated) to the tracker it names.
+    /// Errors: CTS.0214 no such tracker; CTS.0003 a different tracked bucket.
+    pub fn update(&mut self, project_id: &str, request: &TrackerRequest) -> Result<(), CtsError> {
+        let tracker = self
+            .projects
+            .get_mut(project_id)
+            .and_then(|project| project.find_mut(&request.key))
+            .ok_or(CtsError::TrackerNotFound)?;
+        if let (Some(fields), Some(bucket)) = (&request.data_bucket, &mut tracker.data_bucket) {
+            if let Some(name) = &fields.data_bucket_name {
+                if *name != bucket.data_bucket_name {
+                    return Err(CtsError::invalid_request(
+                        "data_bucket.data_bucket_name cannot change once the tracker exists",
+                    ));
+                }
+            }
+            if let Some(events) = &fields.data_event {
+                bucket.data_event.clone_from(events);
+            }
+        }
+        if let Some(status) = request.status {
+            tracker.status = status;
+        }
+        request.obs_info.apply_to(&mut tracker.obs_info);
+        request.options.apply_to(&mut tracker.options);
+        Ok(())
+    }
+
+    /// Removes what `target` names and returns how many trackers went.
+    /// Errors: CTS.0214 when nothing matched (also for "all data trackers" of a
+    /// project that has none).
+    pub fn delete(&mut self, project_id: &str, target: &DeleteTarget) -> Result<usize, CtsError> {
+        let project = self
+            .projects
+            .get_mut(project_id)
+            .ok_or(CtsError::TrackerNotFound)?;
+        let removed = match target {
+            DeleteTarget::AllData => std::mem::take(&mut project.data).len(),
+            DeleteTarget::One(key) => match key.tracker_type {
+                TrackerType::System => {
+                    let matches = project.find_mut(key).is_some();
+                    usize::from(matches && project.management.take().is_some())
+                }
+                TrackerType::Data => {
+                    let before = project.data.len();
+                    project
+                        .data
+                        .retain(|tracker| tracker.tracker_name != key.tracker_name);
+                    before - project.data.len()
+                }
+            },
+        };
+        if removed == 0 {
+            return Err(CtsError::TrackerNotFound);
+        }
+        Ok(removed)
+    }
+
+    /// The project's usage against its quotas.
+    pub fn quotas(&self, project_id: &str) -> QuotaUsage {
+        let project = self.projects.get(project_id);
+        let data_used = project.map_or(0, |project| project.data.len());
+        QuotaUsage {
+            data_used: u32::try_from(data_used).unwrap_or(u32::MAX),
+            data_quota: self.data_tracker_quota,
+            system_used: project.map_or(0, |project| u32::from(project.management.is_some())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::model::{DataBucketFields, DataEvent, ObsChanges, OptionChanges};
+
+    const PROJECT: &str = "project-a";
+    const DOMAIN: &str = "domain-a";
+
+    fn stamp(n: u32) -> Stamp {
+        Stamp {
+            id: format!("id-{n}"),
+            create_time: 1_000 + i64::from(n),
+        }
+    }
+
+    fn request(tracker_type: TrackerType, name: &str) -> TrackerRequest {
+        TrackerRequest {
+            key: TrackerKey {
+                tracker_type,
+                tracker_name: name.to_owned(),
+            },
+            status: None,
+            obs_info: ObsChanges::default(),
+            data_bucket: (tracker_type == TrackerType::Data).then(|| DataBucketFields {
+                data_bucket_name: Some(format!("bucket-{name}")),
+                data_event: Some(vec![DataEvent::Read]),
+            }),
+            options: OptionChanges::default(),
+        }
+    }
+
+    fn store_with(trackers: &[(TrackerType, &str)]) -> Store {
+        let mut store = Store::new(3);
+        for (n, (tracker_type, name)) in (0..).zip(trackers) {
+            store
+                .create(PROJECT, DOMAIN, request(*tracker_type, name), stamp(n))
+                .expect("setup create");
+        }
+        store
+    }
+
+    fn names(trackers: &[Tracker]) -> Vec<&str> {
+        trackers.iter().map(|t| t.tracker_name.as_str()).collect()
+    }
+
+    #[test]
+    fn create_fills_server_fields_and_defaults() {
+        let mut store = Store::new(3);
+        let tracker = store
+            .create(
+                PROJECT,
+                DOMAIN,
+                request(TrackerType::System, "system"),
+                stamp(7),
+            )
+            .expect("create");
+        assert_eq!(tracker.id, "id-7");
+        assert_eq!(tracker.create_time, 1_007);
+        assert_eq!(tracker.domain_id, DOMAIN);
+        assert_eq!(tracker.project_id, PROJECT);
+        assert_eq!(tracker.status, TrackerStatus::Enabled);
+        assert_eq!(tracker.obs_info, ObsSettings::default());
+        assert!(tracker.obs_info.is_sort_by_service);
+        assert_eq!(tracker.data_bucket, None);
+    }
+
+    #[test]
+    fn one_management_tracker_per_project() {
+        let mut store = store_with(&[(TrackerType::System, "system")]);
+        let second = store.create(
+            PROJECT,
+            DOMAIN,
+            request(TrackerType::System, "system"),
+            stamp(1),
+        );
+        assert_eq!(second, Err(CtsError::ManagementTrackerExists));
+        assert!(store
+            .create(
+                "project-b",
+                DOMAIN,
+                request(TrackerType::System, "system"),
+                stamp(2)
+            )
+            .is_ok());
+    }
+
+    #[test]
+    fn data_tracker_names_are_unique_and_quota_is_enforced() {
+        let mut store = store_with(&[(TrackerType::Data, "a"), (TrackerType::Data, "b")]);
+        let duplicate = store.create(PROJECT, DOMAIN, request(TrackerType::Data, "a"), stamp(9));
+        assert_eq!(duplicate, Err(CtsError::TrackerExists("a".into())));
+        assert!(store
+            .create(PROJECT, DOMAIN, request(TrackerType::Data, "c"), stamp(3))
+            .is_ok());
+        let over = store.create(PROJECT, DOMAIN, request(TrackerType::Data, "d"), stamp(4));
+        assert_eq!(over, Err(CtsError::QuotaReached(3)));
+        // The management tracker does not count against the data quota.
+        assert!(store
+            .create(
+                PROJECT,
+                DOMAIN,
+                request(TrackerType::System, "system"),
+                stamp(5)
+            )
+            .is_ok());
+        let usage = store.quotas(PROJECT);
+        assert_eq!(
+            (usage.data_used, usage.data_quota, usage.system_used),
+            (3, 3, 1)
+        );
+    }
+
+    #[test]
+    fn data_tracker_without_bucket_is_refused() {
+        let mut store = Store::new(3);
+        let mut no_bucket = request(TrackerType::Data, "a");
+        no_bucket.data_bucket = None;
+        let answer = store.create(PROJECT, DOMAIN, no_bucket, stamp(0));
+        assert_eq!(answer, Err(CtsError::TrackedBucketMissing));
+    }
+
+    #[test]
+    fn list_filters_by_name_type_and_both() {
+        let store = store_with(&[
+            (TrackerType::Data, "a"),
+            (TrackerType::System, "system"),
+            (TrackerType::Data, "b"),
+        ]);
+        let all = store.list(PROJECT, &TrackerFilter::default());
+        assert_eq!(names(&all), ["system", "a", "b"]);
+        let by_type = TrackerFilter {
+            tracker_type: Some(TrackerType::Data),
+            ..TrackerFilter::default()
+        };
+        assert_eq!(names(&store.list(PROJECT, &by_type)), ["a", "b"]);
+        let by_name = TrackerFilter {
+            tracker_name: Some("b".into()),
+            ..TrackerFilter::default()
+        };
+        assert_eq!(names(&store.list(PROJECT, &by_name)), ["b"]);
+        let both_mismatch = TrackerFilter {
+            tracker_name: Some("b".into()),
+            tracker_type: Some(TrackerType::System),
+        };
+        assert!(store.list(PROJECT, &both_mismatch).is_empty());
+        let unknown = TrackerFilter {
+            tracker_name: Some("zzz".into()),
+            ..TrackerFilter::default()
+        };
+        assert!(store.list(PROJECT, &unknown).is_empty());
+        assert!(store.list("other", &TrackerFilter::default()).is_empty());
+    }
+
+    #[test]
+    fn update_applies_changes_and_keeps_the_tracked_bucket() {
+        let mut store = store_with(&[(TrackerType::Data, "a")]);
+        let mut change = request(TrackerType::Data, "a");
+        change.status = Some(TrackerStatus::Disabled);
+        change.obs_info.bucket_name = Some("my-bucket".into());
+        change.data_bucket = Some(DataBucketFields {
+            data_bucket_name: None,
+            data_event: Some(vec![DataEvent::Write]),
+        });
+        store.update(PROJECT, &change).expect("update");
+        let tracker = &store.list(PROJECT, &TrackerFilter::default())[0];
+        assert_eq!(tracker.status, TrackerStatus::Disabled);
+        assert_eq!(tracker.obs_info.bucket_name, "my-bucket");
+        assert_eq!(
+            tracker.data_bucket.as_ref().map(|b| b.data_event.clone()),
+            Some(vec![DataEvent::Write])
+        );
+
+        change.data_bucket = Some(DataBucketFields {
+            data_bucket_name: Some("another-bucket".into()),
+            data_event: None,
+        });
+        let moved = store.update(PROJECT, &change);
+        assert_eq!(moved.map_err(|e| e.code()), Err("CTS.0003"));
+
+        let missing = store.update(PROJECT, &request(TrackerType::Data, "nope"));
+        assert_eq!(missing, Err(CtsError::TrackerNotFound));
+    }
+
+    #[test]
+    fn update_with_empty_bucket_name_turns_transfer_off() {
+        let mut store = store_with(&[(TrackerType::System, "system")]);
+        let mut on = request(TrackerType::System, "system");
+        on.obs_info.bucket_name = Some("bucket-1".into());
+        store.update(PROJECT, &on).expect("on");
+        let mut off = request(TrackerType::System, "system");
+        off.obs_info.bucket_name = Some(String::new());
+        store.update(PROJECT, &off).expect("off");
+        assert_eq!(
+            store.list(PROJECT, &TrackerFilter::default())[0]
+                .obs_info
+                .bucket_name,
+            ""
+        );
+    }
+
+    #[test]
+    fn delete_by_name_all_data_and_management() {
+        let mut store = store_with(&[
+            (TrackerType::System, "system"),
+            (TrackerType::Data, "a"),
+            (TrackerType::Data, "b"),
+        ]);
+        let key = |tracker_type, name: &str| {
+            DeleteTarget::One(TrackerKey {
+                tracker_type,
+                tracker_name: name.into(),
+            })
+        };
+        assert_eq!(store.delete(PROJECT, &key(TrackerType::Data, "a")), Ok(1));
+        assert_eq!(
+            store.delete(PROJECT, &key(TrackerType::Data, "a")),
+            Err(CtsError::TrackerNotFound)
+        );
+        // A data tracker is not found under the system type, and vice versa.
+        assert_eq!(
+            store.delete(PROJECT, &key(TrackerType::System, "b")),
+            Err(CtsError::TrackerNotFound)
+        );
+        assert_eq!(store.delete(PROJECT, &DeleteTarget::AllData), Ok(1));
+        assert_eq!(
+            store.delete(PROJECT, &DeleteTarget::AllData),
+            Err(CtsError::TrackerNotFound)
+        );
+        assert_eq!(store.quotas(PROJECT).system_used, 1);
+        assert_eq!(
+            store.delete(PROJECT, &key(TrackerType::System, "system")),
+            Ok(1)
+        );
+        assert_eq!(store.quotas(PROJECT).system_used, 0);
+        assert_eq!(
+            store.delete("unknown", &DeleteTarget::AllData),
+            Err(CtsError::TrackerNotFound)
+        );
+    }
+}
