@@ -69,13 +69,28 @@ struct RunArgs {
     #[arg(long, env = "HUAWEICLOUD_SDK_PROJECT_ID")]
     project_id: Option<String>,
     /// Access key for SDK-HMAC-SHA256 signing.
-    #[arg(long, env = "HUAWEICLOUD_SDK_AK", hide_env_values = true, requires = "sk")]
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_AK",
+        hide_env_values = true,
+        requires = "sk"
+    )]
     ak: Option<String>,
     /// Secret key for SDK-HMAC-SHA256 signing.
-    #[arg(long, env = "HUAWEICLOUD_SDK_SK", hide_env_values = true, requires = "ak")]
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_SK",
+        hide_env_values = true,
+        requires = "ak"
+    )]
     sk: Option<String>,
     /// IAM token sent as X-Auth-Token instead of signing.
-    #[arg(long, env = "CTS_AUTH_TOKEN", hide_env_values = true, conflicts_with = "ak")]
+    #[arg(
+        long,
+        env = "CTS_AUTH_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "ak"
+    )]
     token: Option<String>,
     /// Directory of case files to run instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
@@ -160,7 +175,10 @@ fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Ex
         ProfileArg::Strict => Profile::Strict,
     };
     match sources.and_then(|sources| case::load(&sources, contract)) {
-        Ok(cases) => Ok(cases.into_iter().filter(|c| c.spec.profile <= profile).collect()),
+        Ok(cases) => Ok(cases
+            .into_iter()
+            .filter(|c| c.spec.profile <= profile)
+            .collect()),
         Err(errors) => {
             eprintln!("{errors}");
             Err(Exit::Usage)
@@ -170,7 +188,9 @@ fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Ex
 
 fn credentials(args: &RunArgs) -> Credentials {
     match (&args.ak, &args.sk, &args.token) {
-        (Some(ak), Some(sk), _) => Credentials::AkSk(cts_conform::auth::Credentials::new(ak.clone(), sk.clone())),
+        (Some(ak), Some(sk), _) => {
+            Credentials::AkSk(cts_conform::auth::Credentials::new(ak.clone(), sk.clone()))
+        }
         (_, _, Some(token)) => Credentials::Token(SecretString::new(token.clone())),
         _ => Credentials::None,
     }
@@ -183,7 +203,10 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
         Err(exit) => return exit,
     };
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return usage(format!("--timeout must be a positive number of seconds, not {}", args.timeout));
+        return usage(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        ));
     }
     let runtime = match runtime() {
         Ok(rt) => rt,
@@ -193,14 +216,22 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let mut embedded = None;
     let (base_url, project_id) = if args.target == "embedded" {
         if libtest.list {
-            ("http://127.0.0.1:0".to_string(), EMBEDDED_PROJECT_ID.to_string())
+            (
+                "http://127.0.0.1:0".to_string(),
+                EMBEDDED_PROJECT_ID.to_string(),
+            )
         } else {
             let listen = SocketAddr::from(([127, 0, 0, 1], 0));
             match runtime.block_on(emulator::start(EmulatorConfig::default(), listen)) {
                 Ok(running) => {
                     let url = running.base_url();
                     embedded = Some(running);
-                    (url, args.project_id.clone().unwrap_or_else(|| EMBEDDED_PROJECT_ID.into()))
+                    (
+                        url,
+                        args.project_id
+                            .clone()
+                            .unwrap_or_else(|| EMBEDDED_PROJECT_ID.into()),
+                    )
                 }
                 Err(e) => return usage(format!("cannot start the embedded emulator: {e}")),
             }
@@ -208,7 +239,12 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     } else {
         match reqwest::Url::parse(&args.target) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            _ => return usage(format!("--target must be `embedded` or an http(s) URL, not {:?}", args.target)),
+            _ => {
+                return usage(format!(
+                    "--target must be `embedded` or an http(s) URL, not {:?}",
+                    args.target
+                ))
+            }
         }
         let Some(project_id) = args.project_id.clone() else {
             return usage("a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into());
@@ -226,7 +262,10 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let redactor = Arc::new(Redactor::new(config.credentials.secrets()));
     if !libtest.list {
         if let Err(e) = runtime.block_on(run::preflight(&client, &config)) {
-            eprintln!("error: {}", redactor.redact(&format!("target {} is unreachable: {e}", config.base_url)));
+            eprintln!(
+                "error: {}",
+                redactor.redact(&format!("target {} is unreachable: {e}", config.base_url))
+            );
             return Exit::Unreachable;
         }
     }
@@ -237,7 +276,12 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     };
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
-    let session = Arc::new(Session::new(contract, config, client, runtime.handle().clone()));
+    let session = Arc::new(Session::new(
+        contract,
+        config,
+        client,
+        runtime.handle().clone(),
+    ));
     let trials = report::libtest::trials(&session, cases, &redactor, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     if let Some(running) = embedded {

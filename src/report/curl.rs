@@ -6,7 +6,12 @@ use crate::run::exchange::SentRequest;
 /// `curl -X METHOD 'URL' -H 'Name: value' ... --data-raw 'BODY'`, shell-quoted, with every
 /// secret replaced by `***`.
 pub fn curl_command(request: &SentRequest, redactor: &Redactor) -> String {
-    let mut parts = vec!["curl".to_string(), "-X".into(), request.method.clone(), quote(&request.url)];
+    let mut parts = vec![
+        "curl".to_string(),
+        "-X".into(),
+        request.method.clone(),
+        quote(&request.url),
+    ];
     for (name, value) in &request.headers {
         let value = redactor.redact_header(name, value);
         parts.push("-H".into());

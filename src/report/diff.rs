@@ -22,9 +22,16 @@ pub fn json_diff(expected: &Value, actual: &Value, indent: &str, color: bool) ->
             text.to_string()
         }
     };
-    out.push_str(&format!("{indent}{}\n{indent}{}\n", paint(RED, "--- expected"), paint(GREEN, "+++ actual")));
+    out.push_str(&format!(
+        "{indent}{}\n{indent}{}\n",
+        paint(RED, "--- expected"),
+        paint(GREEN, "+++ actual")
+    ));
     for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
-        out.push_str(&format!("{indent}{}\n", paint(CYAN, &hunk.header().to_string())));
+        out.push_str(&format!(
+            "{indent}{}\n",
+            paint(CYAN, &hunk.header().to_string())
+        ));
         for change in hunk.iter_changes() {
             let (sign, code) = match change.tag() {
                 ChangeTag::Delete => ("-", Some(RED)),

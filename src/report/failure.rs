@@ -25,7 +25,11 @@ pub fn render_case(outcome: &CaseOutcome, redactor: &Redactor, color: bool) -> S
     }
     let not_run = outcome.planned_steps.saturating_sub(outcome.steps.len());
     if not_run > 0 {
-        let _ = writeln!(out, "({not_run} later step{} not run)", if not_run == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "({not_run} later step{} not run)",
+            if not_run == 1 { "" } else { "s" }
+        );
     }
     for (i, step) in outcome.cleanup.iter().enumerate() {
         let position = format!("cleanup {} of {}", i + 1, outcome.cleanup.len());
@@ -35,7 +39,13 @@ pub fn render_case(outcome: &CaseOutcome, redactor: &Redactor, color: bool) -> S
     redactor.redact(&out).into_owned()
 }
 
-fn render_step(out: &mut String, position: &str, step: &StepOutcome, redactor: &Redactor, color: bool) {
+fn render_step(
+    out: &mut String,
+    position: &str,
+    step: &StepOutcome,
+    redactor: &Redactor,
+    color: bool,
+) {
     let _ = write!(out, "{position}: {}", step.label);
     if let Some(reason) = &step.skipped {
         let _ = writeln!(out, "  skipped ({reason})");
@@ -48,7 +58,11 @@ fn render_step(out: &mut String, position: &str, step: &StepOutcome, redactor: &
         }
         return;
     };
-    let _ = write!(out, "  {} {}", exchange.request.method, exchange.request.url);
+    let _ = write!(
+        out,
+        "  {} {}",
+        exchange.request.method, exchange.request.url
+    );
     match &exchange.response {
         Ok(r) => {
             let _ = writeln!(out, "  -> {} in {} ms", r.status, r.elapsed.as_millis());
@@ -69,13 +83,27 @@ fn render_step(out: &mut String, position: &str, step: &StepOutcome, redactor: &
             out.push_str(&json_diff(&diff.expected, &diff.actual, "    ", color));
         }
     }
-    render_bodies(out, exchange, step.findings.iter().any(|f| f.kind == FindingKind::UnexpectedStatus));
-    let _ = writeln!(out, "  reproduce: {}", curl_command(&exchange.request, redactor));
+    render_bodies(
+        out,
+        exchange,
+        step.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::UnexpectedStatus),
+    );
+    let _ = writeln!(
+        out,
+        "  reproduce: {}",
+        curl_command(&exchange.request, redactor)
+    );
 }
 
 fn render_bodies(out: &mut String, exchange: &Exchange, always_show_response: bool) {
     if let Some(body) = &exchange.request.body {
-        let _ = writeln!(out, "  request body: {}", preview(&String::from_utf8_lossy(body)));
+        let _ = writeln!(
+            out,
+            "  request body: {}",
+            preview(&String::from_utf8_lossy(body))
+        );
     }
     if let Ok(response) = &exchange.response {
         if always_show_response || !response.body.is_empty() {

@@ -12,7 +12,12 @@ use crate::run::{CaseStatus, Session};
 use super::failure::render_case;
 
 /// Builds the trials for `cases`.
-pub fn trials(session: &Arc<Session>, cases: Vec<LoadedCase>, redactor: &Arc<Redactor>, color: bool) -> Vec<Trial> {
+pub fn trials(
+    session: &Arc<Session>,
+    cases: Vec<LoadedCase>,
+    redactor: &Arc<Redactor>,
+    color: bool,
+) -> Vec<Trial> {
     cases
         .into_iter()
         .map(|case| {
@@ -25,7 +30,9 @@ pub fn trials(session: &Arc<Session>, cases: Vec<LoadedCase>, redactor: &Arc<Red
                 match &outcome.status {
                     CaseStatus::Passed => Ok(Completion::Completed),
                     CaseStatus::Ignored(reason) => Ok(Completion::ignored_with(reason)),
-                    CaseStatus::Failed => Err(Failed::from(render_case(&outcome, &redactor, color))),
+                    CaseStatus::Failed => {
+                        Err(Failed::from(render_case(&outcome, &redactor, color)))
+                    }
                 }
             })
             .with_ignored_flag(ignored)

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::exchange::Exchange;
 use super::render;
 use super::session::Session;
-use crate::case::model::StepSpec;
-use crate::case::vars::Vars;
+use crate::case::model::{Expect, StepSpec};
+use crate::case::vars::{expand_json, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
 
@@ -168,9 +168,15 @@ async fn run_step(session: &Session, step: &StepSpec, vars: &mut Vars) -> StepOu
             outcome
                 .findings
                 .extend(check::contract_checks(session.contract, op, response));
-            outcome
-                .findings
-                .extend(check::expectation_checks(&step.expect, response));
+            match expand_expect(&step.expect, vars) {
+                Ok(expect) => outcome
+                    .findings
+                    .extend(check::expectation_checks(&expect, response)),
+                Err(e) => outcome.findings.push(Finding::new(
+                    FindingKind::Body,
+                    format!("cannot expand the expectation: {e}"),
+                )),
+            }
             if outcome.findings.is_empty() {
                 capture(step, response.json(), vars, &mut outcome.findings);
             }
@@ -178,6 +184,18 @@ async fn run_step(session: &Session, step: &StepSpec, vars: &mut Vars) -> StepOu
     }
     outcome.exchange = Some(exchange);
     outcome
+}
+
+/// The step's expectation with `${variables}` expanded in the body and header values.
+fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, crate::case::vars::VarError> {
+    let mut expanded = expect.clone();
+    if let Some(body) = &expect.body {
+        expanded.body = Some(expand_json(body, vars)?);
+    }
+    for value in expanded.headers.values_mut() {
+        *value = expand_json(value, vars)?;
+    }
+    Ok(expanded)
 }
 
 fn capture(

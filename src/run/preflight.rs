@@ -21,7 +21,14 @@ pub async fn preflight(client: &HttpClient, config: &RunConfig) -> Result<u16, T
         body: None,
     };
     // Credentials are optional here: a 401 is an answer too.
-    let _ = authorize(&mut request, AuthMode::Default, &config.credentials, &config.project_id);
-    let exchange = client.send(request, config.timeout, config.max_response_bytes).await;
+    let _ = authorize(
+        &mut request,
+        AuthMode::Default,
+        &config.credentials,
+        &config.project_id,
+    );
+    let exchange = client
+        .send(request, config.timeout, config.max_response_bytes)
+        .await;
     exchange.response.map(|r| r.status)
 }

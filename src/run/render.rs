@@ -85,7 +85,6 @@ pub fn render(
 /// The token header.
 pub const TOKEN_HEADER: &str = "X-Auth-Token";
 
-
 /// Why a step's authentication mode cannot be applied with the run's credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthUnavailable {
@@ -106,14 +105,22 @@ pub fn authorize(
     match (mode, credentials) {
         (AuthMode::None, _) | (AuthMode::Default, Credentials::None) => {}
         (_, Credentials::None) => return Err(AuthUnavailable::NoCredentials(mode)),
-        (AuthMode::Default, Credentials::Token(token)) => token_header(request, token.expose().to_string()),
+        (AuthMode::Default, Credentials::Token(token)) => {
+            token_header(request, token.expose().to_string())
+        }
         (AuthMode::WrongKey, Credentials::Token(token)) => {
             token_header(request, format!("{}-not-a-valid-token", token.expose()))
         }
-        (AuthMode::TamperedSignature, Credentials::Token(token)) => token_header(request, tamper(token.expose())),
-        (_, Credentials::AkSk(creds)) => {
-            super::signing::sign_request(request, mode, creds, project_id, time::OffsetDateTime::now_utc())
+        (AuthMode::TamperedSignature, Credentials::Token(token)) => {
+            token_header(request, tamper(token.expose()))
         }
+        (_, Credentials::AkSk(creds)) => super::signing::sign_request(
+            request,
+            mode,
+            creds,
+            project_id,
+            time::OffsetDateTime::now_utc(),
+        ),
     }
     Ok(())
 }

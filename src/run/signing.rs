@@ -10,7 +10,13 @@ use crate::auth::{self, Credentials, RequestParts, SDK_DATE_HEADER};
 use crate::case::model::AuthMode;
 
 /// Adds the signing headers and `Authorization` to `request`.
-pub fn sign_request(request: &mut SentRequest, mode: AuthMode, creds: &Credentials, project_id: &str, now: OffsetDateTime) {
+pub fn sign_request(
+    request: &mut SentRequest,
+    mode: AuthMode,
+    creds: &Credentials,
+    project_id: &str,
+    now: OffsetDateTime,
+) {
     let Ok(url) = reqwest::Url::parse(&request.url) else {
         return; // The send fails with the URL's own error.
     };
@@ -23,9 +29,17 @@ pub fn sign_request(request: &mut SentRequest, mode: AuthMode, creds: &Credentia
         !["host", "x-sdk-date", "authorization"].contains(&n.to_ascii_lowercase().as_str())
     });
     request.headers.push(("Host".into(), host));
-    request.headers.push((SDK_DATE_HEADER.into(), auth::format_sdk_date(now)));
-    if !request.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("x-project-id")) {
-        request.headers.push(("X-Project-Id".into(), project_id.to_string()));
+    request
+        .headers
+        .push((SDK_DATE_HEADER.into(), auth::format_sdk_date(now)));
+    if !request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("x-project-id"))
+    {
+        request
+            .headers
+            .push(("X-Project-Id".into(), project_id.to_string()));
     }
     let wrong;
     let signer = if mode == AuthMode::WrongKey {
@@ -47,7 +61,9 @@ pub fn sign_request(request: &mut SentRequest, mode: AuthMode, creds: &Credentia
     if mode == AuthMode::TamperedSignature {
         authorization.signature = tamper(&authorization.signature);
     }
-    request.headers.push(("Authorization".into(), authorization.to_string()));
+    request
+        .headers
+        .push(("Authorization".into(), authorization.to_string()));
 }
 
 #[cfg(test)]
@@ -76,13 +92,25 @@ mod tests {
             headers: &req.headers,
             body: req.body.as_deref().unwrap_or(&[]),
         };
-        verify(&parts, |ak| (ak == creds.ak).then_some(&creds), now, time::Duration::minutes(15)).map(|_| ())
+        verify(
+            &parts,
+            |ak| (ak == creds.ak).then_some(&creds),
+            now,
+            time::Duration::minutes(15),
+        )
+        .map(|_| ())
     }
 
     #[test]
     fn each_mode_signs_as_asked() {
         assert!(check(AuthMode::Default).is_ok());
-        assert!(matches!(check(AuthMode::WrongKey), Err(crate::auth::AuthError::SignatureMismatch)));
-        assert!(matches!(check(AuthMode::TamperedSignature), Err(crate::auth::AuthError::SignatureMismatch)));
+        assert!(matches!(
+            check(AuthMode::WrongKey),
+            Err(crate::auth::AuthError::SignatureMismatch)
+        ));
+        assert!(matches!(
+            check(AuthMode::TamperedSignature),
+            Err(crate::auth::AuthError::SignatureMismatch)
+        ));
     }
 }
