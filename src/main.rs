@@ -13,6 +13,7 @@ use cts_conform::auth::{Redactor, SecretString};
 use cts_conform::case::model::Profile;
 use cts_conform::case::{self, LoadedCase};
 use cts_conform::contract::Contract;
+use cts_conform::derive;
 use cts_conform::emulator::{self, EmulatorConfig};
 use cts_conform::report;
 use cts_conform::run::ledger::Ledger;
@@ -227,6 +228,7 @@ fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Ex
     match sources.and_then(|sources| case::load(&sources, contract)) {
         Ok(cases) => Ok(cases
             .into_iter()
+            .chain(derive::derived_cases(contract))
             .filter(|c| c.spec.profile <= profile)
             .collect()),
         Err(errors) => {
