@@ -64,6 +64,8 @@ enum Command {
     Serve(ServeArgs),
     /// Remove what an interrupted run created, as its ledger records (and nothing else).
     Sweep(SweepArgs),
+    /// Show which cases exercise each request field, query parameter and status.
+    Coverage(CoverageArgs),
 }
 
 #[derive(Args, Debug)]
@@ -76,18 +78,14 @@ struct RunArgs {
     project_id: Option<String>,
     #[command(flatten)]
     credentials: CredentialArgs,
-    /// Directory of case files to run instead of the built-in ones.
-    #[arg(long, value_name = "DIR")]
-    cases: Option<PathBuf>,
+    #[command(flatten)]
+    plan: PlanArgs,
     /// Per-request timeout in seconds (headers and body).
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     timeout: f64,
     /// Largest response body read, in bytes; a larger one fails its case.
     #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
     max_response_bytes: usize,
-    /// Which assertions to run: only what the documents require, or also the stricter ones.
-    #[arg(long, value_enum, default_value = "documented")]
-    profile: ProfileArg,
     /// Let cases create, update and delete trackers on a target that is not on loopback.
     #[arg(long)]
     allow_mutations: bool,
@@ -95,6 +93,23 @@ struct RunArgs {
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,
+}
+
+/// Which cases make up the plan.
+#[derive(Args, Debug)]
+struct PlanArgs {
+    /// Directory of case files to run instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Which assertions to run: only what the documents require, or also the stricter ones.
+    #[arg(long, value_enum, default_value = "documented")]
+    profile: ProfileArg,
+}
+
+#[derive(Args, Debug)]
+struct CoverageArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 /// How requests authenticate: AK/SK signing or a token (or neither).
@@ -180,6 +195,7 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Sweep(args)) => sweep(args),
+        Some(Command::Coverage(args)) => coverage(args),
         None => run_suite(cli.run, cli.libtest),
     };
     exit.into()
@@ -216,7 +232,7 @@ fn serve(args: ServeArgs) -> Exit {
     }
 }
 
-fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
+fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
     let sources = match &args.cases {
         Some(dir) => case::dir_sources(dir),
         None => Ok(case::builtin_sources()),
@@ -267,6 +283,17 @@ async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
         }
         std::process::exit(Exit::Interrupted as i32);
     }
+}
+
+fn coverage(args: CoverageArgs) -> Exit {
+    let contract = Contract::embedded();
+    let cases = match load_cases(&args.plan, contract) {
+        Ok(cases) => cases,
+        Err(exit) => return exit,
+    };
+    let rows = cts_conform::coverage::compute(contract, &cases);
+    print!("{}", cts_conform::coverage::render(&rows, cases.len()));
+    Exit::Passed
 }
 
 fn sweep(args: SweepArgs) -> Exit {
@@ -331,7 +358,7 @@ fn sweep(args: SweepArgs) -> Exit {
 
 fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let contract = Contract::embedded();
-    let cases = match load_cases(&args, contract) {
+    let cases = match load_cases(&args.plan, contract) {
         Ok(cases) => cases,
         Err(exit) => return exit,
     };

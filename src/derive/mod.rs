@@ -11,7 +11,7 @@
 //! `x-error-code`); valid ones expect 201. Names look like
 //! `derived::create_tracker::obs_info.bucket_name::len_64`.
 
-mod values;
+pub mod values;
 
 use std::collections::BTreeMap;
 

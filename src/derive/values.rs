@@ -124,11 +124,12 @@ fn walk(
     table: String,
     out: &mut Vec<Field>,
 ) {
-    let mut properties = schema
+    let base = schema
         .get("properties")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let mut properties = base.clone();
     let mut required: Vec<String> = strings(schema.get("required"));
     let mut codes = std::collections::BTreeMap::new();
     let mut discriminators = Vec::new();
@@ -164,6 +165,10 @@ fn walk(
     }
     for (name, property) in properties {
         let (resolved, code, source) = resolve(contract, &property);
+        // A row belongs to the table that lists it, even when a conditional rule narrows it.
+        let source = base
+            .get(&name)
+            .map_or(source, |own| resolve(contract, own).2);
         let mut path = prefix.to_vec();
         path.push(name.clone());
         let doc = if source.as_deref() == Some("api-facts") {
