@@ -66,7 +66,9 @@ pub enum PolicyError {
     #[error("{0} is empty")]
     Empty(String),
     /// The same AK is listed twice with different secret keys.
-    #[error("account {0} repeats the access key of an earlier account with a different secret key")]
+    #[error(
+        "account {0} repeats the access key of an earlier account with a different secret key"
+    )]
     ConflictingSecretKey(usize),
     /// The credentials file could not be read.
     #[error("cannot read the credentials file {path}: {reason}")]
@@ -169,7 +171,9 @@ impl AuthPolicy {
             require(account.credentials.sk().expose(), || {
                 format!("the SK of account {n}")
             })?;
-            require(&account.project_id, || format!("the project id of account {n}"))?;
+            require(&account.project_id, || {
+                format!("the project id of account {n}")
+            })?;
             let conflicting = accounts[..index].iter().any(|earlier| {
                 earlier.credentials.ak == account.credentials.ak
                     && earlier.credentials.sk() != account.credentials.sk()
@@ -257,7 +261,10 @@ impl AuthPolicy {
             .accounts
             .iter()
             .map(|account| account.credentials.sk().expose().to_owned());
-        let tokens = self.tokens.iter().map(|token| token.token.expose().to_owned());
+        let tokens = self
+            .tokens
+            .iter()
+            .map(|token| token.token.expose().to_owned());
         sks.chain(tokens).collect()
     }
 
