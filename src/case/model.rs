@@ -99,6 +99,15 @@ pub struct StepSpec {
     pub auth: AuthMode,
     #[serde(default)]
     pub expect: Expect,
+    /// Extra expectations checked only with `--profile strict` (e.g. the exact CTS
+    /// error code from api-facts, or a default the documents do not state).
+    #[serde(default)]
+    pub expect_strict: Option<Expect>,
+    /// Makes this (read-only) step a precondition: if its expectations are not met, the
+    /// case is reported ignored with this reason instead of failing. For states a case
+    /// cannot create safely, e.g. "no management tracker exists yet".
+    #[serde(default)]
+    pub precondition: Option<String>,
     /// Variables to take from the response body: name -> JSON pointer.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
@@ -152,6 +161,15 @@ impl std::fmt::Display for StatusSet {
 }
 
 impl StepSpec {
+    /// The expectations that apply under `profile`, in order.
+    pub fn expectations(&self, profile: Profile) -> impl Iterator<Item = &Expect> {
+        let strict = self
+            .expect_strict
+            .as_ref()
+            .filter(|_| profile == Profile::Strict);
+        std::iter::once(&self.expect).chain(strict)
+    }
+
     /// Every string of the step that may hold `${variables}`, with its JSON pointer
     /// relative to the step (e.g. `/query/tracker_name`, `/body/obs_info/bucket_name`).
     pub fn templated_strings(&self) -> Vec<(String, String)> {
@@ -173,6 +191,9 @@ impl StepSpec {
         }
         if let Some(body) = &self.expect.body {
             crate::case::vars::strings_in(body, "/expect/body", &mut strings);
+        }
+        if let Some(body) = self.expect_strict.as_ref().and_then(|e| e.body.as_ref()) {
+            crate::case::vars::strings_in(body, "/expect_strict/body", &mut strings);
         }
         for (k, v) in self.creates.iter().flatten() {
             strings.push((format!("/creates/{k}"), v.clone()));
