@@ -2,7 +2,8 @@
 //! (so that the failure report prints each request as a `curl` command) with known
 //! AK/SK or token, and everything it prints - and everything `cts-conform serve
 //! --verbose` prints while answering it - is scanned for the SK, the token, the AK
-//! and any `Signature=<64 hex digits>`. None may appear; the mask `***` must.
+//! and any `Signature=<64 hex digits>`, as is every file the run writes (its ledger).
+//! None may appear; the mask `***` must.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -51,12 +52,15 @@ fn case_dir() -> tempfile::TempDir {
     dir
 }
 
-/// Runs the harness with `args` on the failing cases; it must report failures (101).
-fn run_failing(cases: &Path, args: &[&str]) -> String {
+/// Runs the harness with `args` on the failing cases in `dir`, its ledger in `dir`
+/// too; it must report failures (101). Returns its output and every file in `dir`.
+fn run_failing(dir: &Path, args: &[&str]) -> String {
     let output: Output = Command::new(BINARY)
         .args(args)
         .arg("--cases")
-        .arg(cases)
+        .arg(dir)
+        .arg("--ledger")
+        .arg(dir.join("run.ledger"))
         .args(["--project-id", PROJECT, "--color", "never"])
         .env_remove("HUAWEICLOUD_SDK_AK")
         .env_remove("HUAWEICLOUD_SDK_SK")
