@@ -174,6 +174,14 @@ impl StepSpec {
         if let Some(body) = &self.expect.body {
             crate::case::vars::strings_in(body, "/expect/body", &mut strings);
         }
+        for (name, value) in &self.expect.headers {
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            crate::case::vars::strings_in(
+                value,
+                &format!("/expect/headers/{escaped}"),
+                &mut strings,
+            );
+        }
         for (k, v) in self.creates.iter().flatten() {
             strings.push((format!("/creates/{k}"), v.clone()));
         }
