@@ -197,7 +197,7 @@ fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
             "the file is not valid JSON; fix the syntax at this position"
         }
-        _ => "see the case-file format in the README (schemas/case-file.schema.json validates it in editors)",
+        _ => "see docs/case-format.md (schemas/case-file.schema.json checks case files in editors)",
     };
     // serde_json appends " at line L column C"; the position is printed in front instead.
     let message = e.to_string();
@@ -415,7 +415,7 @@ impl Checker<'_> {
                 self.error(
                     &format!("{base}{pointer}"),
                     e.to_string(),
-                    "see the matchers in the README",
+                    "see the matchers in docs/case-format.md",
                 );
             }
         }

@@ -125,7 +125,10 @@ pub struct Expect {
 
 /// `201` or `[204, 404]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "status must be a status code (201) or a list of status codes ([204, 404])"
+)]
 pub enum StatusSet {
     One(u16),
     Any(Vec<u16>),
