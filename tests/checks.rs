@@ -278,7 +278,7 @@ fn a_body_subset_mismatch_lists_each_difference_and_carries_the_diff_views() {
         expectation_checks(&want, &json_response(201, &actual)),
         FindingKind::Body,
     );
-    assert_eq!(finding.summary, "expected body: 2 differences");
+    assert_eq!(finding.summary, "2 differences");
     assert_eq!(
         finding.details,
         [
