@@ -9,6 +9,8 @@ pub mod auth;
 pub mod case;
 pub mod check;
 pub mod contract;
+pub mod coverage;
+pub mod derive;
 pub mod emulator;
 pub mod report;
 pub mod run;

@@ -13,8 +13,10 @@ use cts_conform::auth::{Redactor, SecretString};
 use cts_conform::case::model::Profile;
 use cts_conform::case::{self, LoadedCase};
 use cts_conform::contract::Contract;
+use cts_conform::derive;
 use cts_conform::emulator::{self, EmulatorConfig};
 use cts_conform::report;
+use cts_conform::run::ledger::Ledger;
 use cts_conform::run::{self, Credentials, RunConfig, Session};
 use libtest_mimic::ColorSetting;
 
@@ -29,6 +31,8 @@ enum Exit {
     Unreachable = 3,
     /// At least one case failed (as `cargo test`).
     Failed = 101,
+    /// Interrupted with Ctrl-C (SIGINT); started cases cleaned up.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -58,6 +62,10 @@ struct Cli {
 enum Command {
     /// Run the reference emulator standalone.
     Serve(ServeArgs),
+    /// Remove what an interrupted run created, as its ledger records (and nothing else).
+    Sweep(SweepArgs),
+    /// Show which cases exercise each request field, query parameter and status.
+    Coverage(CoverageArgs),
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +76,45 @@ struct RunArgs {
     /// Project ID to run against (default for the embedded target: a fixed test project).
     #[arg(long, env = "HUAWEICLOUD_SDK_PROJECT_ID")]
     project_id: Option<String>,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Per-request timeout in seconds (headers and body).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    timeout: f64,
+    /// Largest response body read, in bytes; a larger one fails its case.
+    #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
+    max_response_bytes: usize,
+    /// Let cases create, update and delete trackers on a target that is not on loopback.
+    #[arg(long)]
+    allow_mutations: bool,
+    /// Ledger of created trackers (JSON Lines, appended) for `sweep` after a crash.
+    /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+}
+
+/// Which cases make up the plan.
+#[derive(Args, Debug)]
+struct PlanArgs {
+    /// Directory of case files to run instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Which assertions to run: only what the documents require, or also the stricter ones.
+    #[arg(long, value_enum, default_value = "documented")]
+    profile: ProfileArg,
+}
+
+#[derive(Args, Debug)]
+struct CoverageArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+/// How requests authenticate: AK/SK signing or a token (or neither).
+#[derive(Args, Debug)]
+struct CredentialArgs {
     /// Access key for SDK-HMAC-SHA256 signing.
     #[arg(
         long,
@@ -92,18 +139,33 @@ struct RunArgs {
         conflicts_with = "ak"
     )]
     token: Option<String>,
-    /// Directory of case files to run instead of the built-in ones.
-    #[arg(long, value_name = "DIR")]
-    cases: Option<PathBuf>,
-    /// Per-request timeout in seconds (headers and body).
+}
+
+impl CredentialArgs {
+    fn credentials(&self) -> Credentials {
+        match (&self.ak, &self.sk, &self.token) {
+            (Some(ak), Some(sk), _) => {
+                Credentials::AkSk(cts_conform::auth::Credentials::new(ak.clone(), sk.clone()))
+            }
+            (_, _, Some(token)) => Credentials::Token(SecretString::new(token.clone())),
+            _ => Credentials::None,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// The ledger a run wrote (see --ledger).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_LEDGER)]
+    ledger: PathBuf,
+    /// Only list what would be removed.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+    /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     timeout: f64,
-    /// Largest response body read, in bytes; a larger one fails its case.
-    #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
-    max_response_bytes: usize,
-    /// Which assertions to run: only what the documents require, or also the stricter ones.
-    #[arg(long, value_enum, default_value = "documented")]
-    profile: ProfileArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -122,6 +184,9 @@ struct ServeArgs {
     verbose: bool,
 }
 
+/// Where a run against a URL target keeps its ledger unless told otherwise.
+const DEFAULT_LEDGER: &str = "cts-conform.ledger.jsonl";
+
 /// The project the embedded target runs against unless told otherwise.
 const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -129,6 +194,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Sweep(args)) => sweep(args),
+        Some(Command::Coverage(args)) => coverage(args),
         None => run_suite(cli.run, cli.libtest),
     };
     exit.into()
@@ -165,7 +232,7 @@ fn serve(args: ServeArgs) -> Exit {
     }
 }
 
-fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
+fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
     let sources = match &args.cases {
         Some(dir) => case::dir_sources(dir),
         None => Ok(case::builtin_sources()),
@@ -177,6 +244,7 @@ fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Ex
     match sources.and_then(|sources| case::load(&sources, contract)) {
         Ok(cases) => Ok(cases
             .into_iter()
+            .chain(derive::derived_cases(contract))
             .filter(|c| c.spec.profile <= profile)
             .collect()),
         Err(errors) => {
@@ -186,19 +254,111 @@ fn load_cases(args: &RunArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Ex
     }
 }
 
-fn credentials(args: &RunArgs) -> Credentials {
-    match (&args.ak, &args.sk, &args.token) {
-        (Some(ak), Some(sk), _) => {
-            Credentials::AkSk(cts_conform::auth::Credentials::new(ak.clone(), sk.clone()))
+/// The ledger of this run: in memory for the embedded target, else a file.
+fn ledger_for(args: &RunArgs, embedded: bool, run_id: &str) -> Result<Ledger, Exit> {
+    let path = match (&args.ledger, embedded) {
+        (Some(path), _) => path.clone(),
+        (None, true) => return Ok(Ledger::in_memory(run_id)),
+        (None, false) => PathBuf::from(DEFAULT_LEDGER),
+    };
+    Ledger::with_file(run_id, &path)
+        .map_err(|e| usage(format!("{e}; pass a writable --ledger FILE")))
+}
+
+/// First Ctrl-C: stop gracefully (finish in-flight requests, clean up). Second: quit now.
+async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!(
+        "\ninterrupt: finishing requests in flight and cleaning up (Ctrl-C again to quit at once)"
+    );
+    session.interrupt();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        match ledger {
+            Some(path) => {
+                eprintln!("quitting now; remove leftovers with: cts-conform sweep --ledger {path}")
+            }
+            None => eprintln!("quitting now"),
         }
-        (_, _, Some(token)) => Credentials::Token(SecretString::new(token.clone())),
-        _ => Credentials::None,
+        std::process::exit(Exit::Interrupted as i32);
+    }
+}
+
+fn coverage(args: CoverageArgs) -> Exit {
+    let contract = Contract::embedded();
+    let cases = match load_cases(&args.plan, contract) {
+        Ok(cases) => cases,
+        Err(exit) => return exit,
+    };
+    let rows = cts_conform::coverage::compute(contract, &cases);
+    print!("{}", cts_conform::coverage::render(&rows, cases.len()));
+    Exit::Passed
+}
+
+fn sweep(args: SweepArgs) -> Exit {
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(exit) => return exit,
+    };
+    let credentials = args.credentials.credentials();
+    let redactor = Redactor::new(credentials.secrets());
+    let outstanding = match run::sweep::outstanding(&args.ledger) {
+        Ok(left) => left,
+        Err(e) => return usage(e.to_string()),
+    };
+    if args.dry_run || outstanding.is_empty() {
+        for r in &outstanding {
+            println!(
+                "would remove {} tracker {} (project {}, {})",
+                r.tracker_type, r.tracker_name, r.project_id, r.target
+            );
+        }
+        println!(
+            "{} tracker(s) outstanding in {}",
+            outstanding.len(),
+            args.ledger.display()
+        );
+        return Exit::Passed;
+    }
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
+    let report = match runtime.block_on(run::sweep::sweep(&args.ledger, &credentials, timeout)) {
+        Ok(report) => report,
+        Err(e) => return usage(e.to_string()),
+    };
+    for r in &report.removed {
+        println!(
+            "removed {} tracker {} (project {}, {})",
+            r.tracker_type, r.tracker_name, r.project_id, r.target
+        );
+    }
+    for (r, outcome) in &report.failed {
+        let why: Vec<String> = outcome.findings.iter().map(|f| f.summary.clone()).collect();
+        println!(
+            "{}",
+            redactor.redact(&format!(
+                "FAILED to remove {} tracker {}: {}",
+                r.tracker_type,
+                r.tracker_name,
+                why.join("; ")
+            ))
+        );
+    }
+    println!(
+        "{} removed, {} failed",
+        report.removed.len(),
+        report.failed.len()
+    );
+    if report.failed.is_empty() {
+        Exit::Passed
+    } else {
+        Exit::Failed
     }
 }
 
 fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let contract = Contract::embedded();
-    let cases = match load_cases(&args, contract) {
+    let cases = match load_cases(&args.plan, contract) {
         Ok(cases) => cases,
         Err(exit) => return exit,
     };
@@ -252,7 +412,7 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
         (args.target.clone(), project_id)
     };
     let mut config = RunConfig::new(base_url, project_id);
-    config.credentials = credentials(&args);
+    config.credentials = args.credentials.credentials();
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     let client = match run::http::HttpClient::new() {
@@ -276,16 +436,28 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     };
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
+    config.allow_mutations = args.allow_mutations;
+    let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let ledger_path = ledger.path().map(|p| p.display().to_string());
     let session = Arc::new(Session::new(
         contract,
         config,
         client,
         runtime.handle().clone(),
+        ledger,
     ));
+    runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
     let trials = report::libtest::trials(&session, cases, &redactor, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     if let Some(running) = embedded {
         runtime.block_on(running.shutdown());
+    }
+    if session.interrupted() {
+        eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
+        return Exit::Interrupted;
     }
     if conclusion.has_failed() {
         Exit::Failed

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::locate::{locate, Position};
-use super::model::{CaseFile, CaseSpec, StepSpec};
+use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
 use super::vars;
 use crate::check::matcher;
 use crate::contract::{Contract, Operation, ParamLocation};
@@ -381,10 +381,27 @@ impl Checker<'_> {
     }
 
     fn check_expect(&mut self, step: &StepSpec, op: &Operation, at: &str) {
-        if let Some(status) = &step.expect.status {
+        self.check_one_expect(&step.expect, op, &format!("{at}/expect"));
+        if let Some(strict) = &step.expect_strict {
+            self.check_one_expect(strict, op, &format!("{at}/expect_strict"));
+        }
+        if step.precondition.is_some() && op.method != "GET" {
+            self.error(
+                &format!("{at}/precondition"),
+                format!(
+                    "a precondition must be read-only, but {} is {}",
+                    op.id, op.method
+                ),
+                "check the state with ListTrackers or ListQuotas",
+            );
+        }
+    }
+
+    fn check_one_expect(&mut self, expect: &Expect, op: &Operation, at: &str) {
+        if let Some(status) = &expect.status {
             if status.codes().is_empty() {
                 self.error(
-                    &format!("{at}/expect/status"),
+                    &format!("{at}/status"),
                     "an empty list of statuses".into(),
                     "",
                 );
@@ -393,7 +410,7 @@ impl Checker<'_> {
                 if op.response(*code).is_none() {
                     let documented: Vec<String> = op.responses.keys().map(u16::to_string).collect();
                     self.error(
-                        &format!("{at}/expect/status"),
+                        &format!("{at}/status"),
                         format!("status {code} is not documented for {}", op.id),
                         &format!(
                             "expect one of the documented statuses: {}",
@@ -404,11 +421,11 @@ impl Checker<'_> {
             }
         }
         let mut expectations: Vec<(String, &Value)> = Vec::new();
-        if let Some(body) = &step.expect.body {
-            expectations.push((format!("{at}/expect/body"), body));
+        if let Some(body) = &expect.body {
+            expectations.push((format!("{at}/body"), body));
         }
-        for (name, value) in &step.expect.headers {
-            expectations.push((format!("{at}/expect/headers/{name}"), value));
+        for (name, value) in &expect.headers {
+            expectations.push((format!("{at}/headers/{name}"), value));
         }
         for (base, value) in expectations {
             if let Err((pointer, e)) = matcher::validate_expectation(value) {

@@ -99,6 +99,15 @@ pub struct StepSpec {
     pub auth: AuthMode,
     #[serde(default)]
     pub expect: Expect,
+    /// Extra expectations checked only with `--profile strict` (e.g. the exact CTS
+    /// error code from api-facts, or a default the documents do not state).
+    #[serde(default)]
+    pub expect_strict: Option<Expect>,
+    /// Makes this (read-only) step a precondition: if its expectations are not met, the
+    /// case is reported ignored with this reason instead of failing. For states a case
+    /// cannot create safely, e.g. "no management tracker exists yet".
+    #[serde(default)]
+    pub precondition: Option<String>,
     /// Variables to take from the response body: name -> JSON pointer.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
@@ -155,6 +164,15 @@ impl std::fmt::Display for StatusSet {
 }
 
 impl StepSpec {
+    /// The expectations that apply under `profile`, in order.
+    pub fn expectations(&self, profile: Profile) -> impl Iterator<Item = &Expect> {
+        let strict = self
+            .expect_strict
+            .as_ref()
+            .filter(|_| profile == Profile::Strict);
+        std::iter::once(&self.expect).chain(strict)
+    }
+
     /// Every string of the step that may hold `${variables}`, with its JSON pointer
     /// relative to the step (e.g. `/query/tracker_name`, `/body/obs_info/bucket_name`).
     pub fn templated_strings(&self) -> Vec<(String, String)> {
@@ -174,16 +192,23 @@ impl StepSpec {
         if let Some(body) = &self.body {
             crate::case::vars::strings_in(body, "/body", &mut strings);
         }
-        if let Some(body) = &self.expect.body {
-            crate::case::vars::strings_in(body, "/expect/body", &mut strings);
-        }
-        for (name, value) in &self.expect.headers {
-            let escaped = name.replace('~', "~0").replace('/', "~1");
-            crate::case::vars::strings_in(
-                value,
-                &format!("/expect/headers/{escaped}"),
-                &mut strings,
-            );
+        let expectations = [
+            ("expect", Some(&self.expect)),
+            ("expect_strict", self.expect_strict.as_ref()),
+        ];
+        for (key, expect) in expectations {
+            let Some(expect) = expect else { continue };
+            if let Some(body) = &expect.body {
+                crate::case::vars::strings_in(body, &format!("/{key}/body"), &mut strings);
+            }
+            for (name, value) in &expect.headers {
+                let escaped = name.replace('~', "~0").replace('/', "~1");
+                crate::case::vars::strings_in(
+                    value,
+                    &format!("/{key}/headers/{escaped}"),
+                    &mut strings,
+                );
+            }
         }
         for (k, v) in self.creates.iter().flatten() {
             strings.push((format!("/creates/{k}"), v.clone()));

@@ -32,6 +32,8 @@ pub enum FindingKind {
     Header,
     /// A capture's pointer found nothing in the body.
     Capture,
+    /// What the run created could not be recorded or removed.
+    Cleanup,
 }
 
 impl FindingKind {
@@ -46,6 +48,7 @@ impl FindingKind {
             FindingKind::Body => "expected body",
             FindingKind::Header => "expected header",
             FindingKind::Capture => "capture",
+            FindingKind::Cleanup => "cleanup",
         }
     }
 }

@@ -1,22 +1,27 @@
 //! Running one case: its steps in order (stopping at the first failing step), captures,
-//! then its cleanup steps, always.
+//! then its cleanup steps and the automatic removal of whatever it created, always.
+//!
+//! A step marked `precondition` that is not met makes the case ignored, not failed. A
+//! case that would change the target is ignored unless mutations are allowed. When the
+//! run is interrupted, a case stops after its current step and still cleans up.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::exchange::Exchange;
+use super::exchange::{Exchange, ReceivedResponse};
+use super::ledger::Resource;
 use super::render;
 use super::session::Session;
-use crate::case::model::{Expect, StepSpec};
-use crate::case::vars::{expand_json, Vars};
+use crate::case::model::{Expect, StatusSet, StepSpec};
+use crate::case::vars::{self, expand_json, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
 
 /// What happened in one step.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
-    /// `step 2 of 3` style position is derived by the reporter; this is the step's label.
     pub label: String,
     pub operation: String,
     pub exchange: Option<Exchange>,
@@ -26,6 +31,16 @@ pub struct StepOutcome {
 }
 
 impl StepOutcome {
+    fn new(step: &StepSpec) -> Self {
+        StepOutcome {
+            label: step.name.clone().unwrap_or_else(|| step.operation.clone()),
+            operation: step.operation.clone(),
+            exchange: None,
+            findings: Vec::new(),
+            skipped: None,
+        }
+    }
+
     pub fn failed(&self) -> bool {
         !self.findings.is_empty()
     }
@@ -48,8 +63,11 @@ pub struct CaseOutcome {
     pub steps: Vec<StepOutcome>,
     /// Number of steps in the case (some may not have run).
     pub planned_steps: usize,
+    /// The case's cleanup steps, then the automatic removal of what it created.
     pub cleanup: Vec<StepOutcome>,
     pub status: CaseStatus,
+    /// The run was interrupted while this case ran: later steps were not run.
+    pub interrupted: bool,
     pub duration: Duration,
 }
 
@@ -61,16 +79,67 @@ impl CaseOutcome {
             .chain(&self.cleanup)
             .flat_map(|s| &s.findings)
     }
+
+    fn ignored(case: &LoadedCase, reason: String) -> Self {
+        CaseOutcome {
+            id: case.id.clone(),
+            doc: case.spec.doc.clone(),
+            file: case.file.clone(),
+            steps: Vec::new(),
+            planned_steps: case.spec.steps.len(),
+            cleanup: Vec::new(),
+            status: CaseStatus::Ignored(reason),
+            interrupted: false,
+            duration: Duration::ZERO,
+        }
+    }
+}
+
+/// Whether any step of the case changes the target (a method other than GET).
+pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
+    case.spec
+        .steps
+        .iter()
+        .chain(&case.spec.cleanup)
+        .filter_map(|s| session.contract.operation(&s.operation))
+        .any(|op| op.method != "GET")
 }
 
 /// Runs `case` against the session's target.
 pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
+    if session.interrupted() {
+        return CaseOutcome::ignored(case, "not run: the run was interrupted".into());
+    }
+    if !session.config.mutations_allowed() && mutates(session, case) {
+        return CaseOutcome::ignored(
+            case,
+            format!(
+                "changes the target, which is not on loopback ({}); pass --allow-mutations to run it",
+                session.config.base_url
+            ),
+        );
+    }
     let started = Instant::now();
     let mut vars = session.base_vars();
     let mut steps = Vec::new();
+    let mut ignored = None;
+    let mut interrupted = false;
     for step in &case.spec.steps {
-        let outcome = run_step(session, step, &mut vars).await;
+        if session.interrupted() {
+            interrupted = true;
+            break;
+        }
+        let outcome = run_step(session, &case.id, step, &mut vars).await;
         let failed = outcome.failed();
+        if let Some(reason) = step
+            .precondition
+            .as_ref()
+            .filter(|_| precondition_unmet(&outcome))
+        {
+            ignored = Some(format!("precondition not met: {reason}"));
+            steps.push(outcome);
+            break;
+        }
         steps.push(outcome);
         if failed {
             break;
@@ -78,9 +147,24 @@ pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
     }
     let mut cleanup = Vec::new();
     for step in &case.spec.cleanup {
-        cleanup.push(run_cleanup_step(session, step, &mut vars).await);
+        cleanup.push(run_cleanup_step(session, &case.id, step, &mut vars).await);
     }
-    let failed = steps.iter().chain(&cleanup).any(StepOutcome::failed);
+    for resource in session.ledger().outstanding_for(&case.id) {
+        cleanup.push(remove(session, &case.id, &resource).await);
+    }
+    let failed = steps
+        .iter()
+        .filter(|s| ignored.is_none() || !s.failed())
+        .chain(&cleanup)
+        .any(StepOutcome::failed);
+    let status = match (failed, ignored) {
+        (true, _) => CaseStatus::Failed,
+        (false, Some(reason)) => CaseStatus::Ignored(reason),
+        (false, None) if interrupted => {
+            CaseStatus::Ignored("interrupted before its last step; cleanup ran".into())
+        }
+        (false, None) => CaseStatus::Passed,
+    };
     CaseOutcome {
         id: case.id.clone(),
         doc: case.spec.doc.clone(),
@@ -88,72 +172,124 @@ pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
         planned_steps: case.spec.steps.len(),
         steps,
         cleanup,
-        status: if failed {
-            CaseStatus::Failed
-        } else {
-            CaseStatus::Passed
-        },
+        status,
+        interrupted,
         duration: started.elapsed(),
     }
 }
 
-async fn run_cleanup_step(session: &Session, step: &StepSpec, vars: &mut Vars) -> StepOutcome {
+/// A precondition is unmet when the target answered as documented but not as the case
+/// needs; a contract or transport problem is a failure as usual.
+fn precondition_unmet(outcome: &StepOutcome) -> bool {
+    outcome.failed()
+        && outcome.findings.iter().all(|f| {
+            matches!(
+                f.kind,
+                FindingKind::UnexpectedStatus | FindingKind::Body | FindingKind::Header
+            )
+        })
+}
+
+async fn run_cleanup_step(
+    session: &Session,
+    case: &str,
+    step: &StepSpec,
+    vars: &mut Vars,
+) -> StepOutcome {
     let missing: Vec<String> = step
         .variable_names()
         .into_iter()
         .filter(|n| !vars.contains_key(n))
         .collect();
     if !missing.is_empty() {
-        return StepOutcome {
-            label: label(step),
-            operation: step.operation.clone(),
-            exchange: None,
-            findings: Vec::new(),
-            skipped: Some(format!(
-                "not needed: ${{{}}} was never captured",
-                missing.join("}, ${")
-            )),
-        };
-    }
-    run_step(session, step, vars).await
-}
-
-async fn run_step(session: &Session, step: &StepSpec, vars: &mut Vars) -> StepOutcome {
-    let mut outcome = StepOutcome {
-        label: label(step),
-        operation: step.operation.clone(),
-        exchange: None,
-        findings: Vec::new(),
-        skipped: None,
-    };
-    let Some(op) = session.contract.operation(&step.operation) else {
-        // The loader has resolved every operation; this is a defect, reported as a finding.
-        outcome.findings.push(Finding::new(
-            FindingKind::Transport,
-            format!("unknown operation {}", step.operation),
+        let mut outcome = StepOutcome::new(step);
+        outcome.skipped = Some(format!(
+            "not needed: ${{{}}} was never captured",
+            missing.join("}, ${")
         ));
         return outcome;
+    }
+    run_step(session, case, step, vars).await
+}
+
+/// Deletes a tracker the case created and did not delete itself (204 or 404 both mean
+/// gone), and records its removal in the ledger.
+pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
+    let literal = |text: &str| text.replace("${", "$${");
+    let step = StepSpec {
+        name: Some(format!(
+            "remove {} tracker {}",
+            resource.tracker_type, resource.tracker_name
+        )),
+        operation: "DeleteTracker".into(),
+        path: BTreeMap::from([("project_id".to_string(), literal(&resource.project_id))]),
+        query: BTreeMap::from([
+            ("tracker_name".to_string(), literal(&resource.tracker_name)),
+            ("tracker_type".to_string(), literal(&resource.tracker_type)),
+        ]),
+        headers: BTreeMap::new(),
+        body: None,
+        raw_body: None,
+        auth: Default::default(),
+        expect: Expect {
+            status: Some(StatusSet::Any(vec![204, 404])),
+            ..Expect::default()
+        },
+        expect_strict: None,
+        precondition: None,
+        capture: BTreeMap::new(),
+        creates: None,
     };
-    let mut request = match render::render(step, op, vars, &session.config.base_url) {
+    let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
+    let gone = outcome
+        .exchange
+        .as_ref()
+        .and_then(|e| e.response.as_ref().ok())
+        .is_some_and(|r| r.status == 404);
+    if gone {
+        // Already gone (a 204 was recorded by run_step): the ledger must say so too.
+        if let Err(e) = session.ledger().removed(case, resource.clone()) {
+            outcome
+                .findings
+                .push(Finding::new(FindingKind::Cleanup, e.to_string()));
+        }
+    }
+    outcome
+}
+
+async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Vars) -> StepOutcome {
+    let mut outcome = StepOutcome::new(step);
+    let fail = |outcome: &mut StepOutcome, kind, message: String| {
+        outcome.findings.push(Finding::new(kind, message))
+    };
+    let Some(op) = session.contract.operation(&step.operation) else {
+        // The loader has resolved every operation; this would be a defect.
+        fail(
+            &mut outcome,
+            FindingKind::Transport,
+            format!("unknown operation {}", step.operation),
+        );
+        return outcome;
+    };
+    let config = &session.config;
+    let mut request = match render::render(step, op, vars, &config.base_url) {
         Ok(request) => request,
         Err(e) => {
-            outcome.findings.push(Finding::new(
+            fail(
+                &mut outcome,
                 FindingKind::Transport,
                 format!("cannot build the request: {e}"),
-            ));
+            );
             return outcome;
         }
     };
-    let config = &session.config;
     if let Err(e) = render::authorize(
         &mut request,
         step.auth,
         &config.credentials,
         &config.project_id,
     ) {
-        outcome
-            .findings
-            .push(Finding::new(FindingKind::Transport, e.to_string()));
+        fail(&mut outcome, FindingKind::Transport, e.to_string());
         return outcome;
     }
     let exchange = session
@@ -161,21 +297,26 @@ async fn run_step(session: &Session, step: &StepSpec, vars: &mut Vars) -> StepOu
         .send(request, config.timeout, config.max_response_bytes)
         .await;
     match &exchange.response {
-        Err(e) => outcome
-            .findings
-            .push(Finding::new(FindingKind::Transport, e.to_string())),
+        Err(e) => fail(&mut outcome, FindingKind::Transport, e.to_string()),
         Ok(response) => {
+            // The ledger first: whatever was created is recorded before anything is judged.
+            if let Err(e) = record(session, case, step, vars, response) {
+                fail(&mut outcome, FindingKind::Cleanup, e);
+            }
             outcome
                 .findings
                 .extend(check::contract_checks(session.contract, op, response));
-            match expand_expect(&step.expect, vars) {
-                Ok(expect) => outcome
-                    .findings
-                    .extend(check::expectation_checks(&expect, response)),
-                Err(e) => outcome.findings.push(Finding::new(
-                    FindingKind::Body,
-                    format!("cannot expand the expectation: {e}"),
-                )),
+            for expect in step.expectations(config.profile) {
+                match expand_expect(expect, vars) {
+                    Ok(expect) => outcome
+                        .findings
+                        .extend(check::expectation_checks(&expect, response)),
+                    Err(e) => fail(
+                        &mut outcome,
+                        FindingKind::Body,
+                        format!("cannot expand the expectation: {e}"),
+                    ),
+                }
             }
             if outcome.findings.is_empty() {
                 capture(step, response.json(), vars, &mut outcome.findings);
@@ -186,8 +327,52 @@ async fn run_step(session: &Session, step: &StepSpec, vars: &mut Vars) -> StepOu
     outcome
 }
 
-/// The step's expectation with `${variables}` expanded in the body and header values.
-fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, crate::case::vars::VarError> {
+/// Ledger bookkeeping for one answered step: a 2xx to a step that `creates` records the
+/// tracker; a 204 to DeleteTracker records the removal of what it named.
+fn record(
+    session: &Session,
+    case: &str,
+    step: &StepSpec,
+    vars: &Vars,
+    response: &ReceivedResponse,
+) -> Result<(), String> {
+    let resource = |name: &str, kind: &str| -> Result<Resource, String> {
+        Ok(Resource {
+            target: session.config.base_url.clone(),
+            project_id: session.config.project_id.clone(),
+            tracker_name: vars::expand_text(name, vars).map_err(|e| e.to_string())?,
+            tracker_type: vars::expand_text(kind, vars).map_err(|e| e.to_string())?,
+        })
+    };
+    let ledger = session.ledger();
+    if let Some(creates) = step
+        .creates
+        .as_ref()
+        .filter(|_| (200..300).contains(&response.status))
+    {
+        let name = creates.get("tracker_name").map_or("", String::as_str);
+        let kind = creates.get("tracker_type").map_or("data", String::as_str);
+        ledger
+            .created(case, resource(name, kind)?)
+            .map_err(|e| e.to_string())?;
+    }
+    if step.operation == "DeleteTracker" && response.status == 204 {
+        if let Some(name) = step.query.get("tracker_name") {
+            let kind = step
+                .query
+                .get("tracker_type")
+                .map_or("data", String::as_str);
+            let gone = resource(name, kind)?;
+            if ledger.outstanding_for(case).contains(&gone) {
+                ledger.removed(case, gone).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An expectation with `${variables}` expanded in the body and header values.
+fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, vars::VarError> {
     let mut expanded = expect.clone();
     if let Some(body) = &expect.body {
         expanded.body = Some(expand_json(body, vars)?);
@@ -222,8 +407,4 @@ fn capture(
             )),
         }
     }
-}
-
-fn label(step: &StepSpec) -> String {
-    step.name.clone().unwrap_or_else(|| step.operation.clone())
 }

@@ -42,6 +42,8 @@ pub struct RunConfig {
     pub timeout: Duration,
     pub max_response_bytes: usize,
     pub profile: Profile,
+    /// Cases that create, update or delete may run against a non-loopback target.
+    pub allow_mutations: bool,
 }
 
 /// The default cap on a response body.
@@ -59,7 +61,14 @@ impl RunConfig {
             timeout: Duration::from_secs(30),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             profile: Profile::Documented,
+            allow_mutations: false,
         }
+    }
+
+    /// Whether cases that change the target may run: always on loopback (the embedded
+    /// emulator, a local server), elsewhere only with `--allow-mutations`.
+    pub fn mutations_allowed(&self) -> bool {
+        self.allow_mutations || is_loopback(&self.base_url)
     }
 
     /// The prefix of every resource name this run creates.
@@ -71,4 +80,42 @@ impl RunConfig {
 /// Eight random hex digits.
 pub fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
+}
+
+/// Whether a URL's host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("");
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_targets() {
+        for url in [
+            "http://127.0.0.1:9000",
+            "http://127.8.0.1",
+            "http://[::1]:80/",
+            "http://LOCALHOST:1",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "https://cts.example.com",
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "nonsense",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
+    }
 }

@@ -5,10 +5,12 @@ pub mod case;
 pub mod config;
 pub mod exchange;
 pub mod http;
+pub mod ledger;
 pub mod preflight;
 pub mod render;
 pub mod session;
 pub mod signing;
+pub mod sweep;
 
 pub use case::{CaseOutcome, CaseStatus, StepOutcome};
 pub use config::{Credentials, RunConfig};

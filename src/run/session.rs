@@ -2,6 +2,7 @@
 //! that drives requests, the serial-group locks, and the outcomes collected for reporters.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
@@ -9,6 +10,7 @@ use serde_json::Value;
 use super::case::{run_case, CaseOutcome};
 use super::config::RunConfig;
 use super::http::HttpClient;
+use super::ledger::Ledger;
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
@@ -20,25 +22,46 @@ pub struct Session {
     pub config: RunConfig,
     pub client: HttpClient,
     runtime: tokio::runtime::Handle,
+    ledger: Ledger,
+    interrupted: AtomicBool,
     serial: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
     outcomes: Mutex<Vec<CaseOutcome>>,
 }
 
 impl Session {
+    /// A session; `ledger` records what the run creates.
     pub fn new(
         contract: &'static Contract,
         config: RunConfig,
         client: HttpClient,
         runtime: tokio::runtime::Handle,
+        ledger: Ledger,
     ) -> Self {
         Session {
             contract,
             config,
             client,
             runtime,
+            ledger,
+            interrupted: AtomicBool::new(false),
             serial: Mutex::new(BTreeMap::new()),
             outcomes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The run's ledger of created resources.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Asks running cases to stop after their current step (and clean up), and cases
+    /// not yet started not to start.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
     }
 
     /// The variables every case starts with.

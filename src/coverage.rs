@@ -1,0 +1,215 @@
+//! Coverage: which cases exercise each request row, query parameter and status of the two
+//! documented operations (static, from the case plan; nothing is sent).
+//!
+//! A request row (a body field, by its path) is exercised by a step of the operation
+//! whose body sets it; a query parameter by a step
+//! that sends it; a status by a step that expects exactly that status. Statuses a client
+//! cannot provoke on purpose (5xx, and CreateTracker's 404, for which the documents name
+//! no cause) are listed as checked against their schema whenever a target sends them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::case::model::{StatusSet, StepSpec};
+use crate::case::LoadedCase;
+use crate::contract::{Contract, Operation, ParamLocation};
+use crate::derive::{carrier_body, values};
+
+/// What a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKind {
+    RequestField,
+    QueryParameter,
+    Status,
+}
+
+/// One row of the coverage table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub operation: String,
+    pub kind: RowKind,
+    /// Field path (`obs_info.bucket_name`), parameter name or status code.
+    pub name: String,
+    /// Where the row comes from: a document table, or api-facts.
+    pub doc: String,
+    /// Whether a case can be expected to exercise it.
+    pub provokable: bool,
+    /// The ids of the cases that exercise it.
+    pub cases: Vec<String>,
+}
+
+impl Row {
+    /// From one of the two documents (not api-facts).
+    pub fn documented(&self) -> bool {
+        !self.doc.starts_with("api-facts")
+    }
+}
+
+/// The operations coverage is about: the two the documents describe.
+const OPERATIONS: [&str; 2] = ["CreateTracker", "ListTrackers"];
+
+/// Computes the coverage rows of `cases`.
+pub fn compute(contract: &Contract, cases: &[LoadedCase]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for op in OPERATIONS.iter().filter_map(|id| contract.operation(id)) {
+        rows.extend(rows_of(contract, op));
+    }
+    for row in &mut rows {
+        row.cases = cases
+            .iter()
+            .filter(|case| steps(case).any(|step| exercises(step, row)))
+            .map(|case| case.id.clone())
+            .collect();
+    }
+    rows
+}
+
+fn steps(case: &LoadedCase) -> impl Iterator<Item = &StepSpec> {
+    case.spec.steps.iter().chain(&case.spec.cleanup)
+}
+
+fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
+    let row = |kind, name: String, doc: String, provokable| Row {
+        operation: op.id.clone(),
+        kind,
+        name,
+        doc,
+        provokable,
+        cases: Vec::new(),
+    };
+    let mut rows = Vec::new();
+    if let Some(body) = &op.request_body {
+        for field in values::request_fields(contract, body, &carrier_body("x")) {
+            rows.push(row(
+                RowKind::RequestField,
+                field.path.join("."),
+                field.doc.clone(),
+                true,
+            ));
+        }
+    }
+    for param in op
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+    {
+        rows.push(row(
+            RowKind::QueryParameter,
+            param.name.clone(),
+            format!("{}: query", op.source),
+            true,
+        ));
+    }
+    for status in op.responses.keys() {
+        let provokable = *status < 500 && !(op.id == "CreateTracker" && *status == 404);
+        rows.push(row(
+            RowKind::Status,
+            status.to_string(),
+            format!("{}: status codes", op.source),
+            provokable,
+        ));
+    }
+    rows
+}
+
+fn exercises(step: &StepSpec, row: &Row) -> bool {
+    if step.operation != row.operation {
+        return false;
+    }
+    match row.kind {
+        RowKind::RequestField => {
+            let pointer = format!("/{}", row.name.replace('.', "/"));
+            step.body
+                .as_ref()
+                .and_then(|b| b.pointer(&pointer))
+                .is_some()
+        }
+        RowKind::QueryParameter => step.query.contains_key(&row.name),
+        RowKind::Status => {
+            let single = |s: &Option<StatusSet>| matches!(s, Some(StatusSet::One(code)) if code.to_string() == row.name);
+            single(&step.expect.status)
+                || step
+                    .expect_strict
+                    .as_ref()
+                    .is_some_and(|e| single(&e.status))
+        }
+    }
+}
+
+/// Totals: (covered, provokable) for documented request rows, query parameters and statuses.
+pub fn totals(rows: &[Row]) -> BTreeMap<RowKind, (usize, usize)> {
+    let mut totals = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.provokable && r.documented()) {
+        let entry = totals.entry(row.kind).or_insert((0, 0));
+        entry.1 += 1;
+        if !row.cases.is_empty() {
+            entry.0 += 1;
+        }
+    }
+    totals
+}
+
+/// The coverage table for a person.
+pub fn render(rows: &[Row], case_count: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "coverage of the two documented operations by {case_count} cases\n"
+    );
+    let mut current = String::new();
+    for row in rows {
+        if row.operation != current {
+            current = row.operation.clone();
+            let _ = writeln!(out, "{current}");
+        }
+        let mark = match (row.cases.len(), row.provokable) {
+            (0, false) => "-",
+            (0, true) => "✗",
+            _ => "✓",
+        };
+        let kind = match row.kind {
+            RowKind::RequestField => "field",
+            RowKind::QueryParameter => "query",
+            RowKind::Status => "status",
+        };
+        let detail = match (row.cases.as_slice(), row.provokable) {
+            ([], false) => {
+                "not provokable on purpose: checked against its schema whenever a target sends it"
+                    .to_string()
+            }
+            ([], true) => "NOT COVERED".to_string(),
+            (cases, _) => {
+                let shown: Vec<&str> = cases.iter().take(2).map(String::as_str).collect();
+                let more = cases.len().saturating_sub(shown.len());
+                let tail = if more > 0 {
+                    format!(" (+{more})")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} case{}: {}{tail}",
+                    cases.len(),
+                    if cases.len() == 1 { "" } else { "s" },
+                    shown.join(", ")
+                )
+            }
+        };
+        let _ = writeln!(out, "  {mark} {kind:<6} {:<38} {detail}", row.name);
+        if !row.documented() && row.kind == RowKind::RequestField {
+            let _ = writeln!(out, "           ({})", row.doc);
+        }
+    }
+    let totals = totals(rows);
+    let part = |kind, label: &str| {
+        let (covered, all) = totals.get(&kind).copied().unwrap_or((0, 0));
+        format!("{label} {covered}/{all}")
+    };
+    let _ = writeln!(
+        out,
+        "\nsummary (rows of the documents, provokable): {}, {}, {}",
+        part(RowKind::RequestField, "request fields"),
+        part(RowKind::QueryParameter, "query parameters"),
+        part(RowKind::Status, "statuses")
+    );
+    out
+}

@@ -1,0 +1,180 @@
+//! Derived cases: deterministic boundary and negative cases generated from the
+//! contract's schema constraints, listed and run like any hand-written case.
+//!
+//! Each request field of CreateTracker (walked from `CreateTrackerRequestBody`, following
+//! `$ref`s and the conditional rules for a data tracker) yields, as its schema allows:
+//! `len_N` for the lengths just inside and just outside `minLength`/`maxLength`,
+//! `pattern_KIND` for each `x-invalid-examples` value, `enum_bogus` and `enum_VALUE`,
+//! `type_T` for a value of the wrong JSON type, and `missing` for a required key. The
+//! body is a valid data-tracker create with that one field changed. Invalid values
+//! expect a documented 4xx (with `--profile strict`: 400 and the schema's
+//! `x-error-code`); valid ones expect 201. Names look like
+//! `derived::create_tracker::obs_info.bucket_name::len_64`.
+
+pub mod values;
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::case::model::{CaseSpec, Expect, Profile, StatusSet, StepSpec};
+use crate::case::LoadedCase;
+use crate::contract::Contract;
+use values::{Field, Variant};
+
+/// Where derived cases say they come from.
+pub const DERIVED_FILE: &str = "(derived from schemas/cts-v3.openapi.json)";
+
+/// Every derived case, in a stable order.
+pub fn derived_cases(contract: &Contract) -> Vec<LoadedCase> {
+    let mut cases = Vec::new();
+    let fields = values::request_fields(contract, "CreateTrackerRequestBody", &carrier_body("x"));
+    for field in &fields {
+        for variant in values::variants(contract, field) {
+            let index = cases.len();
+            cases.push(create_case(field, variant, index));
+        }
+    }
+    cases.extend(list_cases(contract));
+    cases
+}
+
+/// A valid CreateTracker body for a data tracker named `name`: the base every derived
+/// create changes in one place.
+pub fn carrier_body(name: &str) -> Value {
+    json!({
+        "tracker_type": "data",
+        "tracker_name": name,
+        "data_bucket": {"data_bucket_name": "cc-${run_id}-src"},
+    })
+}
+
+fn create_case(field: &Field, variant: Variant, index: usize) -> LoadedCase {
+    let own_name = format!("${{prefix}}-d{index}");
+    let mut body = carrier_body(&own_name);
+    set_path(&mut body, &field.path, variant.value.clone());
+    // The tracker this request would create, so a target that wrongly accepts it is cleaned up.
+    let created_name = body
+        .get("tracker_name")
+        .and_then(Value::as_str)
+        .unwrap_or(&own_name)
+        .to_string();
+    let mut step = step("CreateTracker", Some(body));
+    step.creates = Some(BTreeMap::from([
+        ("tracker_name".to_string(), created_name),
+        ("tracker_type".to_string(), "data".to_string()),
+    ]));
+    if variant.valid {
+        step.expect.status = Some(StatusSet::One(201));
+    } else {
+        rejected(
+            &mut step,
+            vec![400, 403, 404],
+            field.error_code_for(&variant),
+        );
+    }
+    loaded(
+        "derived::create_tracker",
+        format!("{}::{}", field.path.join("."), variant.name),
+        format!("{} (derived: {})", field.doc, variant.rule),
+        step,
+    )
+}
+
+fn list_cases(contract: &Contract) -> Vec<LoadedCase> {
+    let Some(op) = contract.operation("ListTrackers") else {
+        return Vec::new();
+    };
+    let mut cases = Vec::new();
+    for param in op.parameters.iter().filter(|p| p.name == "tracker_type") {
+        let code = contract
+            .schema("TrackerType")
+            .and_then(|s| s.get("x-error-code"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let mut step = step("ListTrackers", None);
+        step.query.insert(param.name.clone(), "bogus".into());
+        rejected(&mut step, vec![400, 403], code);
+        cases.push(loaded(
+            "derived::list_trackers",
+            format!("{}::enum_bogus", param.name),
+            "query-trackers: Table 2 Query parameters / tracker_type (derived: enum system|data)"
+                .into(),
+            step,
+        ));
+    }
+    cases
+}
+
+fn step(operation: &str, body: Option<Value>) -> StepSpec {
+    StepSpec {
+        name: None,
+        operation: operation.into(),
+        path: BTreeMap::new(),
+        query: BTreeMap::new(),
+        headers: BTreeMap::new(),
+        body,
+        raw_body: None,
+        auth: Default::default(),
+        expect: Expect::default(),
+        expect_strict: None,
+        precondition: None,
+        capture: BTreeMap::new(),
+        creates: None,
+    }
+}
+
+/// Documented: any of the operation's documented 4xx but 401 (the documents do not say
+/// which); strict: 400 and, where known, the exact CTS error code.
+fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
+    step.expect.status = Some(StatusSet::Any(documented));
+    step.expect_strict = Some(Expect {
+        status: Some(StatusSet::One(400)),
+        body: code.map(|c| json!({"error_code": c})),
+        headers: BTreeMap::new(),
+    });
+}
+
+fn loaded(suite: &str, name: String, doc: String, step: StepSpec) -> LoadedCase {
+    LoadedCase {
+        id: format!("{suite}::{name}"),
+        suite: suite.into(),
+        file: DERIVED_FILE.into(),
+        spec: CaseSpec {
+            name,
+            doc,
+            profile: Profile::Documented,
+            serial: Vec::new(),
+            ignore: None,
+            steps: vec![step],
+            cleanup: Vec::new(),
+        },
+    }
+}
+
+/// Sets (or, for `Variant::ABSENT`, removes) the value at `path`, creating objects on the way.
+fn set_path(body: &mut Value, path: &[String], value: Option<Value>) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = body;
+    for key in parents {
+        if !node.get(key).is_some_and(Value::is_object) {
+            node[key] = Value::Object(Map::new());
+        }
+        node = &mut node[key];
+    }
+    if let Some(object) = node.as_object_mut() {
+        match value {
+            Some(value) => {
+                object.insert(last.clone(), value);
+            }
+            None => {
+                object.remove(last);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,83 @@
+//! `cts-conform sweep`: removes what an interrupted or crashed run created, as recorded
+//! in its ledger, and nothing else. Each outstanding tracker is deleted by the name and
+//! type the ledger holds, on the target and project it was created on; a 404 counts as
+//! already gone. Removals are appended to the same ledger, so a sweep can be repeated.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::case::remove;
+use super::config::{Credentials, RunConfig};
+use super::http::HttpClient;
+use super::ledger::{self, Ledger, LedgerError, Resource};
+use super::session::Session;
+use super::StepOutcome;
+use crate::contract::Contract;
+
+/// What a sweep did with each outstanding resource.
+#[derive(Debug)]
+pub struct SweepReport {
+    pub removed: Vec<Resource>,
+    pub failed: Vec<(Resource, StepOutcome)>,
+}
+
+/// The outstanding resources of a ledger file, without touching anything.
+pub fn outstanding(path: &Path) -> Result<Vec<Resource>, LedgerError> {
+    Ok(ledger::outstanding(&ledger::read(path)?))
+}
+
+/// Deletes every outstanding resource of the ledger at `path`.
+pub async fn sweep(
+    path: &Path,
+    credentials: &Credentials,
+    timeout: std::time::Duration,
+) -> Result<SweepReport, LedgerError> {
+    let entries = ledger::read(path)?;
+    let mut by_case: BTreeMap<(String, String, String), Vec<Resource>> = BTreeMap::new();
+    let left = ledger::outstanding(&entries);
+    for resource in &left {
+        // The case that created it, for the ledger line recording its removal.
+        let case = entries
+            .iter()
+            .rev()
+            .find(|e| &e.resource == resource)
+            .map(|e| e.case.clone())
+            .unwrap_or_default();
+        by_case
+            .entry((resource.target.clone(), resource.project_id.clone(), case))
+            .or_default()
+            .push(resource.clone());
+    }
+    let client = HttpClient::new().map_err(|e| LedgerError::Parse {
+        path: path.to_path_buf(),
+        line: 0,
+        reason: e.to_string(),
+    })?;
+    let mut report = SweepReport {
+        removed: Vec::new(),
+        failed: Vec::new(),
+    };
+    for ((target, project_id, case), resources) in by_case {
+        let mut config = RunConfig::new(target, project_id);
+        config.credentials = credentials.clone();
+        config.timeout = timeout;
+        let known = entries.iter().filter(|e| e.case == case).cloned().collect();
+        let ledger = Ledger::resume("sweep", path, known)?;
+        let session = Session::new(
+            Contract::embedded(),
+            config,
+            client.clone(),
+            tokio::runtime::Handle::current(),
+            ledger,
+        );
+        for resource in resources {
+            let outcome = remove(&session, &case, &resource).await;
+            if outcome.failed() {
+                report.failed.push((resource, outcome));
+            } else {
+                report.removed.push(resource);
+            }
+        }
+    }
+    Ok(report)
+}
