@@ -10,10 +10,29 @@ use cli_run::{cases, closed_url, normalise, run, Probe};
 use cts_conform::case::model::Profile;
 use cts_conform::case::{builtin_sources, load};
 use cts_conform::contract::Contract;
+use cts_conform::derive::derived_cases;
+
+/// Runs the cases of `tests/fixtures/cli/DIR` (without the derived cases, which every
+/// plan includes) with `extra` arguments.
+fn run_dir(dir: &str, extra: &[&str]) -> cli_run::Run {
+    let dir = cases(dir);
+    let mut args = vec!["--cases", dir.as_str(), "--skip", "derived::"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The block libtest prints under `---- NAME ----` for a failed case.
+fn failure_block<'a>(stdout: &'a str, name: &str) -> &'a str {
+    let start = stdout
+        .find(&format!("---- {name} ----"))
+        .unwrap_or_else(|| panic!("no failure block for {name} in\n{stdout}"));
+    let block = &stdout[start..];
+    block.find("\n\n").map_or(block, |end| &block[..end])
+}
 
 #[test]
 fn a_correct_case_passes_with_exit_0() {
-    let out = run(&["--cases", &cases("pass")]);
+    let out = run_dir("pass", &[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out
         .stdout
@@ -23,7 +42,7 @@ fn a_correct_case_passes_with_exit_0() {
 
 #[test]
 fn a_wrong_expectation_fails_with_exit_101_and_a_diff() {
-    let out = run(&["--cases", &cases("fail")]);
+    let out = run_dir("fail", &[]);
     assert_eq!(out.code, 101, "{out:?}");
     let text = normalise(&out.stdout);
     for expected in [
@@ -38,13 +57,14 @@ fn a_wrong_expectation_fails_with_exit_101_and_a_diff() {
     ] {
         assert!(text.contains(expected), "no {expected:?} in\n{text}");
     }
+    let text = failure_block(&text, "cli_fail::wrong_status_field");
     // The emulator's full answer is its business, not the report's: keep it out of the snapshot.
     let response = regex::Regex::new(r"(?m)^  response body: (.*)$").unwrap();
     let body = &response
         .captures(&text)
         .expect("the response body is shown")[1];
     assert!(body.contains(r#""status":"enabled""#), "{body}");
-    let text = response.replace(&text, "  response body: <the emulator's answer>");
+    let text = response.replace(text, "  response body: <the emulator's answer>");
     insta::assert_snapshot!("wrong_expectation_failure", text);
 }
 
@@ -85,9 +105,11 @@ fn list_names_every_built_in_case_and_sends_nothing() {
     let url = probe.url();
     let out = run(&["--list", "--target", &url, "--project-id", "x"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let expected: Vec<String> = load(&builtin_sources(), Contract::embedded())
+    let contract = Contract::embedded();
+    let expected: Vec<String> = load(&builtin_sources(), contract)
         .unwrap()
         .into_iter()
+        .chain(derived_cases(contract))
         .filter(|c| c.spec.profile == Profile::Documented)
         .map(|c| format!("{}: test", c.id))
         .collect();
@@ -96,12 +118,19 @@ fn list_names_every_built_in_case_and_sends_nothing() {
     assert!(!probe.was_connected(), "--list sent a request");
 }
 
+#[test]
+#[ignore = "src/main.rs bug: --list opens the run ledger and leaves an empty cts-conform.ledger.jsonl"]
+fn list_writes_no_file() {
+    let out = run(&["--list"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.files_left, Vec::<String>::new());
+}
+
 /// The names `--list` prints with extra selection flags, on the `pick` suite.
 fn listed(flags: &[&str]) -> Vec<String> {
-    let dir = cases("pick");
-    let mut args = vec!["--cases", dir.as_str(), "--list"];
+    let mut args = vec!["--list"];
     args.extend_from_slice(flags);
-    let out = run(&args);
+    let out = run_dir("pick", &args);
     assert_eq!(out.code, 0, "{out:?}");
     out.stdout
         .lines()
@@ -124,18 +153,19 @@ fn filters_exact_and_skip_select_as_libtest_does() {
 
 #[test]
 fn a_filtered_run_counts_what_it_filtered_out() {
-    let out = run(&["--cases", &cases("pick"), "beta"]);
+    let out = run(&["--cases", &cases("pick"), "pick::beta"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("test pick::beta ... ok\n"));
     assert!(!out.stdout.contains("pick::alpha"));
-    assert!(out
-        .stdout
-        .contains("1 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out"));
+    // Everything else of the plan (two pick cases and the derived ones) is filtered out.
+    let filtered_out = 2 + derived_cases(Contract::embedded()).len();
+    let summary = format!("1 passed; 0 failed; 0 ignored; 0 measured; {filtered_out} filtered out");
+    assert!(out.stdout.contains(&summary), "{}", out.stdout);
 }
 
 #[test]
 fn terse_format_prints_one_character_per_case() {
-    let out = run(&["--cases", &cases("pick"), "--format", "terse"]);
+    let out = run_dir("pick", &["--format", "terse"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("\n...\n"), "{}", out.stdout);
     assert!(!out.stdout.contains("test pick::"));
@@ -144,7 +174,7 @@ fn terse_format_prints_one_character_per_case() {
 
 #[test]
 fn json_format_prints_one_json_event_per_line() {
-    let out = run(&["--cases", &cases("fail"), "--format", "json"]);
+    let out = run_dir("fail", &["--format", "json"]);
     assert_eq!(out.code, 101, "{out:?}");
     let events: Vec<serde_json::Value> = out
         .stdout
@@ -187,14 +217,11 @@ fn an_unreachable_target_exits_3_with_one_message() {
 #[test]
 fn diff_colour_follows_the_color_flag() {
     let red_line = "\x1b[31m-  \"status\": \"disabled\",\x1b[0m";
-    let always = run(&["--cases", &cases("fail"), "--color", "always"]);
+    let always = run_dir("fail", &["--color", "always"]);
     assert!(always.stdout.contains(red_line), "{}", always.stdout);
     assert!(always.stdout.contains("\x1b[32m+++ actual\x1b[0m"));
     for flags in [&["--color", "never"][..], &[]] {
-        let mut args = vec!["--cases".to_string(), cases("fail")];
-        args.extend(flags.iter().map(|f| f.to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args);
+        let out = run_dir("fail", flags);
         assert_eq!(out.code, 101);
         assert!(!out.stdout.contains('\x1b'), "colour with {flags:?}");
     }

@@ -1,5 +1,5 @@
 //! Running the built `cts-conform` binary from tests: with a time limit, a clean
-//! environment, the case directories of `tests/fixtures/cli/`, a loopback listener that records whether
+//! environment and a fresh working directory, the case directories of `tests/fixtures/cli/`, a loopback listener that records whether
 //! anything connected, and text normalisation for snapshots.
 
 use std::io::Read;
@@ -17,13 +17,17 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Files the run left in its working directory (a fresh temporary one).
+    pub files_left: Vec<String>,
 }
 
 /// Runs the binary with `args`; panics (after killing it) if it takes over the time limit.
 pub fn run(args: &[&str]) -> Run {
+    let workdir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_cts-conform"));
     command
         .args(args)
+        .current_dir(workdir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -61,6 +65,11 @@ pub fn run(args: &[&str]) -> Run {
         code: status.code().expect("exited, not killed by a signal"),
         stdout: stdout.join().unwrap().unwrap(),
         stderr: stderr.join().unwrap().unwrap(),
+        files_left: std::fs::read_dir(workdir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
     }
 }
 
