@@ -60,9 +60,7 @@ fn a_wrong_expectation_fails_with_exit_101_and_a_diff() {
     let text = failure_block(&text, "cli_fail::wrong_status_field");
     // The emulator's full answer is its business, not the report's: keep it out of the snapshot.
     let response = regex::Regex::new(r"(?m)^  response body: (.*)$").unwrap();
-    let body = &response
-        .captures(&text)
-        .expect("the response body is shown")[1];
+    let body = &response.captures(text).expect("the response body is shown")[1];
     assert!(body.contains(r#""status":"enabled""#), "{body}");
     let text = response.replace(text, "  response body: <the emulator's answer>");
     insta::assert_snapshot!("wrong_expectation_failure", text);
