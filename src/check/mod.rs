@@ -190,10 +190,7 @@ pub fn expectation_checks(expect: &Expect, response: &ReceivedResponse) -> Vec<F
                     let n = reconciled.mismatches.len();
                     let mut finding = Finding::new(
                         FindingKind::Body,
-                        format!(
-                            "expected body: {n} difference{}",
-                            if n == 1 { "" } else { "s" }
-                        ),
+                        format!("{n} difference{}", if n == 1 { "" } else { "s" }),
                     );
                     finding.details = reconciled
                         .mismatches
