@@ -104,6 +104,9 @@ struct PlanArgs {
     /// Which assertions to run: only what the documents require, or also the stricter ones.
     #[arg(long, value_enum, default_value = "documented")]
     profile: ProfileArg,
+    /// Leave out the cases derived from the schema constraints (`derived::...`).
+    #[arg(long)]
+    no_derived: bool,
 }
 
 #[derive(Args, Debug)]
@@ -383,7 +386,11 @@ fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, E
     match sources.and_then(|sources| case::load(&sources, contract)) {
         Ok(cases) => Ok(cases
             .into_iter()
-            .chain(derive::derived_cases(contract))
+            .chain(if args.no_derived {
+                Vec::new()
+            } else {
+                derive::derived_cases(contract)
+            })
             .filter(|c| c.spec.profile <= profile)
             .collect()),
         Err(errors) => {
