@@ -86,6 +86,14 @@ struct RunArgs {
     /// Largest response body read, in bytes; a larger one fails its case.
     #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
     max_response_bytes: usize,
+    /// An existing OBS bucket that data trackers may track (`${data_bucket}`; needed on a
+    /// real account, where a tracked bucket must exist). Default: `cc-<run id>-src`.
+    #[arg(long, env = "CTS_DATA_BUCKET", value_name = "BUCKET")]
+    data_bucket: Option<String>,
+    /// An existing OBS bucket that traces may be transferred to (`${obs_bucket}`).
+    /// Default: `cc-<run id>-obs`.
+    #[arg(long, env = "CTS_OBS_BUCKET", value_name = "BUCKET")]
+    obs_bucket: Option<String>,
     /// Let cases create, update and delete trackers on a target that is not on loopback.
     #[arg(long)]
     allow_mutations: bool,
@@ -590,6 +598,8 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
     config.allow_mutations = args.allow_mutations;
+    config.data_bucket = args.data_bucket.clone().unwrap_or_default();
+    config.obs_bucket = args.obs_bucket.clone().unwrap_or_default();
     let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
         Ok(ledger) => ledger,
         Err(exit) => return exit,
