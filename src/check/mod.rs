@@ -144,7 +144,7 @@ pub fn contract_checks_parsed(
         )),
         Some(Err(reason)) => findings.push(Finding::new(FindingKind::Contract, reason)),
         Some(Ok(body)) => {
-            let violations = contract.validate(schema, &body).unwrap_or_default();
+            let violations = contract.validate(schema, body).unwrap_or_default();
             if !violations.is_empty() {
                 let mut finding = Finding::new(
                     FindingKind::Contract,
