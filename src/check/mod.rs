@@ -208,7 +208,7 @@ pub fn expectation_checks_parsed(
     if let Some(expected) = &expect.body {
         match body {
             Some(Ok(actual)) => {
-                let reconciled = matcher::reconcile(expected, &actual);
+                let reconciled = matcher::reconcile(expected, actual);
                 if !reconciled.mismatches.is_empty() {
                     let n = reconciled.mismatches.len();
                     let mut finding = Finding::new(
