@@ -290,9 +290,9 @@ fn create(name: &str) -> Value {
     })
 }
 
-/// Two cases, each: create two trackers, a slow ListTrackers, then a create that must
+/// One case per letter, each: create two trackers, a slow ListTrackers, then a create that must
 /// never happen. One cleans up by a cleanup step, the other by the ledger alone.
-fn write_cases(dir: &Path) {
+fn write_cases(dir: &Path, letters: &[&str]) {
     let case = |letter: &str, explicit_cleanup: bool| {
         let name = |n: &str| format!("${{prefix}}-{letter}{n}");
         let mut case = json!({
@@ -315,7 +315,8 @@ fn write_cases(dir: &Path) {
         }
         case
     };
-    let file = json!({"suite": "interrupt", "cases": [case("a", true), case("b", false)]});
+    let cases: Vec<Value> = letters.iter().map(|l| case(l, *l == "a")).collect();
+    let file = json!({"suite": "interrupt", "cases": cases});
     std::fs::write(
         dir.join("interrupt.json"),
         serde_json::to_string_pretty(&file).expect("json"),
@@ -411,7 +412,7 @@ fn first_sigint_finishes_the_step_cleans_up_and_exits_130() {
     let before = pre_existing(&serve);
     let proxy = Proxy::start(&serve.url, Duration::from_secs(2));
     let dir = tempfile::tempdir().expect("tempdir");
-    write_cases(dir.path());
+    write_cases(dir.path(), &["a", "b"]);
     let ledger = dir.path().join("ledger.jsonl");
 
     let mut run = Running::start(&proxy.url, dir.path(), &ledger);
@@ -492,7 +493,9 @@ fn second_sigint_quits_at_once_and_sweep_removes_the_leftovers() {
     // Held long enough that the second SIGINT surely lands while it is in flight.
     let proxy = Proxy::start(&serve.url, Duration::from_secs(8));
     let dir = tempfile::tempdir().expect("tempdir");
-    write_cases(dir.path());
+    // One case: when the second SIGINT comes, only the held request is in flight. (A
+    // create in flight at that moment is not in the ledger yet: see docs/robustness.md.)
+    write_cases(dir.path(), &["a"]);
     let ledger = dir.path().join("ledger.jsonl");
 
     let mut run = Running::start(&proxy.url, dir.path(), &ledger);
@@ -547,9 +550,10 @@ fn second_sigint_quits_at_once_and_sweep_removes_the_leftovers() {
         .expect("sweep");
     let sweep_out = String::from_utf8_lossy(&sweep.stdout);
     assert_eq!(sweep.status.code(), Some(0), "{sweep_out}");
+    assert_eq!(left.len(), 3, "{left:?}");
     assert!(
-        sweep_out.contains(&format!("{} removed, 0 failed", left.len() - 1)),
-        "{sweep_out}"
+        sweep_out.contains("2 removed, 0 failed"),
+        "{left:?}\n{sweep_out}"
     );
     assert_eq!(all_names(&serve), ["keep-me"]);
     assert_eq!(
