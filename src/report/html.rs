@@ -48,14 +48,22 @@ pub fn render(
         "Operation",
         group(results, |r| r.operations.clone()),
     );
+    page.failures(&mut out, results);
+    let mut documents = group(results, |r| vec![r.outcome.doc.clone()]);
+    // Rows with failures first, then expected failures; otherwise in plan order.
+    documents.sort_by_key(|(_, members)| {
+        (
+            !members.iter().any(|r| r.verdict.fails_run()),
+            !members.iter().any(|r| r.verdict.has_failure_text()),
+        )
+    });
     page.grouped(
         &mut out,
         "documents",
         "By document row",
         "Document reference",
-        group(results, |r| vec![r.outcome.doc.clone()]),
+        documents,
     );
-    page.failures(&mut out, results);
     page.coverage(&mut out, coverage, results);
     page.cases(&mut out, results);
     let _ = write!(
@@ -139,10 +147,13 @@ impl Page<'_> {
                 ""
             }
         );
-        for (name, count) in totals(results) {
+        let totals = totals(results);
+        for name in Verdict::NAMES {
+            let count = totals.get(name).copied().unwrap_or(0);
             let _ = writeln!(
                 out,
-                "<div class=\"tile {name}\"><b>{count}</b>{}</div>",
+                "<div class=\"tile {name}{}\"><b>{count}</b>{}</div>",
+                if count == 0 { " zero" } else { "" },
                 name.replace('-', " ")
             );
         }
@@ -264,10 +275,12 @@ impl Page<'_> {
                         Style::Added => "add",
                         Style::Hunk => "hunk",
                         Style::Plain if line.starts_with("  reproduce: ") => "repro",
+                        Style::Plain if line.starts_with("checks: ") => "checks",
                         Style::Plain if !line.starts_with(' ') => "step",
                         Style::Plain => "ln",
                     };
-                    let _ = writeln!(out, "<span class=\"{class}\">{}</span>", self.t(&line));
+                    // Block spans, no newlines between them: one line each, copyable.
+                    let _ = write!(out, "<span class=\"{class}\">{}</span>", self.t(&line));
                 }
                 out.push_str("</pre>\n");
             }
@@ -322,8 +335,8 @@ impl Page<'_> {
             };
             let _ = writeln!(
                 out,
-                "<tr class=\"{class}\"><td>{}</td><td>{kind}</td><td><code>{}</code></td><td class=\"src\">{}</td>\
-                 <td class=\"num\">{}</td><td><span class=\"badge {class}\">{}</span></td></tr>",
+                "<tr class=\"{class}\"><td class=\"nowrap\">{}</td><td class=\"nowrap\">{kind}</td><td><code>{}</code></td><td class=\"src\">{}</td>\
+                 <td class=\"num\">{}</td><td><span class=\"state {class}\">{}</span></td></tr>",
                 self.t(&row.operation),
                 self.t(&row.name),
                 self.t(&row.doc),
