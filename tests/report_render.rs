@@ -49,10 +49,7 @@ fn outcome(id: &str, status: CaseStatus, steps: Vec<StepOutcome>) -> CaseOutcome
 /// A failed ListTrackers step: a body diff with markup and a control character, a token
 /// in the request header and echoed in the response body.
 fn failed_step() -> StepOutcome {
-    let mut finding = Finding::new(
-        FindingKind::Body,
-        "1 difference at /name (bell \u{7} here)",
-    );
+    let mut finding = Finding::new(FindingKind::Body, "1 difference at /name (bell \u{7} here)");
     finding.details = vec!["/name: expected \"<a>\", found \"b\u{1}\"".into()];
     finding.diff = Some(JsonDiff {
         expected: json!({"name": "<a>&"}),
@@ -106,7 +103,11 @@ fn results() -> Vec<CaseResult> {
         ),
         result(
             "other",
-            outcome("other::skipped", CaseStatus::Ignored("x".into()), Vec::new()),
+            outcome(
+                "other::skipped",
+                CaseStatus::Ignored("x".into()),
+                Vec::new(),
+            ),
             Verdict::Ignored("needs \"system\" tracker\u{2}".into()),
         ),
         result(
@@ -131,7 +132,10 @@ fn junit_is_well_formed_and_complete() {
     assert_eq!(root.attribute("tests"), Some("5"));
     assert_eq!(root.attribute("failures"), Some("2"));
     assert_eq!(root.attribute("skipped"), Some("2"));
-    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
     assert_eq!(suites.len(), 2);
     assert_eq!(suites[0].attribute("name"), Some("query"));
     let case = |name: &str| {
@@ -142,7 +146,10 @@ fn junit_is_well_formed_and_complete() {
     let fails = case("fails");
     assert_eq!(fails.attribute("classname"), Some("query"));
     assert_eq!(fails.attribute("time"), Some("1.234"));
-    let failure = fails.children().find(|n| n.has_tag_name("failure")).expect("failure");
+    let failure = fails
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("failure");
     assert_eq!(
         failure.attribute("message"),
         Some("expected body: 1 difference at /name (bell \\u{7} here)")
@@ -151,7 +158,9 @@ fn junit_is_well_formed_and_complete() {
     assert!(text.contains("-  \"name\": \"<a>&\""), "{text}");
     assert!(text.contains("+  \"name\": \"b\\u0001\""), "{text}");
     assert!(text.contains("reproduce: curl -X GET 'http://127.0.0.1:9000/v3/p1/trackers?tracker_name=a&b' -H 'X-Auth-Token: ***'"), "{text}");
-    let skipped = case("skipped").children().find(|n| n.has_tag_name("skipped"));
+    let skipped = case("skipped")
+        .children()
+        .find(|n| n.has_tag_name("skipped"));
     assert_eq!(
         skipped.and_then(|n| n.attribute("message")),
         Some("needs \"system\" tracker\\u{2}")
@@ -217,7 +226,13 @@ fn json_report_has_the_documented_shape() {
     let statuses: Vec<&str> = cases.iter().filter_map(|c| c["status"].as_str()).collect();
     assert_eq!(
         statuses,
-        ["failed", "passed", "expected-failure", "ignored", "unexpected-pass"]
+        [
+            "failed",
+            "passed",
+            "expected-failure",
+            "ignored",
+            "unexpected-pass"
+        ]
     );
     let failed = &cases[0];
     assert_eq!(failed["id"], "query::fails");
@@ -225,7 +240,10 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(failed["name"], "fails");
     assert_eq!(failed["duration_ms"], 1234);
     assert_eq!(failed["findings"][0]["kind"], "body");
-    assert_eq!(failed["findings"][0]["diff"]["expected"], json!({"name": "<a>&"}));
+    assert_eq!(
+        failed["findings"][0]["diff"]["expected"],
+        json!({"name": "<a>&"})
+    );
     let step = &failed["steps"][0];
     assert_eq!(step["request"]["method"], "GET");
     assert_eq!(step["request"]["headers"], json!([["X-Auth-Token", "***"]]));
@@ -237,7 +255,9 @@ fn json_report_has_the_documented_shape() {
     let body = &step["response"]["body"];
     assert_eq!(body["truncated"], true);
     assert!(body["bytes"].as_u64().is_some_and(|b| b > 6000));
-    assert!(body["text"].as_str().is_some_and(|t| t.len() <= report::json::BODY_LIMIT_BYTES));
+    assert!(body["text"]
+        .as_str()
+        .is_some_and(|t| t.len() <= report::json::BODY_LIMIT_BYTES));
     assert!(failed["failure_text"]
         .as_str()
         .is_some_and(|t| t.contains("--- expected") && t.contains("reproduce: curl")));
