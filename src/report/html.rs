@@ -77,10 +77,10 @@ pub fn render(
 }
 
 /// Results grouped by a key (a case may fall in several groups), keys in first-seen order.
-fn group<'a>(
-    results: &'a [CaseResult],
+fn group(
+    results: &[CaseResult],
     keys: impl Fn(&CaseResult) -> Vec<String>,
-) -> Vec<(String, Vec<&'a CaseResult>)> {
+) -> Vec<(String, Vec<&CaseResult>)> {
     let mut groups: Vec<(String, Vec<&CaseResult>)> = Vec::new();
     for result in results {
         for key in keys(result) {
