@@ -16,7 +16,7 @@ use cts_conform::case::model::Profile;
 use cts_conform::case::{self, LoadedCase, Source};
 use cts_conform::contract::Contract;
 use cts_conform::derive;
-use cts_conform::emulator::{self, EmulatorConfig};
+use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
 use cts_conform::partition::Partition;
 use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 use cts_conform::run::ledger::Ledger;
@@ -89,6 +89,14 @@ struct RunArgs {
     /// Largest response body read, in bytes; a larger one fails its case.
     #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
     max_response_bytes: usize,
+    /// An existing OBS bucket that data trackers may track (`${data_bucket}`; needed on a
+    /// real account, where a tracked bucket must exist). Default: `cc-<run id>-src`.
+    #[arg(long, env = "CTS_DATA_BUCKET", value_name = "BUCKET")]
+    data_bucket: Option<String>,
+    /// An existing OBS bucket that traces may be transferred to (`${obs_bucket}`).
+    /// Default: `cc-<run id>-obs`.
+    #[arg(long, env = "CTS_OBS_BUCKET", value_name = "BUCKET")]
+    obs_bucket: Option<String>,
     /// Let cases create, update and delete trackers on a target that is not on loopback.
     #[arg(long)]
     allow_mutations: bool,
@@ -129,6 +137,9 @@ struct PlanArgs {
     /// Which assertions to run: only what the documents require, or also the stricter ones.
     #[arg(long, value_enum, default_value = "documented")]
     profile: ProfileArg,
+    /// Leave out the cases derived from the schema constraints (`derived::...`).
+    #[arg(long)]
+    no_derived: bool,
 }
 
 #[derive(Args, Debug)]
@@ -200,13 +211,36 @@ enum ProfileArg {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Authentication: with no --ak/--token/--credentials the emulator accepts every request \
+(a warning says so). Otherwise a request must be signed (SDK-HMAC-SHA256) by a listed \
+account or carry a listed X-Auth-Token, else 401 CTS.0002; a valid credential on another \
+project's path gets 403 CTS.0013. Secrets are never printed.")]
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:9000")]
     listen: SocketAddr,
-    /// Log one line per request to stderr.
+    /// Log one line per request to stderr (method, path, status, time, request id; no headers).
     #[arg(long)]
     verbose: bool,
+    /// Access key of an account; repeatable. The Nth --ak, --sk and --project-id form account N.
+    #[arg(long, value_name = "AK", requires_all = ["sk", "project_id"])]
+    ak: Vec<String>,
+    /// Secret key of the account of the same position; repeatable.
+    #[arg(long, value_name = "SK", requires = "ak")]
+    sk: Vec<String>,
+    /// Project of the account of the same position; repeatable. The first one is also
+    /// the project of a --token given without one.
+    #[arg(long, value_name = "ID")]
+    project_id: Vec<String>,
+    /// An accepted X-Auth-Token, granting PROJECT_ID (after the last `:`) or else the
+    /// first --project-id; repeatable (the same token twice grants two projects).
+    #[arg(long, value_name = "TOKEN[:PROJECT_ID]")]
+    token: Vec<String>,
+    /// JSON file of accepted credentials, added to the flags':
+    /// {"accounts": [{"ak", "sk", "project_id"}], "tokens": [{"token", "project_id"}]}.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
 }
 
 /// Where a run against a URL target keeps its ledger unless told otherwise.
@@ -243,8 +277,24 @@ fn serve(args: ServeArgs) -> Exit {
         Ok(rt) => rt,
         Err(exit) => return exit,
     };
+    let auth = match serve_policy(&args) {
+        Ok(auth) => auth,
+        Err(message) => return usage(message),
+    };
+    match &auth {
+        None => eprintln!(
+            "warning: authentication is off, every request is accepted \
+             (turn it on with --ak/--sk/--project-id, --token or --credentials)"
+        ),
+        Some(policy) => eprintln!(
+            "authentication is on: {} account(s), {} token(s)",
+            policy.accounts().len(),
+            policy.tokens().len()
+        ),
+    }
     let config = EmulatorConfig {
         verbose: args.verbose,
+        auth,
         ..EmulatorConfig::default()
     };
     let shutdown = async {
@@ -255,6 +305,106 @@ fn serve(args: ServeArgs) -> Exit {
         Ok(()) => Exit::Passed,
         Err(e) => usage(format!("cannot serve on {}: {e}", args.listen)),
     }
+}
+
+/// The emulator's auth policy from `serve`'s flags and credentials file; `None`
+/// (accept everything) when neither names any credential. Errors never quote a secret.
+fn serve_policy(args: &ServeArgs) -> Result<Option<AuthPolicy>, String> {
+    let (aks, sks, projects) = (args.ak.len(), args.sk.len(), args.project_id.len());
+    if aks != sks || (aks > 0 && projects != aks) {
+        return Err(format!(
+            "give --ak, --sk and --project-id equally often, the Nth of each forming one \
+             account (got {aks} --ak, {sks} --sk, {projects} --project-id)"
+        ));
+    }
+    if aks == 0 && args.token.is_empty() && projects > 0 {
+        return Err(
+            "--project-id grants a project to an --ak/--sk account or a --token; give one".into(),
+        );
+    }
+    let mut accounts: Vec<Account> = args
+        .ak
+        .iter()
+        .zip(&args.sk)
+        .zip(&args.project_id)
+        .map(|((ak, sk), project_id)| Account {
+            credentials: cts_conform::auth::Credentials::new(ak.as_str(), sk.as_str()),
+            project_id: project_id.clone(),
+        })
+        .collect();
+    let mut tokens = args
+        .token
+        .iter()
+        .map(|arg| token_grant(arg, args.project_id.first()))
+        .collect::<Result<Vec<Token>, String>>()?;
+    if let Some(path) = &args.credentials {
+        let file = AuthPolicy::load(path).map_err(|e| e.to_string())?;
+        if file.accounts().is_empty() && file.tokens().is_empty() {
+            return Err(format!("{} lists no account and no token", path.display()));
+        }
+        accounts.extend_from_slice(file.accounts());
+        tokens.extend_from_slice(file.tokens());
+    }
+    if accounts.is_empty() && tokens.is_empty() {
+        return Ok(None);
+    }
+    AuthPolicy::new(accounts, tokens)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// A `--token TOKEN[:PROJECT_ID]` argument; without `:PROJECT_ID` the token grants
+/// `first_project`.
+fn token_grant(arg: &str, first_project: Option<&String>) -> Result<Token, String> {
+    let (token, project_id) = match arg.rsplit_once(':') {
+        Some((token, project_id)) => (token, project_id.to_owned()),
+        None => (
+            arg,
+            first_project
+                .cloned()
+                .ok_or("a --token without :PROJECT_ID grants the first --project-id; give one")?,
+        ),
+    };
+    Ok(Token {
+        token: SecretString::new(token),
+        project_id,
+    })
+}
+
+/// The embedded emulator's policy: the run's own credentials, granting its project.
+fn embedded_policy(
+    credentials: &Credentials,
+    project_id: &str,
+) -> Result<Option<AuthPolicy>, String> {
+    let (accounts, tokens) = match credentials {
+        Credentials::None => return Ok(None),
+        Credentials::AkSk(credentials) => (
+            vec![Account {
+                credentials: credentials.clone(),
+                project_id: project_id.to_owned(),
+            }],
+            Vec::new(),
+        ),
+        Credentials::Token(token) => (
+            Vec::new(),
+            vec![Token {
+                token: token.clone(),
+                project_id: project_id.to_owned(),
+            }],
+        ),
+    };
+    AuthPolicy::new(accounts, tokens)
+        .map(Some)
+        .map_err(|e| format!("invalid credentials: {e}"))
+}
+
+/// A fresh AK (20 upper-case letters and digits, like a real one) and SK (40
+/// characters) for the embedded run, so that it runs signed by default.
+fn generated_credentials() -> Credentials {
+    let random = || uuid::Uuid::new_v4().simple().to_string();
+    let ak = format!("CC{}", random()[..18].to_ascii_uppercase());
+    let sk = format!("{}{}", random(), random())[..40].to_owned();
+    Credentials::AkSk(cts_conform::auth::Credentials::new(ak, sk))
 }
 
 /// The cases of a run and where they come from.
@@ -281,14 +431,15 @@ fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
         sources.and_then(|sources| case::load(&sources, contract).map(|cases| (sources, cases)));
     match loaded {
         Ok((sources, cases)) => {
-            let all: Vec<LoadedCase> = cases
-                .into_iter()
-                .chain(derive::derived_cases(contract))
-                .collect();
+            let derived = derive::derived_cases(contract);
+            // A baseline may list any case, whatever the profile or --no-derived.
+            let ids = cases.iter().chain(&derived).map(|c| c.id.clone()).collect();
+            let derived = if args.no_derived { Vec::new() } else { derived };
             Ok(Plan {
-                ids: all.iter().map(|c| c.id.clone()).collect(),
-                cases: all
+                ids,
+                cases: cases
                     .into_iter()
+                    .chain(derived)
                     .filter(|c| c.spec.profile <= profile)
                     .collect(),
                 sources,
@@ -534,24 +685,31 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     };
     // The target: the embedded emulator, started fresh, or a URL.
     let mut embedded = None;
+    let mut credentials = args.credentials.credentials();
     let (base_url, project_id) = if args.target == "embedded" {
+        let project_id = args
+            .project_id
+            .clone()
+            .unwrap_or_else(|| EMBEDDED_PROJECT_ID.into());
+        if matches!(credentials, Credentials::None) {
+            credentials = generated_credentials();
+        }
         if libtest.list {
-            (
-                "http://127.0.0.1:0".to_string(),
-                EMBEDDED_PROJECT_ID.to_string(),
-            )
+            ("http://127.0.0.1:0".to_string(), project_id)
         } else {
+            let config = match embedded_policy(&credentials, &project_id) {
+                Ok(auth) => EmulatorConfig {
+                    auth,
+                    ..EmulatorConfig::default()
+                },
+                Err(message) => return usage(message),
+            };
             let listen = SocketAddr::from(([127, 0, 0, 1], 0));
-            match runtime.block_on(emulator::start(EmulatorConfig::default(), listen)) {
+            match runtime.block_on(emulator::start(config, listen)) {
                 Ok(running) => {
                     let url = running.base_url();
                     embedded = Some(running);
-                    (
-                        url,
-                        args.project_id
-                            .clone()
-                            .unwrap_or_else(|| EMBEDDED_PROJECT_ID.into()),
-                    )
+                    (url, project_id)
                 }
                 Err(e) => return usage(format!("cannot start the embedded emulator: {e}")),
             }
@@ -572,7 +730,7 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
         (args.target.clone(), project_id)
     };
     let mut config = RunConfig::new(base_url, project_id);
-    config.credentials = args.credentials.credentials();
+    config.credentials = credentials;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = plan.profile;
@@ -598,6 +756,8 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
     config.allow_mutations = args.allow_mutations;
+    config.data_bucket = args.data_bucket.clone().unwrap_or_default();
+    config.obs_bucket = args.obs_bucket.clone().unwrap_or_default();
     let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
         Ok(ledger) => ledger,
         Err(exit) => return exit,

@@ -18,7 +18,14 @@ use crate::contract::{Contract, Operation, ParamLocation};
 include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
 
 /// The variables every run defines.
-pub const RUN_VARIABLES: [&str; 4] = ["project_id", "other_project_id", "run_id", "prefix"];
+pub const RUN_VARIABLES: [&str; 6] = [
+    "project_id",
+    "other_project_id",
+    "run_id",
+    "prefix",
+    "data_bucket",
+    "obs_bucket",
+];
 
 /// A case file's name (for messages) and text.
 #[derive(Debug, Clone)]
@@ -197,7 +204,7 @@ fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
             "the file is not valid JSON; fix the syntax at this position"
         }
-        _ => "see the case-file format in the README (schemas/case-file.schema.json validates it in editors)",
+        _ => "see docs/case-format.md (schemas/case-file.schema.json checks case files in editors)",
     };
     // serde_json appends " at line L column C"; the position is printed in front instead.
     let message = e.to_string();
@@ -313,6 +320,7 @@ impl Checker<'_> {
         self.check_body(step, op, at);
         self.check_expect(step, op, at);
         self.check_captures(step, op, at);
+        self.check_creates(step, at);
         self.check_variables(step, at, known);
     }
 
@@ -438,6 +446,30 @@ impl Checker<'_> {
         }
     }
 
+    /// `creates` names a tracker for the ledger: a misspelt key would leave it unrecorded
+    /// (and so never removed), so only the keys the runner reads are allowed.
+    fn check_creates(&mut self, step: &StepSpec, at: &str) {
+        let Some(creates) = &step.creates else {
+            return;
+        };
+        for key in creates.keys() {
+            if !CREATES_KEYS.contains(&key.as_str()) {
+                self.error(
+                    &format!("{at}/creates/{key}"),
+                    format!("creates has no key {key:?}"),
+                    &format!("creates takes {}", CREATES_KEYS.join(" and ")),
+                );
+            }
+        }
+        if !creates.contains_key("tracker_name") {
+            self.error(
+                &format!("{at}/creates"),
+                "creates needs tracker_name".into(),
+                "name the tracker the step creates, e.g. {\"tracker_name\": \"${prefix}-a\", \"tracker_type\": \"data\"}",
+            );
+        }
+    }
+
     fn check_captures(&mut self, step: &StepSpec, op: &Operation, at: &str) {
         if step.capture.is_empty() {
             return;
@@ -514,6 +546,9 @@ impl Checker<'_> {
         }
     }
 }
+
+/// The keys of `creates` (what `run::case::record` reads; tracker_type defaults to data).
+const CREATES_KEYS: [&str; 2] = ["tracker_name", "tracker_type"];
 
 const NAME_HELP: &str = "use letters, digits, _, -, . and :";
 

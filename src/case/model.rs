@@ -134,7 +134,10 @@ pub struct Expect {
 
 /// `201` or `[204, 404]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "status must be a status code (201) or a list of status codes ([204, 404])"
+)]
 pub enum StatusSet {
     One(u16),
     Any(Vec<u16>),
@@ -189,11 +192,23 @@ impl StepSpec {
         if let Some(body) = &self.body {
             crate::case::vars::strings_in(body, "/body", &mut strings);
         }
-        if let Some(body) = &self.expect.body {
-            crate::case::vars::strings_in(body, "/expect/body", &mut strings);
-        }
-        if let Some(body) = self.expect_strict.as_ref().and_then(|e| e.body.as_ref()) {
-            crate::case::vars::strings_in(body, "/expect_strict/body", &mut strings);
+        let expectations = [
+            ("expect", Some(&self.expect)),
+            ("expect_strict", self.expect_strict.as_ref()),
+        ];
+        for (key, expect) in expectations {
+            let Some(expect) = expect else { continue };
+            if let Some(body) = &expect.body {
+                crate::case::vars::strings_in(body, &format!("/{key}/body"), &mut strings);
+            }
+            for (name, value) in &expect.headers {
+                let escaped = name.replace('~', "~0").replace('/', "~1");
+                crate::case::vars::strings_in(
+                    value,
+                    &format!("/{key}/headers/{escaped}"),
+                    &mut strings,
+                );
+            }
         }
         for (k, v) in self.creates.iter().flatten() {
             strings.push((format!("/creates/{k}"), v.clone()));

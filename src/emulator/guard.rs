@@ -1,24 +1,31 @@
 //! The gate every request passes before a handler sees it: the body is read once,
 //! up to the configured cap, and the request is checked as a whole.
 //!
-//! Today the check lets everything through. Request authentication (AK/SK
-//! `SDK-HMAC-SHA256` signature verification, or an `X-Auth-Token`) plugs into
-//! [`authenticate`]: it receives the method, path, query, headers and the exact body
-//! bytes the signature covers, and answers a [`CtsError`] (401/403) to refuse.
+//! Without an [`AuthPolicy`] every request passes. With one, [`authenticate`] hands
+//! the method, the raw path and query as received, the headers and the exact body
+//! bytes (what an AK/SK signature covers) to [`AuthPolicy::check`], and a refused
+//! request is answered 401/403 ([`Refusal`]) before any handler runs.
+
+use std::sync::Arc;
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
 
+use super::auth_policy::{path_project, AuthPolicy, Refusal};
 use super::error::CtsError;
+use crate::auth::RequestParts;
 
 /// What the guard needs to know.
 #[derive(Debug, Clone)]
 pub struct GuardConfig {
     /// Bodies larger than this are refused with 400 CTS.0003, reading no further.
     pub max_body_bytes: usize,
+    /// Who may call; `None` lets every request through.
+    pub auth: Option<Arc<AuthPolicy>>,
 }
 
 /// A request as the authentication check sees it; the body is complete.
@@ -30,10 +37,32 @@ pub struct RequestView<'a> {
     pub body: &'a Bytes,
 }
 
-/// Decides whether the request may reach the handlers. Always yes for now; the auth
-/// issue verifies signatures and tokens here.
-pub fn authenticate(_request: &RequestView<'_>) -> Result<(), CtsError> {
-    Ok(())
+/// Decides whether the request may reach the handlers, by `policy` at time `now`.
+pub fn authenticate(
+    request: &RequestView<'_>,
+    policy: &AuthPolicy,
+    now: OffsetDateTime,
+) -> Result<(), Refusal> {
+    let uri = &request.parts.uri;
+    let headers: Vec<(String, String)> = request
+        .parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let parts = RequestParts {
+        method: request.parts.method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &headers,
+        body: request.body,
+    };
+    policy.check(&parts, path_project(uri.path()).as_deref(), now)
 }
 
 /// The middleware: buffer the body under the cap, authenticate, pass on.
@@ -43,11 +72,14 @@ pub async fn guard(State(config): State<GuardConfig>, request: Request, next: Ne
         Ok(body) => body,
         Err(error) => return error.into_response(),
     };
-    if let Err(error) = authenticate(&RequestView {
-        parts: &parts,
-        body: &body,
-    }) {
-        return error.into_response();
+    if let Some(policy) = &config.auth {
+        let view = RequestView {
+            parts: &parts,
+            body: &body,
+        };
+        if let Err(refusal) = authenticate(&view, policy, OffsetDateTime::now_utc()) {
+            return refusal.into_response();
+        }
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
 }

@@ -6,13 +6,15 @@
 //! Layout, one idea a file: [`model`] (the vocabulary), [`validate`] (request ->
 //! validated request or CTS error, pure), [`store`] (per-project state, pure),
 //! [`render`] (state -> JSON, the one place a tracker is rendered), [`error`]
-//! (CTS errors), [`handlers`] (one per operation), [`guard`] (body cap and the
-//! authentication hook), [`access`] (request ids and the access log).
+//! (CTS errors), [`handlers`] (one per operation), [`guard`] (body cap and
+//! authentication of every request), [`auth_policy`] (who may call: accounts,
+//! tokens, 401/403 answers), [`access`] (request ids and the access log).
 //!
 //! Entry points: [`router`] (an `axum::Router` with fresh state), [`start`] (spawned
 //! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
 
 pub mod access;
+pub mod auth_policy;
 pub mod error;
 pub mod guard;
 pub mod handlers;
@@ -33,6 +35,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use access::AccessLog;
+pub use auth_policy::{Account, AuthPolicy, Token};
 use guard::GuardConfig;
 use handlers::AppState;
 use store::Store;
@@ -52,23 +55,27 @@ pub struct EmulatorConfig {
     /// Data trackers allowed per project (default 100); the management tracker is
     /// always limited to one.
     pub data_tracker_quota: u32,
+    /// Who may call: AK/SK accounts and tokens, each granting a project. `None`
+    /// (the default) accepts every request, signed or not.
+    pub auth: Option<AuthPolicy>,
 }
 
 impl Default for EmulatorConfig {
-    /// [`DEFAULT_DOMAIN_ID`], 1 MiB bodies, quiet, quota 100.
+    /// [`DEFAULT_DOMAIN_ID`], 1 MiB bodies, quiet, quota 100, no authentication.
     fn default() -> Self {
         Self {
             domain_id: DEFAULT_DOMAIN_ID.to_owned(),
             max_body_bytes: 1024 * 1024,
             verbose: false,
             data_tracker_quota: 100,
+            auth: None,
         }
     }
 }
 
 /// The emulator as an `axum::Router` with fresh, empty state. Every request passes
 /// the request-id/access-log layer, then the [`guard`] (body cap, authentication
-/// hook), then a handler or the CTS 404/405 fallbacks.
+/// check), then a handler or the CTS 404/405 fallbacks.
 pub fn router(config: EmulatorConfig) -> Router {
     let state = AppState {
         store: Arc::new(Mutex::new(Store::new(config.data_tracker_quota))),
@@ -76,6 +83,7 @@ pub fn router(config: EmulatorConfig) -> Router {
     };
     let guard_config = GuardConfig {
         max_body_bytes: config.max_body_bytes,
+        auth: config.auth.map(Arc::new),
     };
     let access_log = AccessLog {
         verbose: config.verbose,

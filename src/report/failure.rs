@@ -23,8 +23,13 @@ pub fn render_case(outcome: &CaseOutcome, redactor: &Redactor, color: bool) -> S
     case_lines(outcome, redactor)
         .into_iter()
         .map(|(style, line)| {
-            let line = if color { style.ansi(&line) } else { line };
-            line + "\n"
+            if !color {
+                return line + "\n";
+            }
+            // Colour the text, not its indentation.
+            let text = line.trim_start_matches(' ');
+            let indent = &line[..line.len() - text.len()];
+            format!("{indent}{}\n", style.ansi(text))
         })
         .collect()
 }

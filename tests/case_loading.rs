@@ -1,0 +1,151 @@
+//! The case-file loader (`cts_conform::case::load` against the embedded contract):
+//! every malformed fixture in `tests/fixtures/bad-cases/` is rejected with an error naming
+//! its file, exact line and column, JSON pointer and reason; all errors of all files come
+//! back at once; well-formed files (the built-in `cases/`, `tests/fixtures/good-cases/`) load.
+
+#[path = "support/bad_cases.rs"]
+mod bad_cases;
+
+use std::path::Path;
+
+use cts_conform::case::{builtin_sources, dir_sources, load, LoadError, Source};
+use cts_conform::contract::Contract;
+
+fn load_errors(sources: &[Source]) -> Vec<LoadError> {
+    match load(sources, Contract::embedded()) {
+        Ok(cases) => panic!("expected errors, loaded {} cases", cases.len()),
+        Err(errors) => errors.0,
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+/// What is wrong with the loader's answer to one fixture, if anything.
+fn mismatch(case: &bad_cases::BadCase) -> Option<String> {
+    let errors = load_errors(&case.sources);
+    let [error] = errors.as_slice() else {
+        return Some(format!("expected exactly one error, got {errors:#?}"));
+    };
+    let shown = error.to_string();
+    let mut problems = Vec::new();
+    if file_name(&error.file) != case.blamed_file {
+        problems.push(format!("blames {}, not {}", error.file, case.blamed_file));
+    }
+    let position = (error.position.line, error.position.column);
+    if position != (case.line, case.column) {
+        problems.push(format!(
+            "at {}:{}, not {}:{}",
+            position.0, position.1, case.line, case.column
+        ));
+    }
+    let prefix = format!("{}:{}:{}: ", error.file, case.line, case.column);
+    if !shown.starts_with(&prefix) {
+        problems.push(format!("display does not start with {prefix:?}"));
+    }
+    for text in &case.says {
+        if !shown.contains(text.as_str()) {
+            problems.push(format!("does not say {text:?}"));
+        }
+    }
+    if case.pointer.is_some() && error.pointer != case.pointer {
+        problems.push(format!(
+            "pointer {:?}, not {:?}",
+            error.pointer, case.pointer
+        ));
+    }
+    if error.help.is_none() && case.pointer.is_none() {
+        problems.push("a parse error without help".into());
+    }
+    (!problems.is_empty()).then(|| format!("{}\n  {}", problems.join("; "), shown))
+}
+
+#[test]
+fn the_corpus_covers_at_least_twenty_problems() {
+    let corpus = bad_cases::all();
+    assert!(corpus.len() >= 20, "only {} fixtures", corpus.len());
+}
+
+#[test]
+fn every_bad_fixture_is_rejected_with_file_line_column_and_reason() {
+    let failures: Vec<String> = bad_cases::all()
+        .iter()
+        .filter_map(|case| mismatch(case).map(|m| format!("{}: {m}", case.name)))
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Three independent problems in one file and one in another: all four are reported.
+const MANY_PROBLEMS: &str = r#"{
+  "suite": "many",
+  "cases": [
+    {"name": "a", "doc": "", "steps": [{"operation": "ListTrackers"}]},
+    {"name": "b", "doc": "x", "steps": [{"operation": "Nope"}]},
+    {"name": "c", "doc": "x", "steps": [{"operation": "ListTrackers", "query": {"tracker_name": "${nope}"}}]}
+  ]
+}
+"#;
+
+const ONE_PROBLEM: &str = r#"{"suite": "more", "cases": [{"name": "d", "doc": "x", "steps": []}]}"#;
+
+#[test]
+fn all_errors_of_all_files_are_reported_at_once() {
+    let sources = [
+        Source {
+            name: "many.json".into(),
+            text: MANY_PROBLEMS.into(),
+        },
+        Source {
+            name: "more.json".into(),
+            text: ONE_PROBLEM.into(),
+        },
+    ];
+    let errors = load(&sources, Contract::embedded()).unwrap_err();
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|e| e.to_string().lines().next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "many.json:4:26: doc is empty",
+            "many.json:5:55: unknown operation \"Nope\"",
+            "many.json:6:97: unknown variable ${nope}",
+            "more.json:1:64: the case has no steps",
+        ]
+    );
+    assert!(errors
+        .to_string()
+        .ends_with("4 case-file errors; nothing was run"));
+}
+
+#[test]
+fn the_built_in_cases_load() {
+    let cases = load(&builtin_sources(), Contract::embedded()).unwrap();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert!(ids.contains(&"query_trackers::unknown_name_gives_an_empty_list"));
+    assert!(cases.iter().all(|c| c.file.starts_with("cases/")));
+}
+
+#[test]
+fn a_file_using_every_key_loads_in_file_order() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good-cases");
+    let cases = load(&dir_sources(&dir).unwrap(), Contract::embedded()).unwrap();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "every_key::data_tracker_round_trip",
+            "every_key::unsigned_request_is_refused"
+        ]
+    );
+    assert_eq!(
+        cases[1].spec.ignore.as_deref(),
+        Some("needs a target with credentials")
+    );
+}
