@@ -12,5 +12,6 @@ pub mod contract;
 pub mod coverage;
 pub mod derive;
 pub mod emulator;
+pub mod partition;
 pub mod report;
 pub mod run;

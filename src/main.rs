@@ -1,7 +1,9 @@
 //! The `cts-conform` command: parses the command line, builds a run (or the standalone
 //! emulator), and turns the outcome into a named exit code. All logic is in the library.
 
-use std::io::IsTerminal;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,14 +13,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cts_conform::auth::{Redactor, SecretString};
 use cts_conform::case::model::Profile;
-use cts_conform::case::{self, LoadedCase};
+use cts_conform::case::{self, LoadedCase, Source};
 use cts_conform::contract::Contract;
 use cts_conform::derive;
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
-use cts_conform::report;
+use cts_conform::partition::Partition;
+use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 use cts_conform::run::ledger::Ledger;
 use cts_conform::run::{self, Credentials, RunConfig, Session};
-use libtest_mimic::ColorSetting;
+use libtest_mimic::{ColorSetting, Trial};
 
 /// Exit codes (documented in the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +104,28 @@ struct RunArgs {
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,
+    #[command(flatten)]
+    outputs: OutputArgs,
+}
+
+/// Report files, the known-failure baseline and sharding (see docs/ci.md).
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Write a JUnit XML report (for GitLab, Jenkins, GitHub test reporters).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a machine-readable JSON report.
+    #[arg(long, value_name = "FILE")]
+    report_json: Option<PathBuf>,
+    /// Write a self-contained HTML certification report.
+    #[arg(long, value_name = "FILE")]
+    report_html: Option<PathBuf>,
+    /// Cases known to fail on this target: {"expected_failures": [{"case": "suite::name", "reason": "..."}]}.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Run one shard of the suite: hash:K/N or count:K/N (K from 1); serial groups stay together.
+    #[arg(long, value_name = "hash:K/N")]
+    partition: Option<Partition>,
 }
 
 /// Which cases make up the plan.
@@ -382,7 +407,18 @@ fn generated_credentials() -> Credentials {
     Credentials::AkSk(cts_conform::auth::Credentials::new(ak, sk))
 }
 
-fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
+/// The cases of a run and where they come from.
+struct Plan {
+    /// The cases of the profile, in load order.
+    cases: Vec<LoadedCase>,
+    /// Every case id, whatever its profile (a baseline may list any).
+    ids: BTreeSet<String>,
+    /// The case files, for the fingerprint.
+    sources: Vec<Source>,
+    profile: Profile,
+}
+
+fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
     let sources = match &args.cases {
         Some(dir) => case::dir_sources(dir),
         None => Ok(case::builtin_sources()),
@@ -391,21 +427,126 @@ fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, E
         ProfileArg::Documented => Profile::Documented,
         ProfileArg::Strict => Profile::Strict,
     };
-    match sources.and_then(|sources| case::load(&sources, contract)) {
-        Ok(cases) => Ok(cases
-            .into_iter()
-            .chain(if args.no_derived {
-                Vec::new()
-            } else {
-                derive::derived_cases(contract)
+    let loaded =
+        sources.and_then(|sources| case::load(&sources, contract).map(|cases| (sources, cases)));
+    match loaded {
+        Ok((sources, cases)) => {
+            let derived = derive::derived_cases(contract);
+            // A baseline may list any case, whatever the profile or --no-derived.
+            let ids = cases.iter().chain(&derived).map(|c| c.id.clone()).collect();
+            let derived = if args.no_derived { Vec::new() } else { derived };
+            Ok(Plan {
+                ids,
+                cases: cases
+                    .into_iter()
+                    .chain(derived)
+                    .filter(|c| c.spec.profile <= profile)
+                    .collect(),
+                sources,
+                profile,
             })
-            .filter(|c| c.spec.profile <= profile)
-            .collect()),
+        }
         Err(errors) => {
             eprintln!("{errors}");
             Err(Exit::Usage)
         }
     }
+}
+
+fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {
+    load_plan(args, contract).map(|plan| plan.cases)
+}
+
+/// A report file, opened (created or truncated) before the run so that an unwritable
+/// path is a usage error before any request.
+struct ReportFile {
+    flag: &'static str,
+    path: PathBuf,
+    file: File,
+}
+
+impl ReportFile {
+    fn open(flag: &'static str, path: &Option<PathBuf>) -> Result<Option<Self>, Exit> {
+        let Some(path) = path else { return Ok(None) };
+        match File::create(path) {
+            Ok(file) => Ok(Some(ReportFile {
+                flag,
+                path: path.clone(),
+                file,
+            })),
+            Err(e) => Err(usage(format!(
+                "cannot write the {flag} report to {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Writes the report; false (after saying why) when that failed.
+    fn write(mut self, text: &str) -> bool {
+        match self
+            .file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.flush())
+        {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!(
+                    "error: cannot write the {} report to {}: {e}",
+                    self.flag,
+                    self.path.display()
+                );
+                false
+            }
+        }
+    }
+}
+
+/// The report files of a run.
+struct Reports {
+    junit: Option<ReportFile>,
+    json: Option<ReportFile>,
+    html: Option<ReportFile>,
+}
+
+impl Reports {
+    fn open(args: &OutputArgs) -> Result<Self, Exit> {
+        Ok(Reports {
+            junit: ReportFile::open("--junit", &args.junit)?,
+            json: ReportFile::open("--report-json", &args.report_json)?,
+            html: ReportFile::open("--report-html", &args.report_html)?,
+        })
+    }
+
+    /// Renders and writes every requested report; false when one could not be written.
+    fn write(
+        self,
+        summary: &RunSummary,
+        results: &[CaseResult],
+        coverage: &[cts_conform::coverage::Row],
+        redactor: &Redactor,
+    ) -> bool {
+        let mut ok = true;
+        if let Some(file) = self.junit {
+            ok &= file.write(&report::junit::render(summary, results, redactor));
+        }
+        if let Some(file) = self.json {
+            ok &= file.write(&report::json::render(summary, results, redactor));
+        }
+        if let Some(file) = self.html {
+            ok &= file.write(&report::html::render(summary, results, coverage, redactor));
+        }
+        ok
+    }
+}
+
+fn load_baseline(path: &Option<PathBuf>, ids: &BTreeSet<String>) -> Result<Baseline, Exit> {
+    let Some(path) = path else {
+        return Ok(Baseline::default());
+    };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;
+    Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(usage)
 }
 
 /// The ledger of this run: in memory for the embedded target, else a file.
@@ -512,9 +653,25 @@ fn sweep(args: SweepArgs) -> Exit {
 
 fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let contract = Contract::embedded();
-    let cases = match load_cases(&args.plan, contract) {
-        Ok(cases) => cases,
+    let plan = match load_plan(&args.plan, contract) {
+        Ok(plan) => plan,
         Err(exit) => return exit,
+    };
+    let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
+        Ok(baseline) => Arc::new(baseline),
+        Err(exit) => return exit,
+    };
+    let cases = match args.outputs.partition {
+        Some(partition) => partition.select(plan.cases.clone()),
+        None => plan.cases.clone(),
+    };
+    let reports = if libtest.list {
+        None
+    } else {
+        match Reports::open(&args.outputs) {
+            Ok(reports) => Some(reports),
+            Err(exit) => return exit,
+        }
     };
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return usage(format!(
@@ -576,6 +733,7 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     config.credentials = credentials;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
+    config.profile = plan.profile;
     let client = match run::http::HttpClient::new() {
         Ok(client) => client,
         Err(e) => return usage(e.to_string()),
@@ -613,18 +771,52 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
         ledger,
     ));
     runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
-    let trials = report::libtest::trials(&session, cases, &redactor, color);
+    let started = time::OffsetDateTime::now_utc();
+    let trials = report::libtest::trials(&session, cases.clone(), &redactor, &baseline, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     if let Some(running) = embedded {
         runtime.block_on(running.shutdown());
+    }
+    let mut written = true;
+    if let Some(reports) = reports {
+        let summary = RunSummary {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            target: session.config.base_url.clone(),
+            target_kind: if args.target == "embedded" {
+                "embedded"
+            } else {
+                "url"
+            }
+            .into(),
+            project_id: session.config.project_id.clone(),
+            run_id: session.config.run_id.clone(),
+            profile: format!("{:?}", plan.profile).to_lowercase(),
+            partition: args.outputs.partition.map(|p| p.to_string()),
+            baseline: args
+                .outputs
+                .baseline
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            fingerprint: report::results::fingerprint(
+                cts_conform::contract::EMBEDDED_OPENAPI,
+                &plan.sources,
+            ),
+            started,
+            finished: time::OffsetDateTime::now_utc(),
+            interrupted: session.interrupted(),
+        };
+        let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
+        let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
+        let coverage = cts_conform::coverage::compute(contract, &cases);
+        written = reports.write(&summary, &results, &coverage, &redactor);
     }
     if session.interrupted() {
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
         return Exit::Interrupted;
     }
-    if conclusion.has_failed() {
-        Exit::Failed
-    } else {
-        Exit::Passed
+    match (conclusion.has_failed(), written) {
+        (true, _) => Exit::Failed,
+        (false, true) => Exit::Passed,
+        (false, false) => Exit::Usage,
     }
 }

@@ -1,52 +1,71 @@
-//! Unified diffs of expected vs actual JSON, pretty-printed (keys sorted, so stable).
+//! Unified diffs of expected vs actual JSON, pretty-printed (keys sorted, so stable), as
+//! styled lines that a terminal paints with ANSI codes and the HTML report with CSS.
 
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const RESET: &str = "\x1b[0m";
+/// How a line of a report is shown: plain text, or one kind of diff line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    /// `--- expected` and lines only in the expected value.
+    Removed,
+    /// `+++ actual` and lines only in the actual value.
+    Added,
+    /// `@@ -a,b +c,d @@`.
+    Hunk,
+}
 
-/// A unified diff (`--- expected` / `+++ actual`) with two lines of context, each line
-/// prefixed by `indent`; coloured with ANSI codes when `color` is set.
-pub fn json_diff(expected: &Value, actual: &Value, indent: &str, color: bool) -> String {
+impl Style {
+    /// `text` wrapped in the ANSI colour of this style (plain text unchanged).
+    pub fn ansi(self, text: &str) -> String {
+        let code = match self {
+            Style::Plain => return text.to_string(),
+            Style::Removed => "\x1b[31m",
+            Style::Added => "\x1b[32m",
+            Style::Hunk => "\x1b[36m",
+        };
+        format!("{code}{text}\x1b[0m")
+    }
+}
+
+/// The lines of a unified diff (`--- expected` / `+++ actual`, two lines of context),
+/// without indentation or colour.
+pub fn diff_lines(expected: &Value, actual: &Value) -> Vec<(Style, String)> {
     let expected = pretty(expected);
     let actual = pretty(actual);
     let diff = TextDiff::from_lines(&expected, &actual);
-    let mut out = String::new();
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("{code}{text}{RESET}")
-        } else {
-            text.to_string()
-        }
-    };
-    out.push_str(&format!(
-        "{indent}{}\n{indent}{}\n",
-        paint(RED, "--- expected"),
-        paint(GREEN, "+++ actual")
-    ));
+    let mut lines = vec![
+        (Style::Removed, "--- expected".to_string()),
+        (Style::Added, "+++ actual".to_string()),
+    ];
     for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
-        out.push_str(&format!(
-            "{indent}{}\n",
-            paint(CYAN, &hunk.header().to_string())
-        ));
+        lines.push((Style::Hunk, hunk.header().to_string()));
         for change in hunk.iter_changes() {
-            let (sign, code) = match change.tag() {
-                ChangeTag::Delete => ("-", Some(RED)),
-                ChangeTag::Insert => ("+", Some(GREEN)),
-                ChangeTag::Equal => (" ", None),
+            let (sign, style) = match change.tag() {
+                ChangeTag::Delete => ("-", Style::Removed),
+                ChangeTag::Insert => ("+", Style::Added),
+                ChangeTag::Equal => (" ", Style::Plain),
             };
-            let line = format!("{sign}{}", change.value().trim_end_matches('\n'));
-            let line = match code {
-                Some(code) => paint(code, &line),
-                None => line,
-            };
-            out.push_str(&format!("{indent}{line}\n"));
+            lines.push((
+                style,
+                format!("{sign}{}", change.value().trim_end_matches('\n')),
+            ));
         }
     }
-    out
+    lines
+}
+
+/// A unified diff as text, each line prefixed by `indent`; coloured with ANSI codes when
+/// `color` is set.
+pub fn json_diff(expected: &Value, actual: &Value, indent: &str, color: bool) -> String {
+    diff_lines(expected, actual)
+        .into_iter()
+        .map(|(style, line)| {
+            let line = if color { style.ansi(&line) } else { line };
+            format!("{indent}{line}\n")
+        })
+        .collect()
 }
 
 fn pretty(value: &Value) -> String {

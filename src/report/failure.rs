@@ -2,8 +2,10 @@
 //! step with its request and status, every finding (schema violations with their instance
 //! path, body mismatches with a unified diff), the response, a `curl` reproduction, and
 //! the document rule the case checks. Secrets are redacted from all of it.
-
-use std::fmt::Write;
+//!
+//! The text is built as styled lines ([`case_lines`]) so that every report shows the same
+//! text: the terminal and JUnit as plain or ANSI-coloured text ([`render_case`]), the
+//! HTML report with CSS classes.
 
 use crate::auth::Redactor;
 use crate::check::FindingKind;
@@ -11,82 +13,97 @@ use crate::run::exchange::{Exchange, TransportError};
 use crate::run::{CaseOutcome, StepOutcome};
 
 use super::curl::curl_command;
-use super::diff::json_diff;
+use super::diff::{diff_lines, Style};
 
 /// Bodies longer than this are cut in the report (the full body is in `--report-json`).
 const BODY_PREVIEW_CHARS: usize = 2000;
 
 /// Renders a case outcome for a person; `color` adds ANSI colour to diffs.
 pub fn render_case(outcome: &CaseOutcome, redactor: &Redactor, color: bool) -> String {
-    let mut out = String::new();
+    case_lines(outcome, redactor)
+        .into_iter()
+        .map(|(style, line)| {
+            if !color {
+                return line + "\n";
+            }
+            // Colour the text, not its indentation.
+            let text = line.trim_start_matches(' ');
+            let indent = &line[..line.len() - text.len()];
+            format!("{indent}{}\n", style.ansi(text))
+        })
+        .collect()
+}
+
+/// The lines of [`render_case`], each with its style, already redacted.
+pub fn case_lines(outcome: &CaseOutcome, redactor: &Redactor) -> Vec<(Style, String)> {
+    let mut out = Lines::default();
     for (i, step) in outcome.steps.iter().enumerate() {
         let position = format!("step {} of {}", i + 1, outcome.planned_steps);
-        render_step(&mut out, &position, step, redactor, color);
+        render_step(&mut out, &position, step, redactor);
     }
     let not_run = outcome.planned_steps.saturating_sub(outcome.steps.len());
     if not_run > 0 {
-        let _ = writeln!(
-            out,
+        out.plain(format!(
             "({not_run} later step{} not run)",
             if not_run == 1 { "" } else { "s" }
-        );
+        ));
     }
     for (i, step) in outcome.cleanup.iter().enumerate() {
         let position = format!("cleanup {} of {}", i + 1, outcome.cleanup.len());
-        render_step(&mut out, &position, step, redactor, color);
+        render_step(&mut out, &position, step, redactor);
     }
-    let _ = writeln!(out, "checks: {}", outcome.doc);
-    redactor.redact(&out).into_owned()
+    out.plain(format!("checks: {}", outcome.doc));
+    out.0
+        .into_iter()
+        .map(|(style, line)| (style, redactor.redact(&line).into_owned()))
+        .collect()
 }
 
-fn render_step(
-    out: &mut String,
-    position: &str,
-    step: &StepOutcome,
-    redactor: &Redactor,
-    color: bool,
-) {
-    let _ = write!(out, "{position}: {}", step.label);
+/// Lines being built.
+#[derive(Default)]
+struct Lines(Vec<(Style, String)>);
+
+impl Lines {
+    fn plain(&mut self, line: String) {
+        self.0.push((Style::Plain, line));
+    }
+}
+
+fn render_step(out: &mut Lines, position: &str, step: &StepOutcome, redactor: &Redactor) {
+    let head = format!("{position}: {}", step.label);
     if let Some(reason) = &step.skipped {
-        let _ = writeln!(out, "  skipped ({reason})");
+        out.plain(format!("{head}  skipped ({reason})"));
         return;
     }
     let Some(exchange) = &step.exchange else {
-        let _ = writeln!(out);
+        out.plain(head);
         for finding in &step.findings {
-            let _ = writeln!(out, "  {}: {}", finding.kind.label(), finding.summary);
+            out.plain(format!("  {}: {}", finding.kind.label(), finding.summary));
         }
         return;
     };
-    let _ = write!(
-        out,
-        "  {} {}",
+    let answer = match &exchange.response {
+        Ok(r) => format!("-> {} in {} ms", r.status, r.elapsed.as_millis()),
+        Err(TransportError::BodyTimeout { status, .. }) => format!("-> {status}, body incomplete"),
+        Err(TransportError::TooLarge { .. }) => "-> body over the size cap".to_string(),
+        Err(_) => "-> no response".to_string(),
+    };
+    out.plain(format!(
+        "{head}  {} {}  {answer}",
         exchange.request.method, exchange.request.url
-    );
-    match &exchange.response {
-        Ok(r) => {
-            let _ = writeln!(out, "  -> {} in {} ms", r.status, r.elapsed.as_millis());
-        }
-        Err(TransportError::BodyTimeout { status, .. }) => {
-            let _ = writeln!(out, "  -> {status}, body incomplete");
-        }
-        Err(TransportError::TooLarge { .. }) => {
-            let _ = writeln!(out, "  -> body over the size cap");
-        }
-        Err(_) => {
-            let _ = writeln!(out, "  -> no response");
-        }
-    }
+    ));
     if !step.failed() {
         return;
     }
     for finding in &step.findings {
-        let _ = writeln!(out, "  {}: {}", finding.kind.label(), finding.summary);
+        out.plain(format!("  {}: {}", finding.kind.label(), finding.summary));
         for detail in &finding.details {
-            let _ = writeln!(out, "    {detail}");
+            out.plain(format!("    {detail}"));
         }
         if let Some(diff) = &finding.diff {
-            out.push_str(&json_diff(&diff.expected, &diff.actual, "    ", color));
+            for (style, line) in diff_lines(&diff.expected, &diff.actual) {
+                out.0.push((style, format!("    {line}")));
+            }
         }
     }
     render_bodies(
@@ -96,24 +113,25 @@ fn render_step(
             .iter()
             .any(|f| f.kind == FindingKind::UnexpectedStatus),
     );
-    let _ = writeln!(
-        out,
+    out.plain(format!(
         "  reproduce: {}",
         curl_command(&exchange.request, redactor)
-    );
+    ));
 }
 
-fn render_bodies(out: &mut String, exchange: &Exchange, always_show_response: bool) {
+fn render_bodies(out: &mut Lines, exchange: &Exchange, always_show_response: bool) {
     if let Some(body) = &exchange.request.body {
-        let _ = writeln!(
-            out,
+        out.plain(format!(
             "  request body: {}",
             preview(&String::from_utf8_lossy(body))
-        );
+        ));
     }
     if let Ok(response) = &exchange.response {
         if always_show_response || !response.body.is_empty() {
-            let _ = writeln!(out, "  response body: {}", preview(&response.body_text()));
+            out.plain(format!(
+                "  response body: {}",
+                preview(&response.body_text())
+            ));
         }
     }
 }

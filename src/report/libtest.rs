@@ -1,5 +1,9 @@
 //! libtest glue: one `libtest_mimic::Trial` per case, named `suite::case`. Failures carry
 //! the rendered report; cases marked `ignore` are ignored trials (with `--ignored` they run).
+//!
+//! With a baseline, an expected failure is reported as an *ignored* trial with the reason
+//! `expected failure: <reason>`: it shows on its own line, does not fail the run, and is
+//! not counted as passed (it did not pass). An unexpected pass is a failed trial.
 
 use std::sync::Arc;
 
@@ -7,15 +11,18 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::auth::Redactor;
 use crate::case::LoadedCase;
-use crate::run::{CaseStatus, Session};
+use crate::run::Session;
 
+use super::baseline::Baseline;
 use super::failure::render_case;
+use super::results::Verdict;
 
 /// Builds the trials for `cases`.
 pub fn trials(
     session: &Arc<Session>,
     cases: Vec<LoadedCase>,
     redactor: &Arc<Redactor>,
+    baseline: &Arc<Baseline>,
     color: bool,
 ) -> Vec<Trial> {
     cases
@@ -24,15 +31,20 @@ pub fn trials(
             let ignored = case.spec.ignore.is_some();
             let session = Arc::clone(session);
             let redactor = Arc::clone(redactor);
+            let baseline = Arc::clone(baseline);
             let name = case.id.clone();
             Trial::ignorable_test(name, move || {
                 let outcome = session.run_blocking(&case);
-                match &outcome.status {
-                    CaseStatus::Passed => Ok(Completion::Completed),
-                    CaseStatus::Ignored(reason) => Ok(Completion::ignored_with(reason)),
-                    CaseStatus::Failed => {
-                        Err(Failed::from(render_case(&outcome, &redactor, color)))
+                let verdict = baseline.judge(&outcome);
+                match verdict {
+                    Verdict::Passed => Ok(Completion::Completed),
+                    Verdict::Failed => Err(Failed::from(render_case(&outcome, &redactor, color))),
+                    Verdict::UnexpectedPass(_) => {
+                        Err(Failed::from(verdict.message().unwrap_or_default()))
                     }
+                    Verdict::Ignored(_) | Verdict::NotRun(_) | Verdict::ExpectedFailure(_) => Ok(
+                        Completion::ignored_with(verdict.message().unwrap_or_default()),
+                    ),
                 }
             })
             .with_ignored_flag(ignored)

@@ -1,0 +1,179 @@
+//! The machine-readable report (`--report-json FILE`): the run (tool version, target, run
+//! id, profile, times, fingerprint), totals per verdict, and per planned case its verdict,
+//! findings (with their kind), the failure text as the terminal shows it, and a summary of
+//! each request and response (bodies cut to [`BODY_LIMIT_BYTES`]). Every string is redacted.
+//! The shape is documented in `docs/ci.md`; [`FORMAT`] changes when it changes incompatibly.
+
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Redactor;
+use crate::run::exchange::{Exchange, SentRequest};
+use crate::run::StepOutcome;
+
+use super::curl::curl_command;
+use super::failure::render_case;
+use super::results::{totals, CaseResult, RunSummary};
+
+/// The version of the report's shape.
+pub const FORMAT: u32 = 1;
+
+/// Request and response bodies longer than this are cut (on a character boundary).
+pub const BODY_LIMIT_BYTES: usize = 4096;
+
+/// Renders the JSON report (pretty-printed, ending in a newline).
+pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor) -> String {
+    let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    let mut totals_value = json!({"cases": results.len()});
+    for (name, count) in totals(results) {
+        totals_value[name] = json!(count);
+    }
+    let mut report = json!({
+        "format": FORMAT,
+        "tool": {"name": "cts-conform", "version": summary.tool_version},
+        "target": {
+            "url": summary.target,
+            "kind": summary.target_kind,
+            "project_id": summary.project_id,
+        },
+        "run_id": summary.run_id,
+        "profile": summary.profile,
+        "partition": summary.partition,
+        "baseline": summary.baseline,
+        "fingerprint_sha256": summary.fingerprint,
+        "started": time(summary.started),
+        "finished": time(summary.finished),
+        "duration_ms": summary.duration().as_millis() as u64,
+        "interrupted": summary.interrupted,
+        "ok": !results.iter().any(|r| r.verdict.fails_run()),
+        "totals": totals_value,
+        "cases": results.iter().map(|r| case(r, redactor)).collect::<Vec<_>>(),
+    });
+    redact_strings(&mut report, redactor);
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn case(result: &CaseResult, redactor: &Redactor) -> Value {
+    let outcome = &result.outcome;
+    let phases = outcome
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("step {} of {}", i + 1, outcome.planned_steps), s))
+        .chain(
+            outcome
+                .cleanup
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("cleanup {} of {}", i + 1, outcome.cleanup.len()), s)),
+        );
+    let mut findings = Vec::new();
+    let mut steps = Vec::new();
+    for (position, step) in phases {
+        for finding in &step.findings {
+            findings.push(json!({
+                "step": position,
+                "operation": step.operation,
+                "kind": finding.kind,
+                "summary": finding.summary,
+                "details": finding.details,
+                "diff": finding.diff.as_ref().map(|d| json!({"expected": d.expected, "actual": d.actual})),
+            }));
+        }
+        steps.push(step_value(&position, step, redactor));
+    }
+    json!({
+        "id": outcome.id,
+        "suite": result.suite,
+        "name": result.name(),
+        "file": outcome.file,
+        "doc": outcome.doc,
+        "operations": result.operations,
+        "status": result.verdict.name(),
+        "reason": result.verdict.message(),
+        "duration_ms": outcome.duration.as_millis() as u64,
+        "interrupted": outcome.interrupted,
+        "findings": findings,
+        "steps": steps,
+        "failure_text": result
+            .verdict
+            .has_failure_text()
+            .then(|| render_case(outcome, redactor, false)),
+    })
+}
+
+fn step_value(position: &str, step: &StepOutcome, redactor: &Redactor) -> Value {
+    let mut value = json!({
+        "position": position,
+        "label": step.label,
+        "operation": step.operation,
+        "skipped": step.skipped,
+        "failed": step.failed(),
+    });
+    if let Some(exchange) = &step.exchange {
+        value["request"] = request(&exchange.request, redactor);
+        exchange_response(&mut value, exchange, redactor);
+    }
+    value
+}
+
+fn request(request: &SentRequest, redactor: &Redactor) -> Value {
+    json!({
+        "method": request.method,
+        "url": request.url,
+        "headers": headers(&request.headers, redactor),
+        "body": request.body.as_deref().map(body),
+        "curl": curl_command(request, redactor),
+    })
+}
+
+fn exchange_response(value: &mut Value, exchange: &Exchange, redactor: &Redactor) {
+    match &exchange.response {
+        Ok(response) => {
+            value["response"] = json!({
+                "status": response.status,
+                "elapsed_ms": response.elapsed.as_millis() as u64,
+                "headers": headers(&response.headers, redactor),
+                "body": body(&response.body),
+            });
+        }
+        Err(error) => value["error"] = json!(error.to_string()),
+    }
+}
+
+fn headers(headers: &[(String, String)], redactor: &Redactor) -> Value {
+    headers
+        .iter()
+        .map(|(name, value)| json!([name, redactor.redact_header(name, value)]))
+        .collect()
+}
+
+/// `{"text", "bytes", "truncated"}`: the body as (lossy UTF-8) text, cut to the limit.
+fn body(bytes: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(bytes);
+    let mut end = text.len().min(BODY_LIMIT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    json!({
+        "text": &text[..end],
+        "bytes": bytes.len(),
+        "truncated": end < text.len(),
+    })
+}
+
+/// Redacts every string in `value` (keys are fixed names, not redacted).
+fn redact_strings(value: &mut Value, redactor: &Redactor) {
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(redacted) = redactor.redact(s) {
+                *s = redacted;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, redactor)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, redactor)),
+        _ => {}
+    }
+}

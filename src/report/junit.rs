@@ -1,0 +1,152 @@
+//! The JUnit XML report (`--junit FILE`), in the shape GitLab, Jenkins and GitHub test
+//! reporters read: `<testsuites>` with one `<testsuite>` per case suite and one
+//! `<testcase name classname time file>` per planned case. A failure carries the first
+//! finding as `message` and the same text as the terminal (diffs, `curl` reproduction);
+//! ignored, filtered and expected-failure cases are `<skipped message="...">`, the latter
+//! with its failure text in `<system-out>`. Text is redacted, then escaped by hand
+//! ([`super::escape`]: control characters included, which XML 1.0 cannot carry).
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Redactor;
+
+use super::escape::{attr, text};
+use super::failure::render_case;
+use super::results::{CaseResult, RunSummary, Verdict};
+
+/// Renders the JUnit XML document.
+pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let timestamp = summary.started.format(&Rfc3339).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"cts-conform\" {} timestamp=\"{}\">",
+        counts(results.iter()),
+        attr(&timestamp, redactor)
+    );
+    let mut suites: Vec<&str> = Vec::new();
+    for result in results {
+        if !suites.contains(&result.suite.as_str()) {
+            suites.push(&result.suite);
+        }
+    }
+    for suite in suites {
+        let members = || results.iter().filter(move |r| r.suite == suite);
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" {} timestamp=\"{}\">",
+            attr(suite, redactor),
+            counts(members()),
+            attr(&timestamp, redactor)
+        );
+        properties(&mut out, summary, redactor);
+        for result in members() {
+            testcase(&mut out, result, redactor);
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// `tests=".." failures=".." errors="0" skipped=".." time=".."` of some results.
+fn counts<'a>(results: impl Iterator<Item = &'a CaseResult>) -> String {
+    let (mut tests, mut failures, mut skipped, mut time) = (0, 0, 0, Duration::ZERO);
+    for result in results {
+        tests += 1;
+        time += result.outcome.duration;
+        if result.verdict.fails_run() {
+            failures += 1;
+        } else if result.verdict != Verdict::Passed {
+            skipped += 1;
+        }
+    }
+    format!(
+        "tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\"",
+        seconds(time)
+    )
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+fn properties(out: &mut String, summary: &RunSummary, redactor: &Redactor) {
+    out.push_str("    <properties>\n");
+    let mut property = |name: &str, value: &str| {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            attr(value, redactor)
+        );
+    };
+    property("tool_version", &summary.tool_version);
+    property("target", &summary.target);
+    property("project_id", &summary.project_id);
+    property("run_id", &summary.run_id);
+    property("profile", &summary.profile);
+    property("fingerprint_sha256", &summary.fingerprint);
+    if let Some(partition) = &summary.partition {
+        property("partition", partition);
+    }
+    if let Some(baseline) = &summary.baseline {
+        property("baseline", baseline);
+    }
+    out.push_str("    </properties>\n");
+}
+
+fn testcase(out: &mut String, result: &CaseResult, redactor: &Redactor) {
+    let outcome = &result.outcome;
+    let _ = write!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\" file=\"{}\"",
+        attr(result.name(), redactor),
+        attr(&result.suite, redactor),
+        seconds(outcome.duration),
+        attr(&outcome.file, redactor)
+    );
+    let message = result.verdict.message().unwrap_or_default();
+    match &result.verdict {
+        Verdict::Passed => out.push_str("/>\n"),
+        Verdict::Failed => {
+            let (kind, first) = outcome
+                .findings()
+                .next()
+                .map(|f| (f.kind.label(), format!("{}: {}", f.kind.label(), f.summary)))
+                .unwrap_or(("failed", "failed".into()));
+            let _ = write!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                attr(&first, redactor),
+                attr(kind, redactor),
+                text(&render_case(outcome, redactor, false), redactor)
+            );
+        }
+        Verdict::UnexpectedPass(_) => {
+            let _ = write!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"unexpected-pass\">{}</failure>\n    </testcase>\n",
+                attr(&message, redactor),
+                text(&message, redactor)
+            );
+        }
+        Verdict::ExpectedFailure(_) => {
+            let _ = write!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                attr(&message, redactor),
+                text(&render_case(outcome, redactor, false), redactor)
+            );
+        }
+        Verdict::Ignored(_) | Verdict::NotRun(_) => {
+            let _ = write!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                attr(&message, redactor)
+            );
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The command's report flags, baseline and partition end to end, against the embedded
+//! emulator, with the exit codes docs/ci.md documents: 0 passed, 101 a case failed (or
+//! passed unexpectedly), 2 usage/configuration (checked before any request), 3 unreachable.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TOKEN: &str = "tok-SECRET-cli-0123456789";
+
+/// One case that passes, one that fails with a body diff, one ignored.
+const CASES: &str = r#"{
+  "suite": "cli",
+  "cases": [
+    {"name": "passes", "doc": "query-trackers: Table 2 / tracker_name",
+     "steps": [{"operation": "ListTrackers", "query": {"tracker_name": "${prefix}-none"},
+                "expect": {"status": 200, "body": {"trackers": []}}}]},
+    {"name": "fails", "doc": "query-trackers: Table 3 / trackers",
+     "steps": [{"operation": "ListTrackers", "query": {"tracker_name": "${prefix}-none"},
+                "expect": {"status": 200, "body": {"trackers": [{"tracker_name": "x"}]}}}]},
+    {"name": "ignored", "doc": "query-trackers: Table 2", "ignore": "not yet",
+     "steps": [{"operation": "ListTrackers", "expect": {"status": 200}}]}
+  ]
+}"#;
+
+fn cts(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cts-conform"))
+        .args(args)
+        .env_remove("CTS_TARGET")
+        .env_remove("CTS_AUTH_TOKEN")
+        .env_remove("HUAWEICLOUD_SDK_AK")
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .env_remove("HUAWEICLOUD_SDK_PROJECT_ID")
+        .output()
+        .expect("the binary runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited, not killed")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn case_dir(dir: &Path) -> String {
+    let cases = dir.join("cases");
+    std::fs::create_dir_all(&cases).expect("mkdir");
+    std::fs::write(cases.join("cli.json"), CASES).expect("write cases");
+    cases.display().to_string()
+}
+
+fn path(dir: &Path, name: &str) -> (PathBuf, String) {
+    let p = dir.join(name);
+    let s = p.display().to_string();
+    (p, s)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).expect("report written")
+}
+
+#[test]
+fn failures_give_101_and_every_report_without_the_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = case_dir(dir.path());
+    let (junit, junit_s) = path(dir.path(), "junit.xml");
+    let (json, json_s) = path(dir.path(), "report.json");
+    let (html, html_s) = path(dir.path(), "report.html");
+    let out = cts(&[
+        "--cases",
+        &cases,
+        "--token",
+        TOKEN,
+        "--junit",
+        &junit_s,
+        "--report-json",
+        &json_s,
+        "--report-html",
+        &html_s,
+        "cli::",
+    ]);
+    assert_eq!(code(&out), 101, "{}", stderr(&out));
+    for report in [&junit, &json, &html] {
+        let text = read(report);
+        assert!(!text.contains(TOKEN), "token in {}", report.display());
+        assert!(
+            text.contains("X-Auth-Token: ***"),
+            "no curl in {}",
+            report.display()
+        );
+    }
+    let xml = read(&junit);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+    assert_eq!(doc.root_element().attribute("failures"), Some("1"));
+    // Filtered-out cases of the plan are listed as skipped, in their own suites.
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("cli"))
+        .expect("the cli suite");
+    assert_eq!(suite.attribute("tests"), Some("3"));
+    assert_eq!(suite.attribute("failures"), Some("1"));
+    assert_eq!(suite.attribute("skipped"), Some("1"));
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).expect("JSON");
+    // The derived cases are in the plan but filtered out by `cli::`.
+    assert_eq!(report["totals"]["failed"], 1);
+    assert_eq!(report["totals"]["passed"], 1);
+    assert_eq!(report["totals"]["ignored"], 1);
+    assert!(report["totals"]["not-run"].as_u64().is_some_and(|n| n > 10));
+    assert_eq!(report["target"]["kind"], "embedded");
+    assert_eq!(
+        report["fingerprint_sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    assert!(read(&html).contains("FAILED: 1 of"));
+}
+
+#[test]
+fn all_passed_gives_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (junit, junit_s) = path(dir.path(), "junit.xml");
+    let out = cts(&["--junit", &junit_s]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let xml = read(&junit);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+    assert_eq!(doc.root_element().attribute("failures"), Some("0"));
+}
+
+#[test]
+fn baseline_turns_failures_into_expected_ones_and_passes_into_failures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = case_dir(dir.path());
+    let (baseline, baseline_s) = path(dir.path(), "baseline.json");
+    let (json, json_s) = path(dir.path(), "report.json");
+    std::fs::write(
+        &baseline,
+        r#"{"expected_failures": [{"case": "cli::fails", "reason": "bug 7"}]}"#,
+    )
+    .expect("write");
+    let args = [
+        "--cases",
+        &cases,
+        "--baseline",
+        &baseline_s,
+        "--report-json",
+        &json_s,
+        "cli::",
+    ];
+    let out = cts(&args);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("expected failure: bug 7"),
+        "{}",
+        stdout(&out)
+    );
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).expect("JSON");
+    assert_eq!(report["cases"][1]["status"], "expected-failure");
+
+    std::fs::write(
+        &baseline,
+        r#"{"expected_failures": [{"case": "cli::fails", "reason": "bug 7"}, {"case": "cli::passes", "reason": "old"}]}"#,
+    )
+    .expect("write");
+    let out = cts(&args);
+    assert_eq!(code(&out), 101);
+    assert!(stdout(&out).contains("unexpected pass: remove it from the baseline"));
+}
+
+#[test]
+fn unknown_baseline_id_gives_2_naming_file_and_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (baseline, baseline_s) = path(dir.path(), "baseline.json");
+    std::fs::write(
+        &baseline,
+        r#"{"expected_failures": [{"case": "nope::missing", "reason": "x"}]}"#,
+    )
+    .expect("write");
+    let out = cts(&["--baseline", &baseline_s]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&baseline_s) && stderr(&out).contains("\"nope::missing\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unwritable_report_gives_2_before_any_request() {
+    // The target is unreachable: a request (even the reachability check) would give 3.
+    for flag in ["--junit", "--report-json", "--report-html"] {
+        let out = cts(&[
+            "--target",
+            "http://127.0.0.1:9",
+            "--project-id",
+            "p",
+            flag,
+            "/nonexistent-dir/report.out",
+        ]);
+        assert_eq!(code(&out), 2, "{flag}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(flag) && stderr(&out).contains("/nonexistent-dir/report.out")
+        );
+    }
+}
+
+#[test]
+fn unreachable_target_gives_3_with_one_message() {
+    let out = cts(&["--target", "http://127.0.0.1:9", "--project-id", "p"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out)
+            .lines()
+            .filter(|l| l.contains("unreachable"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn bad_partition_gives_2() {
+    let out = cts(&["--partition", "hash:3/2", "--list"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("hash:K/N"), "{}", stderr(&out));
+}
+
+#[test]
+fn list_shows_each_shard_and_the_shards_cover_the_suite() {
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = cts(args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let mut names: Vec<String> = stdout(&out)
+            .lines()
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(String::from)
+            .collect();
+        names.sort();
+        names
+    };
+    let all = names(&["--list"]);
+    let mut shards: Vec<String> = (1..=3)
+        .flat_map(|k| names(&["--list", "--partition", &format!("count:{k}/3")]))
+        .collect();
+    shards.sort();
+    assert_eq!(shards, all);
+    assert!(names(&["--list", "--partition", "hash:1/3"]).len() < all.len());
+}
