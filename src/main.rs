@@ -598,10 +598,17 @@ fn sweep(args: SweepArgs) -> Exit {
     };
     let credentials = args.credentials.credentials();
     let redactor = Redactor::new(credentials.secrets());
-    let outstanding = match run::sweep::outstanding(&args.ledger) {
-        Ok(left) => left,
+    let (outstanding, unconfirmed) = match run::sweep::outstanding(&args.ledger) {
+        Ok(found) => found,
         Err(e) => return usage(e.to_string()),
     };
+    for r in &unconfirmed {
+        println!(
+            "not touched: a create of {} tracker {} (project {}, {}) was sent but never answered; \
+             its name does not prove this harness made it, so check it yourself",
+            r.tracker_type, r.tracker_name, r.project_id, r.target
+        );
+    }
     if args.dry_run || outstanding.is_empty() {
         for r in &outstanding {
             println!(

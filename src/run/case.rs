@@ -292,6 +292,18 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         fail(&mut outcome, FindingKind::Transport, e.to_string());
         return outcome;
     }
+    // Before sending a create: if its answer never arrives, the ledger still knows.
+    let intent = created_by(session, step, vars).and_then(|created| match created {
+        Some(created) => session
+            .ledger()
+            .intent(case, created)
+            .map_err(|e| e.to_string()),
+        None => Ok(()),
+    });
+    if let Err(e) = intent {
+        fail(&mut outcome, FindingKind::Cleanup, format!("not sent: {e}"));
+        return outcome;
+    }
     let exchange = session
         .client
         .send(request, config.timeout, config.max_response_bytes)
@@ -331,8 +343,27 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
     outcome
 }
 
-/// Ledger bookkeeping for one answered step: a 2xx to a step that `creates` records the
-/// tracker; a 204 to DeleteTracker records the removal of what it named.
+/// The tracker a step says it creates, with its variables expanded.
+fn created_by(session: &Session, step: &StepSpec, vars: &Vars) -> Result<Option<Resource>, String> {
+    let Some(creates) = &step.creates else {
+        return Ok(None);
+    };
+    let name = creates.get("tracker_name").map_or("", String::as_str);
+    let kind = creates.get("tracker_type").map_or("data", String::as_str);
+    resource(session, vars, name, kind).map(Some)
+}
+
+fn resource(session: &Session, vars: &Vars, name: &str, kind: &str) -> Result<Resource, String> {
+    Ok(Resource {
+        target: session.config.base_url.clone(),
+        project_id: session.config.project_id.clone(),
+        tracker_name: vars::expand_text(name, vars).map_err(|e| e.to_string())?,
+        tracker_type: vars::expand_text(kind, vars).map_err(|e| e.to_string())?,
+    })
+}
+
+/// Ledger bookkeeping for one answered step: the create the step announced was made (2xx)
+/// or refused; a 204 to DeleteTracker records the removal of what it named.
 fn record(
     session: &Session,
     case: &str,
@@ -340,25 +371,14 @@ fn record(
     vars: &Vars,
     response: &ReceivedResponse,
 ) -> Result<(), String> {
-    let resource = |name: &str, kind: &str| -> Result<Resource, String> {
-        Ok(Resource {
-            target: session.config.base_url.clone(),
-            project_id: session.config.project_id.clone(),
-            tracker_name: vars::expand_text(name, vars).map_err(|e| e.to_string())?,
-            tracker_type: vars::expand_text(kind, vars).map_err(|e| e.to_string())?,
-        })
-    };
     let ledger = session.ledger();
-    if let Some(creates) = step
-        .creates
-        .as_ref()
-        .filter(|_| (200..300).contains(&response.status))
-    {
-        let name = creates.get("tracker_name").map_or("", String::as_str);
-        let kind = creates.get("tracker_type").map_or("data", String::as_str);
-        ledger
-            .created(case, resource(name, kind)?)
-            .map_err(|e| e.to_string())?;
+    if let Some(created) = created_by(session, step, vars)? {
+        let written = if (200..300).contains(&response.status) {
+            ledger.created(case, created)
+        } else {
+            ledger.abandoned(case, created)
+        };
+        written.map_err(|e| e.to_string())?;
     }
     if step.operation == "DeleteTracker" && response.status == 204 {
         if let Some(name) = step.query.get("tracker_name") {
@@ -366,7 +386,7 @@ fn record(
                 .query
                 .get("tracker_type")
                 .map_or("data", String::as_str);
-            let gone = resource(name, kind)?;
+            let gone = resource(session, vars, name, kind)?;
             if ledger.outstanding_for(case).contains(&gone) {
                 ledger.removed(case, gone).map_err(|e| e.to_string())?;
             }

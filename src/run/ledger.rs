@@ -39,7 +39,13 @@ pub struct Entry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Event {
+    /// A create is about to be sent; its answer may never arrive (timeout, crash).
+    Intent,
+    /// The target answered the create with 2xx.
     Created,
+    /// The target answered the create with an error: nothing was created.
+    Abandoned,
+    /// The tracker is gone.
     Removed,
 }
 
@@ -123,6 +129,17 @@ impl Ledger {
     }
 
     /// Records that `case` created `resource`.
+    /// Records that `case` is about to send a create of `resource`.
+    pub fn intent(&self, case: &str, resource: Resource) -> Result<(), LedgerError> {
+        self.append(Event::Intent, case, resource)
+    }
+
+    /// Records that the create of `resource` was refused (nothing to remove).
+    pub fn abandoned(&self, case: &str, resource: Resource) -> Result<(), LedgerError> {
+        self.append(Event::Abandoned, case, resource)
+    }
+
+    /// Records that `case` created `resource`.
     pub fn created(&self, case: &str, resource: Resource) -> Result<(), LedgerError> {
         self.append(Event::Created, case, resource)
     }
@@ -178,23 +195,69 @@ impl Ledger {
     }
 }
 
-/// `created` minus `removed`, per resource, keeping first-created order.
-pub fn outstanding<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
-    let mut balance: BTreeMap<&Resource, (usize, i64)> = BTreeMap::new();
-    for (i, entry) in entries.into_iter().enumerate() {
-        let slot = balance.entry(&entry.resource).or_insert((i, 0));
-        slot.1 += match entry.event {
-            Event::Created => 1,
-            Event::Removed => -1,
+/// What the ledger knows of one resource, after reading its lines in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A create was sent and never answered: it may exist.
+    Maybe,
+    Exists,
+    Gone,
+}
+
+/// The state of each resource, with the entry that last touched it, in first-seen order.
+fn states<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(&'a Entry, State)> {
+    let mut order: Vec<&Resource> = Vec::new();
+    let mut table: BTreeMap<&Resource, (&Entry, State)> = BTreeMap::new();
+    for entry in entries {
+        let previous = table.get(&entry.resource).map(|(_, s)| *s);
+        let state = match (entry.event, previous) {
+            (Event::Intent, Some(State::Exists)) => State::Exists,
+            (Event::Intent, _) => State::Maybe,
+            (Event::Created, _) => State::Exists,
+            (Event::Abandoned, Some(State::Exists)) => State::Exists,
+            (Event::Abandoned | Event::Removed, _) => State::Gone,
         };
+        if previous.is_none() {
+            order.push(&entry.resource);
+        }
+        table.insert(&entry.resource, (entry, state));
     }
-    let mut left: Vec<(usize, &Resource)> = balance
+    order
         .into_iter()
-        .filter(|(_, (_, n))| *n > 0)
-        .map(|(r, (i, _))| (i, r))
-        .collect();
-    left.sort();
-    left.into_iter().map(|(_, r)| r.clone()).collect()
+        .filter_map(|r| table.get(r).copied())
+        .collect()
+}
+
+/// Whether a tracker name carries the prefix of the run that wrote `entry`, so it can only
+/// have been created by that run.
+fn named_by_its_run(entry: &Entry) -> bool {
+    entry
+        .resource
+        .tracker_name
+        .starts_with(&format!("cc-{}-", entry.run_id))
+}
+
+/// What to remove: trackers the target said it created and did not delete since, and
+/// trackers whose create was never answered if their name proves the run made them.
+pub fn outstanding<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
+    states(entries)
+        .into_iter()
+        .filter(|(entry, state)| {
+            *state == State::Exists || (*state == State::Maybe && named_by_its_run(entry))
+        })
+        .map(|(entry, _)| entry.resource.clone())
+        .collect()
+}
+
+/// Trackers whose create was never answered and whose name does not prove the run made
+/// them (e.g. the management tracker `system`): never removed automatically; a person
+/// must look.
+pub fn unconfirmed<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
+    states(entries)
+        .into_iter()
+        .filter(|(entry, state)| *state == State::Maybe && !named_by_its_run(entry))
+        .map(|(entry, _)| entry.resource.clone())
+        .collect()
 }
 
 /// Reads a ledger file.
@@ -244,6 +307,21 @@ mod tests {
         ledger.removed("c", tracker("b")).unwrap();
         assert_eq!(ledger.outstanding_for("c"), [tracker("a")]);
         assert_eq!(ledger.outstanding_for("other"), [tracker("x")]);
+    }
+
+    #[test]
+    fn an_unanswered_create_is_removed_only_if_its_name_proves_it_ours() {
+        let ledger = Ledger::in_memory("r1");
+        let ours = tracker("cc-r1-a");
+        ledger.intent("c", ours.clone()).unwrap();
+        ledger.intent("c", tracker("system")).unwrap();
+        ledger.intent("c", tracker("cc-r1-refused")).unwrap();
+        ledger.abandoned("c", tracker("cc-r1-refused")).unwrap();
+        ledger.intent("c", tracker("cc-r1-made")).unwrap();
+        ledger.created("c", tracker("cc-r1-made")).unwrap();
+        assert_eq!(ledger.outstanding_for("c"), [ours, tracker("cc-r1-made")]);
+        let entries = ledger.entries.lock().unwrap().clone();
+        assert_eq!(unconfirmed(&entries), [tracker("system")]);
     }
 
     #[test]

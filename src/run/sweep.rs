@@ -18,12 +18,16 @@ use crate::contract::Contract;
 #[derive(Debug)]
 pub struct SweepReport {
     pub removed: Vec<Resource>,
+    /// Creates that were never answered, of trackers whose name does not prove the run
+    /// made them (the management tracker `system`): not touched; a person must look.
+    pub unconfirmed: Vec<Resource>,
     pub failed: Vec<(Resource, StepOutcome)>,
 }
 
-/// The outstanding resources of a ledger file, without touching anything.
-pub fn outstanding(path: &Path) -> Result<Vec<Resource>, LedgerError> {
-    Ok(ledger::outstanding(&ledger::read(path)?))
+/// The outstanding and the unconfirmed resources of a ledger file, without touching anything.
+pub fn outstanding(path: &Path) -> Result<(Vec<Resource>, Vec<Resource>), LedgerError> {
+    let entries = ledger::read(path)?;
+    Ok((ledger::outstanding(&entries), ledger::unconfirmed(&entries)))
 }
 
 /// Deletes every outstanding resource of the ledger at `path`.
@@ -55,6 +59,7 @@ pub async fn sweep(
     })?;
     let mut report = SweepReport {
         removed: Vec::new(),
+        unconfirmed: ledger::unconfirmed(&entries),
         failed: Vec::new(),
     };
     for ((target, project_id, case), resources) in by_case {
