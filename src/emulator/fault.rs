@@ -207,7 +207,7 @@ pub const TABLE: [FaultInfo; 21] = [
         description: "ListTrackers shows the trackers of every project (a neighbour project \
                       with its management tracker exists)",
         rule: "query-trackers: URI project_id; Table 4 / project_id",
-        evidence: &["expected body", "/project_id"],
+        evidence: &["expected body", "TrackerResponseBody / project_id"],
     },
     FaultInfo {
         fault: Fault::AuthOff,
