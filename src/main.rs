@@ -86,6 +86,14 @@ struct RunArgs {
     /// Largest response body read, in bytes; a larger one fails its case.
     #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
     max_response_bytes: usize,
+    /// An existing OBS bucket that data trackers may track (`${data_bucket}`; needed on a
+    /// real account, where a tracked bucket must exist). Default: `cc-<run id>-src`.
+    #[arg(long, env = "CTS_DATA_BUCKET", value_name = "BUCKET")]
+    data_bucket: Option<String>,
+    /// An existing OBS bucket that traces may be transferred to (`${obs_bucket}`).
+    /// Default: `cc-<run id>-obs`.
+    #[arg(long, env = "CTS_OBS_BUCKET", value_name = "BUCKET")]
+    obs_bucket: Option<String>,
     /// Let cases create, update and delete trackers on a target that is not on loopback.
     #[arg(long)]
     allow_mutations: bool,
@@ -108,6 +116,9 @@ struct PlanArgs {
     /// Which assertions to run: only what the documents require, or also the stricter ones.
     #[arg(long, value_enum, default_value = "documented")]
     profile: ProfileArg,
+    /// Leave out the cases derived from the schema constraints (`derived::...`).
+    #[arg(long)]
+    no_derived: bool,
 }
 
 #[derive(Args, Debug)]
@@ -406,7 +417,11 @@ fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, E
     match sources.and_then(|sources| case::load(&sources, contract)) {
         Ok(cases) => Ok(cases
             .into_iter()
-            .chain(derive::derived_cases(contract))
+            .chain(if args.no_derived {
+                Vec::new()
+            } else {
+                derive::derived_cases(contract)
+            })
             .filter(|c| c.spec.profile <= profile)
             .collect()),
         Err(errors) => {
@@ -614,6 +629,8 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
     config.allow_mutations = args.allow_mutations;
+    config.data_bucket = args.data_bucket.clone().unwrap_or_default();
+    config.obs_bucket = args.obs_bucket.clone().unwrap_or_default();
     let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
         Ok(ledger) => ledger,
         Err(exit) => return exit,

@@ -117,7 +117,6 @@ fn list_names_every_built_in_case_and_sends_nothing() {
 }
 
 #[test]
-#[ignore = "src/main.rs bug: --list opens the run ledger and leaves an empty cts-conform.ledger.jsonl"]
 fn list_writes_no_file() {
     let out = run(&["--list"]);
     assert_eq!(out.code, 0, "{out:?}");

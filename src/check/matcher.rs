@@ -13,6 +13,7 @@
 //! | `{"$oneOf": [a, b]}` | a value that matches one of the alternatives |
 //! | `{"$contains": [x, y]}` | an array with, for each of x, y, a distinct element that matches it (any order, others allowed) |
 //! | `{"$unordered": [x, y]}` | an array of exactly as many elements, matched one to one in any order |
+//! | `{"$every": x}` | an array whose every element matches x (an empty array too) |
 //! | `{"$absent": true}` | (as an object member) the key is not present |
 //! | `{"$any": true}` | anything, including a missing key |
 //!
@@ -35,6 +36,7 @@ pub enum Matcher {
     OneOf(Vec<Value>),
     Contains(Vec<Value>),
     Unordered(Vec<Value>),
+    Every(Box<Value>),
     Absent,
     Any,
 }
@@ -42,7 +44,9 @@ pub enum Matcher {
 /// A matcher written wrongly in a case file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatcherError {
-    #[error("unknown matcher {0}: use one of $type, $regex, $oneOf, $contains, $unordered, $absent, $any")]
+    #[error(
+        "unknown matcher {0}: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any"
+    )]
     Unknown(String),
     #[error("$type must be one of string, integer, number, boolean, array, object, null; not {0}")]
     BadType(String),
@@ -106,6 +110,7 @@ impl Matcher {
             "$oneOf" => array("$oneOf").map(Matcher::OneOf),
             "$contains" => array("$contains").map(Matcher::Contains),
             "$unordered" => array("$unordered").map(Matcher::Unordered),
+            "$every" => Ok(Matcher::Every(Box::new(arg.clone()))),
             "$absent" => flag("$absent", Matcher::Absent),
             "$any" => flag("$any", Matcher::Any),
             other => Err(MatcherError::Unknown(other.to_string())),
@@ -120,6 +125,7 @@ impl Matcher {
             Matcher::OneOf(values) => format!("one of {}", compact_list(values)),
             Matcher::Contains(values) => format!("an array containing {}", compact_list(values)),
             Matcher::Unordered(values) => format!("{} in any order", compact_list(values)),
+            Matcher::Every(item) => format!("an array whose every element matches {item}"),
             Matcher::Absent => "no such key".into(),
             Matcher::Any => "anything".into(),
         }
@@ -139,6 +145,7 @@ pub fn validate_expectation(expected: &Value) -> Result<(), (String, MatcherErro
                 Matcher::OneOf(items) => ("$oneOf", items),
                 Matcher::Contains(items) => ("$contains", items),
                 Matcher::Unordered(items) => ("$unordered", items),
+                Matcher::Every(item) => return walk(item, &format!("{path}/$every")),
                 _ => return Ok(()),
             };
             for (i, item) in items.iter().enumerate() {
@@ -279,6 +286,9 @@ fn match_one(
         Matcher::Unordered(items) => actual
             .as_array()
             .is_some_and(|have| have.len() == items.len() && assign(items, have).is_some()),
+        Matcher::Every(item) => actual
+            .as_array()
+            .is_some_and(|have| have.iter().all(|h| matches(item, h))),
         Matcher::Absent => false,
         Matcher::Any => true,
     };
@@ -459,6 +469,23 @@ mod tests {
             &json!({"$unordered": ["READ"]}),
             &json!(["READ", "WRITE"])
         ));
+    }
+
+    #[test]
+    fn every_matcher() {
+        let m = json!({"$every": {"tracker_type": "data"}});
+        assert!(matches(
+            &m,
+            &json!([{"tracker_type": "data", "n": 1}, {"tracker_type": "data"}])
+        ));
+        assert!(matches(&m, &json!([])));
+        assert!(!matches(
+            &m,
+            &json!([{"tracker_type": "data"}, {"tracker_type": "system"}])
+        ));
+        assert!(!matches(&m, &json!({"tracker_type": "data"})));
+        let err = validate_expectation(&json!({"$every": {"$typo": 1}})).unwrap_err();
+        assert_eq!(err.0, "/$every");
     }
 
     #[test]

@@ -82,11 +82,25 @@ impl Finding {
     }
 }
 
+/// A response body parsed as JSON: `None` when empty, `Some(Err)` with the reason when not
+/// JSON (see [`ReceivedResponse::json`]). The runner parses each body once and passes it on.
+pub type ParsedBody = Option<Result<Value, String>>;
+
 /// The automatic checks every response gets, from the contract alone.
 pub fn contract_checks(
     contract: &Contract,
     op: &Operation,
     response: &ReceivedResponse,
+) -> Vec<Finding> {
+    contract_checks_parsed(contract, op, response, &response.json())
+}
+
+/// [`contract_checks`] with the body already parsed.
+pub fn contract_checks_parsed(
+    contract: &Contract,
+    op: &Operation,
+    response: &ReceivedResponse,
+    body: &ParsedBody,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let Some(spec) = op.response(response.status) else {
@@ -120,7 +134,7 @@ pub fn contract_checks(
             ),
         ));
     }
-    match response.json() {
+    match body {
         None => findings.push(Finding::new(
             FindingKind::Contract,
             format!(
@@ -130,7 +144,7 @@ pub fn contract_checks(
         )),
         Some(Err(reason)) => findings.push(Finding::new(FindingKind::Contract, reason)),
         Some(Ok(body)) => {
-            let violations = contract.validate(schema, &body).unwrap_or_default();
+            let violations = contract.validate(schema, body).unwrap_or_default();
             if !violations.is_empty() {
                 let mut finding = Finding::new(
                     FindingKind::Contract,
@@ -155,6 +169,15 @@ pub fn contract_checks(
 /// The step's own expectations. Body expectations are skipped when the status is not the
 /// expected one (the status finding says it all; the response is shown anyway).
 pub fn expectation_checks(expect: &Expect, response: &ReceivedResponse) -> Vec<Finding> {
+    expectation_checks_parsed(expect, response, &response.json())
+}
+
+/// [`expectation_checks`] with the body already parsed.
+pub fn expectation_checks_parsed(
+    expect: &Expect,
+    response: &ReceivedResponse,
+    body: &ParsedBody,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(status) = &expect.status {
         if !status.contains(response.status) {
@@ -183,9 +206,9 @@ pub fn expectation_checks(expect: &Expect, response: &ReceivedResponse) -> Vec<F
         }
     }
     if let Some(expected) = &expect.body {
-        match response.json() {
+        match body {
             Some(Ok(actual)) => {
-                let reconciled = matcher::reconcile(expected, &actual);
+                let reconciled = matcher::reconcile(expected, actual);
                 if !reconciled.mismatches.is_empty() {
                     let n = reconciled.mismatches.len();
                     let mut finding = Finding::new(

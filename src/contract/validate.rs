@@ -68,6 +68,10 @@ impl CompiledSchema {
     }
 
     pub(super) fn violations(&self, instance: &Value) -> Vec<Violation> {
+        // The common case, a valid body, costs one pass and no allocation.
+        if self.validator.is_valid(instance) {
+            return Vec::new();
+        }
         self.validator
             .iter_errors(instance)
             .map(|e| {

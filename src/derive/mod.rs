@@ -45,7 +45,7 @@ pub fn carrier_body(name: &str) -> Value {
     json!({
         "tracker_type": "data",
         "tracker_name": name,
-        "data_bucket": {"data_bucket_name": "cc-${run_id}-src"},
+        "data_bucket": {"data_bucket_name": "${data_bucket}"},
     })
 }
 

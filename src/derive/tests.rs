@@ -10,6 +10,10 @@ fn sample_vars() -> Vars {
     Vars::from([
         ("prefix".to_string(), Value::String("cc-0123abcd".into())),
         ("run_id".to_string(), Value::String("0123abcd".into())),
+        (
+            "data_bucket".to_string(),
+            Value::String("cc-0123abcd-src".into()),
+        ),
     ])
 }
 

@@ -303,14 +303,18 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             if let Err(e) = record(session, case, step, vars, response) {
                 fail(&mut outcome, FindingKind::Cleanup, e);
             }
-            outcome
-                .findings
-                .extend(check::contract_checks(session.contract, op, response));
+            let body = response.json();
+            outcome.findings.extend(check::contract_checks_parsed(
+                session.contract,
+                op,
+                response,
+                &body,
+            ));
             for expect in step.expectations(config.profile) {
                 match expand_expect(expect, vars) {
                     Ok(expect) => outcome
                         .findings
-                        .extend(check::expectation_checks(&expect, response)),
+                        .extend(check::expectation_checks_parsed(&expect, response, &body)),
                     Err(e) => fail(
                         &mut outcome,
                         FindingKind::Body,
@@ -319,7 +323,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                 }
             }
             if outcome.findings.is_empty() {
-                capture(step, response.json(), vars, &mut outcome.findings);
+                capture(step, body, vars, &mut outcome.findings);
             }
         }
     }

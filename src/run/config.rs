@@ -44,6 +44,10 @@ pub struct RunConfig {
     pub profile: Profile,
     /// Cases that create, update or delete may run against a non-loopback target.
     pub allow_mutations: bool,
+    /// An existing OBS bucket data trackers may track (`${data_bucket}`).
+    pub data_bucket: String,
+    /// An existing OBS bucket traces may be transferred to (`${obs_bucket}`).
+    pub obs_bucket: String,
 }
 
 /// The default cap on a response body.
@@ -62,6 +66,8 @@ impl RunConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             profile: Profile::Documented,
             allow_mutations: false,
+            data_bucket: String::new(),
+            obs_bucket: String::new(),
         }
     }
 
@@ -71,9 +77,28 @@ impl RunConfig {
         self.allow_mutations || is_loopback(&self.base_url)
     }
 
+    /// `${data_bucket}`: the given bucket, else one named after the run (the emulator
+    /// does not model OBS, so any valid name works there).
+    pub fn data_bucket(&self) -> String {
+        non_empty_or(&self.data_bucket, || format!("{}-src", self.prefix()))
+    }
+
+    /// `${obs_bucket}`: the given bucket, else one named after the run.
+    pub fn obs_bucket(&self) -> String {
+        non_empty_or(&self.obs_bucket, || format!("{}-obs", self.prefix()))
+    }
+
     /// The prefix of every resource name this run creates.
     pub fn prefix(&self) -> String {
         format!("cc-{}", self.run_id)
+    }
+}
+
+fn non_empty_or(value: &str, default: impl FnOnce() -> String) -> String {
+    if value.is_empty() {
+        default()
+    } else {
+        value.to_string()
     }
 }
 

@@ -68,7 +68,9 @@ pub enum LedgerError {
 #[derive(Debug)]
 pub struct Ledger {
     run_id: String,
-    file: Option<(PathBuf, Mutex<File>)>,
+    /// The file, opened (created if missing) on the first line written, so a run that
+    /// creates nothing (`--list`, an unreachable target) leaves no file behind.
+    file: Option<(PathBuf, Mutex<Option<File>>)>,
     entries: Mutex<Vec<Entry>>,
 }
 
@@ -82,18 +84,24 @@ impl Ledger {
         }
     }
 
-    /// A ledger appended to `path` (created if missing).
+    /// A ledger appended to `path`; the file is created with its first line. Fails now
+    /// if the file could never be written (its folder does not exist).
     pub fn with_file(run_id: &str, path: &Path) -> Result<Self, LedgerError> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|source| LedgerError::Open {
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !folder.is_dir() {
+            return Err(LedgerError::Open {
                 path: path.to_path_buf(),
-                source,
-            })?;
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "its folder does not exist",
+                ),
+            });
+        }
         Ok(Ledger {
-            file: Some((path.to_path_buf(), Mutex::new(file))),
+            file: Some((path.to_path_buf(), Mutex::new(None))),
             ..Ledger::in_memory(run_id)
         })
     }
@@ -134,15 +142,24 @@ impl Ledger {
         if let Some((path, file)) = &self.file {
             let mut line = serde_json::to_string(&entry).unwrap_or_default();
             line.push('\n');
-            let mut file = file
+            let mut slot = file
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            file.write_all(line.as_bytes())
-                .and_then(|()| file.flush())
-                .map_err(|source| LedgerError::Write {
+            if slot.is_none() {
+                let opened = OpenOptions::new().create(true).append(true).open(path);
+                *slot = Some(opened.map_err(|source| LedgerError::Open {
                     path: path.clone(),
                     source,
-                })?;
+                })?);
+            }
+            if let Some(file) = slot.as_mut() {
+                file.write_all(line.as_bytes())
+                    .and_then(|()| file.flush())
+                    .map_err(|source| LedgerError::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+            }
         }
         self.entries
             .lock()

@@ -78,6 +78,8 @@ impl Session {
             ),
             ("run_id".to_string(), Value::String(c.run_id.clone())),
             ("prefix".to_string(), Value::String(c.prefix())),
+            ("data_bucket".to_string(), Value::String(c.data_bucket())),
+            ("obs_bucket".to_string(), Value::String(c.obs_bucket())),
         ])
     }
 

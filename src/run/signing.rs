@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::exchange::SentRequest;
 use super::render::tamper;
-use crate::auth::{self, Credentials, RequestParts, SDK_DATE_HEADER};
+use crate::auth::{self, Credentials, RequestParts};
 use crate::case::model::AuthMode;
 
 /// Adds the signing headers and `Authorization` to `request`.
@@ -31,7 +31,7 @@ pub fn sign_request(
     request.headers.push(("Host".into(), host));
     request
         .headers
-        .push((SDK_DATE_HEADER.into(), auth::format_sdk_date(now)));
+        .push(("X-Sdk-Date".into(), auth::format_sdk_date(now)));
     if !request
         .headers
         .iter()

@@ -129,6 +129,7 @@ pub fn normalise(text: &str) -> String {
             "<uuid>",
         ),
         (r"\b\d{13}\b", "<timestamp>"),
+        (r"\b\d{8}T\d{6}Z\b", "<sdk-date>"),
         (r"in \d+ ms\b", "in <ms> ms"),
         (r"finished in \d+\.\d+s", "finished in <secs>s"),
     ];

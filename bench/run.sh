@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Benchmarks, measured side by side in one run, printed as ratios (never asserted):
+#   1. the full suite against the embedded emulator: wall time, cases per second;
+#   2. a 1,000-request workload (create / list / delete / list, status and body checks)
+#      run by cts-conform and by Hurl 8 from equivalent files, against the same standalone
+#      emulator, best of N, in parallel (8 at a time) and one at a time: Hurl time / ours;
+#   3. the emulator's ListTrackers throughput (wrk) against a minimal axum server that
+#      answers the same body (the floor): emulator / floor;
+#   4. peak RSS of the harness (GNU time).
+# Installs what it needs (Debian packages, Hurl from crates.io), builds in release mode.
+#
+#   bench/run.sh [RUNS]      RUNS: repetitions for best-of (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-5}"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+need_apt=()
+for tool in wrk hyperfine; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+[ -x /usr/bin/time ] || need_apt+=(time)
+if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
+    need_apt+=(libclang-dev libxml2-dev libcurl4-openssl-dev pkg-config)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    echo "== installing ${need_apt[*]}"
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
+    echo "== installing Hurl 8.0.1 (cargo install; several minutes)"
+    cargo install hurl --version 8.0.1 --locked --quiet
+fi
+
+echo "== building (release)"
+cargo build --release --quiet --bin cts-conform --example floor
+bin=target/release/cts-conform
+floor=target/release/examples/floor
+cpus="$(nproc)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start() { # start NAME CMD...: runs CMD in the background, waits for "listening on"
+    local name="$1"; shift
+    "$@" >"$work/$name.log" 2>&1 & pids+=("$!")
+    for _ in $(seq 100); do grep -q "listening on" "$work/$name.log" && return 0; sleep 0.05; done
+    cat "$work/$name.log" >&2; echo "$name did not start" >&2; exit 1
+}
+best() { # best JSON: the fastest run of a hyperfine export, in seconds
+    python3 -c 'import json,sys; print(min(json.load(open(sys.argv[1]))["results"][0]["times"]))' "$1"
+}
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+
+echo "== 1. full suite against the embedded emulator (best of $runs)"
+cases="$($bin --list 2>/dev/null | grep -c ': test$')"
+hyperfine --runs "$runs" --warmup 1 --export-json "$work/suite.json" --style none "$bin" >/dev/null
+suite="$(best "$work/suite.json")"
+
+echo "== 2. 1,000-request workload: cts-conform vs Hurl 8 (best of $runs)"
+python3 bench/gen_workload.py "$work/workload" 250 >/dev/null
+port="$(free_port)"
+start serve "$bin" serve --listen "127.0.0.1:$port"
+base="http://127.0.0.1:$port"
+ours() { echo "$bin --target $base --project-id bench --cases $work/workload/cases --no-derived --test-threads $1 --format terse"; }
+hurl_cmd() { echo "hurl --test --jobs $1 --variable base=$base --variable project=bench $work/workload/hurl/*.hurl"; }
+$(ours 8) >/dev/null   # correctness first: both must pass
+eval "$(hurl_cmd 8)" >/dev/null 2>&1 || { echo "Hurl's workload failed" >&2; eval "$(hurl_cmd 1)" 2>&1 | tail -20; exit 1; }
+for jobs in 8 1; do
+    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/ours-$jobs.json" "$(ours $jobs)" >/dev/null
+    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/hurl-$jobs.json" "$(hurl_cmd $jobs)" >/dev/null
+done
+
+echo "== 3. emulator throughput vs the axum floor (wrk, ListTrackers)"
+for i in 1 2; do
+    curl -s -o /dev/null -X POST "$base/v3/wrk/tracker" -H 'Content-Type: application/json' \
+        -d "{\"tracker_type\":\"data\",\"tracker_name\":\"wrk-$i\",\"data_bucket\":{\"data_bucket_name\":\"wrk-src\"}}"
+done
+list_url="$base/v3/wrk/trackers"
+curl -s "$list_url" >"$work/list-body.json"
+floor_port="$(free_port)"
+start floor "$floor" "127.0.0.1:$floor_port" "$work/list-body.json"
+wrk_rps() { wrk -t2 -c32 -d5s "$1" | awk '/Requests\/sec/ {print $2}'; }
+emulator_rps="$(wrk_rps "$list_url")"
+floor_rps="$(wrk_rps "http://127.0.0.1:$floor_port/v3/wrk/trackers")"
+
+echo "== 4. peak RSS of the harness (GNU time)"
+rss_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident set size/ {print $6}'; }
+rss_suite="$(rss_kb "$bin")"
+rss_workload="$(rss_kb $(ours 8))"
+
+echo
+echo "machine: $cpus cores; $(uname -m); $("$bin" --version); $(hurl --version | head -1)"
+printf '%-58s %s\n' "full suite, embedded emulator ($cases cases)" \
+    "$(python3 -c "import sys; t=float(sys.argv[1]); print(f'{t*1000:.0f} ms wall, {int(sys.argv[2])/t:.0f} cases/s  (goal < 500 ms)')" "$suite" "$cases")"
+for jobs in 8 1; do
+    o="$(best "$work/ours-$jobs.json")"; h="$(best "$work/hurl-$jobs.json")"
+    printf '%-58s %s\n' "1,000 requests, $jobs at a time: cts-conform / Hurl" \
+        "$(python3 -c "import sys; print(f'{float(sys.argv[1])*1000:.0f} ms / {float(sys.argv[2])*1000:.0f} ms')" "$o" "$h")  ratio Hurl/ours $(ratio "$h" "$o")x  (goal >= 2x)"
+done
+printf '%-58s %s\n' "ListTrackers req/s: emulator / axum floor" \
+    "$emulator_rps / $floor_rps  ratio $(ratio "$emulator_rps" "$floor_rps")  (goal >= 0.60)"
+printf '%-58s %s\n' "peak RSS: full suite (with embedded emulator) / workload" \
+    "$((rss_suite / 1024)) MB / $((rss_workload / 1024)) MB  (goal < 50 MB)"
