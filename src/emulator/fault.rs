@@ -255,7 +255,7 @@ pub const TABLE: [FaultInfo; 21] = [
         class: "operation without effect",
         description: "DeleteTracker answers 204 but the tracker stays",
         rule: "api-facts: DeleteTracker removes the named tracker",
-        evidence: &["expected body", "deleted tracker"],
+        evidence: &["expected body", "Operations / DeleteTracker"],
     },
 ];
 
