@@ -106,7 +106,11 @@ impl Store {
                 options: Default::default(),
             };
             // A fresh store has no management tracker, so this cannot fail.
-            let _ = store.create(NEIGHBOUR_PROJECT_ID, "neighbour", request, Stamp::now());
+            let stamp = Stamp {
+                id: "9e1d7c2a-5b4f-4e8a-9c3d-2f6b8a1e0d57".to_owned(),
+                create_time: 1_589_886_034_121,
+            };
+            let _ = store.create(NEIGHBOUR_PROJECT_ID, "neighbour", request, stamp);
         }
         store
     }
