@@ -105,10 +105,17 @@ pub fn contract_checks_parsed(
     let mut findings = Vec::new();
     let Some(spec) = op.response(response.status) else {
         let documented: Vec<String> = op.responses.keys().map(u16::to_string).collect();
+        // A redirect is never followed: say where it pointed, so a loop is visible.
+        let redirect = match response.header("location") {
+            Some(location) if (300..400).contains(&response.status) => {
+                format!("; a redirect to {location:?}, which the harness does not follow")
+            }
+            _ => String::new(),
+        };
         findings.push(Finding::new(
             FindingKind::UndocumentedStatus,
             format!(
-                "status {} is not documented for {} (documented: {})",
+                "status {} is not documented for {} (documented: {}){redirect}",
                 response.status,
                 op.id,
                 documented.join(", ")

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::auth::Redactor;
 use crate::check::FindingKind;
-use crate::run::exchange::Exchange;
+use crate::run::exchange::{Exchange, TransportError};
 use crate::run::{CaseOutcome, StepOutcome};
 
 use super::curl::curl_command;
@@ -66,6 +66,12 @@ fn render_step(
     match &exchange.response {
         Ok(r) => {
             let _ = writeln!(out, "  -> {} in {} ms", r.status, r.elapsed.as_millis());
+        }
+        Err(TransportError::BodyTimeout { status, .. }) => {
+            let _ = writeln!(out, "  -> {status}, body incomplete");
+        }
+        Err(TransportError::TooLarge { .. }) => {
+            let _ = writeln!(out, "  -> body over the size cap");
         }
         Err(_) => {
             let _ = writeln!(out, "  -> no response");

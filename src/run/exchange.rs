@@ -30,8 +30,18 @@ pub enum TransportError {
     Timeout(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
-    #[error("the response body is larger than the cap of {cap} bytes (read {read} so far)")]
+    #[error(
+        "the response body is larger than the cap of {cap} bytes (read {read} so far; raise it with --max-response-bytes)"
+    )]
     TooLarge { cap: usize, read: usize },
+    #[error(
+        "the response body did not arrive within {timeout:?}: status {status} came, then only {read} body bytes (a stalled or trickling target; raise the limit with --timeout)"
+    )]
+    BodyTimeout {
+        timeout: Duration,
+        status: u16,
+        read: usize,
+    },
     #[error("the connection failed: {0}")]
     Connection(String),
     #[error("the request could not be built: {0}")]

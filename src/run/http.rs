@@ -22,18 +22,20 @@ impl HttpClient {
     }
 
     /// Sends `request`; the whole exchange (headers and body) must finish within `timeout`
-    /// and the body may not exceed `cap` bytes.
+    /// and the body may not exceed `cap` bytes. A body that stalls or trickles after the
+    /// status arrived is reported as such (with the status and the bytes read), not as
+    /// "no response".
     pub async fn send(&self, request: SentRequest, timeout: Duration, cap: usize) -> Exchange {
-        let response = match tokio::time::timeout(timeout, self.fetch(&request, cap)).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout(timeout)),
-        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let response = self.fetch(&request, deadline, timeout, cap).await;
         Exchange { request, response }
     }
 
     async fn fetch(
         &self,
         request: &SentRequest,
+        deadline: tokio::time::Instant,
+        timeout: Duration,
         cap: usize,
     ) -> Result<ReceivedResponse, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
@@ -46,7 +48,10 @@ impl HttpClient {
             builder = builder.body(body.clone());
         }
         let started = Instant::now();
-        let mut response = builder.send().await.map_err(classify)?;
+        let mut response = tokio::time::timeout_at(deadline, builder.send())
+            .await
+            .map_err(|_| TransportError::Timeout(timeout))?
+            .map_err(classify)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -64,7 +69,25 @@ impl HttpClient {
             }
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        loop {
+            let chunk = match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Err(_) => {
+                    return Err(TransportError::BodyTimeout {
+                        timeout,
+                        status,
+                        read: body.len(),
+                    })
+                }
+                Ok(Err(e)) => {
+                    return Err(TransportError::Connection(format!(
+                        "status {status} came, then reading the body failed after {} bytes: {}",
+                        body.len(),
+                        describe(&e)
+                    )))
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => chunk,
+            };
             if body.len() + chunk.len() > cap {
                 return Err(TransportError::TooLarge {
                     cap,
@@ -82,14 +105,20 @@ impl HttpClient {
     }
 }
 
-fn classify(error: reqwest::Error) -> TransportError {
+/// The error and its chain of causes, on one line.
+fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
+    let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());
         source = cause.source();
     }
+    text
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    let text = describe(&error);
     if error.is_connect() {
         TransportError::Connect(text)
     } else if error.is_builder() {
