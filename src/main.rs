@@ -16,7 +16,7 @@ use cts_conform::case::model::Profile;
 use cts_conform::case::{self, LoadedCase, Source};
 use cts_conform::contract::Contract;
 use cts_conform::derive;
-use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
+use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Fault, Token};
 use cts_conform::partition::Partition;
 use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 use cts_conform::run::ledger::Ledger;
@@ -100,6 +100,10 @@ struct RunArgs {
     /// Let cases create, update and delete trackers on a target that is not on loopback.
     #[arg(long)]
     allow_mutations: bool,
+    /// Embedded target only: switch on an emulator fault mode (repeatable), to see the
+    /// suite catch it. `cts-conform serve --list-faults` lists them.
+    #[arg(long, value_name = "NAME")]
+    emulator_fault: Vec<Fault>,
     /// Ledger of created trackers (JSON Lines, appended) for `sweep` after a crash.
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
@@ -241,6 +245,12 @@ struct ServeArgs {
     /// {"accounts": [{"ak", "sk", "project_id"}], "tokens": [{"token", "project_id"}]}.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
+    /// Break the contract in one known way (repeatable); see --list-faults.
+    #[arg(long, value_name = "NAME")]
+    fault: Vec<Fault>,
+    /// Print every fault mode, one a line (`NAME  description`), and exit.
+    #[arg(long)]
+    list_faults: bool,
 }
 
 /// Where a run against a URL target keeps its ledger unless told otherwise.
@@ -273,6 +283,10 @@ fn usage(message: String) -> Exit {
 }
 
 fn serve(args: ServeArgs) -> Exit {
+    if args.list_faults {
+        print!("{}", emulator::fault::listing());
+        return Exit::Passed;
+    }
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(exit) => return exit,
@@ -292,9 +306,18 @@ fn serve(args: ServeArgs) -> Exit {
             policy.tokens().len()
         ),
     }
+    let faults: emulator::FaultSet = args.fault.iter().copied().collect();
+    if !faults.is_empty() {
+        let names: Vec<&str> = faults.iter().map(Fault::name).collect();
+        eprintln!(
+            "warning: fault modes on, the emulator breaks the contract: {}",
+            names.join(", ")
+        );
+    }
     let config = EmulatorConfig {
         verbose: args.verbose,
         auth,
+        faults,
         ..EmulatorConfig::default()
     };
     let shutdown = async {
@@ -707,6 +730,7 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
             let config = match embedded_policy(&credentials, &project_id) {
                 Ok(auth) => EmulatorConfig {
                     auth,
+                    faults: args.emulator_fault.iter().copied().collect(),
                     ..EmulatorConfig::default()
                 },
                 Err(message) => return usage(message),
@@ -722,6 +746,13 @@ fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
             }
         }
     } else {
+        if !args.emulator_fault.is_empty() {
+            return usage(format!(
+                "--emulator-fault needs the embedded target; {} is not the built-in emulator \
+                 (run `cts-conform serve --fault NAME` to break a standalone one)",
+                args.target
+            ));
+        }
         match reqwest::Url::parse(&args.target) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
             _ => {

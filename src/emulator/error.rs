@@ -54,6 +54,10 @@ pub enum CtsError {
     /// CTS.0231: a bucket name breaks the OBS naming rule (the payload names the field).
     #[error("{0} is invalid: 3 to 63 characters, starting with a digit or lower-case letter; only a-z, 0-9, '-' and '.'")]
     InvalidBucketName(&'static str),
+    /// CTS.0004 with 500: the service failed internally. The emulator answers it only
+    /// in a fault mode (`malformed-json-500`); the payload is the message.
+    #[error("{0}")]
+    Internal(String),
     /// CTS.0003 with 404: no operation lives at this path.
     #[error("no such resource: {0}")]
     UnknownPath(String),
@@ -69,6 +73,7 @@ impl CtsError {
             Self::InvalidRequest(_) | Self::UnknownPath(_) | Self::MethodNotAllowed(_) => {
                 "CTS.0003"
             }
+            Self::Internal(_) => "CTS.0004",
             Self::QuotaReached(_) => "CTS.0200",
             Self::ManagementTrackerExists => "CTS.0201",
             Self::InvalidTrackerType(_) => "CTS.0202",
@@ -90,6 +95,7 @@ impl CtsError {
         match self {
             Self::TrackerNotFound | Self::UnknownPath(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -11,17 +11,21 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::error::CtsError;
+use super::fault::FaultSet;
 use super::render;
 use super::store::{Stamp, Store};
 use super::validate;
 
-/// What the handlers share: the store and the account id trackers are created under.
+/// What the handlers share: the store, the account id trackers are created under,
+/// and the fault modes switched on.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// All projects' trackers, behind one lock (every check-and-change holds it once).
     pub store: Arc<Mutex<Store>>,
     /// domain_id of created trackers.
     pub domain_id: Arc<str>,
+    /// Fault modes (none unless configured).
+    pub faults: Arc<FaultSet>,
 }
 
 impl AppState {
@@ -86,11 +90,12 @@ pub async fn create_tracker(
     ProjectId(project_id): ProjectId,
     RequestBody(body): RequestBody,
 ) -> Result<Response, CtsError> {
-    let request = validate::create_request(&body)?;
+    let request = validate::create_request(&body, &app.faults)?;
     let tracker = app
         .store()
         .create(&project_id, &app.domain_id, request, Stamp::now())?;
-    Ok((StatusCode::CREATED, Json(render::tracker(&tracker))).into_response())
+    let status = app.faults.success_status(StatusCode::CREATED);
+    Ok((status, Json(render::tracker(&tracker, &app.faults))).into_response())
 }
 
 /// ListTrackers: GET /v3/{project_id}/trackers -> 200 `{"trackers": [...]}`.
@@ -99,9 +104,9 @@ pub async fn list_trackers(
     ProjectId(project_id): ProjectId,
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
-    let filter = validate::list_query(&query)?;
+    let filter = validate::list_query(&query, &app.faults)?;
     let trackers = app.store().list(&project_id, &filter);
-    Ok(Json(render::tracker_list(&trackers)).into_response())
+    Ok(Json(render::tracker_list(&trackers, &app.faults)).into_response())
 }
 
 /// UpdateTracker: PUT /v3/{project_id}/tracker -> 200 with an empty body.
@@ -110,7 +115,7 @@ pub async fn update_tracker(
     ProjectId(project_id): ProjectId,
     RequestBody(body): RequestBody,
 ) -> Result<Response, CtsError> {
-    let request = validate::update_request(&body)?;
+    let request = validate::update_request(&body, &app.faults)?;
     app.store().update(&project_id, &request)?;
     Ok(StatusCode::OK.into_response())
 }
@@ -121,9 +126,12 @@ pub async fn delete_tracker(
     ProjectId(project_id): ProjectId,
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
-    let target = validate::delete_query(&query)?;
+    let target = validate::delete_query(&query, &app.faults)?;
     app.store().delete(&project_id, &target)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(app
+        .faults
+        .success_status(StatusCode::NO_CONTENT)
+        .into_response())
 }
 
 /// ListQuotas: GET /v3/{project_id}/quotas -> 200 with usage and quotas.

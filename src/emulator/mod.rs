@@ -8,7 +8,8 @@
 //! [`render`] (state -> JSON, the one place a tracker is rendered), [`error`]
 //! (CTS errors), [`handlers`] (one per operation), [`guard`] (body cap and
 //! authentication of every request), [`auth_policy`] (who may call: accounts,
-//! tokens, 401/403 answers), [`access`] (request ids and the access log).
+//! tokens, 401/403 answers), [`access`] (request ids and the access log), [`fault`]
+//! (fault modes that break the contract on purpose; none by default).
 //!
 //! Entry points: [`router`] (an `axum::Router` with fresh state), [`start`] (spawned
 //! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
@@ -16,6 +17,7 @@
 pub mod access;
 pub mod auth_policy;
 pub mod error;
+pub mod fault;
 pub mod guard;
 pub mod handlers;
 pub mod model;
@@ -36,6 +38,7 @@ use tokio::task::JoinHandle;
 
 use access::AccessLog;
 pub use auth_policy::{Account, AuthPolicy, Token};
+pub use fault::{Fault, FaultSet};
 use guard::GuardConfig;
 use handlers::AppState;
 use store::Store;
@@ -58,10 +61,13 @@ pub struct EmulatorConfig {
     /// Who may call: AK/SK accounts and tokens, each granting a project. `None`
     /// (the default) accepts every request, signed or not.
     pub auth: Option<AuthPolicy>,
+    /// Fault modes switched on (default none): each breaks the contract in one
+    /// known way, to test the harness's power to detect it ([`fault`]).
+    pub faults: FaultSet,
 }
 
 impl Default for EmulatorConfig {
-    /// [`DEFAULT_DOMAIN_ID`], 1 MiB bodies, quiet, quota 100, no authentication.
+    /// [`DEFAULT_DOMAIN_ID`], 1 MiB bodies, quiet, quota 100, no authentication, no fault.
     fn default() -> Self {
         Self {
             domain_id: DEFAULT_DOMAIN_ID.to_owned(),
@@ -69,26 +75,36 @@ impl Default for EmulatorConfig {
             verbose: false,
             data_tracker_quota: 100,
             auth: None,
+            faults: FaultSet::none(),
         }
     }
 }
 
 /// The emulator as an `axum::Router` with fresh, empty state. Every request passes
 /// the request-id/access-log layer, then the [`guard`] (body cap, authentication
-/// check), then a handler or the CTS 404/405 fallbacks.
+/// check), then a handler or the CTS 404/405 fallbacks. Faults that change every
+/// response ([`fault::wire`]) wrap the whole stack.
 pub fn router(config: EmulatorConfig) -> Router {
+    let faults = config.faults;
     let state = AppState {
-        store: Arc::new(Mutex::new(Store::new(config.data_tracker_quota))),
+        store: Arc::new(Mutex::new(Store::with_faults(
+            config.data_tracker_quota,
+            faults.clone(),
+        ))),
         domain_id: Arc::from(config.domain_id.as_str()),
+        faults: Arc::new(faults.clone()),
     };
     let guard_config = GuardConfig {
         max_body_bytes: config.max_body_bytes,
-        auth: config.auth.map(Arc::new),
+        auth: config
+            .auth
+            .filter(|_| !faults.has(Fault::AuthOff))
+            .map(Arc::new),
     };
     let access_log = AccessLog {
         verbose: config.verbose,
     };
-    Router::new()
+    let router = Router::new()
         .route(
             "/v3/{project_id}/tracker",
             post(handlers::create_tracker).put(handlers::update_tracker),
@@ -110,7 +126,15 @@ pub fn router(config: EmulatorConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             access_log,
             access::stamp_and_log,
+        ));
+    if faults.changes_the_wire() {
+        router.layer(axum::middleware::map_response_with_state(
+            faults,
+            fault::wire,
         ))
+    } else {
+        router
+    }
 }
 
 /// An emulator running in the background on the current tokio runtime.

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::fault::FaultSet;
 use super::model::{QuotaUsage, Tracker, TrackerType, SYSTEM_TRACKER_QUOTA};
 
 /// LTS log group name the documents' example shows.
@@ -12,8 +13,9 @@ const LTS_LOG_GROUP: &str = "CTS";
 const MANAGEMENT_LTS_TOPIC: &str = "system-trace";
 
 /// One tracker as CreateTracker and ListTrackers answer it
-/// (`CreateTrackerResponseBody` / `TrackerResponseBody`).
-pub fn tracker(tracker: &Tracker) -> Value {
+/// (`CreateTrackerResponseBody` / `TrackerResponseBody`), changed by the tracker
+/// faults of `faults` (none in normal operation).
+pub fn tracker(tracker: &Tracker, faults: &FaultSet) -> Value {
     let obs = &tracker.obs_info;
     let mut obs_info = json!({
         "bucket_name": obs.bucket_name,
@@ -86,12 +88,14 @@ pub fn tracker(tracker: &Tracker) -> Value {
             json!({ "exclude_service": services }),
         );
     }
-    Value::Object(body)
+    let mut body = Value::Object(body);
+    faults.distort_tracker(&mut body);
+    body
 }
 
 /// ListTrackers' answer: `{"trackers": [...]}`.
-pub fn tracker_list(trackers: &[Tracker]) -> Value {
-    let items: Vec<Value> = trackers.iter().map(tracker).collect();
+pub fn tracker_list(trackers: &[Tracker], faults: &FaultSet) -> Value {
+    let items: Vec<Value> = trackers.iter().map(|item| tracker(item, faults)).collect();
     json!({ "trackers": items })
 }
 

@@ -2,10 +2,14 @@
 //! tracker, unique data tracker names, the data tracker quota, not-found, the
 //! unchangeable tracked bucket). Pure: no I/O, no clock, no locking; the caller
 //! holds one lock around each call, so every check-and-change is atomic.
+//!
+//! The state faults of [`super::fault`] (a second management tracker, obs_info not
+//! kept, a delete without effect, other projects' trackers listed) switch here.
 
 use std::collections::HashMap;
 
 use super::error::CtsError;
+use super::fault::{Fault, FaultSet};
 use super::model::{
     DataBucket, DeleteTarget, ObsSettings, QuotaUsage, Tracker, TrackerFilter, TrackerKey,
     TrackerOptions, TrackerRequest, TrackerStatus, TrackerType,
@@ -35,7 +39,7 @@ impl Stamp {
 }
 
 /// One project's trackers.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Project {
     management: Option<Tracker>,
     /// In creation order.
@@ -62,20 +66,53 @@ impl Project {
     }
 }
 
+/// The project that exists next to every other under the `other-project-visible`
+/// fault, with its management tracker, as other tenants do on a real service.
+pub const NEIGHBOUR_PROJECT_ID: &str = "feedfacefeedfacefeedfacefeedface";
+
 /// All projects' trackers.
 #[derive(Debug)]
 pub struct Store {
     data_tracker_quota: u32,
     projects: HashMap<String, Project>,
+    faults: FaultSet,
 }
 
 impl Store {
     /// An empty store allowing `data_tracker_quota` data trackers per project.
     pub fn new(data_tracker_quota: u32) -> Self {
-        Self {
+        Self::with_faults(data_tracker_quota, FaultSet::none())
+    }
+
+    /// Like [`Store::new`], with the state faults of `faults` switched on. Under
+    /// `other-project-visible` the store starts with [`NEIGHBOUR_PROJECT_ID`]'s
+    /// management tracker.
+    pub fn with_faults(data_tracker_quota: u32, faults: FaultSet) -> Self {
+        let neighbour = faults.has(Fault::OtherProjectVisible);
+        let mut store = Self {
             data_tracker_quota,
             projects: HashMap::new(),
+            faults,
+        };
+        if neighbour {
+            let request = TrackerRequest {
+                key: TrackerKey {
+                    tracker_type: TrackerType::System,
+                    tracker_name: super::model::MANAGEMENT_TRACKER_NAME.to_owned(),
+                },
+                status: None,
+                obs_info: Default::default(),
+                data_bucket: None,
+                options: Default::default(),
+            };
+            // A fresh store has no management tracker, so this cannot fail.
+            let stamp = Stamp {
+                id: "9e1d7c2a-5b4f-4e8a-9c3d-2f6b8a1e0d57".to_owned(),
+                create_time: 1_589_886_034_121,
+            };
+            let _ = store.create(NEIGHBOUR_PROJECT_ID, "neighbour", request, stamp);
         }
+        store
     }
 
     /// Creates the tracker `request` describes (already validated) and returns it.
@@ -89,10 +126,12 @@ impl Store {
         stamp: Stamp,
     ) -> Result<Tracker, CtsError> {
         let quota = self.data_tracker_quota;
+        let one_management = !self.faults.has(Fault::SecondManagementTracker);
+        let keep_obs_info = !self.faults.has(Fault::ObsInfoNotPersisted);
         let project = self.projects.entry(project_id.to_owned()).or_default();
         let data_bucket = match request.key.tracker_type {
             TrackerType::System => {
-                if project.management.is_some() {
+                if one_management && project.management.is_some() {
                     return Err(CtsError::ManagementTrackerExists);
                 }
                 None
@@ -129,26 +168,35 @@ impl Store {
             data_bucket,
             options,
         };
+        let mut stored = tracker.clone();
+        if !keep_obs_info {
+            stored.obs_info = ObsSettings::default();
+        }
         match tracker.tracker_type {
-            TrackerType::System => project.management = Some(tracker.clone()),
-            TrackerType::Data => project.data.push(tracker.clone()),
+            TrackerType::System => project.management = Some(stored),
+            TrackerType::Data => project.data.push(stored),
         }
         Ok(tracker)
     }
 
     /// The project's trackers that pass `filter`: management tracker first, then
     /// data trackers in creation order. An unknown project has none.
+    /// (Fault `other-project-visible`: every project's trackers, the asked one first.)
     pub fn list(&self, project_id: &str, filter: &TrackerFilter) -> Vec<Tracker> {
+        let everywhere = self.faults.has(Fault::OtherProjectVisible);
+        let others = self
+            .projects
+            .iter()
+            .filter(|(id, _)| everywhere && id.as_str() != project_id)
+            .map(|(_, project)| project);
         self.projects
             .get(project_id)
-            .map(|project| {
-                project
-                    .trackers()
-                    .filter(|tracker| filter.matches(tracker))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+            .into_iter()
+            .chain(others)
+            .flat_map(Project::trackers)
+            .filter(|tracker| filter.matches(tracker))
+            .cloned()
+            .collect()
     }
 
     /// Applies `request` (already validated) to the tracker it names.
@@ -182,11 +230,20 @@ impl Store {
     /// Removes what `target` names and returns how many trackers went.
     /// Errors: CTS.0214 when nothing matched (also for "all data trackers" of a
     /// project that has none).
+    /// (Fault `delete-keeps`: the same answer, but on a copy; nothing is removed.)
     pub fn delete(&mut self, project_id: &str, target: &DeleteTarget) -> Result<usize, CtsError> {
-        let project = self
+        let keeps = self.faults.has(Fault::DeleteKeeps);
+        let stored = self
             .projects
             .get_mut(project_id)
             .ok_or(CtsError::TrackerNotFound)?;
+        let mut copy;
+        let project = if keeps {
+            copy = stored.clone();
+            &mut copy
+        } else {
+            stored
+        };
         let removed = match target {
             DeleteTarget::AllData => std::mem::take(&mut project.data).len(),
             DeleteTarget::One(key) => match key.tracker_type {

@@ -6,10 +6,14 @@
 //! tracker_type, tracker_name, status, data_bucket, obs_info, the other fields.
 //! A field of the wrong JSON type is CTS.0003 whatever its rule's own code is.
 //! `null` counts as absent; unknown fields are ignored, as the service does.
+//!
+//! The input faults of [`super::fault`] (a rule not checked, malformed JSON answered
+//! 500) switch here, where the rule is; with [`FaultSet::none`] every rule holds.
 
 use serde_json::{Map, Value};
 
 use super::error::CtsError;
+use super::fault::{Fault, FaultSet};
 use super::model::{
     CompressType, DataBucketFields, DataEvent, DeleteTarget, ObsChanges, OptionChanges,
     TrackerFilter, TrackerKey, TrackerRequest, TrackerStatus, TrackerType, MANAGEMENT_TRACKER_NAME,
@@ -23,9 +27,9 @@ const RESERVED_TRACKER_NAMES: [&str; 2] = ["system", "system-trace"];
 
 /// A CreateTracker body (create-tracker: Request Parameters, plus the SDK's fields).
 /// `status` is not part of the create body and is ignored.
-pub fn create_request(body: &[u8]) -> Result<TrackerRequest, CtsError> {
-    let map = parse_object(body)?;
-    let fields = Fields::root(&map);
+pub fn create_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, CtsError> {
+    let map = parse_object(body, faults)?;
+    let fields = Fields::root(&map, faults);
     let request = tracker_request(&fields, None)?;
     if request.key.tracker_type == TrackerType::Data {
         let named = request
@@ -40,9 +44,9 @@ pub fn create_request(body: &[u8]) -> Result<TrackerRequest, CtsError> {
 }
 
 /// An UpdateTracker body: the create body's fields plus `status`.
-pub fn update_request(body: &[u8]) -> Result<TrackerRequest, CtsError> {
-    let map = parse_object(body)?;
-    let fields = Fields::root(&map);
+pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, CtsError> {
+    let map = parse_object(body, faults)?;
+    let fields = Fields::root(&map, faults);
     let status = match fields.string("status")? {
         None => None,
         Some(text) => Some(TrackerStatus::parse(text).ok_or(CtsError::InvalidStatus)?),
@@ -51,17 +55,28 @@ pub fn update_request(body: &[u8]) -> Result<TrackerRequest, CtsError> {
 }
 
 /// ListTrackers' query: optional `tracker_name` and `tracker_type`.
-pub fn list_query(pairs: &[(String, String)]) -> Result<TrackerFilter, CtsError> {
+/// (Faults: a filter the emulator ignores is dropped here.)
+pub fn list_query(
+    pairs: &[(String, String)],
+    faults: &FaultSet,
+) -> Result<TrackerFilter, CtsError> {
+    let tracker_name = query_value(pairs, "tracker_name")
+        .filter(|_| !faults.has(Fault::IgnoreNameFilter))
+        .map(str::to_owned);
+    let tracker_type = query_tracker_type(pairs, faults)?;
     Ok(TrackerFilter {
-        tracker_name: query_value(pairs, "tracker_name").map(str::to_owned),
-        tracker_type: query_tracker_type(pairs)?,
+        tracker_name,
+        tracker_type: tracker_type.filter(|_| !faults.has(Fault::IgnoreTypeFilter)),
     })
 }
 
 /// DeleteTracker's query. tracker_type defaults to data; without tracker_name a data
 /// type means every data tracker, and a system type means the management tracker.
-pub fn delete_query(pairs: &[(String, String)]) -> Result<DeleteTarget, CtsError> {
-    let tracker_type = query_tracker_type(pairs)?.unwrap_or(TrackerType::Data);
+pub fn delete_query(
+    pairs: &[(String, String)],
+    faults: &FaultSet,
+) -> Result<DeleteTarget, CtsError> {
+    let tracker_type = query_tracker_type(pairs, faults)?.unwrap_or(TrackerType::Data);
     let target = match (query_value(pairs, "tracker_name"), tracker_type) {
         (Some(name), _) => DeleteTarget::One(TrackerKey {
             tracker_type,
@@ -85,17 +100,27 @@ fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
         .map(|(_, value)| value.as_str())
 }
 
-fn query_tracker_type(pairs: &[(String, String)]) -> Result<Option<TrackerType>, CtsError> {
+fn query_tracker_type(
+    pairs: &[(String, String)],
+    faults: &FaultSet,
+) -> Result<Option<TrackerType>, CtsError> {
     query_value(pairs, "tracker_type")
-        .map(|text| {
-            TrackerType::parse(text).ok_or_else(|| {
-                CtsError::InvalidTrackerType(format!("{text:?} is neither system nor data"))
-            })
-        })
+        .map(|text| tracker_type(text, faults))
         .transpose()
 }
 
-fn parse_object(body: &[u8]) -> Result<Map<String, Value>, CtsError> {
+/// `system` or `data`, else CTS.0202 (with the fault, anything else is taken as data).
+fn tracker_type(text: &str, faults: &FaultSet) -> Result<TrackerType, CtsError> {
+    TrackerType::parse(text)
+        .or_else(|| {
+            faults
+                .has(Fault::AcceptBadTrackerType)
+                .then_some(TrackerType::Data)
+        })
+        .ok_or_else(|| CtsError::InvalidTrackerType(format!("{text:?} is neither system nor data")))
+}
+
+fn parse_object(body: &[u8], faults: &FaultSet) -> Result<Map<String, Value>, CtsError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(CtsError::invalid_request("the request body is empty"));
     }
@@ -104,6 +129,9 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, CtsError> {
         Ok(_) => Err(CtsError::invalid_request(
             "the request body must be a JSON object",
         )),
+        Err(error) if faults.has(Fault::MalformedJson500) => Err(CtsError::Internal(format!(
+            "failed to read the request: {error}"
+        ))),
         Err(error) => Err(CtsError::invalid_request(format!(
             "the request body is not valid JSON: {error}"
         ))),
@@ -130,12 +158,15 @@ fn tracker_request(
 }
 
 fn tracker_key(fields: &Fields<'_>) -> Result<TrackerKey, CtsError> {
-    let type_text = fields
-        .string("tracker_type")?
-        .ok_or_else(|| CtsError::InvalidTrackerType("tracker_type is missing".into()))?;
-    let tracker_type = TrackerType::parse(type_text).ok_or_else(|| {
-        CtsError::InvalidTrackerType(format!("{type_text:?} is neither system nor data"))
-    })?;
+    let tracker_type = match fields.string("tracker_type")? {
+        Some(text) => tracker_type(text, fields.faults)?,
+        None if fields.faults.has(Fault::AcceptBadTrackerType) => TrackerType::Data,
+        None => {
+            return Err(CtsError::InvalidTrackerType(
+                "tracker_type is missing".into(),
+            ))
+        }
+    };
     let name = fields.string("tracker_name")?;
     let tracker_name = match tracker_type {
         TrackerType::System => match name {
@@ -146,7 +177,9 @@ fn tracker_key(fields: &Fields<'_>) -> Result<TrackerKey, CtsError> {
             let name = name.ok_or_else(|| {
                 CtsError::InvalidTrackerName("a data tracker needs tracker_name".into())
             })?;
-            check_data_tracker_name(name)?;
+            if !fields.faults.has(Fault::AcceptBadTrackerName) {
+                check_data_tracker_name(name)?;
+            }
             name
         }
     };
@@ -211,7 +244,7 @@ fn data_bucket(
     }
     let data_bucket_name = match bucket.string("data_bucket_name")? {
         None | Some("") => None,
-        Some(name) if is_valid_bucket_name(name) => Some(name.to_owned()),
+        Some(name) if bucket.bucket_name_ok(name) => Some(name.to_owned()),
         Some(_) => return Err(CtsError::InvalidBucketName("data_bucket.data_bucket_name")),
     };
     let data_event = bucket
@@ -236,11 +269,12 @@ fn data_bucket(
 
 fn obs_changes(obs: &Fields<'_>) -> Result<ObsChanges, CtsError> {
     let bucket_name = obs.string("bucket_name")?;
-    if bucket_name.is_some_and(|name| !name.is_empty() && !is_valid_bucket_name(name)) {
+    if bucket_name.is_some_and(|name| !name.is_empty() && !obs.bucket_name_ok(name)) {
         return Err(CtsError::InvalidBucketName("obs_info.bucket_name"));
     }
     let file_prefix_name = obs.string("file_prefix_name")?;
-    if file_prefix_name.is_some_and(|prefix| !is_valid_file_prefix(prefix)) {
+    let prefix_checked = !obs.faults.has(Fault::AcceptBadFilePrefix);
+    if file_prefix_name.is_some_and(|prefix| prefix_checked && !is_valid_file_prefix(prefix)) {
         return Err(CtsError::InvalidFilePrefix);
     }
     let compress_type = obs
@@ -301,18 +335,25 @@ fn option_changes(fields: &Fields<'_>) -> Result<OptionChanges, CtsError> {
 }
 
 /// Typed access to one JSON object's fields; a wrong type is CTS.0003 naming the
-/// field by its dotted path.
+/// field by its dotted path. Carries the fault modes to the rules of nested objects.
 struct Fields<'a> {
     map: &'a Map<String, Value>,
     path: String,
+    faults: &'a FaultSet,
 }
 
 impl<'a> Fields<'a> {
-    fn root(map: &'a Map<String, Value>) -> Self {
+    fn root(map: &'a Map<String, Value>, faults: &'a FaultSet) -> Self {
         Self {
             map,
             path: String::new(),
+            faults,
         }
+    }
+
+    /// Whether `name` passes the bucket naming rule (always, with the fault).
+    fn bucket_name_ok(&self, name: &str) -> bool {
+        self.faults.has(Fault::AcceptBadBucketName) || is_valid_bucket_name(name)
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
@@ -361,6 +402,7 @@ impl<'a> Fields<'a> {
                     .map(|map| Fields {
                         map,
                         path: format!("{}{key}.", self.path),
+                        faults: self.faults,
                     })
                     .ok_or_else(|| self.wrong_type(key, "an object"))
             })
@@ -384,11 +426,11 @@ mod tests {
     use super::*;
 
     fn create_code(body: &str) -> Result<TrackerRequest, &'static str> {
-        create_request(body.as_bytes()).map_err(|error| error.code())
+        create_request(body.as_bytes(), &FaultSet::none()).map_err(|error| error.code())
     }
 
     fn update_code(body: &str) -> Result<TrackerRequest, &'static str> {
-        update_request(body.as_bytes()).map_err(|error| error.code())
+        update_request(body.as_bytes(), &FaultSet::none()).map_err(|error| error.code())
     }
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -559,32 +601,36 @@ mod tests {
 
     #[test]
     fn queries() {
-        let filter =
-            list_query(&pairs(&[("tracker_name", "a"), ("tracker_type", "data")])).expect("valid");
+        let none = FaultSet::none();
+        let filter = list_query(
+            &pairs(&[("tracker_name", "a"), ("tracker_type", "data")]),
+            &none,
+        )
+        .expect("valid");
         assert_eq!(filter.tracker_name.as_deref(), Some("a"));
         assert_eq!(filter.tracker_type, Some(TrackerType::Data));
-        assert_eq!(list_query(&[]), Ok(TrackerFilter::default()));
+        assert_eq!(list_query(&[], &none), Ok(TrackerFilter::default()));
         assert_eq!(
-            list_query(&pairs(&[("tracker_type", "bogus")])).map_err(|e| e.code()),
+            list_query(&pairs(&[("tracker_type", "bogus")]), &none).map_err(|e| e.code()),
             Err("CTS.0202")
         );
-        assert_eq!(delete_query(&[]), Ok(DeleteTarget::AllData));
+        assert_eq!(delete_query(&[], &none), Ok(DeleteTarget::AllData));
         assert_eq!(
-            delete_query(&pairs(&[("tracker_name", "a")])),
+            delete_query(&pairs(&[("tracker_name", "a")]), &none),
             Ok(DeleteTarget::One(TrackerKey {
                 tracker_type: TrackerType::Data,
                 tracker_name: "a".into()
             }))
         );
         assert_eq!(
-            delete_query(&pairs(&[("tracker_type", "system")])),
+            delete_query(&pairs(&[("tracker_type", "system")]), &none),
             Ok(DeleteTarget::One(TrackerKey {
                 tracker_type: TrackerType::System,
                 tracker_name: "system".into()
             }))
         );
         assert_eq!(
-            delete_query(&pairs(&[("tracker_type", "")])).map_err(|e| e.code()),
+            delete_query(&pairs(&[("tracker_type", "")]), &none).map_err(|e| e.code()),
             Err("CTS.0202")
         );
     }
