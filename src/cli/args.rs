@@ -1,0 +1,223 @@
+//! The command line (clap): the run's flags (with libtest's flattened in), and the
+//! subcommands `serve`, `sweep` and `coverage`. Names are fixed by DESIGN.md.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cts_conform::auth::SecretString;
+use cts_conform::emulator::Fault;
+use cts_conform::partition::Partition;
+use cts_conform::run::{self, Credentials};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cts-conform",
+    version,
+    about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator",
+    args_conflicts_with_subcommands = true,
+    help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    #[command(flatten)]
+    pub(crate) libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Run the reference emulator standalone.
+    Serve(ServeArgs),
+    /// Remove what an interrupted run created, as its ledger records (and nothing else).
+    Sweep(SweepArgs),
+    /// Show which cases exercise each request field, query parameter and status.
+    Coverage(CoverageArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// `embedded` (the built-in emulator on a free loopback port) or a base URL.
+    #[arg(long, env = "CTS_TARGET", default_value = "embedded")]
+    pub(crate) target: String,
+    /// Project ID to run against (default for the embedded target: a fixed test project).
+    #[arg(long, env = "HUAWEICLOUD_SDK_PROJECT_ID")]
+    pub(crate) project_id: Option<String>,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    #[command(flatten)]
+    pub(crate) plan: PlanArgs,
+    /// Per-request timeout in seconds (headers and body).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub(crate) timeout: f64,
+    /// Largest response body read, in bytes; a larger one fails its case.
+    #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
+    pub(crate) max_response_bytes: usize,
+    /// An existing OBS bucket that data trackers may track (`${data_bucket}`; needed on a
+    /// real account, where a tracked bucket must exist). Default: `cc-<run id>-src`.
+    #[arg(long, env = "CTS_DATA_BUCKET", value_name = "BUCKET")]
+    pub(crate) data_bucket: Option<String>,
+    /// An existing OBS bucket that traces may be transferred to (`${obs_bucket}`).
+    /// Default: `cc-<run id>-obs`.
+    #[arg(long, env = "CTS_OBS_BUCKET", value_name = "BUCKET")]
+    pub(crate) obs_bucket: Option<String>,
+    /// Let cases create, update and delete trackers on a target that is not on loopback.
+    #[arg(long)]
+    pub(crate) allow_mutations: bool,
+    /// Embedded target only: switch on an emulator fault mode (repeatable), to see the
+    /// suite catch it. `cts-conform serve --list-faults` lists them.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) emulator_fault: Vec<Fault>,
+    /// Ledger of created trackers (JSON Lines, appended) for `sweep` after a crash.
+    /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) outputs: OutputArgs,
+}
+
+/// Report files, the known-failure baseline and sharding (see docs/ci.md).
+#[derive(Args, Debug)]
+pub(crate) struct OutputArgs {
+    /// Write a JUnit XML report (for GitLab, Jenkins, GitHub test reporters).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Write a machine-readable JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_json: Option<PathBuf>,
+    /// Write a self-contained HTML certification report.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_html: Option<PathBuf>,
+    /// Cases known to fail on this target: {"expected_failures": [{"case": "suite::name", "reason": "..."}]}.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Run one shard of the suite: hash:K/N or count:K/N (K from 1); serial groups stay together.
+    #[arg(long, value_name = "hash:K/N")]
+    pub(crate) partition: Option<Partition>,
+}
+
+/// Which cases make up the plan.
+#[derive(Args, Debug)]
+pub(crate) struct PlanArgs {
+    /// Directory of case files to run instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cases: Option<PathBuf>,
+    /// Which assertions to run: only what the documents require, or also the stricter ones.
+    #[arg(long, value_enum, default_value = "documented")]
+    pub(crate) profile: ProfileArg,
+    /// Leave out the cases derived from the schema constraints (`derived::...`).
+    #[arg(long)]
+    pub(crate) no_derived: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CoverageArgs {
+    #[command(flatten)]
+    pub(crate) plan: PlanArgs,
+}
+
+/// How requests authenticate: AK/SK signing or a token (or neither).
+#[derive(Args, Debug)]
+pub(crate) struct CredentialArgs {
+    /// Access key for SDK-HMAC-SHA256 signing.
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_AK",
+        hide_env_values = true,
+        requires = "sk"
+    )]
+    pub(crate) ak: Option<String>,
+    /// Secret key for SDK-HMAC-SHA256 signing.
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_SK",
+        hide_env_values = true,
+        requires = "ak"
+    )]
+    pub(crate) sk: Option<String>,
+    /// IAM token sent as X-Auth-Token instead of signing.
+    #[arg(
+        long,
+        env = "CTS_AUTH_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "ak"
+    )]
+    pub(crate) token: Option<String>,
+}
+
+impl CredentialArgs {
+    pub(crate) fn credentials(&self) -> Credentials {
+        match (&self.ak, &self.sk, &self.token) {
+            (Some(ak), Some(sk), _) => {
+                Credentials::AkSk(cts_conform::auth::Credentials::new(ak.clone(), sk.clone()))
+            }
+            (_, _, Some(token)) => Credentials::Token(SecretString::new(token.clone())),
+            _ => Credentials::None,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SweepArgs {
+    /// The ledger a run wrote (see --ledger).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_LEDGER)]
+    pub(crate) ledger: PathBuf,
+    /// Only list what would be removed.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub(crate) timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ProfileArg {
+    Documented,
+    Strict,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Authentication: with no --ak/--token/--credentials the emulator accepts every request \
+(a warning says so). Otherwise a request must be signed (SDK-HMAC-SHA256) by a listed \
+account or carry a listed X-Auth-Token, else 401 CTS.0002; a valid credential on another \
+project's path gets 403 CTS.0013. Secrets are never printed.")]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    pub(crate) listen: SocketAddr,
+    /// Log one line per request to stderr (method, path, status, time, request id; no headers).
+    #[arg(long)]
+    pub(crate) verbose: bool,
+    /// Access key of an account; repeatable. The Nth --ak, --sk and --project-id form account N.
+    #[arg(long, value_name = "AK", requires_all = ["sk", "project_id"])]
+    pub(crate) ak: Vec<String>,
+    /// Secret key of the account of the same position; repeatable.
+    #[arg(long, value_name = "SK", requires = "ak")]
+    pub(crate) sk: Vec<String>,
+    /// Project of the account of the same position; repeatable. The first one is also
+    /// the project of a --token given without one.
+    #[arg(long, value_name = "ID")]
+    pub(crate) project_id: Vec<String>,
+    /// An accepted X-Auth-Token, granting PROJECT_ID (after the last `:`) or else the
+    /// first --project-id; repeatable (the same token twice grants two projects).
+    #[arg(long, value_name = "TOKEN[:PROJECT_ID]")]
+    pub(crate) token: Vec<String>,
+    /// JSON file of accepted credentials, added to the flags':
+    /// {"accounts": [{"ak", "sk", "project_id"}], "tokens": [{"token", "project_id"}]}.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) credentials: Option<PathBuf>,
+    /// Break the contract in one known way (repeatable); see --list-faults.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) fault: Vec<Fault>,
+    /// Print every fault mode, one a line (`NAME  description`), and exit.
+    #[arg(long)]
+    pub(crate) list_faults: bool,
+}
+
+/// Where a run against a URL target keeps its ledger unless told otherwise.
+pub(crate) const DEFAULT_LEDGER: &str = "cts-conform.ledger.jsonl";

@@ -1,0 +1,10 @@
+//! The command-line shell around the library: argument parsing and one module per
+//! command. Only the binary compiles these; they do I/O and call the library.
+
+pub mod args;
+pub mod exit;
+pub mod plan;
+pub mod reports;
+pub mod run;
+pub mod serve;
+pub mod sweep;

@@ -1,0 +1,269 @@
+//! The main job: the suite against a target (the embedded emulator by default), with
+//! libtest output, reports, the ledger and Ctrl-C handling.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cts_conform::auth::Redactor;
+use cts_conform::contract::Contract;
+use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
+use cts_conform::report::{self, RunSummary};
+use cts_conform::run::ledger::Ledger;
+use cts_conform::run::{self, Credentials, RunConfig, Session};
+use libtest_mimic::{ColorSetting, Trial};
+
+use super::args::{RunArgs, DEFAULT_LEDGER};
+use super::exit::{runtime, usage, Exit};
+use super::plan::load_plan;
+use super::reports::{load_baseline, Reports};
+
+
+/// The project the embedded target runs against unless told otherwise.
+const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+/// The embedded emulator's policy: the run's own credentials, granting its project.
+fn embedded_policy(
+    credentials: &Credentials,
+    project_id: &str,
+) -> Result<Option<AuthPolicy>, String> {
+    let (accounts, tokens) = match credentials {
+        Credentials::None => return Ok(None),
+        Credentials::AkSk(credentials) => (
+            vec![Account {
+                credentials: credentials.clone(),
+                project_id: project_id.to_owned(),
+            }],
+            Vec::new(),
+        ),
+        Credentials::Token(token) => (
+            Vec::new(),
+            vec![Token {
+                token: token.clone(),
+                project_id: project_id.to_owned(),
+            }],
+        ),
+    };
+    AuthPolicy::new(accounts, tokens)
+        .map(Some)
+        .map_err(|e| format!("invalid credentials: {e}"))
+}
+
+/// A fresh AK (20 upper-case letters and digits, like a real one) and SK (40
+/// characters) for the embedded run, so that it runs signed by default.
+fn generated_credentials() -> Credentials {
+    let random = || uuid::Uuid::new_v4().simple().to_string();
+    let ak = format!("CC{}", random()[..18].to_ascii_uppercase());
+    let sk = format!("{}{}", random(), random())[..40].to_owned();
+    Credentials::AkSk(cts_conform::auth::Credentials::new(ak, sk))
+}
+
+/// The ledger of this run: in memory for the embedded target, else a file.
+fn ledger_for(args: &RunArgs, embedded: bool, run_id: &str) -> Result<Ledger, Exit> {
+    let path = match (&args.ledger, embedded) {
+        (Some(path), _) => path.clone(),
+        (None, true) => return Ok(Ledger::in_memory(run_id)),
+        (None, false) => PathBuf::from(DEFAULT_LEDGER),
+    };
+    Ledger::with_file(run_id, &path)
+        .map_err(|e| usage(format!("{e}; pass a writable --ledger FILE")))
+}
+
+/// First Ctrl-C: stop gracefully (finish in-flight requests, clean up). Second: quit now.
+async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!(
+        "\ninterrupt: finishing requests in flight and cleaning up (Ctrl-C again to quit at once)"
+    );
+    session.interrupt();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        match ledger {
+            Some(path) => {
+                eprintln!("quitting now; remove leftovers with: cts-conform sweep --ledger {path}")
+            }
+            None => eprintln!("quitting now"),
+        }
+        std::process::exit(Exit::Interrupted as i32);
+    }
+}
+
+pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
+    let contract = Contract::embedded();
+    let plan = match load_plan(&args.plan, contract) {
+        Ok(plan) => plan,
+        Err(exit) => return exit,
+    };
+    let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
+        Ok(baseline) => Arc::new(baseline),
+        Err(exit) => return exit,
+    };
+    let cases = match args.outputs.partition {
+        Some(partition) => partition.select(plan.cases.clone()),
+        None => plan.cases.clone(),
+    };
+    let reports = if libtest.list {
+        None
+    } else {
+        match Reports::open(&args.outputs) {
+            Ok(reports) => Some(reports),
+            Err(exit) => return exit,
+        }
+    };
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return usage(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        ));
+    }
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(exit) => return exit,
+    };
+    // The target: the embedded emulator, started fresh, or a URL.
+    let mut embedded = None;
+    let mut credentials = args.credentials.credentials();
+    let (base_url, project_id) = if args.target == "embedded" {
+        let project_id = args
+            .project_id
+            .clone()
+            .unwrap_or_else(|| EMBEDDED_PROJECT_ID.into());
+        if matches!(credentials, Credentials::None) {
+            credentials = generated_credentials();
+        }
+        if libtest.list {
+            ("http://127.0.0.1:0".to_string(), project_id)
+        } else {
+            let config = match embedded_policy(&credentials, &project_id) {
+                Ok(auth) => EmulatorConfig {
+                    auth,
+                    faults: args.emulator_fault.iter().copied().collect(),
+                    ..EmulatorConfig::default()
+                },
+                Err(message) => return usage(message),
+            };
+            let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            match runtime.block_on(emulator::start(config, listen)) {
+                Ok(running) => {
+                    let url = running.base_url();
+                    embedded = Some(running);
+                    (url, project_id)
+                }
+                Err(e) => return usage(format!("cannot start the embedded emulator: {e}")),
+            }
+        }
+    } else {
+        if !args.emulator_fault.is_empty() {
+            return usage(format!(
+                "--emulator-fault needs the embedded target; {} is not the built-in emulator \
+                 (run `cts-conform serve --fault NAME` to break a standalone one)",
+                args.target
+            ));
+        }
+        match reqwest::Url::parse(&args.target) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => {
+                return usage(format!(
+                    "--target must be `embedded` or an http(s) URL, not {:?}",
+                    args.target
+                ))
+            }
+        }
+        let Some(project_id) = args.project_id.clone() else {
+            return usage("a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into());
+        };
+        (args.target.clone(), project_id)
+    };
+    let mut config = RunConfig::new(base_url, project_id);
+    config.credentials = credentials;
+    config.timeout = Duration::from_secs_f64(args.timeout);
+    config.max_response_bytes = args.max_response_bytes;
+    config.profile = plan.profile;
+    let client = match run::http::HttpClient::new() {
+        Ok(client) => client,
+        Err(e) => return usage(e.to_string()),
+    };
+    let redactor = Arc::new(Redactor::new(config.credentials.secrets()));
+    if !libtest.list {
+        if let Err(e) = runtime.block_on(run::preflight(&client, &config)) {
+            eprintln!(
+                "error: {}",
+                redactor.redact(&format!("target {} is unreachable: {e}", config.base_url))
+            );
+            return Exit::Unreachable;
+        }
+    }
+    let color = match libtest.color {
+        Some(ColorSetting::Always) => true,
+        Some(ColorSetting::Never) => false,
+        _ => std::io::stdout().is_terminal(),
+    };
+    // Cases wait on the network, not the CPU: run more at once than there are cores.
+    libtest.test_threads = libtest.test_threads.or(Some(8));
+    config.allow_mutations = args.allow_mutations;
+    config.data_bucket = args.data_bucket.clone().unwrap_or_default();
+    config.obs_bucket = args.obs_bucket.clone().unwrap_or_default();
+    let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let ledger_path = ledger.path().map(|p| p.display().to_string());
+    let session = Arc::new(Session::new(
+        contract,
+        config,
+        client,
+        runtime.handle().clone(),
+        ledger,
+    ));
+    runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
+    let started = time::OffsetDateTime::now_utc();
+    let trials = report::libtest::trials(&session, cases.clone(), &redactor, &baseline, color);
+    let conclusion = libtest_mimic::run(&libtest, trials);
+    if let Some(running) = embedded {
+        runtime.block_on(running.shutdown());
+    }
+    let mut written = true;
+    if let Some(reports) = reports {
+        let summary = RunSummary {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            target: session.config.base_url.clone(),
+            target_kind: if args.target == "embedded" {
+                "embedded"
+            } else {
+                "url"
+            }
+            .into(),
+            project_id: session.config.project_id.clone(),
+            run_id: session.config.run_id.clone(),
+            profile: format!("{:?}", plan.profile).to_lowercase(),
+            partition: args.outputs.partition.map(|p| p.to_string()),
+            baseline: args
+                .outputs
+                .baseline
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            fingerprint: report::results::fingerprint(
+                cts_conform::contract::EMBEDDED_OPENAPI,
+                &plan.sources,
+            ),
+            started,
+            finished: time::OffsetDateTime::now_utc(),
+            interrupted: session.interrupted(),
+        };
+        let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
+        let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
+        let coverage = cts_conform::coverage::compute(contract, &cases);
+        written = reports.write(&summary, &results, &coverage, &redactor);
+    }
+    if session.interrupted() {
+        eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
+        return Exit::Interrupted;
+    }
+    match (conclusion.has_failed(), written) {
+        (true, _) => Exit::Failed,
+        (false, true) => Exit::Passed,
+        (false, false) => Exit::Usage,
+    }
+}
