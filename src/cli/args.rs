@@ -15,6 +15,10 @@ use cts_conform::run::{self, Credentials};
     name = "cts-conform",
     version,
     about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator",
+    long_about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator.\n\n\
+        Runs the suite (hand-written and derived cases) against a target (the embedded emulator \
+        by default) and prints libtest-style results with diffs. Exit codes: 0 passed, 101 a \
+        case failed, 2 usage or case-file error, 3 target unreachable, 130 interrupted.",
     args_conflicts_with_subcommands = true,
     help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}"
 )]

@@ -20,7 +20,6 @@ use super::exit::{runtime, usage, Exit};
 use super::plan::load_plan;
 use super::reports::{load_baseline, Reports};
 
-
 /// The project the embedded target runs against unless told otherwise.
 const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 /// The embedded emulator's policy: the run's own credentials, granting its project.
