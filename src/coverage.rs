@@ -149,6 +149,21 @@ pub fn totals(rows: &[Row]) -> BTreeMap<RowKind, (usize, usize)> {
     totals
 }
 
+/// The summary line's parts: (label, covered, provokable) for request fields, query
+/// parameters and statuses of the documents.
+pub fn summary(rows: &[Row]) -> [(&'static str, usize, usize); 3] {
+    let totals = totals(rows);
+    let part = |kind, label| {
+        let (covered, all) = totals.get(&kind).copied().unwrap_or((0, 0));
+        (label, covered, all)
+    };
+    [
+        part(RowKind::RequestField, "request fields"),
+        part(RowKind::QueryParameter, "query parameters"),
+        part(RowKind::Status, "statuses"),
+    ]
+}
+
 /// The coverage table for a person.
 pub fn render(rows: &[Row], case_count: usize) -> String {
     let mut out = String::new();
@@ -199,17 +214,14 @@ pub fn render(rows: &[Row], case_count: usize) -> String {
             let _ = writeln!(out, "           ({})", row.doc);
         }
     }
-    let totals = totals(rows);
-    let part = |kind, label: &str| {
-        let (covered, all) = totals.get(&kind).copied().unwrap_or((0, 0));
-        format!("{label} {covered}/{all}")
-    };
+    let parts: Vec<String> = summary(rows)
+        .iter()
+        .map(|(label, covered, all)| format!("{label} {covered}/{all}"))
+        .collect();
     let _ = writeln!(
         out,
-        "\nsummary (rows of the documents, provokable): {}, {}, {}",
-        part(RowKind::RequestField, "request fields"),
-        part(RowKind::QueryParameter, "query parameters"),
-        part(RowKind::Status, "statuses")
+        "\nsummary (rows of the documents, provokable): {}",
+        parts.join(", ")
     );
     out
 }

@@ -295,17 +295,16 @@ impl Page<'_> {
             .map(|r| (r.outcome.id.as_str(), &r.verdict))
             .collect();
         out.push_str("<section id=\"coverage\">\n<h2>Coverage of the documents</h2>\n");
-        let totals = coverage::totals(rows);
-        let part = |kind, label: &str| {
-            let (covered, all) = totals.get(&kind).copied().unwrap_or((0, 0));
-            format!("<span class=\"stat\"><b>{covered}/{all}</b> {label}</span>")
-        };
+        let parts: Vec<String> = coverage::summary(rows)
+            .iter()
+            .map(|(label, covered, all)| {
+                format!("<span class=\"stat\"><b>{covered}/{all}</b> {label}</span>")
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "<p class=\"summary\">Rows of the two documents that a case can provoke: {} {} {}</p>",
-            part(RowKind::RequestField, "request fields"),
-            part(RowKind::QueryParameter, "query parameters"),
-            part(RowKind::Status, "statuses")
+            "<p class=\"summary\">Rows of the two documents that a case can provoke: {}</p>",
+            parts.join(" ")
         );
         out.push_str(
             "<table class=\"grid\">\n<thead><tr><th>Operation</th><th>Kind</th><th>Row</th>\

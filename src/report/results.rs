@@ -178,17 +178,7 @@ pub fn collect(
 }
 
 fn without_outcome(case: &LoadedCase, filtered: bool) -> (CaseOutcome, Verdict) {
-    let mut outcome = CaseOutcome {
-        id: case.id.clone(),
-        doc: case.spec.doc.clone(),
-        file: case.file.clone(),
-        steps: Vec::new(),
-        planned_steps: case.spec.steps.len(),
-        cleanup: Vec::new(),
-        status: CaseStatus::Failed,
-        interrupted: false,
-        duration: Duration::ZERO,
-    };
+    let mut outcome = CaseOutcome::without_steps(case, CaseStatus::Failed);
     let verdict = match (&case.spec.ignore, filtered) {
         (_, true) => Verdict::NotRun("not run: filtered out".into()),
         (Some(reason), false) => Verdict::Ignored(reason.clone()),

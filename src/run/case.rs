@@ -80,7 +80,8 @@ impl CaseOutcome {
             .flat_map(|s| &s.findings)
     }
 
-    fn ignored(case: &LoadedCase, reason: String) -> Self {
+    /// The outcome of a case that sent nothing (not run, ignored before its first step).
+    pub fn without_steps(case: &LoadedCase, status: CaseStatus) -> Self {
         CaseOutcome {
             id: case.id.clone(),
             doc: case.spec.doc.clone(),
@@ -88,7 +89,7 @@ impl CaseOutcome {
             steps: Vec::new(),
             planned_steps: case.spec.steps.len(),
             cleanup: Vec::new(),
-            status: CaseStatus::Ignored(reason),
+            status,
             interrupted: false,
             duration: Duration::ZERO,
         }
@@ -108,15 +109,18 @@ pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
 /// Runs `case` against the session's target.
 pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
     if session.interrupted() {
-        return CaseOutcome::ignored(case, "not run: the run was interrupted".into());
+        return CaseOutcome::without_steps(
+            case,
+            CaseStatus::Ignored("not run: the run was interrupted".into()),
+        );
     }
     if !session.config.mutations_allowed() && mutates(session, case) {
-        return CaseOutcome::ignored(
+        return CaseOutcome::without_steps(
             case,
-            format!(
+            CaseStatus::Ignored(format!(
                 "changes the target, which is not on loopback ({}); pass --allow-mutations to run it",
                 session.config.base_url
-            ),
+            )),
         );
     }
     let started = Instant::now();
