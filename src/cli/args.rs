@@ -23,6 +23,9 @@ use cts_conform::run::{self, Credentials};
     help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}"
 )]
 pub(crate) struct Cli {
+    /// Print the version.
+    #[arg(long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
     #[command(flatten)]

@@ -32,10 +32,12 @@ pub async fn stamp_and_log(
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method().clone();
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_owned(), ToString::to_string);
+    let target = log.verbose.then(|| {
+        request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.uri().path().to_owned(), ToString::to_string)
+    });
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
@@ -43,7 +45,7 @@ pub async fn stamp_and_log(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    if log.verbose {
+    if let Some(target) = target {
         eprintln!(
             "{method} {target} {} {}ms {request_id}",
             response.status().as_u16(),

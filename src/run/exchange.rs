@@ -55,6 +55,18 @@ pub struct Exchange {
     pub response: Result<ReceivedResponse, TransportError>,
 }
 
+impl TransportError {
+    /// The same error, saying it happened again on a second try.
+    pub fn tried_twice(self) -> Self {
+        const AGAIN: &str = " (and again on a second try, on a fresh connection)";
+        match self {
+            TransportError::Connect(m) => TransportError::Connect(m + AGAIN),
+            TransportError::Connection(m) => TransportError::Connection(m + AGAIN),
+            other => other,
+        }
+    }
+}
+
 impl ReceivedResponse {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {

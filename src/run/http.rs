@@ -40,18 +40,31 @@ impl HttpClient {
     ) -> Result<ReceivedResponse, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|e| TransportError::Request(e.to_string()))?;
-        let mut builder = self.client.request(method, &request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
         let started = Instant::now();
-        let mut response = tokio::time::timeout_at(deadline, builder.send())
+        let send = |method: reqwest::Method| {
+            let mut builder = self.client.request(method, &request.url);
+            for (name, value) in &request.headers {
+                builder = builder.header(name, value);
+            }
+            if let Some(body) = &request.body {
+                builder = builder.body(body.clone());
+            }
+            tokio::time::timeout_at(deadline, builder.send())
+        };
+        let first = send(method.clone())
             .await
-            .map_err(|_| TransportError::Timeout(timeout))?
-            .map_err(classify)?;
+            .map_err(|_| TransportError::Timeout(timeout))?;
+        // A pooled keep-alive connection the server closed meanwhile fails a request that
+        // never reached it. A GET is idempotent: one more try, on a fresh connection,
+        // tells that race apart from a target that really drops requests.
+        let sent = match first {
+            Err(e) if method == reqwest::Method::GET && !e.is_timeout() => send(method)
+                .await
+                .map_err(|_| TransportError::Timeout(timeout))?
+                .map_err(|e| classify(e).tried_twice()),
+            other => other.map_err(classify),
+        };
+        let mut response = sent?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
