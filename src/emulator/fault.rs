@@ -348,6 +348,18 @@ impl FaultSet {
         }
     }
 
+    /// Whether any fault changes how trackers look (see [`FaultSet::distort_tracker`]).
+    pub fn distorts_trackers(&self) -> bool {
+        [
+            Fault::MissingId,
+            Fault::CreateTimeString,
+            Fault::StatusActive,
+            Fault::TrackerTypeUpperCase,
+        ]
+        .into_iter()
+        .any(|fault| self.has(fault))
+    }
+
     /// Changes a rendered tracker as the tracker faults say.
     pub fn distort_tracker(&self, tracker: &mut Value) {
         let Some(fields) = tracker.as_object_mut() else {
