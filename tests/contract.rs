@@ -239,3 +239,10 @@ fn a_broken_contract_is_refused_with_a_reason() {
     let err = Contract::from_json(dangling).unwrap_err().to_string();
     assert!(err.contains("unknown schema Gone"), "{err}");
 }
+
+#[test]
+fn every_schema_of_the_embedded_contract_compiles() {
+    // The embedded contract compiles each schema on first use; this compiles them all.
+    let contract = Contract::from_json(cts_conform::contract::EMBEDDED_OPENAPI).expect("compiles");
+    assert!(contract.schema_names().count() >= 20);
+}

@@ -64,12 +64,15 @@ pub(crate) struct Reports {
 }
 
 impl Reports {
-    pub(crate) fn open(args: &OutputArgs) -> Result<Self, Exit> {
-        Ok(Reports {
+    /// The report files asked for, created now; `None` when none is asked for.
+    pub(crate) fn open(args: &OutputArgs) -> Result<Option<Self>, Exit> {
+        let reports = Reports {
             junit: ReportFile::open("--junit", &args.junit)?,
             json: ReportFile::open("--report-json", &args.report_json)?,
             html: ReportFile::open("--report-html", &args.report_html)?,
-        })
+        };
+        let any = reports.junit.is_some() || reports.json.is_some() || reports.html.is_some();
+        Ok(any.then_some(reports))
     }
 
     /// Renders and writes every requested report; false when one could not be written.

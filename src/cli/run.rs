@@ -107,7 +107,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         None
     } else {
         match Reports::open(&args.outputs) {
-            Ok(reports) => Some(reports),
+            Ok(reports) => reports,
             Err(exit) => return exit,
         }
     };

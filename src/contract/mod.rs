@@ -37,12 +37,13 @@ pub enum ContractError {
     Schema { schema: String, reason: String },
 }
 
-/// The loaded contract: operations by `operationId` and compiled validators.
+/// The loaded contract: operations by `operationId` and a validator per component
+/// schema, compiled once (at load, or for the embedded contract on first use).
 #[derive(Debug)]
 pub struct Contract {
     document: Value,
     operations: BTreeMap<String, Operation>,
-    validators: BTreeMap<String, validate::CompiledSchema>,
+    validators: BTreeMap<String, OnceLock<Result<validate::CompiledSchema, String>>>,
 }
 
 impl Contract {
@@ -52,13 +53,19 @@ impl Contract {
         EMBEDDED.get_or_init(|| {
             // The embedded document is part of the source tree and tested by
             // `tests/contract.rs`; failing here is a build defect, not bad input.
-            Contract::from_json(EMBEDDED_OPENAPI)
+            // A run uses a handful of its schemas: each compiles when first used.
+            Contract::load(EMBEDDED_OPENAPI, false)
                 .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}"))
         })
     }
 
-    /// Loads a contract from the text of an OpenAPI 3.1 document.
+    /// Loads a contract from the text of an OpenAPI 3.1 document, compiling every schema
+    /// now (so a broken one is an error here).
     pub fn from_json(text: &str) -> Result<Contract, ContractError> {
+        Contract::load(text, true)
+    }
+
+    fn load(text: &str, compile_now: bool) -> Result<Contract, ContractError> {
         let document: Value = serde_json::from_str(text)?;
         let components = document
             .pointer(COMPONENTS_POINTER)
@@ -66,8 +73,12 @@ impl Contract {
             .ok_or_else(|| ContractError::Missing("components/schemas".into()))?;
         let mut validators = BTreeMap::new();
         for name in components.keys() {
-            let compiled = validate::CompiledSchema::compile(&document, name)?;
-            validators.insert(name.clone(), compiled);
+            let slot = OnceLock::new();
+            if compile_now {
+                let compiled = validate::CompiledSchema::compile(&document, name)?;
+                let _ = slot.set(Ok(compiled));
+            }
+            validators.insert(name.clone(), slot);
         }
         let operations = operation::collect(&document)?;
         for op in operations.values() {
@@ -114,17 +125,31 @@ impl Contract {
             .and_then(|schemas| schemas.get(name))
     }
 
+    /// The compiled validator of component `name` (compiling it on first use).
+    fn validator(&self, name: &str) -> Option<&Result<validate::CompiledSchema, String>> {
+        let slot = self.validators.get(name)?;
+        Some(slot.get_or_init(|| {
+            validate::CompiledSchema::compile(&self.document, name).map_err(|e| e.to_string())
+        }))
+    }
+
     /// Validates `instance` against the component schema `name`.
     ///
     /// Returns every violation (empty when valid), or `None` when there is no such schema.
+    /// A schema that does not compile is reported as a violation at the root.
     pub fn validate(&self, name: &str, instance: &Value) -> Option<Vec<Violation>> {
-        self.validators.get(name).map(|v| v.violations(instance))
+        self.validator(name).map(|compiled| match compiled {
+            Ok(v) => v.violations(instance),
+            Err(reason) => vec![Violation {
+                instance_path: "/".into(),
+                keyword: "$schema".into(),
+                message: format!("the contract's schema {name} does not compile: {reason}"),
+            }],
+        })
     }
 
     /// Whether `instance` satisfies the component schema `name` (false if unknown).
     pub fn is_valid(&self, name: &str, instance: &Value) -> bool {
-        self.validators
-            .get(name)
-            .is_some_and(|v| v.is_valid(instance))
+        matches!(self.validator(name), Some(Ok(v)) if v.is_valid(instance))
     }
 }
