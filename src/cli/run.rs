@@ -91,7 +91,7 @@ async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
 
 pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let contract = Contract::embedded();
-    let plan = match load_plan(&args.plan, contract) {
+    let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
@@ -99,9 +99,10 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
     };
+    let planned = std::mem::take(&mut plan.cases);
     let cases = match args.outputs.partition {
-        Some(partition) => partition.select(plan.cases.clone()),
-        None => plan.cases.clone(),
+        Some(partition) => partition.select(planned),
+        None => planned,
     };
     let reports = if libtest.list {
         None
@@ -180,7 +181,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = plan.profile;
-    let client = match run::http::HttpClient::new() {
+    let client = match run::http::HttpClient::for_target(&config.base_url) {
         Ok(client) => client,
         Err(e) => return usage(e.to_string()),
     };

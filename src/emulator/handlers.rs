@@ -105,7 +105,9 @@ pub async fn list_trackers(
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
     let filter = validate::list_query(&query, &app.faults)?;
-    let trackers = app.store().list(&project_id, &filter);
+    // Rendered from the stored trackers while the store is held: no copies.
+    let store = app.store();
+    let trackers = store.list(&project_id, &filter);
     Ok(Json(render::tracker_list(&trackers, &app.faults)).into_response())
 }
 

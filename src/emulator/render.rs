@@ -147,7 +147,7 @@ pub struct TrackerList<'a> {
 }
 
 /// ListTrackers' answer for `trackers`.
-pub fn tracker_list<'a>(trackers: &'a [Tracker], faults: &FaultSet) -> TrackerList<'a> {
+pub fn tracker_list<'a>(trackers: &[&'a Tracker], faults: &FaultSet) -> TrackerList<'a> {
     TrackerList {
         trackers: trackers.iter().map(|t| tracker(t, faults)).collect(),
     }

@@ -182,7 +182,7 @@ impl Store {
     /// The project's trackers that pass `filter`: management tracker first, then
     /// data trackers in creation order. An unknown project has none.
     /// (Fault `other-project-visible`: every project's trackers, the asked one first.)
-    pub fn list(&self, project_id: &str, filter: &TrackerFilter) -> Vec<Tracker> {
+    pub fn list(&self, project_id: &str, filter: &TrackerFilter) -> Vec<&Tracker> {
         let everywhere = self.faults.has(Fault::OtherProjectVisible);
         let others = self
             .projects
@@ -195,7 +195,6 @@ impl Store {
             .chain(others)
             .flat_map(Project::trackers)
             .filter(|tracker| filter.matches(tracker))
-            .cloned()
             .collect()
     }
 
@@ -319,7 +318,7 @@ mod tests {
         store
     }
 
-    fn names(trackers: &[Tracker]) -> Vec<&str> {
+    fn names<'a>(trackers: &[&'a Tracker]) -> Vec<&'a str> {
         trackers.iter().map(|t| t.tracker_name.as_str()).collect()
     }
 

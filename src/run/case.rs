@@ -309,7 +309,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         return outcome;
     }
     let exchange = session
-        .client
+        .http()
         .send(request, config.timeout, config.max_response_bytes)
         .await;
     match &exchange.response {

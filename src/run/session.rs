@@ -1,6 +1,7 @@
 //! A run's shared state: the contract, the HTTP client, the configuration, the runtime
 //! that drives requests, the serial-group locks, and the outcomes collected for reporters.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -83,7 +84,19 @@ impl Session {
         ])
     }
 
+    /// The HTTP client for the current thread: a trial thread's own (see
+    /// [`Session::run_blocking`]), else the session's shared one.
+    pub fn http(&self) -> HttpClient {
+        THREAD_CLIENT
+            .with(|client| client.borrow().clone())
+            .unwrap_or_else(|| self.client.clone())
+    }
+
     /// Runs a case from a (non-async) trial thread, holding its serial groups meanwhile.
+    ///
+    /// Each trial thread drives its cases on a runtime and a client of its own (a
+    /// current-thread runtime, so a request's I/O never hops between threads); the
+    /// session's shared runtime is the fallback if one cannot be built.
     pub fn run_blocking(&self, case: &LoadedCase) -> CaseOutcome {
         let locks: Vec<Arc<Mutex<()>>> = {
             let mut table = lock(&self.serial);
@@ -97,7 +110,28 @@ impl Session {
         };
         // Taken in name order, so two cases sharing groups cannot deadlock.
         let _guards: Vec<MutexGuard<()>> = locks.iter().map(|l| lock(l)).collect();
-        let outcome = self.runtime.block_on(run_case(self, case));
+        THREAD_CLIENT.with(|client| {
+            let mut client = client.borrow_mut();
+            if client.is_none() {
+                *client = HttpClient::for_target(&self.config.base_url).ok();
+            }
+        });
+        let local = THREAD_RUNTIME
+            .with(|runtime| runtime.borrow_mut().take())
+            .or_else(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()
+            });
+        let outcome = match local {
+            Some(runtime) => {
+                let outcome = runtime.block_on(run_case(self, case));
+                THREAD_RUNTIME.with(|slot| *slot.borrow_mut() = Some(runtime));
+                outcome
+            }
+            None => self.runtime.block_on(run_case(self, case)),
+        };
         lock(&self.outcomes).push(outcome.clone());
         outcome
     }
@@ -106,6 +140,13 @@ impl Session {
     pub fn outcomes(&self) -> Vec<CaseOutcome> {
         lock(&self.outcomes).clone()
     }
+}
+
+thread_local! {
+    /// A trial thread's own runtime (taken out while it drives a case).
+    static THREAD_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
+    /// A trial thread's own HTTP client, whose connections live on that runtime.
+    static THREAD_CLIENT: RefCell<Option<HttpClient>> = const { RefCell::new(None) };
 }
 
 /// A poisoned lock only means another trial panicked; the data is still usable.
