@@ -3,9 +3,9 @@
 //! sent without credentials, with a wrong key or a tampered signature gets 401, and
 //! one on another project's path gets 403.
 
-use std::process::Command;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_cts-conform");
+#[path = "support/cli_run.rs"]
+#[allow(dead_code)]
+mod cli_run;
 
 /// Every auth mode, each with the status the embedded emulator must answer.
 const AUTH_CASES: &str = r#"{
@@ -31,23 +31,11 @@ const AUTH_CASES: &str = r#"{
 fn run(args: &[&str]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("auth.json"), AUTH_CASES).expect("case file");
-    let output = Command::new(BINARY)
-        .args(args)
-        .arg("--cases")
-        .arg(dir.path())
-        .args(["--color", "never"])
-        .env_remove("HUAWEICLOUD_SDK_AK")
-        .env_remove("HUAWEICLOUD_SDK_SK")
-        .env_remove("CTS_AUTH_TOKEN")
-        .env_remove("CTS_TARGET")
-        .output()
-        .expect("runs cts-conform");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code(), text)
+    let cases = dir.path().display().to_string();
+    let mut all = args.to_vec();
+    all.extend(["--cases", &cases, "--color", "never"]);
+    let run = cli_run::run(&all);
+    (Some(run.code), format!("{}{}", run.stdout, run.stderr))
 }
 
 #[test]

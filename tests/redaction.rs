@@ -5,9 +5,13 @@
 //! and any `Signature=<64 hex digits>`, as is every file the run writes (its ledger).
 //! None may appear; the mask `***` must.
 
+#[path = "support/cli_run.rs"]
+#[allow(dead_code)]
+mod cli_run;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -55,29 +59,14 @@ fn case_dir() -> tempfile::TempDir {
 /// Runs the harness with `args` on the failing cases in `dir`, its ledger in `dir`
 /// too; it must report failures (101). Returns its output and every file in `dir`.
 fn run_failing(dir: &Path, args: &[&str]) -> String {
-    let output: Output = Command::new(BINARY)
-        .args(args)
-        .arg("--cases")
-        .arg(dir)
-        .arg("--ledger")
-        .arg(dir.join("run.ledger"))
-        .args(["--project-id", PROJECT, "--color", "never"])
-        .env_remove("HUAWEICLOUD_SDK_AK")
-        .env_remove("HUAWEICLOUD_SDK_SK")
-        .env_remove("CTS_AUTH_TOKEN")
-        .env_remove("CTS_TARGET")
-        .output()
-        .expect("runs cts-conform");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(101),
-        "expected failures:\n{text}"
-    );
+    let cases = dir.display().to_string();
+    let ledger = dir.join("run.ledger").display().to_string();
+    let mut all = args.to_vec();
+    all.extend(["--cases", &cases, "--ledger", &ledger]);
+    all.extend(["--project-id", PROJECT, "--color", "never"]);
+    let run = cli_run::run(&all);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 101, "expected failures:\n{text}");
     assert!(text.contains("FAILED"), "{text}");
     text
 }
