@@ -7,6 +7,9 @@
 //!
 //! Also: a directory of malformed case files is refused (exit 2) before any connection.
 
+#[path = "support/wire.rs"]
+mod wire;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -15,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cts-conform");
@@ -94,30 +97,6 @@ impl Drop for Hostile {
     }
 }
 
-/// Reads one request head (and any Content-Length body); `None` at EOF or on nonsense.
-async fn read_request(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if head.len() > 64 * 1024 || stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0u8; length.min(1024 * 1024)];
-    stream.read_exact(&mut body).await.ok()?;
-    Some(head)
-}
-
 /// The request target (`/v3/p/trackers?tracker_name=...`) and the behaviour it asks for:
 /// the part of `tracker_name` after `hostile-`, or `good`.
 fn route(head: &str) -> (String, String) {
@@ -147,7 +126,7 @@ fn keep_alive_head(status: &str, extra: &str) -> String {
 /// behaviour ends it.
 async fn connection(mut stream: TcpStream, stats: Arc<Stats>) -> std::io::Result<()> {
     for _ in 0..100 {
-        let Some(request) = read_request(&mut stream).await else {
+        let Some((request, _)) = wire::read_message(&mut stream).await else {
             return Ok(());
         };
         let (target, behaviour) = route(&request);

@@ -8,6 +8,9 @@
 //! which then removes what was left. Either way a tracker the run did not create is
 //! untouched, byte for byte.
 
+#[path = "support/wire.rs"]
+mod wire;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -16,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cts-conform");
@@ -162,30 +165,15 @@ impl Drop for Proxy {
     }
 }
 
-/// Reads one HTTP/1.1 message (head, then a Content-Length body) from `stream`;
-/// `None` at EOF. No Content-Length (a 204, a GET) means no body.
+/// Reads one message for the proxy to relay; it only relays Content-Length bodies.
 async fn read_message(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut message = Vec::new();
-    let mut byte = [0u8; 1];
-    while !message.ends_with(b"\r\n\r\n") {
-        if message.len() > 64 * 1024 || stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        message.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&message).to_ascii_lowercase();
+    let (head, message) = wire::read_message(stream).await?;
     assert!(
-        !head.contains("transfer-encoding: chunked"),
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
         "the proxy only relays Content-Length bodies:\n{head}"
     );
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let start = message.len();
-    message.resize(start + length, 0);
-    stream.read_exact(&mut message[start..]).await.ok()?;
     Some(message)
 }
 
