@@ -7,13 +7,15 @@
 //!
 //! Also: a directory of malformed case files is refused (exit 2) before any connection.
 
+#[path = "support/cli_run.rs"]
+#[allow(dead_code)]
+mod cli_run;
 #[path = "support/wire.rs"]
 mod wire;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +23,6 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cts-conform");
 /// How long the test lets one run of the binary take before killing it and failing.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 /// How long any hostile connection is kept open at most (servers stop by themselves).
@@ -281,18 +282,7 @@ impl Run {
 
 /// Runs the binary, killing it (and failing) if it takes longer than [`RUN_LIMIT`].
 fn run(args: &[&str]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_remove("CTS_TARGET")
-        .env_remove("HUAWEICLOUD_SDK_PROJECT_ID")
-        .env_remove("HUAWEICLOUD_SDK_AK")
-        .env_remove("HUAWEICLOUD_SDK_SK")
-        .env_remove("CTS_AUTH_TOKEN")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cts-conform");
+    let mut child = cli_run::command(args).spawn().expect("start cts-conform");
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
     let out = std::thread::spawn(move || {

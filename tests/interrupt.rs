@@ -8,6 +8,9 @@
 //! which then removes what was left. Either way a tracker the run did not create is
 //! untouched, byte for byte.
 
+#[path = "support/cli_run.rs"]
+#[allow(dead_code)]
+mod cli_run;
 #[path = "support/wire.rs"]
 mod wire;
 
@@ -321,31 +324,23 @@ struct Running {
 
 impl Running {
     fn start(target: &str, dir: &Path, ledger: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args([
-                "--target",
-                target,
-                "--project-id",
-                PROJECT,
-                "--cases",
-                dir.to_str().expect("utf-8"),
-                "--ledger",
-                ledger.to_str().expect("utf-8"),
-                "--timeout",
-                "20",
-                "--test-threads",
-                "2",
-                "interrupt::",
-            ])
-            .env_remove("CTS_TARGET")
-            .env_remove("HUAWEICLOUD_SDK_AK")
-            .env_remove("HUAWEICLOUD_SDK_SK")
-            .env_remove("CTS_AUTH_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start cts-conform");
+        let mut child = cli_run::command(&[
+            "--target",
+            target,
+            "--project-id",
+            PROJECT,
+            "--cases",
+            dir.to_str().expect("utf-8"),
+            "--ledger",
+            ledger.to_str().expect("utf-8"),
+            "--timeout",
+            "20",
+            "--test-threads",
+            "2",
+            "interrupt::",
+        ])
+        .spawn()
+        .expect("start cts-conform");
         let stdout = lines_of(child.stdout.take().expect("stdout"));
         let stderr = lines_of(child.stderr.take().expect("stderr"));
         Running {
@@ -458,15 +453,14 @@ fn first_sigint_finishes_the_step_cleans_up_and_exits_130() {
         "the run touched keep-me: {seen:#?}"
     );
     // The ledger agrees: nothing outstanding.
-    let sweep = Command::new(BIN)
-        .args([
-            "sweep",
-            "--dry-run",
-            "--ledger",
-            ledger.to_str().expect("utf-8"),
-        ])
-        .output()
-        .expect("sweep --dry-run");
+    let sweep = cli_run::command(&[
+        "sweep",
+        "--dry-run",
+        "--ledger",
+        ledger.to_str().expect("utf-8"),
+    ])
+    .output()
+    .expect("sweep --dry-run");
     let sweep_out = String::from_utf8_lossy(&sweep.stdout);
     assert!(
         sweep_out.contains("0 tracker(s) outstanding"),
@@ -526,16 +520,15 @@ fn second_sigint_quits_at_once_and_sweep_removes_the_leftovers() {
     assert!(left.len() > 1, "nothing was left to sweep: {left:?}");
 
     // ... which the ledger knows, and sweep removes (through the run's target, the proxy).
-    let sweep = Command::new(BIN)
-        .args([
-            "sweep",
-            "--ledger",
-            ledger.to_str().expect("utf-8"),
-            "--timeout",
-            "20",
-        ])
-        .output()
-        .expect("sweep");
+    let sweep = cli_run::command(&[
+        "sweep",
+        "--ledger",
+        ledger.to_str().expect("utf-8"),
+        "--timeout",
+        "20",
+    ])
+    .output()
+    .expect("sweep");
     let sweep_out = String::from_utf8_lossy(&sweep.stdout);
     assert_eq!(sweep.status.code(), Some(0), "{sweep_out}");
     assert_eq!(left.len(), 3, "{left:?}");

@@ -21,25 +21,34 @@ pub struct Run {
     pub files_left: Vec<String>,
 }
 
-/// Runs the binary with `args`; panics (after killing it) if it takes over the time limit.
-pub fn run(args: &[&str]) -> Run {
-    let workdir = tempfile::tempdir().unwrap();
+/// The environment variables that would point a run elsewhere or give it credentials.
+const AMBIENT: [&str; 5] = [
+    "CTS_TARGET",
+    "CTS_AUTH_TOKEN",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+];
+
+/// The binary with `args`, none of the ambient variables, no stdin, piped output.
+pub fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cts-conform"));
     command
         .args(args)
-        .current_dir(workdir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for var in [
-        "CTS_TARGET",
-        "CTS_AUTH_TOKEN",
-        "HUAWEICLOUD_SDK_PROJECT_ID",
-        "HUAWEICLOUD_SDK_AK",
-        "HUAWEICLOUD_SDK_SK",
-    ] {
+    for var in AMBIENT {
         command.env_remove(var);
     }
+    command
+}
+
+/// Runs the binary with `args`; panics (after killing it) if it takes over the time limit.
+pub fn run(args: &[&str]) -> Run {
+    let workdir = tempfile::tempdir().unwrap();
+    let mut command = command(args);
+    command.current_dir(workdir.path());
     let mut child = command.spawn().expect("the binary starts");
     let read_all = |mut pipe: Box<dyn Read + Send>| {
         thread::spawn(move || {
