@@ -18,13 +18,14 @@ use crate::contract::{Contract, Operation, ParamLocation};
 include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
 
 /// The variables every run defines.
-pub const RUN_VARIABLES: [&str; 6] = [
+pub const RUN_VARIABLES: [&str; 7] = [
     "project_id",
     "other_project_id",
     "run_id",
     "prefix",
     "data_bucket",
     "obs_bucket",
+    "absent_bucket",
 ];
 
 /// A case file's name (for messages) and text.

@@ -62,14 +62,32 @@ pub(crate) struct RunArgs {
     /// Largest response body read, in bytes; a larger one fails its case.
     #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
     pub(crate) max_response_bytes: usize,
-    /// An existing OBS bucket that data trackers may track (`${data_bucket}`; needed on a
-    /// real account, where a tracked bucket must exist). Default: `cc-<run id>-src`.
-    #[arg(long, env = "CTS_DATA_BUCKET", value_name = "BUCKET")]
-    pub(crate) data_bucket: Option<String>,
-    /// An existing OBS bucket that traces may be transferred to (`${obs_bucket}`).
-    /// Default: `cc-<run id>-obs`.
-    #[arg(long, env = "CTS_OBS_BUCKET", value_name = "BUCKET")]
-    pub(crate) obs_bucket: Option<String>,
+    /// An existing OBS bucket that data trackers may track (repeatable: a pool; each case
+    /// that creates a data tracker holds one bucket alone while its trackers live). Needed
+    /// on a real account, where a tracked bucket must exist. Env: comma-separated.
+    #[arg(
+        long,
+        env = "CTS_DATA_BUCKETS",
+        value_name = "BUCKET",
+        value_delimiter = ','
+    )]
+    pub(crate) data_bucket: Vec<String>,
+    /// An existing OBS bucket that traces may be transferred to (`${obs_bucket}`;
+    /// repeatable). Never one of the tracked buckets. Env: comma-separated.
+    #[arg(
+        long,
+        env = "CTS_OBS_BUCKETS",
+        value_name = "BUCKET",
+        value_delimiter = ','
+    )]
+    pub(crate) obs_bucket: Vec<String>,
+    /// Cap on the whole run's request rate, in requests per second (default: no cap).
+    #[arg(long, value_name = "N")]
+    pub(crate) rate: Option<f64>,
+    /// Retries of a throttled request (429, or 503 with Retry-After), with exponential
+    /// backoff and jitter, within the step's deadline.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) max_retries: u32,
     /// Let cases create, update and delete trackers on a target that is not on loopback.
     #[arg(long)]
     pub(crate) allow_mutations: bool,

@@ -203,8 +203,8 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
     config.allow_mutations = args.allow_mutations;
-    config.data_bucket = args.data_bucket.clone().unwrap_or_default();
-    config.obs_bucket = args.obs_bucket.clone().unwrap_or_default();
+    config.data_bucket = args.data_bucket.first().cloned().unwrap_or_default();
+    config.obs_bucket = args.obs_bucket.first().cloned().unwrap_or_default();
     let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
         Ok(ledger) => ledger,
         Err(exit) => return exit,

@@ -81,6 +81,10 @@ impl Session {
             ("prefix".to_string(), Value::String(c.prefix())),
             ("data_bucket".to_string(), Value::String(c.data_bucket())),
             ("obs_bucket".to_string(), Value::String(c.obs_bucket())),
+            (
+                "absent_bucket".to_string(),
+                Value::String(format!("{}-absent", c.prefix())),
+            ),
         ])
     }
 
