@@ -75,6 +75,7 @@ fn failed_step() -> StepOutcome {
         }),
         findings: vec![finding],
         skipped: None,
+        retries: Vec::new(),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::contract::{Contract, Operation, ParamLocation};
 include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
 
 /// The variables every run defines.
-pub const RUN_VARIABLES: [&str; 7] = [
+pub const RUN_VARIABLES: [&str; 8] = [
     "project_id",
     "other_project_id",
     "run_id",
@@ -26,6 +26,7 @@ pub const RUN_VARIABLES: [&str; 7] = [
     "data_bucket",
     "obs_bucket",
     "absent_bucket",
+    "bucket_3",
 ];
 
 /// A case file's name (for messages) and text.

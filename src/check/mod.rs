@@ -34,6 +34,9 @@ pub enum FindingKind {
     Capture,
     /// What the run created could not be recorded or removed.
     Cleanup,
+    /// The target kept throttling (429, or 503 with Retry-After) after every retry:
+    /// no verdict on the contract.
+    Throttled,
 }
 
 impl FindingKind {
@@ -49,6 +52,7 @@ impl FindingKind {
             FindingKind::Header => "expected header",
             FindingKind::Capture => "capture",
             FindingKind::Cleanup => "cleanup",
+            FindingKind::Throttled => "throttled",
         }
     }
 }

@@ -69,6 +69,72 @@ fn ledger_for(args: &RunArgs, embedded: bool, run_id: &str) -> Result<Ledger, Ex
         .map_err(|e| usage(format!("{e}; pass a writable --ledger FILE")))
 }
 
+/// The embedded run's own bucket pool, which its emulator is told exist.
+struct EmbeddedBuckets {
+    data: Vec<String>,
+    obs: Vec<String>,
+}
+
+impl EmbeddedBuckets {
+    /// Eight buckets to track (one per default test thread) and one to transfer to.
+    fn for_run(run_id: &str) -> Self {
+        EmbeddedBuckets {
+            data: (1..=8).map(|i| format!("cc-{run_id}-src{i}")).collect(),
+            obs: vec![format!("cc-{run_id}-obs")],
+        }
+    }
+}
+
+/// A pool flag's names; without any, the single-bucket environment variable of earlier
+/// versions (`CTS_DATA_BUCKET`, `CTS_OBS_BUCKET`) if set.
+fn pool_names(given: &[String], single_env: &str) -> Vec<String> {
+    let names: Vec<String> = given
+        .iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !names.is_empty() {
+        return names;
+    }
+    std::env::var(single_env)
+        .ok()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .into_iter()
+        .collect()
+}
+
+/// Leaves out of the pool the data buckets that trackers already on the account track
+/// (the run did not create them, so their bucket operations are taken), with a warning.
+fn leave_out_tracked_buckets(config: &mut RunConfig, tracked: &std::collections::BTreeSet<String>) {
+    let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
+        .into_iter()
+        .partition(|b| tracked.contains(b));
+    config.data_buckets = free;
+    if !taken.is_empty() {
+        eprintln!(
+            "warning: left out of the bucket pool, already tracked by a tracker this run did not \
+             create: {}{}",
+            taken.join(", "),
+            if config.data_buckets.is_empty() {
+                " (no data bucket is left: cases that track one are ignored)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// What to try when the credentials were refused.
+fn credentials_hint(credentials: &Credentials) -> &'static str {
+    match credentials {
+        Credentials::None => {
+            " (no credentials were given: pass --ak/--sk, or --token, or set HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK)"
+        }
+        _ => " (check the AK/SK or token, and that they belong to the project)",
+    }
+}
+
 /// First Ctrl-C: stop gracefully (finish in-flight requests, clean up). Second: quit now.
 async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
     if tokio::signal::ctrl_c().await.is_err() {
@@ -123,6 +189,8 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Err(exit) => return exit,
     };
     // The target: the embedded emulator, started fresh, or a URL.
+    let run_id = run::config::new_run_id();
+    let embedded_buckets = (args.target == "embedded").then(|| EmbeddedBuckets::for_run(&run_id));
     let mut embedded = None;
     let mut credentials = args.credentials.credentials();
     let (base_url, project_id) = if args.target == "embedded" {
@@ -177,6 +245,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         (args.target.clone(), project_id)
     };
     let mut config = RunConfig::new(base_url, project_id);
+    config.run_id = run_id;
     config.credentials = credentials;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
@@ -186,13 +255,48 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Err(e) => return usage(e.to_string()),
     };
     let redactor = Arc::new(Redactor::new(config.credentials.secrets()));
+    config.rate = args.rate;
+    config.max_retries = args.max_retries;
+    config.data_buckets = pool_names(&args.data_bucket, "CTS_DATA_BUCKET");
+    config.obs_buckets = pool_names(&args.obs_bucket, "CTS_OBS_BUCKET");
+    if let Some(names) = &embedded_buckets {
+        config.data_buckets = names.data.clone();
+        config.obs_buckets = names.obs.clone();
+    }
     if !libtest.list {
-        if let Err(e) = runtime.block_on(run::preflight(&client, &config)) {
-            eprintln!(
-                "error: {}",
-                redactor.redact(&format!("target {} is unreachable: {e}", config.base_url))
-            );
-            return Exit::Unreachable;
+        match runtime.block_on(run::preflight(&client, &config)) {
+            Err(e) => {
+                eprintln!(
+                    "error: {}",
+                    redactor.redact(&format!("target {} is unreachable: {e}", config.base_url))
+                );
+                return Exit::Unreachable;
+            }
+            Ok(check) if check.rejected() => {
+                eprintln!(
+                    "error: {}",
+                    redactor.redact(&format!(
+                        "credentials rejected by {}: {}{}",
+                        config.base_url,
+                        check.answer(),
+                        credentials_hint(&config.credentials)
+                    ))
+                );
+                return Exit::Unreachable;
+            }
+            Ok(check) => {
+                if !(200..300).contains(&check.status) {
+                    eprintln!(
+                        "warning: {}",
+                        redactor.redact(&format!(
+                            "the check before the run (ListTrackers of the project) was answered {}; \
+                             the pool's buckets could not be checked against existing trackers",
+                            check.answer()
+                        ))
+                    );
+                }
+                leave_out_tracked_buckets(&mut config, &check.tracked_buckets());
+            }
         }
     }
     let color = match libtest.color {
@@ -203,8 +307,6 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     // Cases wait on the network, not the CPU: run more at once than there are cores.
     libtest.test_threads = libtest.test_threads.or(Some(8));
     config.allow_mutations = args.allow_mutations;
-    config.data_bucket = args.data_bucket.first().cloned().unwrap_or_default();
-    config.obs_bucket = args.obs_bucket.first().cloned().unwrap_or_default();
     let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
         Ok(ledger) => ledger,
         Err(exit) => return exit,

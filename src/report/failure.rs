@@ -92,6 +92,9 @@ fn render_step(out: &mut Lines, position: &str, step: &StepOutcome, redactor: &R
         "{head}  {} {}  {answer}",
         exchange.request.method, exchange.request.url
     ));
+    for retry in &step.retries {
+        out.plain(format!("  throttled: {retry}"));
+    }
     if !step.failed() {
         return;
     }

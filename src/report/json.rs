@@ -28,6 +28,12 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
     for (name, count) in totals(results) {
         totals_value[name] = json!(count);
     }
+    // Throttled answers waited out and sent again, over every step of every case.
+    totals_value["retries"] = json!(results
+        .iter()
+        .flat_map(|r| r.outcome.steps.iter().chain(&r.outcome.cleanup))
+        .map(|s| s.retries.len())
+        .sum::<usize>());
     let mut report = json!({
         "format": FORMAT,
         "tool": {"name": "cts-conform", "version": summary.tool_version},
@@ -111,6 +117,12 @@ fn step_value(position: &str, step: &StepOutcome, redactor: &Redactor) -> Value 
         "operation": step.operation,
         "skipped": step.skipped,
         "failed": step.failed(),
+        "retries": step.retries.iter().map(|r| json!({
+            "status": r.status,
+            "error_code": r.error_code,
+            "waited_ms": r.waited.as_millis() as u64,
+            "retry_after": r.from_retry_after,
+        })).collect::<Vec<_>>(),
     });
     if let Some(exchange) = &step.exchange {
         value["request"] = request(&exchange.request, redactor);

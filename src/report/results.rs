@@ -192,6 +192,7 @@ fn without_outcome(case: &LoadedCase, filtered: bool) -> (CaseOutcome, Verdict) 
                     "the case stopped without an outcome (a harness panic: see the terminal output)",
                 )],
                 skipped: None,
+                retries: Vec::new(),
             });
             return (outcome, Verdict::Failed);
         }

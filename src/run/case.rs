@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::exchange::{Exchange, ReceivedResponse};
+use super::exchange::{Exchange, ReceivedResponse, SentRequest};
 use super::ledger::Resource;
 use super::render;
 use super::session::Session;
+use super::throttle;
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::vars::{self, expand_json, Vars};
 use crate::case::LoadedCase;
@@ -28,6 +29,8 @@ pub struct StepOutcome {
     pub findings: Vec<Finding>,
     /// Set when the step was not sent (a cleanup step whose capture never happened).
     pub skipped: Option<String>,
+    /// Throttled answers that were waited out and sent again, in order.
+    pub retries: Vec<throttle::Retry>,
 }
 
 impl StepOutcome {
@@ -38,6 +41,7 @@ impl StepOutcome {
             exchange: None,
             findings: Vec::new(),
             skipped: None,
+            retries: Vec::new(),
         }
     }
 
@@ -106,13 +110,17 @@ pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
         .any(|op| op.method != "GET")
 }
 
-/// Runs `case` against the session's target.
-pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
+/// Runs `case` against the session's target; `leased` holds the variables of what the
+/// case was given to hold alone (its `${data_bucket}`).
+pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> CaseOutcome {
     if session.interrupted() {
         return CaseOutcome::without_steps(
             case,
             CaseStatus::Ignored("not run: the run was interrupted".into()),
         );
+    }
+    if let Some(reason) = session.unavailable_for(case) {
+        return CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
     }
     if !session.config.mutations_allowed() && mutates(session, case) {
         return CaseOutcome::without_steps(
@@ -125,6 +133,7 @@ pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
     }
     let started = Instant::now();
     let mut vars = session.base_vars();
+    vars.extend(leased);
     let mut steps = Vec::new();
     let mut ignored = None;
     let mut interrupted = false;
@@ -182,10 +191,18 @@ pub async fn run_case(session: &Session, case: &LoadedCase) -> CaseOutcome {
     }
 }
 
-/// A precondition is unmet when the target answered as documented but not as the case
-/// needs; a contract or transport problem is a failure as usual.
+/// A precondition is unmet when the target answered with a success (2xx) that is not
+/// what the case needs; any other answer (a 401, a 5xx, a contract or transport problem)
+/// fails the case as usual, so a target that refuses the check cannot turn the case into
+/// "ignored".
 fn precondition_unmet(outcome: &StepOutcome) -> bool {
-    outcome.failed()
+    let succeeded = outcome
+        .exchange
+        .as_ref()
+        .and_then(|e| e.response.as_ref().ok())
+        .is_some_and(|r| (200..300).contains(&r.status));
+    succeeded
+        && outcome.failed()
         && outcome.findings.iter().all(|f| {
             matches!(
                 f.kind,
@@ -308,12 +325,27 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         fail(&mut outcome, FindingKind::Cleanup, format!("not sent: {e}"));
         return outcome;
     }
-    let exchange = session
-        .http()
-        .send(request, config.timeout, config.max_response_bytes)
-        .await;
+    let exchange = send_with_retries(session, request, &mut outcome.retries).await;
     match &exchange.response {
         Err(e) => fail(&mut outcome, FindingKind::Transport, e.to_string()),
+        Ok(response) if throttle::is_throttled(response) => {
+            if let Err(e) = record(session, case, step, vars, response) {
+                fail(&mut outcome, FindingKind::Cleanup, e);
+            }
+            let code = throttle::error_code(response)
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default();
+            let tries = outcome.retries.len();
+            fail(
+                &mut outcome,
+                FindingKind::Throttled,
+                format!(
+                    "throttled: {}{code} after {} retries (raise --max-retries or --timeout, or lower --rate)",
+                    response.status,
+                    tries
+                ),
+            );
+        }
         Ok(response) => {
             // The ledger first: whatever was created is recorded before anything is judged.
             if let Err(e) = record(session, case, step, vars, response) {
@@ -345,6 +377,41 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
     }
     outcome.exchange = Some(exchange);
     outcome
+}
+
+/// Sends `request` within the run's rate cap; a throttled answer (429, or 503 with
+/// `Retry-After`) is sent again after a wait, up to the retry limit and within the
+/// step's deadline (`--timeout` from the first try). Each wait is noted in `retries`.
+async fn send_with_retries(
+    session: &Session,
+    request: SentRequest,
+    retries: &mut Vec<throttle::Retry>,
+) -> Exchange {
+    let config = &session.config;
+    let deadline = tokio::time::Instant::now() + config.timeout;
+    loop {
+        session.rate().wait().await;
+        let exchange = session
+            .http()
+            .send(request.clone(), config.timeout, config.max_response_bytes)
+            .await;
+        let retry = match &exchange.response {
+            Ok(response) if throttle::is_throttled(response) => throttle::next_wait(
+                session.retry_policy(),
+                retries.len() as u32,
+                response,
+                deadline,
+            ),
+            _ => None,
+        };
+        match retry {
+            Some(retry) if !session.interrupted() => {
+                tokio::time::sleep(retry.waited).await;
+                retries.push(retry);
+            }
+            _ => return exchange,
+        }
+    }
 }
 
 /// The tracker a step says it creates, with its variables expanded.

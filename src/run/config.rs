@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::pool::{BucketPool, PoolOrigin};
 use crate::auth::{self, SecretString};
 use crate::case::model::Profile;
 
@@ -44,10 +45,15 @@ pub struct RunConfig {
     pub profile: Profile,
     /// Cases that create, update or delete may run against a non-loopback target.
     pub allow_mutations: bool,
-    /// An existing OBS bucket data trackers may track (`${data_bucket}`).
-    pub data_bucket: String,
-    /// An existing OBS bucket traces may be transferred to (`${obs_bucket}`).
-    pub obs_bucket: String,
+    /// Existing OBS buckets data trackers may track (`${data_bucket}`, one leased per
+    /// case); empty: invented names on a loopback target, none elsewhere.
+    pub data_buckets: Vec<String>,
+    /// Existing OBS buckets traces may be transferred to (`${obs_bucket}`).
+    pub obs_buckets: Vec<String>,
+    /// Cap on the run's requests per second (`--rate`); `None`: no cap.
+    pub rate: Option<f64>,
+    /// Retries of a throttled answer (`--max-retries`).
+    pub max_retries: u32,
 }
 
 /// The default cap on a response body.
@@ -66,8 +72,10 @@ impl RunConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             profile: Profile::Documented,
             allow_mutations: false,
-            data_bucket: String::new(),
-            obs_bucket: String::new(),
+            data_buckets: Vec::new(),
+            obs_buckets: Vec::new(),
+            rate: None,
+            max_retries: 5,
         }
     }
 
@@ -77,28 +85,25 @@ impl RunConfig {
         self.allow_mutations || is_loopback(&self.base_url)
     }
 
-    /// `${data_bucket}`: the given bucket, else one named after the run (the emulator
-    /// does not model OBS, so any valid name works there).
-    pub fn data_bucket(&self) -> String {
-        non_empty_or(&self.data_bucket, || format!("{}-src", self.prefix()))
-    }
-
-    /// `${obs_bucket}`: the given bucket, else one named after the run.
-    pub fn obs_bucket(&self) -> String {
-        non_empty_or(&self.obs_bucket, || format!("{}-obs", self.prefix()))
+    /// The run's buckets: the ones given; else, on a loopback target (assumed to accept
+    /// any valid name), names made up from the run's prefix; else none.
+    pub fn bucket_pool(&self) -> BucketPool {
+        if !self.data_buckets.is_empty() || !self.obs_buckets.is_empty() {
+            BucketPool::new(
+                PoolOrigin::Explicit,
+                self.data_buckets.clone(),
+                self.obs_buckets.clone(),
+            )
+        } else if is_loopback(&self.base_url) {
+            BucketPool::invented(&self.prefix(), PoolOrigin::Invented)
+        } else {
+            BucketPool::new(PoolOrigin::Missing, Vec::new(), Vec::new())
+        }
     }
 
     /// The prefix of every resource name this run creates.
     pub fn prefix(&self) -> String {
         format!("cc-{}", self.run_id)
-    }
-}
-
-fn non_empty_or(value: &str, default: impl FnOnce() -> String) -> String {
-    if value.is_empty() {
-        default()
-    } else {
-        value.to_string()
     }
 }
 

@@ -6,11 +6,13 @@ pub mod config;
 pub mod exchange;
 pub mod http;
 pub mod ledger;
+pub mod pool;
 pub mod preflight;
 pub mod render;
 pub mod session;
 pub mod signing;
 pub mod sweep;
+pub mod throttle;
 
 pub use case::{CaseOutcome, CaseStatus, StepOutcome};
 pub use config::{Credentials, RunConfig};

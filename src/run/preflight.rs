@@ -1,34 +1,181 @@
-//! The reachability check made once before a run: one read-only ListTrackers request for
-//! a name no tracker has. Any HTTP answer counts as reachable; no answer is exit code 3.
+//! The check made once before a run: one signed, read-only ListTrackers of the project.
+//!
+//! It answers three questions before any case runs: does the target answer at all (no
+//! answer is exit code 3), are the credentials accepted (a 401 or 403 ends the run with
+//! exit code 3 and the answer, instead of a hundred red cases), and which trackers does
+//! the account already hold (a pool bucket one of them tracks is left out). A throttled
+//! answer is retried like any step's.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
 
 use super::config::RunConfig;
-use super::exchange::{SentRequest, TransportError};
+use super::exchange::{ReceivedResponse, SentRequest, TransportError};
 use super::http::HttpClient;
 use super::render::{authorize, encode_component};
+use super::throttle::{self, RetryPolicy};
 use crate::case::model::AuthMode;
 
-/// Sends the check; `Err` when the target gives no HTTP answer at all.
-pub async fn preflight(client: &HttpClient, config: &RunConfig) -> Result<u16, TransportError> {
+/// What the check found.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub status: u16,
+    /// `error_code` and `error_msg` of an error body.
+    pub error: Option<(String, String)>,
+    /// The trackers listed, on a 2xx answer with a `trackers` array.
+    pub trackers: Vec<Value>,
+}
+
+impl Preflight {
+    /// The credentials were refused (401 or 403).
+    pub fn rejected(&self) -> bool {
+        matches!(self.status, 401 | 403)
+    }
+
+    /// `401 APIGW.0301 Incorrect IAM authentication information: ...`.
+    pub fn answer(&self) -> String {
+        match &self.error {
+            Some((code, message)) => format!("{} {code} {message}", self.status),
+            None => self.status.to_string(),
+        }
+    }
+
+    /// The buckets that trackers already on the account track (none of them this run's).
+    pub fn tracked_buckets(&self) -> BTreeSet<String> {
+        self.trackers
+            .iter()
+            .filter_map(|t| t.pointer("/data_bucket/data_bucket_name"))
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Whether the account already has its management tracker.
+    pub fn has_management_tracker(&self) -> bool {
+        self.trackers
+            .iter()
+            .any(|t| t.get("tracker_type").and_then(Value::as_str) == Some("system"))
+    }
+}
+
+/// Sends the check (retrying a throttled answer); `Err` when the target gives no HTTP
+/// answer at all.
+pub async fn preflight(
+    client: &HttpClient,
+    config: &RunConfig,
+) -> Result<Preflight, TransportError> {
     let mut request = SentRequest {
         method: "GET".into(),
         url: format!(
-            "{}/v3/{}/trackers?tracker_name={}-reachability",
+            "{}/v3/{}/trackers",
             config.base_url,
-            encode_component(&config.project_id),
-            config.prefix()
+            encode_component(&config.project_id)
         ),
         headers: Vec::new(),
         body: None,
     };
-    // Credentials are optional here: a 401 is an answer too.
+    // Without credentials the check is unsigned: a 401 is then the answer to report.
     let _ = authorize(
         &mut request,
         AuthMode::Default,
         &config.credentials,
         &config.project_id,
     );
-    let exchange = client
-        .send(request, config.timeout, config.max_response_bytes)
-        .await;
-    exchange.response.map(|r| r.status)
+    let policy = RetryPolicy {
+        max_retries: config.max_retries,
+    };
+    let deadline = tokio::time::Instant::now() + config.timeout;
+    let mut attempt = 0;
+    loop {
+        let exchange = client
+            .send(request.clone(), config.timeout, config.max_response_bytes)
+            .await;
+        let response = exchange.response?;
+        if throttle::is_throttled(&response) {
+            if let Some(retry) = throttle::next_wait(policy, attempt, &response, deadline) {
+                tokio::time::sleep(retry.waited).await;
+                attempt += 1;
+                continue;
+            }
+        }
+        return Ok(read(&response));
+    }
+}
+
+fn read(response: &ReceivedResponse) -> Preflight {
+    let body = response.json().and_then(Result::ok);
+    let text = |key: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let error = text("error_code").map(|code| (code, text("error_msg").unwrap_or_default()));
+    let trackers = match &body {
+        Some(body) if (200..300).contains(&response.status) => body
+            .get("trackers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Preflight {
+        status: response.status,
+        error,
+        trackers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn answer(status: u16, body: &str) -> ReceivedResponse {
+        ReceivedResponse {
+            status,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_gateway_401_is_a_rejection_with_its_answer() {
+        let check = read(&answer(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"r"}"#,
+        ));
+        assert!(check.rejected());
+        assert_eq!(
+            check.answer(),
+            "401 APIGW.0301 Incorrect IAM authentication information"
+        );
+        assert!(check.trackers.is_empty());
+    }
+
+    #[test]
+    fn the_listed_trackers_name_their_buckets_and_the_management_tracker() {
+        let check = read(&answer(
+            200,
+            r#"{"trackers":[
+                {"tracker_type":"system","tracker_name":"system"},
+                {"tracker_type":"data","tracker_name":"theirs","data_bucket":{"data_bucket_name":"logs-a"}}
+            ]}"#,
+        ));
+        assert!(!check.rejected());
+        assert!(check.has_management_tracker());
+        assert_eq!(
+            check.tracked_buckets(),
+            BTreeSet::from(["logs-a".to_string()])
+        );
+        let empty = read(&answer(200, r#"{"trackers":[]}"#));
+        assert!(!empty.has_management_tracker());
+        assert!(read(&answer(
+            403,
+            r#"{"error_code":"CTS.0013","error_msg":"no"}"#
+        ))
+        .rejected());
+    }
 }

@@ -1,17 +1,21 @@
 //! A run's shared state: the contract, the HTTP client, the configuration, the runtime
-//! that drives requests, the serial-group locks, and the outcomes collected for reporters.
+//! that drives requests, the serial-group locks, the bucket pool and the rate cap, and the
+//! outcomes collected for reporters.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use super::case::{run_case, CaseOutcome};
-use super::config::RunConfig;
+use super::case::{run_case, CaseOutcome, CaseStatus};
+use super::config::{is_loopback, RunConfig};
 use super::http::HttpClient;
 use super::ledger::Ledger;
+use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
+use super::throttle::{RateLimiter, RetryPolicy};
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
@@ -26,6 +30,8 @@ pub struct Session {
     ledger: Ledger,
     interrupted: AtomicBool,
     serial: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
+    pool: BucketPool,
+    rate: RateLimiter,
     outcomes: Mutex<Vec<CaseOutcome>>,
 }
 
@@ -38,8 +44,12 @@ impl Session {
         runtime: tokio::runtime::Handle,
         ledger: Ledger,
     ) -> Self {
+        let pool = config.bucket_pool();
+        let rate = RateLimiter::new(config.rate);
         Session {
             contract,
+            pool,
+            rate,
             config,
             client,
             runtime,
@@ -65,27 +75,96 @@ impl Session {
         self.interrupted.load(Ordering::SeqCst)
     }
 
-    /// The variables every case starts with.
+    /// The variables every case starts with (a case's leased `${data_bucket}` is added
+    /// when it starts).
     pub fn base_vars(&self) -> Vars {
         let c = &self.config;
-        Vars::from([
-            (
-                "project_id".to_string(),
-                Value::String(c.project_id.clone()),
-            ),
+        let text = |v: String| Value::String(v);
+        let mut vars = Vars::from([
+            ("project_id".to_string(), text(c.project_id.clone())),
             (
                 "other_project_id".to_string(),
-                Value::String(c.other_project_id.clone()),
+                text(c.other_project_id.clone()),
             ),
-            ("run_id".to_string(), Value::String(c.run_id.clone())),
-            ("prefix".to_string(), Value::String(c.prefix())),
-            ("data_bucket".to_string(), Value::String(c.data_bucket())),
-            ("obs_bucket".to_string(), Value::String(c.obs_bucket())),
+            ("run_id".to_string(), text(c.run_id.clone())),
+            ("prefix".to_string(), text(c.prefix())),
             (
                 "absent_bucket".to_string(),
-                Value::String(format!("{}-absent", c.prefix())),
+                text(format!("{}-absent", c.prefix())),
             ),
-        ])
+            ("bucket_3".to_string(), text("a0a".into())),
+        ]);
+        if let Some(obs) = self.pool.obs_bucket() {
+            vars.insert("obs_bucket".into(), text(obs.to_string()));
+        }
+        vars
+    }
+
+    /// The run's buckets.
+    pub fn pool(&self) -> &BucketPool {
+        &self.pool
+    }
+
+    /// The run-wide request-rate cap.
+    pub fn rate(&self) -> &RateLimiter {
+        &self.rate
+    }
+
+    /// How throttled answers are retried.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_retries: self.config.max_retries,
+        }
+    }
+
+    /// Why this run cannot give a variable a true value, if it cannot: a case that
+    /// refers to it is ignored with the reason instead of run on a made-up value.
+    pub fn unavailable(&self, variable: &str) -> Option<String> {
+        let origin = self.pool.origin();
+        match variable {
+            "data_bucket" if self.pool.data_buckets().is_empty() => Some(match origin {
+                PoolOrigin::Missing => "needs an existing OBS bucket to track: pass \
+                    --data-bucket BUCKET (repeatable; one per parallel case is best)"
+                    .into(),
+                _ => "every --data-bucket is already tracked by a tracker this run did not \
+                    create (see the warning before the first case)"
+                    .into(),
+            }),
+            "obs_bucket" if self.pool.obs_bucket().is_none() => Some(
+                "needs an existing OBS bucket to transfer traces to: pass --obs-bucket BUCKET"
+                    .into(),
+            ),
+            "absent_bucket" if origin != PoolOrigin::Explicit => Some(
+                "needs to know which buckets exist: pass --data-bucket (a target without it \
+                 is assumed to accept any valid bucket name)"
+                    .into(),
+            ),
+            "bucket_3" if !is_loopback(&self.config.base_url) => Some(
+                "a 3-character bucket name belongs to some account (OBS names are global), \
+                 so its answer proves nothing here; this boundary is checked on loopback targets"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The first variable of `case` this run cannot give a value, with the reason.
+    pub fn unavailable_for(&self, case: &LoadedCase) -> Option<String> {
+        case_variables(case).iter().find_map(|name| {
+            self.unavailable(name)
+                .map(|why| format!("${{{name}}} {why}"))
+        })
+    }
+
+    /// Takes a data bucket for `case` if it tracks one, waiting while all are held.
+    /// `Ok(None)`: the case tracks no bucket. `Err`: the run was interrupted meanwhile.
+    pub fn lease_for(&self, case: &LoadedCase) -> Result<Option<Lease<'_>>, NoLease> {
+        if !case_variables(case).contains("data_bucket") {
+            return Ok(None);
+        }
+        self.pool
+            .lease(Duration::from_millis(50), || self.interrupted())
+            .map(Some)
     }
 
     /// The HTTP client for the current thread: a trial thread's own (see
@@ -112,8 +191,25 @@ impl Session {
                 .map(|g| Arc::clone(table.entry(g.clone()).or_default()))
                 .collect()
         };
-        // Taken in name order, so two cases sharing groups cannot deadlock.
+        // Taken in name order, so two cases sharing groups cannot deadlock; the bucket
+        // comes after, and a case holding a bucket waits for nothing else.
         let _guards: Vec<MutexGuard<()>> = locks.iter().map(|l| lock(l)).collect();
+        let lease = match self.lease_for(case) {
+            Ok(lease) => lease,
+            Err(no_lease) => {
+                let reason = match no_lease {
+                    NoLease::Empty => self.unavailable_for(case).unwrap_or_default(),
+                    NoLease::GaveUp => "not run: the run was interrupted".into(),
+                };
+                let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
+                lock(&self.outcomes).push(outcome.clone());
+                return outcome;
+            }
+        };
+        let mut vars = Vars::new();
+        if let Some(lease) = &lease {
+            vars.insert("data_bucket".into(), Value::String(lease.bucket().into()));
+        }
         THREAD_CLIENT.with(|client| {
             let mut client = client.borrow_mut();
             if client.is_none() {
@@ -130,12 +226,13 @@ impl Session {
             });
         let outcome = match local {
             Some(runtime) => {
-                let outcome = runtime.block_on(run_case(self, case));
+                let outcome = runtime.block_on(run_case(self, case, vars));
                 THREAD_RUNTIME.with(|slot| *slot.borrow_mut() = Some(runtime));
                 outcome
             }
-            None => self.runtime.block_on(run_case(self, case)),
+            None => self.runtime.block_on(run_case(self, case, vars)),
         };
+        drop(lease);
         lock(&self.outcomes).push(outcome.clone());
         outcome
     }
@@ -151,6 +248,16 @@ thread_local! {
     static THREAD_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
     /// A trial thread's own HTTP client, whose connections live on that runtime.
     static THREAD_CLIENT: RefCell<Option<HttpClient>> = const { RefCell::new(None) };
+}
+
+/// Every variable a case's steps and cleanup refer to.
+fn case_variables(case: &LoadedCase) -> std::collections::BTreeSet<String> {
+    case.spec
+        .steps
+        .iter()
+        .chain(&case.spec.cleanup)
+        .flat_map(|step| step.variable_names())
+        .collect()
 }
 
 /// A poisoned lock only means another trial panicked; the data is still usable.
