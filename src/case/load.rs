@@ -446,6 +446,16 @@ impl Checker<'_> {
                 );
             }
         }
+        if expect.any_of.len() == 1 {
+            self.error(
+                &format!("{at}/any_of"),
+                "any_of with a single alternative".into(),
+                "give two or more alternatives, or move the one into expect itself",
+            );
+        }
+        for (i, alternative) in expect.any_of.iter().enumerate() {
+            self.check_one_expect(alternative, op, &format!("{at}/any_of/{i}"));
+        }
     }
 
     /// `creates` names a tracker for the ledger: a misspelt key would leave it unrecorded

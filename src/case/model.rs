@@ -130,6 +130,10 @@ pub struct Expect {
     /// Response headers: name -> expected value (a string, or a matcher object).
     #[serde(default)]
     pub headers: BTreeMap<String, Value>,
+    /// Alternatives: the response must also match at least one of these, e.g. a 201
+    /// with the echo, or a 400 `CTS.0211` where the named bucket does not exist.
+    #[serde(default)]
+    pub any_of: Vec<Expect>,
 }
 
 /// `201` or `[204, 404]`.
@@ -160,6 +164,23 @@ impl std::fmt::Display for StatusSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let codes: Vec<String> = self.codes().iter().map(u16::to_string).collect();
         f.write_str(&codes.join(" or "))
+    }
+}
+
+impl Expect {
+    /// The strings of the expected body and headers (and alternatives), with their
+    /// pointers under `at`, as [`StepSpec::templated_strings`] lists them.
+    fn templated_strings(&self, at: &str, strings: &mut Vec<(String, String)>) {
+        if let Some(body) = &self.body {
+            crate::case::vars::strings_in(body, &format!("{at}/body"), strings);
+        }
+        for (name, value) in &self.headers {
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            crate::case::vars::strings_in(value, &format!("{at}/headers/{escaped}"), strings);
+        }
+        for (i, alternative) in self.any_of.iter().enumerate() {
+            alternative.templated_strings(&format!("{at}/any_of/{i}"), strings);
+        }
     }
 }
 
@@ -197,17 +218,8 @@ impl StepSpec {
             ("expect_strict", self.expect_strict.as_ref()),
         ];
         for (key, expect) in expectations {
-            let Some(expect) = expect else { continue };
-            if let Some(body) = &expect.body {
-                crate::case::vars::strings_in(body, &format!("/{key}/body"), &mut strings);
-            }
-            for (name, value) in &expect.headers {
-                let escaped = name.replace('~', "~0").replace('/', "~1");
-                crate::case::vars::strings_in(
-                    value,
-                    &format!("/{key}/headers/{escaped}"),
-                    &mut strings,
-                );
+            if let Some(expect) = expect {
+                expect.templated_strings(&format!("/{key}"), &mut strings);
             }
         }
         for (k, v) in self.creates.iter().flatten() {

@@ -246,6 +246,8 @@ fn walk_object(
         let matcher = Matcher::parse(w).and_then(Result::ok);
         match (have.get(key), matcher) {
             (None, Some(Matcher::Absent | Matcher::Any)) => {}
+            // `{"$oneOf": [{"$absent": true}, "gzip"]}`: left out, or this value.
+            (None, Some(Matcher::OneOf(options))) if options.iter().any(allows_missing) => {}
             (Some(h), Some(Matcher::Absent)) => {
                 out.push(Mismatch {
                     path: display_path(&child),
@@ -268,6 +270,14 @@ fn walk_object(
         }
     }
     (Value::Object(ev), Value::Object(av))
+}
+
+/// Whether a `$oneOf` alternative is satisfied by a missing key.
+fn allows_missing(option: &Value) -> bool {
+    matches!(
+        Matcher::parse(option).and_then(Result::ok),
+        Some(Matcher::Absent | Matcher::Any)
+    )
 }
 
 fn match_one(
@@ -486,6 +496,16 @@ mod tests {
         assert!(!matches(&m, &json!({"tracker_type": "data"})));
         let err = validate_expectation(&json!({"$every": {"$typo": 1}})).unwrap_err();
         assert_eq!(err.0, "/$every");
+    }
+
+    #[test]
+    fn one_of_with_absent_allows_a_missing_key() {
+        let want = json!({"compress_type": {"$oneOf": [{"$absent": true}, "gzip"]}});
+        assert!(reasons(want.clone(), json!({})).is_empty());
+        assert!(reasons(want.clone(), json!({"compress_type": "gzip"})).is_empty());
+        assert_eq!(reasons(want, json!({"compress_type": "json"})).len(), 1);
+        let strict = json!({"compress_type": {"$oneOf": ["gzip", "json"]}});
+        assert_eq!(reasons(strict, json!({})).len(), 1);
     }
 
     #[test]

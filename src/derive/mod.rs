@@ -20,7 +20,10 @@ use serde_json::{json, Map, Value};
 use crate::case::model::{CaseSpec, Expect, Profile, StatusSet, StepSpec};
 use crate::case::LoadedCase;
 use crate::contract::Contract;
-use values::{Field, Variant};
+use values::{Field, Probe, Variant};
+
+/// api-facts: the tracked or transfer bucket does not exist.
+const BUCKET_MISSING_CODE: &str = "CTS.0211";
 
 /// Where derived cases say they come from.
 pub const DERIVED_FILE: &str = "(derived from schemas/cts-v3.openapi.json)";
@@ -29,10 +32,15 @@ pub const DERIVED_FILE: &str = "(derived from schemas/cts-v3.openapi.json)";
 pub fn derived_cases(contract: &Contract) -> Vec<LoadedCase> {
     let mut cases = Vec::new();
     let fields = values::request_fields(contract, "CreateTrackerRequestBody", &carrier_body("x"));
+    let management_only = management_only_fields(contract);
     for field in &fields {
+        let tolerated = field
+            .path
+            .first()
+            .is_some_and(|key| management_only.contains(key));
         for variant in values::variants(contract, field) {
             let index = cases.len();
-            cases.push(create_case(field, variant, index));
+            cases.push(create_case(field, variant, index, tolerated));
         }
     }
     cases.extend(list_cases(contract));
@@ -49,7 +57,26 @@ pub fn carrier_body(name: &str) -> Value {
     })
 }
 
-fn create_case(field: &Field, variant: Variant, index: usize) -> LoadedCase {
+/// The create body's keys that are "valid only when tracker_type is system" (the
+/// contract's `x-management-only`): a service may ignore them in a data tracker's body.
+fn management_only_fields(contract: &Contract) -> Vec<String> {
+    contract
+        .schema("CreateTrackerRequestBody")
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|properties| {
+            properties
+                .iter()
+                .filter(|(_, p)| p.get("x-management-only") == Some(&Value::Bool(true)))
+                .map(|(key, _)| key.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One derived create. `tolerated`: the field is management-only, so a data tracker's
+/// body may carry any value of it (a service may ignore it): its refusal is strict-only.
+fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -> LoadedCase {
     let own_name = format!("${{prefix}}-d{index}");
     let mut body = carrier_body(&own_name);
     set_path(&mut body, &field.path, variant.value.clone());
@@ -64,7 +91,21 @@ fn create_case(field: &Field, variant: Variant, index: usize) -> LoadedCase {
         ("tracker_name".to_string(), created_name),
         ("tracker_type".to_string(), "data".to_string()),
     ]));
-    if variant.valid {
+    if variant.valid && field.names_a_bucket() && variant.probe == Probe::Length {
+        // A well-formed name the run made up: created, or refused only because no such
+        // bucket exists on this account (api-facts: buckets must exist, CTS.0211).
+        step.expect.any_of = vec![
+            Expect {
+                status: Some(StatusSet::One(201)),
+                ..Expect::default()
+            },
+            Expect {
+                status: Some(StatusSet::One(400)),
+                body: Some(json!({"error_code": BUCKET_MISSING_CODE})),
+                ..Expect::default()
+            },
+        ];
+    } else if variant.valid {
         step.expect.status = Some(StatusSet::One(201));
     } else {
         rejected(
@@ -72,6 +113,11 @@ fn create_case(field: &Field, variant: Variant, index: usize) -> LoadedCase {
             vec![400, 403, 404],
             field.error_code_for(&variant),
         );
+        if tolerated || variant.probe == Probe::Type {
+            // A service may ignore a management-only field of a data tracker, and may
+            // coerce a wrongly typed value (api-facts): only strict expects a refusal.
+            step.expect.status = None;
+        }
     }
     loaded(
         "derived::create_tracker",
@@ -132,6 +178,7 @@ fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
         status: Some(StatusSet::One(400)),
         body: code.map(|c| json!({"error_code": c})),
         headers: BTreeMap::new(),
+        any_of: Vec::new(),
     });
 }
 

@@ -63,6 +63,14 @@ impl Field {
     fn names_the_tracker(&self) -> bool {
         self.path == ["tracker_name"]
     }
+
+    /// Whether the field names an OBS bucket (tracked or transfer).
+    pub fn names_a_bucket(&self) -> bool {
+        matches!(
+            self.path.last().map(String::as_str),
+            Some("bucket_name" | "data_bucket_name")
+        )
+    }
 }
 
 /// Follows `$ref`s to the schema they name; returns it with the first `x-error-code`,
@@ -325,7 +333,9 @@ fn string_variants(
             continue;
         };
         // A "valid" length must also satisfy the pattern, or it probes nothing clean.
-        let expanded = value.replace("${prefix}", &"p".repeat(PREFIX_LEN));
+        let expanded = value
+            .replace("${prefix}", &"p".repeat(PREFIX_LEN))
+            .replace("${bucket_3}", "a0a");
         if valid && pattern.as_ref().is_some_and(|re| !re.is_match(&expanded)) {
             continue;
         }
@@ -358,6 +368,15 @@ fn string_variants(
 /// A string of exactly `n` characters for the field; for the tracker's own name it
 /// starts with the run's prefix, so a real account's trackers can never be hit.
 fn string_of_length(field: &Field, n: usize) -> Option<String> {
+    if field.names_a_bucket() {
+        // Bucket names are global: one with the run's prefix is no account's; a shorter
+        // one is somebody's, so the run only uses it where a target is its own (loopback).
+        return match n {
+            3 => Some("${bucket_3}".into()),
+            n if n >= PREFIX_LEN => Some(format!("${{prefix}}{}", "a".repeat(n - PREFIX_LEN))),
+            n => Some("a".repeat(n)),
+        };
+    }
     if !field.names_the_tracker() {
         return Some("a".repeat(n));
     }

@@ -362,7 +362,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                 match expand_expect(expect, vars) {
                     Ok(expect) => outcome
                         .findings
-                        .extend(check::expectation_checks_parsed(&expect, response, &body)),
+                        .extend(expectation_findings(&expect, response, &body)),
                     Err(e) => fail(
                         &mut outcome,
                         FindingKind::Body,
@@ -466,7 +466,8 @@ fn record(
     Ok(())
 }
 
-/// An expectation with `${variables}` expanded in the body and header values.
+/// An expectation with `${variables}` expanded in the body and header values (and in
+/// its alternatives).
 fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, vars::VarError> {
     let mut expanded = expect.clone();
     if let Some(body) = &expect.body {
@@ -475,7 +476,66 @@ fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, vars::VarError>
     for value in expanded.headers.values_mut() {
         *value = expand_json(value, vars)?;
     }
+    expanded.any_of = expect
+        .any_of
+        .iter()
+        .map(|alternative| expand_expect(alternative, vars))
+        .collect::<Result<_, _>>()?;
     Ok(expanded)
+}
+
+/// The findings of one expectation: its own status, body and headers, and, when it has
+/// alternatives, none if one of them matches; else those of the alternative whose status
+/// the response has (the likeliest intent), or one saying no status fits.
+fn expectation_findings(
+    expect: &Expect,
+    response: &ReceivedResponse,
+    body: &check::ParsedBody,
+) -> Vec<Finding> {
+    let mut findings = check::expectation_checks_parsed(expect, response, body);
+    if expect.any_of.is_empty() {
+        return findings;
+    }
+    let mut tried = Vec::new();
+    for alternative in &expect.any_of {
+        let missed = expectation_findings(alternative, response, body);
+        if missed.is_empty() {
+            return findings;
+        }
+        tried.push((alternative, missed));
+    }
+    let count = tried.len();
+    let closest = tried.iter().position(|(alternative, _)| {
+        alternative
+            .status
+            .as_ref()
+            .is_some_and(|s| s.contains(response.status))
+    });
+    match closest {
+        Some(i) => {
+            let (_, missed) = tried.swap_remove(i);
+            findings.extend(missed.into_iter().map(|mut finding| {
+                finding.summary = format!("(alternative {} of {count}) {}", i + 1, finding.summary);
+                finding
+            }));
+        }
+        None => {
+            let statuses: Vec<String> = tried
+                .iter()
+                .filter_map(|(alternative, _)| alternative.status.as_ref())
+                .map(ToString::to_string)
+                .collect();
+            findings.push(Finding::new(
+                FindingKind::UnexpectedStatus,
+                format!(
+                    "status {} fits none of the {count} alternatives (expected {})",
+                    response.status,
+                    statuses.join("; or ")
+                ),
+            ));
+        }
+    }
+    findings
 }
 
 fn capture(
