@@ -4,8 +4,9 @@
 //! A request row (a body field, by its path) is exercised by a step of the operation
 //! whose body sets it; a query parameter by a step
 //! that sends it; a status by a step that expects exactly that status. Statuses a client
-//! cannot provoke on purpose (5xx, and CreateTracker's 404, for which the documents name
-//! no cause) are listed as checked against their schema whenever a target sends them.
+//! cannot provoke on purpose (5xx, CreateTracker's 404, for which the documents name
+//! no cause, and the api-facts statuses: the gateway's 429, ListTrackers' 404) are listed
+//! as checked against their schema whenever a target sends them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -100,12 +101,15 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
             true,
         ));
     }
-    for status in op.responses.keys() {
-        let provokable = *status < 500 && !(op.id == "CreateTracker" && *status == 404);
+    for (status, spec) in &op.responses {
+        // api-facts statuses (the gateway's 429, ListTrackers' 404) are a real endpoint's
+        // answers that no document gives a cause for: schema-checked, not provoked.
+        let provokable =
+            *status < 500 && spec.is_documented() && !(op.id == "CreateTracker" && *status == 404);
         rows.push(row(
             RowKind::Status,
             status.to_string(),
-            format!("{}: status codes", op.source),
+            format!("{}: status codes", spec.source),
             provokable,
         ));
     }

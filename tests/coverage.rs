@@ -42,6 +42,19 @@ fn the_builtin_suite_covers_every_documented_row() {
         .map(|r| r.name.as_str())
         .collect();
     assert_eq!(statuses, ["201", "400", "401", "403"]);
+    // C14, C18: the api-facts statuses are listed, schema-checked, not provokable.
+    for (operation, status) in [
+        ("CreateTracker", "429"),
+        ("ListTrackers", "429"),
+        ("ListTrackers", "404"),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r.operation == operation && r.name == status)
+            .unwrap_or_else(|| panic!("no row {operation} {status}"));
+        assert!(!row.provokable && !row.documented(), "{operation} {status}");
+        assert_eq!(row.doc, "api-facts: status codes");
+    }
 }
 
 #[test]

@@ -34,6 +34,16 @@ pub struct ResponseSpec {
     pub description: String,
     /// The component schema the body must satisfy; `None` when no body is documented.
     pub schema: Option<String>,
+    /// Where the status comes from: the response's own `x-source` (e.g. `api-facts` for
+    /// the gateway's 429), else the operation's.
+    pub source: String,
+}
+
+impl ResponseSpec {
+    /// Whether one of the two API documents names this status (not api-facts).
+    pub fn is_documented(&self) -> bool {
+        self.source != "api-facts"
+    }
 }
 
 /// One operation (e.g. `CreateTracker`).
@@ -130,6 +140,7 @@ fn read_operation(
         .get("responses")
         .and_then(Value::as_object)
         .ok_or_else(|| fail("has no responses".into()))?;
+    let op_source = text(op, "x-source");
     let mut responses = BTreeMap::new();
     for (code, response) in responses_json {
         let status: u16 = code
@@ -140,12 +151,17 @@ fn read_operation(
             None => None,
         };
         let description = text(response, "description");
+        let source = match text(response, "x-source") {
+            own if own.is_empty() => op_source.clone(),
+            own => own,
+        };
         responses.insert(
             status,
             ResponseSpec {
                 status,
                 description,
                 schema,
+                source,
             },
         );
     }
@@ -153,7 +169,7 @@ fn read_operation(
         method: method.to_ascii_uppercase(),
         path: path.to_string(),
         summary: text(op, "summary"),
-        source: text(op, "x-source"),
+        source: op_source,
         parameters: params,
         request_body,
         responses,

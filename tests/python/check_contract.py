@@ -3,7 +3,10 @@
 Python's `jsonschema` (Draft 2020-12) loads schemas/cts-v3.openapi.json alone, resolves
 every $ref inside the file, accepts the documents' examples and rejects each invalid
 value of tests/fixtures/contract/examples.json at the expected place for the expected
-keyword. Run: python tests/python/check_contract.py (exit 1 on any mismatch).
+keyword. Its "responses" cases go through the operations: each names an operation and a
+status, which must resolve (in `paths`) to the expected schema and source (the response's
+own x-source, else the operation's), and the body is checked against that schema.
+Run: python tests/python/check_contract.py (exit 1 on any mismatch).
 """
 import json
 import pathlib
@@ -48,7 +51,38 @@ for case in examples["invalid"]:
     if (case["path"], case["keyword"]) not in found:
         failures.append(f"{case['name']}: expected {case['keyword']} at {case['path']}, got {sorted(found)}")
 
-total = len(examples["valid"]) + len(examples["invalid"])
+
+
+def operations():
+    """operationId -> the operation object, from every path and method."""
+    found = {}
+    for item in document["paths"].values():
+        for method in ("get", "post", "put", "delete", "patch"):
+            if method in item:
+                found[item[method]["operationId"]] = item[method]
+    return found
+
+
+SCHEMA_PREFIX = "#/components/schemas/"
+for case in examples["responses"]:
+    operation = operations().get(case["operation"])
+    response = (operation or {}).get("responses", {}).get(str(case["status"]))
+    if response is None:
+        failures.append(f"{case['name']}: {case['operation']} documents no {case['status']}")
+        continue
+    ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    schema = ref[len(SCHEMA_PREFIX):] if ref.startswith(SCHEMA_PREFIX) else None
+    source = response.get("x-source") or operation.get("x-source")
+    if (schema, source) != (case["schema"], case["source"]):
+        failures.append(f"{case['name']}: expected {case['schema']} from {case['source']}, got {schema} from {source}")
+        continue
+    errors = list(leaves(validator(schema).iter_errors(case["instance"])))
+    if case["valid"] and errors:
+        failures.append(f"{case['name']}: expected valid, got {[e.message for e in errors]}")
+    if not case["valid"] and (case["path"], case["keyword"]) not in {(pointer(e), e.validator) for e in errors}:
+        failures.append(f"{case['name']}: expected {case['keyword']} at {case['path']}")
+
+total = len(examples["valid"]) + len(examples["invalid"]) + len(examples["responses"])
 for failure in failures:
     print("FAILED", failure)
 print(f"contract cross-check: {total - len(failures)} passed, {len(failures)} failed")
