@@ -75,7 +75,7 @@ fn an_undocumented_status_is_reported_alone() {
     );
     assert_eq!(
         finding.summary,
-        "status 409 is not documented for CreateTracker (documented: 201, 400, 401, 403, 404, 500, 503)"
+        "status 409 is not documented for CreateTracker (documented: 201, 400, 401, 403, 404, 429, 500, 503)"
     );
 }
 

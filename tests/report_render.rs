@@ -221,7 +221,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(
         report["totals"],
         json!({"cases": 5, "passed": 1, "failed": 1, "expected-failure": 1,
-               "unexpected-pass": 1, "ignored": 1, "not-run": 0})
+               "unexpected-pass": 1, "ignored": 1, "not-run": 0, "retries": 0})
     );
     let cases = report["cases"].as_array().expect("cases");
     let statuses: Vec<&str> = cases.iter().filter_map(|c| c["status"].as_str()).collect();
