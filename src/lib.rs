@@ -10,6 +10,7 @@ pub mod case;
 pub mod check;
 pub mod contract;
 pub mod coverage;
+pub mod cts;
 pub mod derive;
 pub mod emulator;
 pub mod partition;

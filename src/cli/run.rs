@@ -76,12 +76,10 @@ struct EmbeddedBuckets {
 }
 
 impl EmbeddedBuckets {
-    /// Eight buckets to track (one per default test thread) and one to transfer to.
+    /// The buckets a run makes up ([`cts_conform::cts::made_up_buckets`]).
     fn for_run(run_id: &str) -> Self {
-        EmbeddedBuckets {
-            data: (1..=8).map(|i| format!("cc-{run_id}-src{i}")).collect(),
-            obs: vec![format!("cc-{run_id}-obs")],
-        }
+        let (data, obs) = cts_conform::cts::made_up_buckets(run_id);
+        EmbeddedBuckets { data, obs }
     }
 }
 

@@ -5,7 +5,6 @@
 //! case that would change the target is ignored unless mutations are allowed. When the
 //! run is interrupted, a case stops after its current step and still cleans up.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -15,10 +14,11 @@ use super::ledger::Resource;
 use super::render;
 use super::session::Session;
 use super::throttle;
-use crate::case::model::{Expect, StatusSet, StepSpec};
+use crate::case::model::{Expect, StepSpec};
 use crate::case::vars::{self, expand_json, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
+use crate::cts;
 
 /// What happened in one step.
 #[derive(Debug, Clone)]
@@ -236,37 +236,17 @@ async fn run_cleanup_step(
 /// Deletes a tracker the case created and did not delete itself (204 or 404 both mean
 /// gone), and records its removal in the ledger.
 pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
-    let literal = |text: &str| text.replace("${", "$${");
-    let step = StepSpec {
-        name: Some(format!(
-            "remove {} tracker {}",
-            resource.tracker_type, resource.tracker_name
-        )),
-        operation: "DeleteTracker".into(),
-        path: BTreeMap::from([("project_id".to_string(), literal(&resource.project_id))]),
-        query: BTreeMap::from([
-            ("tracker_name".to_string(), literal(&resource.tracker_name)),
-            ("tracker_type".to_string(), literal(&resource.tracker_type)),
-        ]),
-        headers: BTreeMap::new(),
-        body: None,
-        raw_body: None,
-        auth: Default::default(),
-        expect: Expect {
-            status: Some(StatusSet::Any(vec![204, 404])),
-            ..Expect::default()
-        },
-        expect_strict: None,
-        precondition: None,
-        capture: BTreeMap::new(),
-        creates: None,
-    };
+    let step = cts::removal_step(
+        &resource.project_id,
+        &resource.tracker_name,
+        &resource.tracker_type,
+    );
     let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
     let gone = outcome
         .exchange
         .as_ref()
         .and_then(|e| e.response.as_ref().ok())
-        .is_some_and(|r| r.status == 404);
+        .is_some_and(|r| r.status == cts::ALREADY_GONE);
     if gone {
         // Already gone (a 204 was recorded by run_step): the ledger must say so too.
         if let Err(e) = session.ledger().removed(case, resource.clone()) {
@@ -451,16 +431,10 @@ fn record(
         };
         written.map_err(|e| e.to_string())?;
     }
-    if step.operation == "DeleteTracker" && response.status == 204 {
-        if let Some(name) = step.query.get("tracker_name") {
-            let kind = step
-                .query
-                .get("tracker_type")
-                .map_or("data", String::as_str);
-            let gone = resource(session, vars, name, kind)?;
-            if ledger.outstanding_for(case).contains(&gone) {
-                ledger.removed(case, gone).map_err(|e| e.to_string())?;
-            }
+    if let Some((name, kind)) = cts::removed_by(&step.operation, &step.query, response.status) {
+        let gone = resource(session, vars, name, kind)?;
+        if ledger.outstanding_for(case).contains(&gone) {
+            ledger.removed(case, gone).map_err(|e| e.to_string())?;
         }
     }
     Ok(())

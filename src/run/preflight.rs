@@ -68,9 +68,9 @@ pub async fn preflight(
     let mut request = SentRequest {
         method: "GET".into(),
         url: format!(
-            "{}/v3/{}/trackers",
+            "{}{}",
             config.base_url,
-            encode_component(&config.project_id)
+            crate::cts::check_path(&encode_component(&config.project_id))
         ),
         headers: Vec::new(),
         body: None,
