@@ -43,7 +43,8 @@ pub fn create_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, 
     Ok(request)
 }
 
-/// An UpdateTracker body: the create body's fields plus `status`.
+/// An UpdateTracker body: the create body's fields plus `status`. A data tracker's
+/// status change must carry `data_bucket` (else 400 CTS.0003, see docs/contract.md).
 pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, CtsError> {
     let map = parse_object(body, faults)?;
     let fields = Fields::root(&map, faults);
@@ -51,7 +52,16 @@ pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, 
         None => None,
         Some(text) => Some(TrackerStatus::parse(text).ok_or(CtsError::InvalidStatus)?),
     };
-    tracker_request(&fields, status)
+    let request = tracker_request(&fields, status)?;
+    let checked = !faults.has(Fault::StatusChangeWithoutDataBucketAccepted);
+    if checked
+        && request.status.is_some()
+        && request.key.tracker_type == TrackerType::Data
+        && request.data_bucket.is_none()
+    {
+        return Err(CtsError::StatusChangeWithoutDataBucket);
+    }
+    Ok(request)
 }
 
 /// ListTrackers' query: optional `tracker_name` and `tracker_type`.
