@@ -533,6 +533,63 @@ mod tests {
     }
 
     #[test]
+    fn refused_updates_change_nothing_and_created_buckets_exist() {
+        let listed = Buckets::listed(["bucket-a".to_owned(), "bucket-b".to_owned()].into());
+        let mut store = Store::new(3).with_buckets(listed);
+        let mut create = |name: &str, bucket: &str, events: Vec<DataEvent>| {
+            let mut body = request(TrackerType::Data, name);
+            body.data_bucket = Some(DataBucketFields {
+                data_bucket_name: Some(bucket.into()),
+                data_event: Some(events),
+            });
+            store.create(PROJECT, DOMAIN, body, stamp(0))
+        };
+        assert!(create("r", "bucket-a", vec![DataEvent::Read]).is_ok());
+        assert!(create("w", "bucket-a", vec![DataEvent::Write]).is_ok());
+        assert_eq!(
+            create("x", "bucket-z", vec![]).map_err(|e| e.code()),
+            Err("CTS.0211")
+        );
+        // w taking READ too is refused, and w keeps WRITE only, with its status.
+        let mut grab = request(TrackerType::Data, "w");
+        grab.status = Some(TrackerStatus::Disabled);
+        grab.data_bucket = Some(DataBucketFields {
+            data_bucket_name: None,
+            data_event: Some(vec![DataEvent::Read, DataEvent::Write]),
+        });
+        assert_eq!(
+            store.update(PROJECT, &grab).map_err(|e| e.code()),
+            Err("CTS.0209")
+        );
+        let w = store.list(
+            PROJECT,
+            &TrackerFilter {
+                tracker_name: Some("w".into()),
+                ..TrackerFilter::default()
+            },
+        )[0]
+        .clone();
+        assert_eq!(w.status, TrackerStatus::Enabled);
+        assert_eq!(
+            w.data_bucket.map(|bucket| bucket.data_event),
+            Some(vec![DataEvent::Write])
+        );
+        // A transfer bucket made with is_obs_created exists from then on.
+        let mut transfer = request(TrackerType::Data, "r");
+        transfer.data_bucket = None;
+        transfer.obs_info.bucket_name = Some("made-here".into());
+        assert_eq!(
+            store.update(PROJECT, &transfer).map_err(|e| e.code()),
+            Err("CTS.0211")
+        );
+        transfer.obs_info.is_obs_created = Some(true);
+        assert!(store.update(PROJECT, &transfer).is_ok());
+        let mut reuse = request(TrackerType::System, "system");
+        reuse.obs_info.bucket_name = Some("made-here".into());
+        assert!(store.create(PROJECT, DOMAIN, reuse, stamp(1)).is_ok());
+    }
+
+    #[test]
     fn update_with_empty_bucket_name_turns_transfer_off() {
         let mut store = store_with(&[(TrackerType::System, "system")]);
         let mut on = request(TrackerType::System, "system");

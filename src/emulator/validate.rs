@@ -621,8 +621,24 @@ mod tests {
             update_code(r#"{"tracker_type":"system","status":true}"#).err(),
             Some("CTS.0003")
         );
-        // An update may leave the tracked bucket out.
+        // An update may leave the tracked bucket out, but not a data tracker's status change.
         assert!(update_code(r#"{"tracker_type":"data","tracker_name":"t"}"#).is_ok());
+        assert_eq!(
+            update_code(r#"{"tracker_type":"data","tracker_name":"t","status":"enabled"}"#).err(),
+            Some("CTS.0003")
+        );
+        assert!(update_code(
+            r#"{"tracker_type":"data","tracker_name":"t","status":"enabled","data_bucket":{"data_bucket_name":"b-1"}}"#
+        )
+        .is_ok());
+        let accepted: FaultSet = [Fault::StatusChangeWithoutDataBucketAccepted]
+            .into_iter()
+            .collect();
+        assert!(update_request(
+            br#"{"tracker_type":"data","tracker_name":"t","status":"enabled"}"#,
+            &accepted
+        )
+        .is_ok());
     }
 
     #[test]
