@@ -206,6 +206,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 Ok(auth) => EmulatorConfig {
                     auth,
                     faults: args.emulator_fault.iter().copied().collect(),
+                    // The run's own pool is the whole of what exists: the suite then
+                    // meets the bucket rules of a real account (api-facts, CTS.0211).
+                    buckets: embedded_buckets
+                        .as_ref()
+                        .map(|b| b.data.iter().chain(&b.obs).cloned().collect()),
                     ..EmulatorConfig::default()
                 },
                 Err(message) => return usage(message),
