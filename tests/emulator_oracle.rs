@@ -54,10 +54,15 @@ const ALLOWED: [Allowed; 6] = [
         applies: |body| body.pointer("/obs_info/bucket_name") == Some(&json!("")),
     },
     Allowed {
-        // api-facts: obs_info.bucket_lifecycle is a field the schemas lack (the contract
-        // helper adds it to TrackerObsInfo).
-        reason: "obs_info.bucket_lifecycle (api-facts: fields the schemas lack)",
-        applies: |body| body.pointer("/obs_info/bucket_lifecycle").is_some(),
+        // docs/contract.md C16: the contract takes any integer bucket_lifecycle (no
+        // source enumerates the accepted values); the emulator keeps the six the
+        // Terraform provider uses, its own choice.
+        reason: "obs_info.bucket_lifecycle outside the known values (C16)",
+        applies: |body| {
+            body.pointer("/obs_info/bucket_lifecycle")
+                .and_then(Value::as_i64)
+                .is_some_and(|days| !validate::BUCKET_LIFECYCLE_DAYS.contains(&days))
+        },
     },
     Allowed {
         // docs/contract.md C8: the schema requires tracker_name; the documents also say
@@ -434,7 +439,7 @@ fn every_allowed_difference_is_real_and_detected() {
         json!({"tracker_type": "system", "tracker_name": "system", "kms_id": null}),
         json!({"tracker_type": "system", "tracker_name": "system", "obs_info": {"compress_type": "GZIP"}}),
         json!({"tracker_type": "system", "tracker_name": "system", "obs_info": {"bucket_name": ""}}),
-        json!({"tracker_type": "system", "tracker_name": "system", "obs_info": {"bucket_lifecycle": 30}}),
+        json!({"tracker_type": "system", "tracker_name": "system", "obs_info": {"bucket_lifecycle": 31}}),
         json!({"tracker_type": "system"}),
     ];
     for (allowed, example) in ALLOWED.iter().zip(&examples) {
@@ -522,12 +527,11 @@ fn the_emulators_limits_are_the_schemas() {
         [validate::EXCLUDABLE_SERVICE]
     );
 
-    // The update body's bucket_lifecycle (the create body's once the schema has it).
-    let update = schema("UpdateTrackerRequestBody");
-    let days: Vec<i64> = update
-        .pointer("/properties/obs_info/properties/bucket_lifecycle/enum")
+    // bucket_lifecycle: the contract's known values (examples, C16) are the emulator's.
+    let days: Vec<i64> = schema("TrackerObsInfo")
+        .pointer("/properties/bucket_lifecycle/examples")
         .and_then(Value::as_array)
-        .expect("bucket_lifecycle enum")
+        .expect("bucket_lifecycle examples")
         .iter()
         .filter_map(Value::as_i64)
         .collect();
@@ -545,6 +549,7 @@ fn the_emulators_limits_are_the_schemas() {
     let compress = strings(schema("CompressType"), "/enum");
     assert!(parses(compress.clone(), |v| CompressType::parse(v).is_some()));
     assert_eq!(compress.len(), 2);
+    let update = schema("UpdateTrackerRequestBody");
     let statuses = strings(update, "/properties/status/enum");
     assert!(parses(statuses.clone(), |v| TrackerStatus::parse(v).is_some()));
     assert_eq!(statuses.len(), 2);
