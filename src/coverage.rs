@@ -191,7 +191,7 @@ fn refused_for(case: &LoadedCase, step: &StepSpec, name: &str) -> bool {
 fn echoed(case: &LoadedCase, keys: &[&str]) -> bool {
     steps(case)
         .flat_map(expectations)
-        .filter_map(|e| e.body.as_ref())
+        .filter_map(|e| e.body.as_ref().map(|b| b.source()))
         .any(|body| holds_path(body, keys))
 }
 

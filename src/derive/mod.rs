@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::case::model::{CaseSpec, Expect, Profile, StatusSet, StepSpec};
+use crate::case::pattern::Pattern;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
 use values::{Field, Probe, Variant};
@@ -101,7 +102,7 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
             },
             Expect {
                 status: Some(StatusSet::One(400)),
-                body: Some(json!({"error_code": BUCKET_MISSING_CODE})),
+                body: Some(Pattern::new(json!({"error_code": BUCKET_MISSING_CODE}))),
                 ..Expect::default()
             },
         ];
@@ -176,7 +177,7 @@ fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
     step.expect.status = Some(StatusSet::Any(documented));
     step.expect_strict = Some(Expect {
         status: Some(StatusSet::One(400)),
-        body: code.map(|c| json!({"error_code": c})),
+        body: code.map(|c| Pattern::new(json!({"error_code": c}))),
         headers: BTreeMap::new(),
         any_of: Vec::new(),
     });

@@ -15,7 +15,7 @@ use super::render;
 use super::session::Session;
 use super::throttle;
 use crate::case::model::{Expect, StepSpec};
-use crate::case::vars::{self, expand_json, Vars};
+use crate::case::vars::{self, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
 use crate::cts;
@@ -443,19 +443,7 @@ fn record(
 /// An expectation with `${variables}` expanded in the body and header values (and in
 /// its alternatives).
 fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, vars::VarError> {
-    let mut expanded = expect.clone();
-    if let Some(body) = &expect.body {
-        expanded.body = Some(expand_json(body, vars)?);
-    }
-    for value in expanded.headers.values_mut() {
-        *value = expand_json(value, vars)?;
-    }
-    expanded.any_of = expect
-        .any_of
-        .iter()
-        .map(|alternative| expand_expect(alternative, vars))
-        .collect::<Result<_, _>>()?;
-    Ok(expanded)
+    expect.expand(vars)
 }
 
 /// The findings of one expectation: its own status, body and headers, and, when it has
