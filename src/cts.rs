@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::case::model::{Expect, StatusSet, StepSpec};
+use crate::case::pattern::Pattern;
 
 /// What every name the run gives starts with: `cc-`, then the run id.
 pub fn run_prefix(run_id: &str) -> String {
@@ -54,6 +55,33 @@ pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
         creates: None,
     }
 }
+
+/// The step that confirms a removal: ListTrackers by name and type must say "none" (200
+/// with an empty list, or 404: docs/contract.md C19). api-facts finds no eventual
+/// consistency, so the answer right after a 204 is the truth.
+pub fn absence_step(project_id: &str, tracker_name: &str, tracker_type: &str) -> StepSpec {
+    let mut step = removal_step(project_id, tracker_name, tracker_type);
+    step.name = Some(format!("{tracker_type} tracker {tracker_name} is gone"));
+    step.operation = "ListTrackers".into();
+    step.expect = Expect {
+        any_of: vec![
+            Expect {
+                status: Some(StatusSet::One(200)),
+                body: Some(Pattern::new(serde_json::json!({"trackers": []}))),
+                ..Expect::default()
+            },
+            Expect {
+                status: Some(StatusSet::One(404)),
+                ..Expect::default()
+            },
+        ],
+        ..Expect::default()
+    };
+    step
+}
+
+/// The answer of a [`removal_step`] that means the tracker was removed now.
+pub const REMOVED: u16 = 204;
 
 /// The answer of a [`removal_step`] that means the tracker was already gone.
 pub const ALREADY_GONE: u16 = 404;

@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 use cts_conform::auth::{Credentials, SecretString};
-use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, RunningEmulator, Token};
 use cts_conform::emulator::preload::Preload;
+use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, RunningEmulator, Token};
 use serde_json::Value;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -119,8 +119,19 @@ impl Target {
         let report_path = report.path().display().to_string();
         let url = self.url();
         let mut args = vec![
-            "--target", &url, "--project-id", PROJECT, "--ak", AK, "--sk", SK,
-            "--allow-mutations", "--obs-bucket", "cert-traces", "--report-json", &report_path,
+            "--target",
+            &url,
+            "--project-id",
+            PROJECT,
+            "--ak",
+            AK,
+            "--sk",
+            SK,
+            "--allow-mutations",
+            "--obs-bucket",
+            "cert-traces",
+            "--report-json",
+            &report_path,
         ];
         let buckets = data_buckets(n);
         for bucket in &buckets {
@@ -166,7 +177,8 @@ fn ignored_without_reason(report: &Value) -> Vec<String> {
 
 fn check_certified(target: &Target, before: &str, run: &cli_run::Run, report: &Value) {
     assert_eq!(
-        run.code, 0,
+        run.code,
+        0,
         "failed: {:#?}\nstderr: {}\n{}",
         failed(run),
         run.stderr,
@@ -176,7 +188,11 @@ fn check_certified(target: &Target, before: &str, run: &cli_run::Run, report: &V
     assert!(passed >= 100, "only {passed} passed: {}", run.stdout);
     assert_eq!(report["totals"]["failed"], 0);
     assert!(ignored_without_reason(report).is_empty());
-    assert_eq!(target.listing(), before, "the account holds what it held, byte for byte");
+    assert_eq!(
+        target.listing(),
+        before,
+        "the account holds what it held, byte for byte"
+    );
 }
 
 #[test]
@@ -190,7 +206,10 @@ fn eight_buckets_no_failure_and_nothing_left_behind() {
         .as_array()
         .into_iter()
         .flatten()
-        .find(|c| c["id"] == "management_tracker::existing_management_tracker_is_listed_by_type_and_by_name")
+        .find(|c| {
+            c["id"]
+                == "management_tracker::existing_management_tracker_is_listed_by_type_and_by_name"
+        })
         .expect("the case is in the report");
     assert_eq!(existing["status"], "passed", "{existing}");
 }

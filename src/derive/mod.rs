@@ -81,6 +81,16 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
     let own_name = format!("${{prefix}}-d{index}");
     let mut body = carrier_body(&own_name);
     set_path(&mut body, &field.path, variant.value.clone());
+    if !variant.valid && field.path == ["obs_info", "bucket_name"] {
+        // "Create it": a badly formed transfer bucket can then only be refused for its
+        // form, never because no such bucket exists (api-facts: CTS.0211), so a target
+        // that lets a bad name through is caught on any account.
+        set_path(
+            &mut body,
+            &["obs_info".to_string(), "is_obs_created".to_string()],
+            Some(Value::Bool(true)),
+        );
+    }
     // The tracker this request would create, so a target that wrongly accepts it is cleaned up.
     let created_name = body
         .get("tracker_name")

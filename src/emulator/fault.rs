@@ -263,7 +263,7 @@ pub const TABLE: [FaultInfo; 25] = [
         class: "operation without effect",
         description: "DeleteTracker answers 204 but the tracker stays",
         rule: "api-facts: DeleteTracker removes the named tracker",
-        evidence: &["expected body", "Operations / DeleteTracker"],
+        evidence: &["still listed after DeleteTracker answered 204"],
     },
     FaultInfo {
         fault: Fault::ExclusivityIgnored,

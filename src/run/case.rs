@@ -163,7 +163,12 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
         cleanup.push(run_cleanup_step(session, &case.id, step, &mut vars).await);
     }
     for resource in session.ledger().outstanding_for(&case.id) {
-        cleanup.push(remove(session, &case.id, &resource).await);
+        let removal = remove(session, &case.id, &resource).await;
+        let removed = answered(&removal) == Some(cts::REMOVED);
+        cleanup.push(removal);
+        if removed {
+            cleanup.push(confirm_gone(session, &case.id, &resource).await);
+        }
     }
     let failed = steps
         .iter()
@@ -253,6 +258,40 @@ pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepO
             outcome
                 .findings
                 .push(Finding::new(FindingKind::Cleanup, e.to_string()));
+        }
+    }
+    outcome
+}
+
+/// The status a step was answered with, if it was.
+fn answered(outcome: &StepOutcome) -> Option<u16> {
+    outcome
+        .exchange
+        .as_ref()
+        .and_then(|e| e.response.as_ref().ok())
+        .map(|r| r.status)
+}
+
+/// Checks that a tracker the run removed (204) is really gone; if it is still listed,
+/// that is a cleanup finding naming it (the target said it removed it, and did not).
+async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
+    let step = cts::absence_step(
+        &resource.project_id,
+        &resource.tracker_name,
+        &resource.tracker_type,
+    );
+    let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
+    for finding in &mut outcome.findings {
+        if matches!(
+            finding.kind,
+            FindingKind::Body | FindingKind::UnexpectedStatus
+        ) {
+            finding.kind = FindingKind::Cleanup;
+            finding.summary = format!(
+                "{} tracker {} is still listed after DeleteTracker answered 204 \
+                 (remove it by hand, or with `cts-conform sweep` from the ledger)",
+                resource.tracker_type, resource.tracker_name
+            );
         }
     }
     outcome
