@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod cts;
 pub mod derive;
 pub mod emulator;
+pub mod exchange;
 pub mod json_pointer;
 pub mod partition;
 pub mod report;

@@ -10,7 +10,7 @@ use cts_conform::check::{
     contract_checks, expectation_checks, is_json_media_type, Finding, FindingKind, JsonDiff,
 };
 use cts_conform::contract::Contract;
-use cts_conform::run::exchange::ReceivedResponse;
+use cts_conform::exchange::ReceivedResponse;
 use serde_json::{json, Value};
 
 fn response(status: u16, content_type: Option<&str>, body: &[u8]) -> ReceivedResponse {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::case::model::Expect;
 use crate::contract::{Contract, Operation};
-use crate::run::exchange::ReceivedResponse;
+use crate::exchange::ReceivedResponse;
 
 /// What kind of rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::exchange::{Exchange, ReceivedResponse, SentRequest};
 use super::ledger::Resource;
 use super::render;
 use super::session::Session;
@@ -19,6 +18,7 @@ use crate::case::vars::{self, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
 use crate::cts;
+use crate::exchange::{Exchange, ReceivedResponse, SentRequest};
 
 /// What happened in one step.
 #[derive(Debug, Clone)]

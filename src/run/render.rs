@@ -4,10 +4,10 @@
 use serde_json::Value;
 
 use super::config::Credentials;
-use super::exchange::SentRequest;
 use crate::case::model::{AuthMode, StepSpec};
 use crate::case::vars::{self, VarError, Vars};
 use crate::contract::Operation;
+use crate::exchange::SentRequest;
 
 /// Percent-encodes one path segment or query component (RFC 3986 unreserved characters
 /// kept): the same encoding the signature's canonical request uses, from its one home.
