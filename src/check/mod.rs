@@ -34,6 +34,12 @@ pub enum FindingKind {
     Capture,
     /// What the run created could not be recorded or removed.
     Cleanup,
+    /// The harness could not do its part (a request it cannot build, a trial that
+    /// stopped without an outcome): not the target's fault.
+    Harness,
+    /// The run's configuration does not allow the step (e.g. a credential it needs was
+    /// not given): not the target's fault.
+    Config,
 }
 
 impl FindingKind {
@@ -49,7 +55,18 @@ impl FindingKind {
             FindingKind::Header => "expected header",
             FindingKind::Capture => "capture",
             FindingKind::Cleanup => "cleanup",
+            FindingKind::Harness => "harness",
+            FindingKind::Config => "configuration",
         }
+    }
+
+    /// Whether the finding is a problem of the run (transport, harness, configuration)
+    /// rather than a finding about the target's answers: JUnit calls these `<error>`.
+    pub fn is_error(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Transport | FindingKind::Harness | FindingKind::Config
+        )
     }
 }
 

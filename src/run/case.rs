@@ -270,7 +270,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         // The loader has resolved every operation; this would be a defect.
         fail(
             &mut outcome,
-            FindingKind::Transport,
+            FindingKind::Harness,
             format!("unknown operation {}", step.operation),
         );
         return outcome;
@@ -281,7 +281,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         Err(e) => {
             fail(
                 &mut outcome,
-                FindingKind::Transport,
+                FindingKind::Harness,
                 format!("cannot build the request: {e}"),
             );
             return outcome;
@@ -293,7 +293,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         &config.credentials,
         &config.project_id,
     ) {
-        fail(&mut outcome, FindingKind::Transport, e.to_string());
+        fail(&mut outcome, FindingKind::Config, e.to_string());
         return outcome;
     }
     // Before sending a create: if its answer never arrives, the ledger still knows.
