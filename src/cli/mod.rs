@@ -10,3 +10,4 @@ pub mod run;
 pub mod serve;
 pub mod stdout;
 pub mod sweep;
+pub mod tls;

@@ -175,7 +175,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = plan.profile;
-    let client = match run::http::HttpClient::for_target(&config.base_url) {
+    config.tls = match super::tls::tls_trust(&args) {
+        Ok(tls) => tls,
+        Err(message) => return usage(message),
+    };
+    let client = match run::http::HttpClient::for_target_with(&config.base_url, &config.tls) {
         Ok(client) => client,
         Err(e) => return usage(e.to_string()),
     };

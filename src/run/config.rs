@@ -48,6 +48,8 @@ pub struct RunConfig {
     pub data_bucket: String,
     /// An existing OBS bucket traces may be transferred to (`${obs_bucket}`).
     pub obs_bucket: String,
+    /// TLS trust beyond the system's roots (`--cacert`, `--insecure`).
+    pub tls: super::http::TlsTrust,
 }
 
 /// The default cap on a response body.
@@ -68,6 +70,7 @@ impl RunConfig {
             allow_mutations: false,
             data_bucket: String::new(),
             obs_bucket: String::new(),
+            tls: super::http::TlsTrust::default(),
         }
     }
 
