@@ -301,3 +301,79 @@ fn the_by_operation_table_blames_only_the_failed_steps_operation() {
     assert_eq!(class_of("ListTrackers"), "failed");
     assert_eq!(class_of("CreateTracker"), "passed");
 }
+
+/// The `created` and `removed` lines of a ledger file that name `suffix`.
+fn ledger_events(path: &std::path::Path, suffix: &str) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|entry| {
+            entry["tracker_name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(suffix))
+        })
+        .map(|entry| entry["event"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_create_without_creates_is_on_the_ledger_and_cleaned_up() {
+    let emulator = Emulator::start();
+    let url = emulator.url();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let out = run_dir(
+        "verdict_nocreates",
+        &[
+            "--target",
+            &url,
+            "--project-id",
+            "0123456789abcdef0123456789abcdef",
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let events = ledger_events(&ledger, "-n");
+    assert!(events.contains(&"created".to_string()), "{events:?}");
+    assert!(events.contains(&"removed".to_string()), "{events:?}");
+}
+
+#[test]
+fn an_unprefixed_data_tracker_is_a_case_file_error_against_a_url_target() {
+    let probe = Probe::new();
+    let url = probe.url();
+    let out = run_dir(
+        "verdict_unprefixed",
+        &["--target", &url, "--project-id", "p"],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("cases.json:10:60: the data tracker \"my-own-tracker\" is not named with the run's prefix"),
+        "{}",
+        out.stderr
+    );
+    assert!(!probe.was_connected(), "a request was sent");
+    // The embedded target vanishes with the run: no such rule there.
+    let out = run_dir("verdict_unprefixed", &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // Every built-in case names its trackers with the prefix (the unreachable target
+    // is found after the case files pass the rule).
+    let closed = closed_url();
+    let out = run(&["--target", &closed, "--project-id", "p"]);
+    assert_eq!(out.code, 3, "{out:?}");
+}
+
+#[test]
+fn cleanup_gets_a_captured_value_even_when_the_step_failed() {
+    let out = run_dir("verdict_capture", &[]);
+    assert_eq!(out.code, 101, "{out:?}");
+    let cleanup = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("cleanup 1 of 1: DeleteTracker"))
+        .unwrap_or_else(|| panic!("no cleanup line in\n{}", out.stdout));
+    assert!(cleanup.contains("-> 204"), "{cleanup}");
+}

@@ -189,7 +189,7 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
                 id,
                 suite: file.suite.clone(),
                 file: source.name.clone(),
-                spec,
+                spec: with_inferred_creates(spec),
             });
         }
     }
@@ -198,6 +198,31 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// Every create on the ledger: a CreateTracker step without `creates` records what its
+/// body names (`tracker_name`, and `tracker_type`, data by default).
+fn with_inferred_creates(mut spec: CaseSpec) -> CaseSpec {
+    for step in &mut spec.steps {
+        if step.operation != "CreateTracker" || step.creates.is_some() {
+            continue;
+        }
+        let field = |key: &str| {
+            step.body
+                .as_ref()
+                .and_then(|body| body.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        if let Some(name) = field("tracker_name") {
+            let kind = field("tracker_type").unwrap_or_else(|| "data".into());
+            step.creates = Some(BTreeMap::from([
+                ("tracker_name".to_string(), name),
+                ("tracker_type".to_string(), kind),
+            ]));
+        }
+    }
+    spec
 }
 
 fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {

@@ -99,6 +99,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
+    if args.target != "embedded" {
+        if let Err(exit) = super::plan::check_created_names(&plan) {
+            return exit;
+        }
+    }
     let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,

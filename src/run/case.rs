@@ -338,8 +338,12 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                     ),
                 }
             }
+            // Captured even when the step failed: cleanup may need the value to remove
+            // what the step created (a capture missing then is no extra finding).
+            let mut capture_findings = Vec::new();
+            capture(step, body, vars, &mut capture_findings);
             if outcome.findings.is_empty() {
-                capture(step, body, vars, &mut outcome.findings);
+                outcome.findings.extend(capture_findings);
             }
         }
     }
