@@ -15,3 +15,4 @@ pub mod emulator;
 pub mod partition;
 pub mod report;
 pub mod run;
+pub mod suggest;

@@ -377,3 +377,155 @@ fn cleanup_gets_a_captured_value_even_when_the_step_failed() {
         .unwrap_or_else(|| panic!("no cleanup line in\n{}", out.stdout));
     assert!(cleanup.contains("-> 204"), "{cleanup}");
 }
+
+#[test]
+fn serve_listens_on_a_host_name() {
+    use std::io::BufRead;
+    let mut child = command(&["serve", "--listen", "localhost:0"])
+        .spawn()
+        .expect("serve starts");
+    // serve says where it listens on stderr, after a warning that auth is off.
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let line = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.starts_with("listening on ") || line.starts_with("error"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.unwrap_or_default();
+    assert!(line.starts_with("listening on http://"), "{line:?}");
+}
+
+#[test]
+fn a_credentials_file_error_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    std::fs::write(
+        &file,
+        r#"{"accounts": [{"ak": "AKSECRET1", "sk": "SKSECRET1", "projectid": "p"}]}"#,
+    )
+    .unwrap();
+    let out = run(&["serve", "--credentials", file.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("unknown key `projectid`; did you mean `project_id`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("SECRET1"), "{}", out.stderr);
+}
+
+#[test]
+fn typos_in_case_files_get_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |text: &str| std::fs::write(dir.path().join("c.json"), text).unwrap();
+    let case = |step: &str| {
+        format!(
+            r#"{{"suite": "typo", "cases": [{{"name": "t",
+                "doc": "query-trackers: Table 2 Query parameters / tracker_name",
+                "steps": [{step}]}}]}}"#
+        )
+    };
+    let dir_arg = dir.path().to_str().unwrap().to_string();
+    for (step, hint) in [
+        (
+            r#"{"operation": "ListTrackers", "expct": {"status": 200}}"#,
+            "unknown key `expct`; did you mean `expect`?",
+        ),
+        (
+            r#"{"operation": "ListTracker", "expect": {"status": 200}}"#,
+            "did you mean `ListTrackers`?",
+        ),
+        (
+            r#"{"operation": "ListTrackers", "query": {"tracker_name": "${prefx}-a"}}"#,
+            "unknown variable ${prefx}; did you mean `prefix`?",
+        ),
+    ] {
+        write(&case(step));
+        let out = run(&["--cases", &dir_arg]);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains(hint), "{hint:?} not in\n{}", out.stderr);
+    }
+}
+
+/// A ledger line: `case` created the data tracker `name` on `target`.
+fn ledger_line(target: &str, name: &str) -> String {
+    serde_json::json!({
+        "event": "created",
+        "run_id": "r1",
+        "case": "c",
+        "target": target,
+        "project_id": "0123456789abcdef0123456789abcdef",
+        "tracker_name": name,
+        "tracker_type": "data",
+    })
+    .to_string()
+        + "\n"
+}
+
+#[test]
+fn sweep_says_how_to_pass_credentials_and_what_was_already_gone() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    std::fs::write(&ledger, ledger_line(&emulator.url(), "cc-r1-never-made")).unwrap();
+    let out = run(&["sweep", "--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("--ak AK --sk SK") && out.stderr.contains("--token TOKEN"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .contains("already gone: data tracker cc-r1-never-made"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("0 removed, 1 already gone, 0 failed"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn reproduction_lines_can_be_run_and_show_no_secret() {
+    let token = "tok-VERDICT-SECRET-1";
+    let out = run_dir("fail", &["--token", token]);
+    assert_eq!(out.code, 101, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("reproduce: curl -X POST 'http://127.0.0.1:"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("-H \"X-Auth-Token: ${CTS_AUTH_TOKEN}\""),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(token));
+
+    let (ak, sk) = (
+        "AKVERDICTSECRET00001",
+        "SKVERDICTSECRET0000000000000000000000001",
+    );
+    let out = run_dir(
+        "fail",
+        &["--ak", ak, "--sk", sk, "--emulator-fault", "status-active"],
+    );
+    assert_eq!(out.code, 101, "{out:?}");
+    let expected = format!(
+        "reproduce: cts-conform --cases {} --emulator-fault status-active --exact cli_fail::wrong_status_field\n",
+        cases("fail")
+    );
+    assert!(
+        out.stdout.contains(&expected),
+        "{expected:?} not in\n{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(ak) && !out.stdout.contains(sk));
+}

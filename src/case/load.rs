@@ -238,6 +238,7 @@ fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
         .rsplit_once(" at line ")
         .map_or(message.as_str(), |(head, _)| head)
         .to_string();
+    let message = crate::suggest::serde_key_problem(&message).unwrap_or(message);
     LoadError {
         file: source.name.clone(),
         position: Position {
@@ -337,7 +338,11 @@ impl Checker<'_> {
             let names: Vec<&str> = self.contract.operations().map(|o| o.id.as_str()).collect();
             self.error(
                 &format!("{at}/operation"),
-                format!("unknown operation {:?}", step.operation),
+                format!(
+                    "unknown operation {:?}{}",
+                    step.operation,
+                    crate::suggest::did_you_mean(&step.operation, names.iter().copied())
+                ),
                 &format!("use an operationId of the contract: {}", names.join(", ")),
             );
             return;
@@ -563,7 +568,10 @@ impl Checker<'_> {
                         let list: Vec<&str> = known.iter().map(String::as_str).collect();
                         self.error(
                             &pointer,
-                            format!("unknown variable ${{{name}}}"),
+                            format!(
+                                "unknown variable ${{{name}}}{}",
+                                crate::suggest::did_you_mean(name, list.iter().copied())
+                            ),
                             &format!("known here: {} (captures are known after the step that captures them)", list.join(", ")),
                         );
                     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use cts_conform::auth::Redactor;
 use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 
-use super::args::OutputArgs;
+use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
 
 /// Where one report goes.
@@ -138,4 +138,47 @@ pub(crate) fn load_baseline(
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;
     Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(usage)
+}
+
+/// The command that re-runs one of this run's cases (a failure's reproduction line adds
+/// `--exact ID`): the target, project, cases and the flags that shape a case, never a
+/// credential (those come from the environment, as they did for this run).
+pub(crate) fn rerun_command(args: &RunArgs) -> String {
+    use cts_conform::report::failure::quote;
+    let mut parts = vec!["cts-conform".to_string()];
+    let mut flag = |name: &str, value: String| {
+        parts.push(name.to_string());
+        parts.push(quote(&value));
+    };
+    if args.target != "embedded" {
+        flag("--target", args.target.clone());
+    }
+    if let Some(project_id) = &args.project_id {
+        flag("--project-id", project_id.clone());
+    }
+    if let Some(cases) = &args.plan.cases {
+        flag("--cases", cases.display().to_string());
+    }
+    if matches!(args.plan.profile, ProfileArg::Strict) {
+        flag("--profile", "strict".into());
+    }
+    for fault in &args.emulator_fault {
+        flag("--emulator-fault", fault.to_string());
+    }
+    for bucket in &args.data_bucket {
+        flag("--data-bucket", bucket.clone());
+    }
+    for bucket in &args.obs_bucket {
+        flag("--obs-bucket", bucket.clone());
+    }
+    if let Some(cacert) = &args.cacert {
+        flag("--cacert", cacert.display().to_string());
+    }
+    if args.allow_mutations {
+        parts.push("--allow-mutations".into());
+    }
+    if args.insecure {
+        parts.push("--insecure".into());
+    }
+    parts.join(" ")
 }

@@ -95,6 +95,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     if let Some(problem) = check_run_args(&args, &libtest, contract) {
         return usage(problem);
     }
+    report::failure::set_rerun_command(super::reports::rerun_command(&args));
     let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,

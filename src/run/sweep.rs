@@ -18,6 +18,8 @@ use crate::contract::Contract;
 #[derive(Debug)]
 pub struct SweepReport {
     pub removed: Vec<Resource>,
+    /// Already gone before the sweep (the target answered 404).
+    pub already_gone: Vec<Resource>,
     /// Creates that were never answered, of trackers whose name does not prove the run
     /// made them (the management tracker `system`): not touched; a person must look.
     pub unconfirmed: Vec<Resource>,
@@ -59,6 +61,7 @@ pub async fn sweep(
     })?;
     let mut report = SweepReport {
         removed: Vec::new(),
+        already_gone: Vec::new(),
         unconfirmed: ledger::unconfirmed(&entries),
         failed: Vec::new(),
     };
@@ -77,8 +80,15 @@ pub async fn sweep(
         );
         for resource in resources {
             let outcome = remove(&session, &case, &resource).await;
+            let status = outcome
+                .exchange
+                .as_ref()
+                .and_then(|e| e.response.as_ref().ok())
+                .map(|r| r.status);
             if outcome.failed() {
                 report.failed.push((resource, outcome));
+            } else if status == Some(404) {
+                report.already_gone.push(resource);
             } else {
                 report.removed.push(resource);
             }
