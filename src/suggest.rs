@@ -1,11 +1,11 @@
 //! "Did you mean ...?" for names a person typed: the nearest candidate within a small
-//! edit distance (strsim's Levenshtein), and serde's unknown- and missing-field messages
-//! said in terms of keys, with the nearest expected key.
+//! edit distance (strsim's Levenshtein), also added to serde's unknown-field messages.
 
-/// The candidate nearest to `word`, if one is within edit distance 2 (and closer than
-/// the word is long, so that `ab` does not suggest `id`).
+/// The candidate nearest to `word`, if one is within edit distance 2 (1 for a word of
+/// up to four characters).
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = 2.min(word.chars().count().saturating_sub(1));
+    // Two edits in a short word make another word (`code` -> `body`): one at most there.
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
     candidates
         .into_iter()
         .map(|c| (strsim::levenshtein(word, c), c))
@@ -19,35 +19,24 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     nearest(word, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
 }
 
-/// serde's "unknown field `expct`, expected one of `name`, `expect`" as "unknown key
-/// `expct`; did you mean `expect`?", and "missing field `x`" as "missing key `x`";
-/// `None` for any other message. Only key names are quoted, never values.
+/// serde's "unknown field `expct`, expected one of `name`, `expect`" with "; did you mean
+/// `expect`?" added, and "missing field `x`" as it is; `None` for any other message (which
+/// could quote a value). Only key names are quoted, never values.
 pub fn serde_key_problem(message: &str) -> Option<String> {
-    let quoted = |text: &str| -> Vec<String> {
-        text.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect()
-    };
-    if let Some(rest) = message.strip_prefix("unknown field ") {
-        let names = quoted(rest);
-        let (key, expected) = names.split_first()?;
-        let hint = did_you_mean(key, expected.iter().map(String::as_str));
-        let list = if expected.is_empty() {
-            String::new()
-        } else {
-            format!(" (expected one of: {})", expected.join(", "))
-        };
-        return Some(if hint.is_empty() {
-            format!("unknown key `{key}`{list}")
-        } else {
-            format!("unknown key `{key}`{hint}")
-        });
+    // serde_json's Display ends in " at line L column C": the caller says where.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head);
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    if message.starts_with("unknown field ") {
+        let (key, expected) = quoted.split_first()?;
+        return Some(format!(
+            "{message}{}",
+            did_you_mean(key, expected.iter().copied())
+        ));
     }
-    if let Some(rest) = message.strip_prefix("missing field ") {
-        let names = quoted(rest);
-        return names.first().map(|key| format!("missing key `{key}`"));
+    if message.starts_with("missing field ") && !quoted.is_empty() {
+        return Some(message.to_string());
     }
     None
 }
@@ -64,17 +53,18 @@ mod tests {
         );
         assert_eq!(nearest("zzzzzz", ["name", "expect"]), None);
         assert_eq!(nearest("ab", ["id"]), None);
+        assert_eq!(nearest("code", ["status", "body", "headers"]), None);
     }
 
     #[test]
     fn serde_field_messages_become_key_messages() {
         assert_eq!(
             serde_key_problem("unknown field `expct`, expected one of `name`, `expect`").as_deref(),
-            Some("unknown key `expct`; did you mean `expect`?")
+            Some("unknown field `expct`, expected one of `name`, `expect`; did you mean `expect`?")
         );
         assert_eq!(
             serde_key_problem("missing field `project_id`").as_deref(),
-            Some("missing key `project_id`")
+            Some("missing field `project_id`")
         );
         assert_eq!(serde_key_problem("invalid type: string \"s3cret\""), None);
     }

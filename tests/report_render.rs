@@ -291,7 +291,7 @@ fn html_report_shows_failures_diffs_coverage_and_no_secret() {
         .any(|l| l.contains("\"name\": \"b\\u0001\"")));
     assert!(select("#failures pre.log .repro")
         .iter()
-        .all(|l| l.contains("X-Auth-Token: ***")));
+        .all(|l| l.contains("X-Auth-Token: ${CTS_AUTH_TOKEN}")));
     assert!(select("#run td").iter().any(|t| t == &"00".repeat(32)));
     assert!(select("#operations td").iter().any(|t| t == "ListTrackers"));
     assert!(select("#documents td")

@@ -409,7 +409,7 @@ fn a_credentials_file_error_names_the_key() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(
         out.stderr
-            .contains("unknown key `projectid`; did you mean `project_id`?"),
+            .contains("unknown field `projectid`, expected one of `ak`, `sk`, `project_id`; did you mean `project_id`?"),
         "{}",
         out.stderr
     );
@@ -431,7 +431,11 @@ fn typos_in_case_files_get_did_you_mean() {
     for (step, hint) in [
         (
             r#"{"operation": "ListTrackers", "expct": {"status": 200}}"#,
-            "unknown key `expct`; did you mean `expect`?",
+            "unknown field `expct`, expected one of",
+        ),
+        (
+            r#"{"operation": "ListTrackers", "expct": {"status": 200}}"#,
+            "; did you mean `expect`?",
         ),
         (
             r#"{"operation": "ListTracker", "expect": {"status": 200}}"#,

@@ -14,11 +14,13 @@ pub fn curl_command(request: &SentRequest, redactor: &Redactor) -> String {
         quote(&request.url),
     ];
     for (name, value) in &request.headers {
-        let value = redactor.redact_header(name, value);
         parts.push("-H".into());
-        if name.eq_ignore_ascii_case(TOKEN_HEADER) && value.contains("***") {
-            parts.push(token_from_env(name, &value));
+        // The run's token (registered with the redactor) where it stands in the value.
+        let literal = redactor.redact(value);
+        if name.eq_ignore_ascii_case(TOKEN_HEADER) && literal.contains("***") {
+            parts.push(token_from_env(name, &literal));
         } else {
+            let value = redactor.redact_header(name, value);
             parts.push(quote(&format!("{name}: {value}")));
         }
     }
