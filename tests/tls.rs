@@ -184,3 +184,32 @@ fn an_unreadable_cacert_is_a_usage_error_naming_the_file() {
         out.stderr
     );
 }
+
+#[test]
+fn sweep_trusts_cacert_too() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &target.ca_pem).unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let line = format!(
+        "{{\"event\":\"created\",\"run_id\":\"r1\",\"case\":\"c\",\"target\":\"{}\",\
+         \"project_id\":\"p\",\"tracker_name\":\"cc-r1-a\",\"tracker_type\":\"data\"}}\n",
+        target.url()
+    );
+    let sweep = |extra: &[&str]| {
+        std::fs::write(&ledger, &line).unwrap();
+        let mut args = vec!["sweep", "--ledger", ledger.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = cli_run::command(&args).output().expect("sweep runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let untrusted = sweep(&[]);
+    assert!(
+        untrusted.contains("TLS: certificate not trusted (unknown issuer)"),
+        "{untrusted}"
+    );
+    let trusted = sweep(&["--cacert", ca.to_str().unwrap()]);
+    assert!(!trusted.contains("TLS:"), "{trusted}");
+    assert!(trusted.contains("cc-r1-a"), "{trusted}");
+}

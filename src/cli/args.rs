@@ -109,13 +109,8 @@ pub(crate) struct RunArgs {
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
     pub(crate) ledger: Option<PathBuf>,
-    /// A PEM file of CA certificates to trust (added to the system's roots) for an
-    /// https target with a private CA. SSL_CERT_FILE is honoured the same way.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) cacert: Option<PathBuf>,
-    /// Do not verify the target's TLS certificate (a warning says so on every run).
-    #[arg(long)]
-    pub(crate) insecure: bool,
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
     /// What a run that selects no case does: fail (exit 4), warn (exit 0) or pass.
     #[arg(
         long,
@@ -230,6 +225,20 @@ pub(crate) struct SweepArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub(crate) timeout: f64,
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
+}
+
+/// TLS trust for an https target (the run's and sweep's).
+#[derive(Args, Debug)]
+pub(crate) struct TlsArgs {
+    /// A PEM file of CA certificates to trust (added to the system's roots) for an
+    /// https target with a private CA. SSL_CERT_FILE is honoured the same way.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Option<PathBuf>,
+    /// Do not verify the target's TLS certificate (a warning says so on every run).
+    #[arg(long)]
+    pub(crate) insecure: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

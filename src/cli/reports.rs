@@ -171,13 +171,13 @@ pub(crate) fn rerun_command(args: &RunArgs) -> String {
     for bucket in &args.obs_bucket {
         flag("--obs-bucket", bucket.clone());
     }
-    if let Some(cacert) = &args.cacert {
+    if let Some(cacert) = &args.tls.cacert {
         flag("--cacert", cacert.display().to_string());
     }
     if args.allow_mutations {
         parts.push("--allow-mutations".into());
     }
-    if args.insecure {
+    if args.tls.insecure {
         parts.push("--insecure".into());
     }
     parts.join(" ")

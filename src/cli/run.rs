@@ -181,7 +181,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = plan.profile;
-    config.tls = match super::tls::tls_trust(&args) {
+    config.tls = match super::tls::tls_trust(&args.tls, &args.target) {
         Ok(tls) => tls,
         Err(message) => return usage(message),
     };

@@ -49,7 +49,12 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         eprintln!("{NO_CREDENTIALS}");
     }
     let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
-    let report = match runtime.block_on(run::sweep::sweep(&args.ledger, &credentials, timeout)) {
+    let tls = match super::tls::tls_trust(&args.tls, "the ledger's targets") {
+        Ok(tls) => tls,
+        Err(message) => return usage(message),
+    };
+    let swept = run::sweep::sweep(&args.ledger, &credentials, timeout, &tls);
+    let report = match runtime.block_on(swept) {
         Ok(report) => report,
         Err(e) => return usage(e.to_string()),
     };

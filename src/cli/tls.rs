@@ -5,10 +5,11 @@
 
 use cts_conform::run::http::TlsTrust;
 
-use super::args::RunArgs;
+use super::args::TlsArgs;
 
-/// The trust the flags ask for; an unreadable `--cacert` is one line (exit 2).
-pub(crate) fn tls_trust(args: &RunArgs) -> Result<TlsTrust, String> {
+/// The trust the flags ask for; an unreadable `--cacert` is one line (exit 2). `target`
+/// is named in the `--insecure` warning.
+pub(crate) fn tls_trust(args: &TlsArgs, target: &str) -> Result<TlsTrust, String> {
     let roots = match &args.cacert {
         Some(path) => TlsTrust::read_pem(path)?,
         None => Vec::new(),
@@ -17,7 +18,7 @@ pub(crate) fn tls_trust(args: &RunArgs) -> Result<TlsTrust, String> {
         eprintln!(
             "warning: --insecure: the target's TLS certificate is NOT verified; anyone between \
              here and {} can read and change this run's requests and answers",
-            args.target
+            target
         );
     }
     Ok(TlsTrust {

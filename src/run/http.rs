@@ -43,6 +43,15 @@ impl HttpClient {
         Self::build(reqwest::Client::builder())
     }
 
+    /// A client for any target, trusting `tls` beyond the system's roots.
+    pub fn with_tls(tls: &TlsTrust) -> Result<Self, TransportError> {
+        Self::build(
+            reqwest::Client::builder()
+                .tls_certs_merge(tls.roots.iter().cloned())
+                .tls_danger_accept_invalid_certs(tls.insecure),
+        )
+    }
+
     /// A client for `base_url`: for a plain `http://` target no TLS roots are loaded,
     /// which makes the client cheap enough to build one per trial thread.
     pub fn for_target(base_url: &str) -> Result<Self, TransportError> {
@@ -56,11 +65,7 @@ impl HttpClient {
         if base_url.starts_with("http://") {
             Self::build(builder.tls_certs_only(Vec::<reqwest::Certificate>::new()))
         } else {
-            Self::build(
-                builder
-                    .tls_certs_merge(tls.roots.iter().cloned())
-                    .tls_danger_accept_invalid_certs(tls.insecure),
-            )
+            Self::with_tls(tls)
         }
     }
 

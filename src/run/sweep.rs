@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::case::remove;
 use super::config::{Credentials, RunConfig};
-use super::http::HttpClient;
+use super::http::{HttpClient, TlsTrust};
 use super::ledger::{self, Ledger, LedgerError, Resource};
 use super::session::Session;
 use super::StepOutcome;
@@ -32,11 +32,13 @@ pub fn outstanding(path: &Path) -> Result<(Vec<Resource>, Vec<Resource>), Ledger
     Ok((ledger::outstanding(&entries), ledger::unconfirmed(&entries)))
 }
 
-/// Deletes every outstanding resource of the ledger at `path`.
+/// Deletes every outstanding resource of the ledger at `path`, trusting `tls` for an
+/// https target (`--cacert`, `--insecure`).
 pub async fn sweep(
     path: &Path,
     credentials: &Credentials,
     timeout: std::time::Duration,
+    tls: &TlsTrust,
 ) -> Result<SweepReport, LedgerError> {
     let entries = ledger::read(path)?;
     let mut by_case: BTreeMap<(String, String, String), Vec<Resource>> = BTreeMap::new();
@@ -54,7 +56,7 @@ pub async fn sweep(
             .or_default()
             .push(resource.clone());
     }
-    let client = HttpClient::new().map_err(|e| LedgerError::Parse {
+    let client = HttpClient::with_tls(tls).map_err(|e| LedgerError::Parse {
         path: path.to_path_buf(),
         line: 0,
         reason: e.to_string(),
@@ -69,6 +71,7 @@ pub async fn sweep(
         let mut config = RunConfig::new(target, project_id);
         config.credentials = credentials.clone();
         config.timeout = timeout;
+        config.tls = tls.clone();
         let known = entries.iter().filter(|e| e.case == case).cloned().collect();
         let ledger = Ledger::resume("sweep", path, known)?;
         let session = Session::new(
