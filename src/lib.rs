@@ -18,3 +18,4 @@ pub mod json_pointer;
 pub mod partition;
 pub mod report;
 pub mod run;
+pub mod suggest;

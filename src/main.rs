@@ -14,12 +14,23 @@ use cli::serve::serve;
 use cli::sweep::sweep;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Before anything prints: a closed stdout must not end the program (see cli::stdout).
+    cli::stdout::guard();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help, --version or a usage error: clap's text, then its exit code.
+            let _ = e.print();
+            cli::stdout::finish();
+            std::process::exit(e.exit_code());
+        }
+    };
     let exit = match cli.command {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Coverage(args)) => coverage(args),
         None => run_suite(cli.run, cli.libtest),
     };
+    cli::stdout::finish();
     exit.into()
 }

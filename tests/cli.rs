@@ -44,7 +44,7 @@ fn a_correct_case_passes_with_exit_0() {
 fn a_wrong_expectation_fails_with_exit_101_and_a_diff() {
     let out = run_dir("fail", &[]);
     assert_eq!(out.code, 101, "{out:?}");
-    let text = normalise(&out.stdout);
+    let text = normalise(&out.stdout).replace(env!("CARGO_MANIFEST_DIR"), "<repo>");
     for expected in [
         "test cli_fail::wrong_status_field ... FAILED",
         "step 1 of 1: CreateTracker  POST http://127.0.0.1:<port>/v3/",
@@ -52,7 +52,8 @@ fn a_wrong_expectation_fails_with_exit_101_and_a_diff() {
         "    /status: expected \"disabled\", found \"enabled\"\n",
         "    --- expected\n    +++ actual\n",
         "    -  \"status\": \"disabled\",\n    +  \"status\": \"enabled\",\n",
-        "  reproduce: curl -X POST 'http://127.0.0.1:<port>/v3/",
+        "  reproduce: cts-conform --cases <repo>/tests/fixtures/cli/fail --exact cli_fail::wrong_status_field\n",
+        "  sent (signature redacted): curl -X POST 'http://127.0.0.1:<port>/v3/",
         "test result: FAILED. 0 passed; 1 failed",
     ] {
         assert!(text.contains(expected), "no {expected:?} in\n{text}");

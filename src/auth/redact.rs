@@ -55,8 +55,10 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         rule(
             r#"(?i)(x-(?:auth|subject|security)-token\\?["'][ \t]*[:=,][ \t]*\\?["'])[^"'\\\r\n]+"#,
         ),
-        // Header line / curl -H / key=value: up to the end of the line or a quote.
-        rule(r#"(?i)(x-(?:auth|subject|security)-token[ \t]*[:=][ \t]*)[^\s"'\\][^"'\r\n]*"#),
+        // Header line / curl -H / key=value: up to the end of the line or a quote. A
+        // value that starts with `$` is a shell variable (`$CTS_AUTH_TOKEN` in a
+        // reproduction line), not a token.
+        rule(r#"(?i)(x-(?:auth|subject|security)-token[ \t]*[:=][ \t]*)[^\s"'\\$][^"'\r\n]*"#),
         // Authorization with a bearer-style scheme.
         rule(
             r#"(?i)(authorization\\?["']?[ \t]*[:=,][ \t]*\\?["']?[ \t]*(?:bearer|basic|token)[ \t]+)[^\s"'\\,]+"#,

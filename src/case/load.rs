@@ -191,7 +191,7 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
                 id,
                 suite: file.suite.clone(),
                 file: source.name.clone(),
-                spec,
+                spec: with_inferred_creates(spec),
             });
         }
     }
@@ -200,6 +200,31 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// Every create on the ledger: a CreateTracker step without `creates` records what its
+/// body names (`tracker_name`, and `tracker_type`, data by default).
+fn with_inferred_creates(mut spec: CaseSpec) -> CaseSpec {
+    for step in &mut spec.steps {
+        if step.operation != "CreateTracker" || step.creates.is_some() {
+            continue;
+        }
+        let field = |key: &str| {
+            step.body
+                .as_ref()
+                .and_then(|body| body.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        if let Some(name) = field("tracker_name") {
+            let kind = field("tracker_type").unwrap_or_else(|| "data".into());
+            step.creates = Some(BTreeMap::from([
+                ("tracker_name".to_string(), name),
+                ("tracker_type".to_string(), kind),
+            ]));
+        }
+    }
+    spec
 }
 
 fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
@@ -215,6 +240,7 @@ fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
         .rsplit_once(" at line ")
         .map_or(message.as_str(), |(head, _)| head)
         .to_string();
+    let message = crate::suggest::serde_key_problem(&message).unwrap_or(message);
     LoadError {
         file: source.name.clone(),
         position: Position {
@@ -314,7 +340,11 @@ impl Checker<'_> {
             let names: Vec<&str> = self.contract.operations().map(|o| o.id.as_str()).collect();
             self.error(
                 &format!("{at}/operation"),
-                format!("unknown operation {:?}", step.operation),
+                format!(
+                    "unknown operation {:?}{}",
+                    step.operation,
+                    crate::suggest::did_you_mean(&step.operation, names.iter().copied())
+                ),
                 &format!("use an operationId of the contract: {}", names.join(", ")),
             );
             return;
@@ -553,7 +583,10 @@ impl Checker<'_> {
                         let list: Vec<&str> = known.iter().map(String::as_str).collect();
                         self.error(
                             &pointer,
-                            format!("unknown variable ${{{name}}}"),
+                            format!(
+                                "unknown variable ${{{name}}}{}",
+                                crate::suggest::did_you_mean(name, list.iter().copied())
+                            ),
                             &format!("known here: {} (captures are known after the step that captures them)", list.join(", ")),
                         );
                     }

@@ -76,6 +76,18 @@ pub enum AuthMode {
     TamperedSignature,
 }
 
+impl std::fmt::Display for AuthMode {
+    /// The mode as a case file spells it (`wrong-key`, not `WrongKey`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuthMode::Default => "default",
+            AuthMode::None => "none",
+            AuthMode::WrongKey => "wrong-key",
+            AuthMode::TamperedSignature => "tampered-signature",
+        })
+    }
+}
+
 /// One request and what is expected of its response.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -37,6 +37,12 @@ pub enum FindingKind {
     /// The target kept throttling (429, or 503 with Retry-After) after every retry:
     /// no verdict on the contract.
     Throttled,
+    /// The harness could not do its part (a request it cannot build, a trial that
+    /// stopped without an outcome): not the target's fault.
+    Harness,
+    /// The run's configuration does not allow the step (e.g. a credential it needs was
+    /// not given): not the target's fault.
+    Config,
 }
 
 impl FindingKind {
@@ -53,7 +59,22 @@ impl FindingKind {
             FindingKind::Capture => "capture",
             FindingKind::Cleanup => "cleanup",
             FindingKind::Throttled => "throttled",
+            FindingKind::Harness => "harness",
+            FindingKind::Config => "configuration",
         }
+    }
+
+    /// Whether the finding is a problem of the run (transport, harness, configuration,
+    /// a target that kept throttling)
+    /// rather than a finding about the target's answers: JUnit calls these `<error>`.
+    pub fn is_error(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Transport
+                | FindingKind::Harness
+                | FindingKind::Config
+                | FindingKind::Throttled
+        )
     }
 }
 

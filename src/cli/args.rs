@@ -18,13 +18,23 @@ use cts_conform::run::{self, Credentials};
     long_about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator.\n\n\
         Runs the suite (hand-written and derived cases) against a target (the embedded emulator \
         by default) and prints libtest-style results with diffs. Exit codes: 0 passed, 101 a \
-        case failed, 2 usage or case-file error, 3 target unreachable, 130 interrupted.",
+        case failed, 2 usage, configuration or case-file error, 3 target unreachable or \
+        credentials rejected, 4 no case selected, 5 a report could not be written, 130 interrupted.",
     args_conflicts_with_subcommands = true,
+    // libtest-mimic's flags that do nothing here: hidden (--bench is refused).
+    mut_arg("bench", |a| a.hide(true)),
+    mut_arg("test", |a| a.hide(true)),
+    mut_arg("nocapture", |a| a.hide(true)),
+    mut_arg("show_output", |a| a.hide(true)),
+    mut_arg("unstable_flags", |a| a.hide(true)),
+    mut_arg("test_threads", |a| a.help(
+        "Number of cases run at once (default 8; cases wait on the network, not the CPU)"
+    )),
     help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}"
 )]
 pub(crate) struct Cli {
     /// Print the version.
-    #[arg(long, action = clap::ArgAction::Version)]
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
     version: Option<bool>,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
@@ -100,7 +110,25 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) ledger: Option<PathBuf>,
     #[command(flatten)]
+    pub(crate) tls: TlsArgs,
+    /// What a run that selects no case does: fail (exit 4), warn (exit 0) or pass.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "fail|warn|pass",
+        default_value = "fail"
+    )]
+    pub(crate) no_tests: NoTests,
+    #[command(flatten)]
     pub(crate) outputs: OutputArgs,
+}
+
+/// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NoTests {
+    Fail,
+    Warn,
+    Pass,
 }
 
 /// Report files, the known-failure baseline and sharding (see docs/ci.md).
@@ -197,6 +225,20 @@ pub(crate) struct SweepArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub(crate) timeout: f64,
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
+}
+
+/// TLS trust for an https target (the run's and sweep's).
+#[derive(Args, Debug)]
+pub(crate) struct TlsArgs {
+    /// A PEM file of CA certificates to trust (added to the system's roots) for an
+    /// https target with a private CA. SSL_CERT_FILE is honoured the same way.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Option<PathBuf>,
+    /// Do not verify the target's TLS certificate (a warning says so on every run).
+    #[arg(long)]
+    pub(crate) insecure: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -218,8 +260,9 @@ a data tracker's status change carries data_bucket: 400 CTS.0003). --bucket, --p
 --rate-limit and --gateway-errors each add one trait of a real account; --cloud switches \
 on all but --bucket.")]
 pub(crate) struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:9000")]
+    /// Address to listen on: HOST:PORT (a name such as localhost is resolved; port 0
+    /// picks a free one).
+    #[arg(long, default_value = "127.0.0.1:9000", value_parser = parse_listen)]
     pub(crate) listen: SocketAddr,
     /// Log one line per request to stderr (method, path, status, time, request id; no headers).
     #[arg(long)]
@@ -273,6 +316,17 @@ pub(crate) struct ServeArgs {
     /// trackers.
     #[arg(long)]
     pub(crate) cloud: bool,
+}
+
+/// `--listen HOST:PORT`, the host resolved (`localhost:0` works).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let mut addrs = text
+        .to_socket_addrs()
+        .map_err(|e| format!("not a HOST:PORT address ({e})"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("{text} resolves to no address"))
 }
 
 /// Where a run against a URL target keeps its ledger unless told otherwise.

@@ -9,8 +9,12 @@ pub(crate) enum Exit {
     Passed = 0,
     /// Usage, configuration or case-file error; nothing was run.
     Usage = 2,
-    /// The target did not answer the reachability check.
+    /// The target did not answer the reachability check (or rejected the credentials).
     Unreachable = 3,
+    /// The run selected no case (`--no-tests=fail`, the default).
+    NoTests = 4,
+    /// A report file (--junit, --report-json, --report-html) could not be written.
+    ReportNotWritten = 5,
     /// At least one case failed (as `cargo test`).
     Failed = 101,
     /// Interrupted with Ctrl-C (SIGINT); started cases cleaned up.
@@ -21,6 +25,12 @@ impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         ExitCode::from(exit as u8)
     }
+}
+
+/// Ends the process now with `exit`, after stdout is flushed (see `cli::stdout`).
+pub(crate) fn exit_now(exit: Exit) -> ! {
+    super::stdout::finish();
+    std::process::exit(exit as i32)
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {

@@ -2,9 +2,12 @@
 //! command. Only the binary compiles these; they do I/O and call the library.
 
 pub mod args;
+pub mod checks;
 pub mod exit;
 pub mod plan;
 pub mod reports;
 pub mod run;
 pub mod serve;
+pub mod stdout;
 pub mod sweep;
+pub mod tls;

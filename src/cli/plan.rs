@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use cts_conform::case::model::Profile;
-use cts_conform::case::{self, LoadedCase, Source};
+use cts_conform::case::{self, LoadError, LoadErrors, LoadedCase, Source};
 use cts_conform::contract::Contract;
 use cts_conform::derive;
 
@@ -55,6 +55,88 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
             Err(Exit::Usage)
         }
     }
+}
+
+/// Against a URL target, every tracker a case file creates must be findable by `sweep`
+/// and by eye: a data tracker is named with the run's prefix (`${prefix}-...`), and a
+/// CreateTracker step must say what it creates. Each offender is a case-file error at
+/// its file:line:col; nothing runs. Derived cases (not from a file) are exempt.
+pub(crate) fn check_created_names(plan: &Plan) -> Result<(), Exit> {
+    let mut errors = Vec::new();
+    for case in &plan.cases {
+        let Some(source) = plan.sources.iter().find(|s| s.name == case.file) else {
+            continue;
+        };
+        for (j, step) in case.spec.steps.iter().enumerate() {
+            if step.operation != "CreateTracker" {
+                continue;
+            }
+            let at = |key: &str| step_pointer(source, &case.spec.name, j, key);
+            let problem = match &step.creates {
+                None => Some((
+                    at("operation"),
+                    "this CreateTracker step does not say what it creates".to_string(),
+                    "add \"creates\": {\"tracker_name\": \"${prefix}-...\", \"tracker_type\": \"data\"}",
+                )),
+                Some(creates) => {
+                    let name = creates.get("tracker_name").map_or("", String::as_str);
+                    let kind = creates.get("tracker_type").map_or("data", String::as_str);
+                    let prefixed = name.starts_with("${prefix}") || name.starts_with("cc-${run_id}");
+                    (kind != "system" && !prefixed).then(|| {
+                        let pointer = if step_has_key(source, &case.spec.name, j, "creates") {
+                            at("creates/tracker_name")
+                        } else {
+                            at("body/tracker_name")
+                        };
+                        (
+                            pointer,
+                            format!("the data tracker {name:?} is not named with the run's prefix"),
+                            "against a URL target, name created trackers \"${prefix}-...\" so that \
+                             the ledger and `cts-conform sweep` can find what the run left",
+                        )
+                    })
+                }
+            };
+            if let Some((pointer, message, help)) = problem {
+                errors.push(LoadError {
+                    file: source.name.clone(),
+                    position: case::locate::locate(&source.text, &pointer),
+                    pointer: Some(pointer),
+                    message,
+                    help: Some(help.to_string()),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    eprintln!("{}", LoadErrors(errors));
+    Err(Exit::Usage)
+}
+
+/// The index of the case named `name` in a case file's `cases` array.
+fn case_index(source: &Source, name: &str) -> Option<usize> {
+    let file: serde_json::Value = serde_json::from_str(&source.text).ok()?;
+    file.get("cases")?
+        .as_array()?
+        .iter()
+        .position(|c| c.get("name").and_then(serde_json::Value::as_str) == Some(name))
+}
+
+/// `/cases/I/steps/J/KEY` for the case named `name`.
+fn step_pointer(source: &Source, name: &str, step: usize, key: &str) -> String {
+    let i = case_index(source, name).unwrap_or_default();
+    format!("/cases/{i}/steps/{step}/{key}")
+}
+
+/// Whether step `step` of case `name` has `key` in the file.
+fn step_has_key(source: &Source, name: &str, step: usize, key: &str) -> bool {
+    let file: Option<serde_json::Value> = serde_json::from_str(&source.text).ok();
+    let i = case_index(source, name).unwrap_or_default();
+    file.as_ref()
+        .and_then(|f| f.pointer(&format!("/cases/{i}/steps/{step}/{key}")))
+        .is_some()
 }
 
 fn load_cases(args: &PlanArgs, contract: &Contract) -> Result<Vec<LoadedCase>, Exit> {

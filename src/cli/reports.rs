@@ -1,48 +1,52 @@
-//! Report files (JUnit, JSON, HTML), opened before the run so a bad path is a usage
-//! error before any request, and the known-failure baseline.
+//! Report files (JUnit, JSON, HTML), written once at the end of a run, each to a
+//! temporary file beside it and then renamed into place: a run that stops early (exit 2
+//! or 3) leaves no report, and a report is never half written. Where each goes is checked
+//! before the run (its directory exists), so a plain typo is a usage error before any
+//! request. Also the known-failure baseline.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
 use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 
-use super::args::OutputArgs;
+use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
 
-/// A report file, opened (created or truncated) before the run so that an unwritable
-/// path is a usage error before any request.
+/// Where one report goes.
 pub(crate) struct ReportFile {
     pub(crate) flag: &'static str,
     pub(crate) path: PathBuf,
-    pub(crate) file: File,
 }
 
 impl ReportFile {
-    pub(crate) fn open(flag: &'static str, path: &Option<PathBuf>) -> Result<Option<Self>, Exit> {
+    /// The report asked for by `flag`, if any; a usage error when its directory is missing.
+    fn plan(flag: &'static str, path: &Option<PathBuf>) -> Result<Option<Self>, Exit> {
         let Some(path) = path else { return Ok(None) };
-        match File::create(path) {
-            Ok(file) => Ok(Some(ReportFile {
-                flag,
-                path: path.clone(),
-                file,
-            })),
-            Err(e) => Err(usage(format!(
-                "cannot write the {flag} report to {}: {e}",
-                path.display()
-            ))),
+        let dir = directory(path);
+        if !dir.is_dir() {
+            return Err(usage(format!(
+                "cannot write the {flag} report to {}: no directory {}",
+                path.display(),
+                dir.display()
+            )));
         }
+        if path.is_dir() {
+            return Err(usage(format!(
+                "cannot write the {flag} report to {}: it is a directory",
+                path.display()
+            )));
+        }
+        Ok(Some(ReportFile {
+            flag,
+            path: path.clone(),
+        }))
     }
 
-    /// Writes the report; false (after saying why) when that failed.
-    pub(crate) fn write(mut self, text: &str) -> bool {
-        match self
-            .file
-            .write_all(text.as_bytes())
-            .and_then(|()| self.file.flush())
-        {
+    /// Writes the report (temporary file, then rename); false after saying why not.
+    pub(crate) fn write(self, text: &str) -> bool {
+        match write_atomically(&self.path, text) {
             Ok(()) => true,
             Err(e) => {
                 eprintln!(
@@ -56,6 +60,32 @@ impl ReportFile {
     }
 }
 
+/// The directory a file goes in (`.` for a bare name).
+fn directory(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// `text` into a fresh temporary file in `path`'s directory, flushed, then renamed over
+/// `path`; the temporary file is removed when anything fails.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = directory(path).join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temporary, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    renamed
+}
+
 /// The report files of a run.
 pub(crate) struct Reports {
     pub(crate) junit: Option<ReportFile>,
@@ -64,12 +94,12 @@ pub(crate) struct Reports {
 }
 
 impl Reports {
-    /// The report files asked for, created now; `None` when none is asked for.
-    pub(crate) fn open(args: &OutputArgs) -> Result<Option<Self>, Exit> {
+    /// The report files asked for (nothing is created yet); `None` when none is asked for.
+    pub(crate) fn plan(args: &OutputArgs) -> Result<Option<Self>, Exit> {
         let reports = Reports {
-            junit: ReportFile::open("--junit", &args.junit)?,
-            json: ReportFile::open("--report-json", &args.report_json)?,
-            html: ReportFile::open("--report-html", &args.report_html)?,
+            junit: ReportFile::plan("--junit", &args.junit)?,
+            json: ReportFile::plan("--report-json", &args.report_json)?,
+            html: ReportFile::plan("--report-html", &args.report_html)?,
         };
         let any = reports.junit.is_some() || reports.json.is_some() || reports.html.is_some();
         Ok(any.then_some(reports))
@@ -108,4 +138,47 @@ pub(crate) fn load_baseline(
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;
     Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(usage)
+}
+
+/// The command that re-runs one of this run's cases (a failure's reproduction line adds
+/// `--exact ID`): the target, project, cases and the flags that shape a case, never a
+/// credential (those come from the environment, as they did for this run).
+pub(crate) fn rerun_command(args: &RunArgs) -> String {
+    use cts_conform::report::failure::quote;
+    let mut parts = vec!["cts-conform".to_string()];
+    let mut flag = |name: &str, value: String| {
+        parts.push(name.to_string());
+        parts.push(quote(&value));
+    };
+    if args.target != "embedded" {
+        flag("--target", args.target.clone());
+    }
+    if let Some(project_id) = &args.project_id {
+        flag("--project-id", project_id.clone());
+    }
+    if let Some(cases) = &args.plan.cases {
+        flag("--cases", cases.display().to_string());
+    }
+    if matches!(args.plan.profile, ProfileArg::Strict) {
+        flag("--profile", "strict".into());
+    }
+    for fault in &args.emulator_fault {
+        flag("--emulator-fault", fault.to_string());
+    }
+    for bucket in &args.data_bucket {
+        flag("--data-bucket", bucket.clone());
+    }
+    for bucket in &args.obs_bucket {
+        flag("--obs-bucket", bucket.clone());
+    }
+    if let Some(cacert) = &args.tls.cacert {
+        flag("--cacert", cacert.display().to_string());
+    }
+    if args.allow_mutations {
+        parts.push("--allow-mutations".into());
+    }
+    if args.tls.insecure {
+        parts.push("--insecure".into());
+    }
+    parts.join(" ")
 }

@@ -16,7 +16,8 @@ use cts_conform::run::{self, Credentials, RunConfig, Session};
 use libtest_mimic::{ColorSetting, Trial};
 
 use super::args::{RunArgs, DEFAULT_LEDGER};
-use super::exit::{runtime, usage, Exit};
+use super::checks::{check_run_args, check_selection};
+use super::exit::{exit_now, runtime, usage, Exit};
 use super::plan::load_plan;
 use super::reports::{load_baseline, Reports};
 
@@ -149,16 +150,25 @@ async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
             }
             None => eprintln!("quitting now"),
         }
-        std::process::exit(Exit::Interrupted as i32);
+        exit_now(Exit::Interrupted);
     }
 }
 
 pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
     let contract = Contract::embedded();
+    if let Some(problem) = check_run_args(&args, &libtest, contract) {
+        return usage(problem);
+    }
+    report::failure::set_rerun_command(super::reports::rerun_command(&args));
     let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
+    if args.target != "embedded" {
+        if let Err(exit) = super::plan::check_created_names(&plan) {
+            return exit;
+        }
+    }
     let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
@@ -168,20 +178,19 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Some(partition) => partition.select(planned),
         None => planned,
     };
+    if !libtest.list {
+        if let Err(exit) = check_selection(&cases, &libtest, args.no_tests) {
+            return exit;
+        }
+    }
     let reports = if libtest.list {
         None
     } else {
-        match Reports::open(&args.outputs) {
+        match Reports::plan(&args.outputs) {
             Ok(reports) => reports,
             Err(exit) => return exit,
         }
     };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return usage(format!(
-            "--timeout must be a positive number of seconds, not {}",
-            args.timeout
-        ));
-    }
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(exit) => return exit,
@@ -233,15 +242,6 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 args.target
             ));
         }
-        match reqwest::Url::parse(&args.target) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            _ => {
-                return usage(format!(
-                    "--target must be `embedded` or an http(s) URL, not {:?}",
-                    args.target
-                ))
-            }
-        }
         let Some(project_id) = args.project_id.clone() else {
             return usage("a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into());
         };
@@ -253,7 +253,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = plan.profile;
-    let client = match run::http::HttpClient::for_target(&config.base_url) {
+    config.tls = match super::tls::tls_trust(&args.tls, &args.target) {
+        Ok(tls) => tls,
+        Err(message) => return usage(message),
+    };
+    let client = match run::http::HttpClient::for_target_with(&config.base_url, &config.tls) {
         Ok(client) => client,
         Err(e) => return usage(e.to_string()),
     };
@@ -326,9 +330,14 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     let started = time::OffsetDateTime::now_utc();
     let trials = report::libtest::trials(&session, cases.clone(), &redactor, &baseline, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
+    if libtest.list {
+        return Exit::Passed;
+    }
     if let Some(running) = embedded {
         runtime.block_on(running.shutdown());
     }
+    let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
+    let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
     let mut written = true;
     if let Some(reports) = reports {
         let summary = RunSummary {
@@ -357,8 +366,6 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             finished: time::OffsetDateTime::now_utc(),
             interrupted: session.interrupted(),
         };
-        let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
-        let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
         let coverage = cts_conform::coverage::compute(contract, &cases);
         written = reports.write(&summary, &results, &coverage, &redactor);
     }
@@ -366,9 +373,20 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
         return Exit::Interrupted;
     }
-    match (conclusion.has_failed(), written) {
-        (true, _) => Exit::Failed,
-        (false, true) => Exit::Passed,
-        (false, false) => Exit::Usage,
+    verdict(conclusion.has_failed(), &results, written)
+}
+
+/// The exit code of a run that ran: a report that could not be written first (CI would
+/// otherwise judge without it), then a failure seen by libtest or by the reports (they
+/// never disagree: a case the reports count as failed fails the run).
+fn verdict(libtest_failed: bool, results: &[report::CaseResult], written: bool) -> Exit {
+    if !written {
+        eprintln!("error: the run finished but a report could not be written (exit 5)");
+        return Exit::ReportNotWritten;
+    }
+    if libtest_failed || results.iter().any(|r| r.verdict.fails_run()) {
+        Exit::Failed
+    } else {
+        Exit::Passed
     }
 }

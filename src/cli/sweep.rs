@@ -8,6 +8,10 @@ use cts_conform::run::{self};
 use super::args::SweepArgs;
 use super::exit::{runtime, usage, Exit};
 
+/// What `sweep` says when it has no credentials: where they go.
+const NO_CREDENTIALS: &str = "warning: sweep has no credentials; give the ones the run used: \
+    --ak AK --sk SK (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK) or --token TOKEN (or CTS_AUTH_TOKEN)";
+
 pub(crate) fn sweep(args: SweepArgs) -> Exit {
     let runtime = match runtime() {
         Ok(rt) => rt,
@@ -40,8 +44,17 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         );
         return Exit::Passed;
     }
+    let no_credentials = matches!(credentials, run::Credentials::None);
+    if no_credentials {
+        eprintln!("{NO_CREDENTIALS}");
+    }
     let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
-    let report = match runtime.block_on(run::sweep::sweep(&args.ledger, &credentials, timeout)) {
+    let tls = match super::tls::tls_trust(&args.tls, "the ledger's targets") {
+        Ok(tls) => tls,
+        Err(message) => return usage(message),
+    };
+    let swept = run::sweep::sweep(&args.ledger, &credentials, timeout, &tls);
+    let report = match runtime.block_on(swept) {
         Ok(report) => report,
         Err(e) => return usage(e.to_string()),
     };
@@ -51,8 +64,22 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
             r.tracker_type, r.tracker_name, r.project_id, r.target
         );
     }
+    for r in &report.already_gone {
+        println!(
+            "already gone: {} tracker {} (project {}, {})",
+            r.tracker_type, r.tracker_name, r.project_id, r.target
+        );
+    }
     for (r, outcome) in &report.failed {
-        let why: Vec<String> = outcome.findings.iter().map(|f| f.summary.clone()).collect();
+        let mut why: Vec<String> = outcome.findings.iter().map(|f| f.summary.clone()).collect();
+        let refused = outcome
+            .exchange
+            .as_ref()
+            .and_then(|e| e.response.as_ref().ok())
+            .is_some_and(|r| matches!(r.status, 401 | 403));
+        if refused && no_credentials {
+            why.push(NO_CREDENTIALS.trim_start_matches("warning: ").to_string());
+        }
         println!(
             "{}",
             redactor.redact(&format!(
@@ -64,8 +91,9 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         );
     }
     println!(
-        "{} removed, {} failed",
+        "{} removed, {} already gone, {} failed",
         report.removed.len(),
+        report.already_gone.len(),
         report.failed.len()
     );
     if report.failed.is_empty() {

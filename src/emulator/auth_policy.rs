@@ -82,8 +82,8 @@ pub enum PolicyError {
     /// of error are given: serde's own message could quote a secret.
     #[error("the credentials file is not valid: {kind} at line {line}, column {column}; expected {{\"accounts\": [{{\"ak\", \"sk\", \"project_id\"}}], \"tokens\": [{{\"token\", \"project_id\"}}]}}")]
     Parse {
-        /// syntax error, wrong structure, ...
-        kind: &'static str,
+        /// syntax error, wrong structure, an unknown or missing key (named), ...
+        kind: String,
         /// 1-based line.
         line: usize,
         /// 1-based column.
@@ -204,10 +204,14 @@ impl AuthPolicy {
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
         let file: PolicyFile = serde_json::from_str(text).map_err(|error| PolicyError::Parse {
             kind: match error.classify() {
-                serde_json::error::Category::Io => "an I/O error",
-                serde_json::error::Category::Syntax => "a JSON syntax error",
-                serde_json::error::Category::Data => "an unexpected field or value",
-                serde_json::error::Category::Eof => "an unexpected end of the file",
+                serde_json::error::Category::Io => "an I/O error".into(),
+                serde_json::error::Category::Syntax => "a JSON syntax error".into(),
+                // Only a key's name is quoted, never a value (it could be a secret).
+                serde_json::error::Category::Data => {
+                    crate::suggest::serde_key_problem(&error.to_string())
+                        .unwrap_or_else(|| "an unexpected field or value".into())
+                }
+                serde_json::error::Category::Eof => "an unexpected end of the file".into(),
             },
             line: error.line(),
             column: error.column(),

@@ -7,6 +7,8 @@
 //! text: the terminal and JUnit as plain or ANSI-coloured text ([`render_case`]), the
 //! HTML report with CSS classes.
 
+use std::sync::OnceLock;
+
 use crate::auth::Redactor;
 use crate::check::FindingKind;
 use crate::exchange::{Exchange, TransportError};
@@ -14,6 +16,15 @@ use crate::run::{CaseOutcome, StepOutcome};
 
 use super::curl::curl_command;
 use super::diff::{diff_lines, Style};
+
+/// The command that re-runs this run's cases, without `--exact ID` and never with a
+/// secret (`cts-conform --target URL --project-id ID ...`); set once by the command line.
+static RERUN: OnceLock<String> = OnceLock::new();
+
+/// Sets the command a signed request's reproduction line re-runs its case with.
+pub fn set_rerun_command(command: String) {
+    let _ = RERUN.set(command);
+}
 
 /// Bodies longer than this are cut in the report (the full body is in `--report-json`).
 const BODY_PREVIEW_CHARS: usize = 2000;
@@ -39,7 +50,7 @@ pub fn case_lines(outcome: &CaseOutcome, redactor: &Redactor) -> Vec<(Style, Str
     let mut out = Lines::default();
     for (i, step) in outcome.steps.iter().enumerate() {
         let position = format!("step {} of {}", i + 1, outcome.planned_steps);
-        render_step(&mut out, &position, step, redactor);
+        render_step(&mut out, &position, step, &outcome.id, redactor);
     }
     let not_run = outcome.planned_steps.saturating_sub(outcome.steps.len());
     if not_run > 0 {
@@ -50,7 +61,7 @@ pub fn case_lines(outcome: &CaseOutcome, redactor: &Redactor) -> Vec<(Style, Str
     }
     for (i, step) in outcome.cleanup.iter().enumerate() {
         let position = format!("cleanup {} of {}", i + 1, outcome.cleanup.len());
-        render_step(&mut out, &position, step, redactor);
+        render_step(&mut out, &position, step, &outcome.id, redactor);
     }
     out.plain(format!("checks: {}", outcome.doc));
     out.0
@@ -69,7 +80,13 @@ impl Lines {
     }
 }
 
-fn render_step(out: &mut Lines, position: &str, step: &StepOutcome, redactor: &Redactor) {
+fn render_step(
+    out: &mut Lines,
+    position: &str,
+    step: &StepOutcome,
+    case: &str,
+    redactor: &Redactor,
+) {
     let head = format!("{position}: {}", step.label);
     if let Some(reason) = &step.skipped {
         out.plain(format!("{head}  skipped ({reason})"));
@@ -116,10 +133,32 @@ fn render_step(out: &mut Lines, position: &str, step: &StepOutcome, redactor: &R
             .iter()
             .any(|f| f.kind == FindingKind::UnexpectedStatus),
     );
-    out.plain(format!(
-        "  reproduce: {}",
-        curl_command(&exchange.request, redactor)
-    ));
+    let curl = curl_command(&exchange.request, redactor);
+    if is_signed(exchange) {
+        // A signature expires (and is redacted): re-run the case instead.
+        let command = RERUN.get().map_or("cts-conform", String::as_str);
+        out.plain(format!("  reproduce: {command} --exact {}", quote(case)));
+        out.plain(format!("  sent (signature redacted): {curl}"));
+    } else {
+        out.plain(format!("  reproduce: {curl}"));
+    }
+}
+
+/// Whether the request carries an SDK-HMAC-SHA256 signature.
+fn is_signed(exchange: &Exchange) -> bool {
+    exchange.request.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("authorization") && value.starts_with("SDK-HMAC-SHA256")
+    })
+}
+
+/// Single-quotes for POSIX shells, when needed.
+pub fn quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 fn render_bodies(out: &mut Lines, exchange: &Exchange, always_show_response: bool) {

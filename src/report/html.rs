@@ -46,15 +46,15 @@ pub fn render(
         "operations",
         "By operation",
         "Operation",
-        group(results, |r| r.operations.clone()),
+        by_operation(results),
     );
     page.failures(&mut out, results);
-    let mut documents = group(results, |r| vec![r.outcome.doc.clone()]);
+    let mut documents = with_verdicts(group(results, |r| vec![r.outcome.doc.clone()]));
     // Rows with failures first, then expected failures; otherwise in plan order.
     documents.sort_by_key(|(_, members)| {
         (
-            !members.iter().any(|r| r.verdict.fails_run()),
-            !members.iter().any(|r| r.verdict.has_failure_text()),
+            !members.iter().any(Verdict::fails_run),
+            !members.iter().any(Verdict::has_failure_text),
         )
     });
     page.grouped(
@@ -87,6 +87,45 @@ fn group(
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, members)) => members.push(result),
                 None => groups.push((key, vec![result])),
+            }
+        }
+    }
+    groups
+}
+
+/// Each group with its members' verdicts.
+fn with_verdicts(groups: Vec<(String, Vec<&CaseResult>)>) -> Vec<(String, Vec<Verdict>)> {
+    groups
+        .into_iter()
+        .map(|(key, members)| (key, members.iter().map(|r| r.verdict.clone()).collect()))
+        .collect()
+}
+
+/// Cases by the operations their steps call. A failed case counts as failed only under
+/// the operation whose step failed; under its other operations it counts as passed
+/// (their steps were answered as expected). When no failed step names one of the
+/// case's operations (a harness problem, a cleanup), every operation gets the blame.
+fn by_operation(results: &[CaseResult]) -> Vec<(String, Vec<Verdict>)> {
+    let mut groups: Vec<(String, Vec<Verdict>)> = Vec::new();
+    for result in results {
+        let failed_ops: Vec<&str> = result
+            .outcome
+            .steps
+            .iter()
+            .filter(|step| step.failed())
+            .map(|step| step.operation.as_str())
+            .filter(|op| result.operations.iter().any(|o| o == op))
+            .collect();
+        let blamed = result.verdict.has_failure_text() && !failed_ops.is_empty();
+        for operation in &result.operations {
+            let verdict = if blamed && !failed_ops.contains(&operation.as_str()) {
+                Verdict::Passed
+            } else {
+                result.verdict.clone()
+            };
+            match groups.iter_mut().find(|(k, _)| k == operation) {
+                Some((_, verdicts)) => verdicts.push(verdict),
+                None => groups.push((operation.clone(), vec![verdict])),
             }
         }
     }
@@ -202,7 +241,7 @@ impl Page<'_> {
         id: &str,
         title: &str,
         column: &str,
-        groups: Vec<(String, Vec<&CaseResult>)>,
+        groups: Vec<(String, Vec<Verdict>)>,
     ) {
         let _ = write!(
             out,
@@ -211,8 +250,7 @@ impl Page<'_> {
              <th class=\"num\">expected failures</th><th class=\"num\">ignored / not run</th><th>result</th></tr></thead>\n<tbody>\n"
         );
         for (key, members) in groups {
-            let count =
-                |f: &dyn Fn(&Verdict) -> bool| members.iter().filter(|r| f(&r.verdict)).count();
+            let count = |f: &dyn Fn(&Verdict) -> bool| members.iter().filter(|v| f(v)).count();
             let passed = count(&|v| *v == Verdict::Passed);
             let failed = count(&Verdict::fails_run);
             let expected = count(&|v| matches!(v, Verdict::ExpectedFailure(_)));

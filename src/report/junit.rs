@@ -52,20 +52,33 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
     out
 }
 
-/// `tests=".." failures=".." errors="0" skipped=".." time=".."` of some results.
+/// Whether a failed case is an `<error>` (its first finding is a transport, harness or
+/// configuration problem) rather than a `<failure>` (a contract or expectation finding).
+fn is_error(result: &CaseResult) -> bool {
+    result.verdict == Verdict::Failed
+        && result
+            .outcome
+            .findings()
+            .next()
+            .is_some_and(|f| f.kind.is_error())
+}
+
+/// `tests=".." failures=".." errors=".." skipped=".." time=".."` of some results.
 fn counts<'a>(results: impl Iterator<Item = &'a CaseResult>) -> String {
-    let (mut tests, mut failures, mut skipped, mut time) = (0, 0, 0, Duration::ZERO);
+    let (mut tests, mut failures, mut errors, mut skipped, mut time) = (0, 0, 0, 0, Duration::ZERO);
     for result in results {
         tests += 1;
         time += result.outcome.duration;
-        if result.verdict.fails_run() {
+        if is_error(result) {
+            errors += 1;
+        } else if result.verdict.fails_run() {
             failures += 1;
         } else if result.verdict != Verdict::Passed {
             skipped += 1;
         }
     }
     format!(
-        "tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\"",
+        "tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\"",
         seconds(time)
     )
 }
@@ -117,9 +130,10 @@ fn testcase(out: &mut String, result: &CaseResult, redactor: &Redactor) {
                 .next()
                 .map(|f| (f.kind.label(), format!("{}: {}", f.kind.label(), f.summary)))
                 .unwrap_or(("failed", "failed".into()));
+            let element = if is_error(result) { "error" } else { "failure" };
             let _ = write!(
                 out,
-                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                ">\n      <{element} message=\"{}\" type=\"{}\">{}</{element}>\n    </testcase>\n",
                 attr(&first, redactor),
                 attr(kind, redactor),
                 text(&render_case(outcome, redactor, false), redactor)

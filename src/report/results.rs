@@ -188,7 +188,7 @@ fn without_outcome(case: &LoadedCase, filtered: bool) -> (CaseOutcome, Verdict) 
                 operation: String::new(),
                 exchange: None,
                 findings: vec![Finding::new(
-                    FindingKind::Transport,
+                    FindingKind::Harness,
                     "the case stopped without an outcome (a harness panic: see the terminal output)",
                 )],
                 skipped: None,

@@ -306,7 +306,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         // The loader has resolved every operation; this would be a defect.
         fail(
             &mut outcome,
-            FindingKind::Transport,
+            FindingKind::Harness,
             format!("unknown operation {}", step.operation),
         );
         return outcome;
@@ -317,7 +317,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         Err(e) => {
             fail(
                 &mut outcome,
-                FindingKind::Transport,
+                FindingKind::Harness,
                 format!("cannot build the request: {e}"),
             );
             return outcome;
@@ -329,7 +329,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         &config.credentials,
         &config.project_id,
     ) {
-        fail(&mut outcome, FindingKind::Transport, e.to_string());
+        fail(&mut outcome, FindingKind::Config, e.to_string());
         return outcome;
     }
     // Before sending a create: if its answer never arrives, the ledger still knows.
@@ -389,8 +389,12 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                     ),
                 }
             }
+            // Captured even when the step failed: cleanup may need the value to remove
+            // what the step created (a capture missing then is no extra finding).
+            let mut capture_findings = Vec::new();
+            capture(step, body, vars, &mut capture_findings);
             if outcome.findings.is_empty() {
-                capture(step, body, vars, &mut outcome.findings);
+                outcome.findings.extend(capture_findings);
             }
         }
     }

@@ -54,6 +54,8 @@ pub struct RunConfig {
     pub rate: Option<f64>,
     /// Retries of a throttled answer (`--max-retries`).
     pub max_retries: u32,
+    /// TLS trust beyond the system's roots (`--cacert`, `--insecure`).
+    pub tls: super::http::TlsTrust,
 }
 
 /// The default cap on a response body.
@@ -76,6 +78,7 @@ impl RunConfig {
             obs_buckets: Vec::new(),
             rate: None,
             max_retries: 5,
+            tls: super::http::TlsTrust::default(),
         }
     }
 

@@ -1,8 +1,35 @@
-//! Sending one request and reading its response, bounded in time and size.
+//! Sending one request and reading its response, bounded in time and size; TLS trust
+//! (`--cacert`, `--insecure`, `SSL_CERT_FILE` through the system roots) and certificate
+//! errors said in one readable line.
 
 use std::time::{Duration, Instant};
 
 use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+
+/// Which TLS certificates a run trusts beyond the system's roots.
+#[derive(Debug, Clone, Default)]
+pub struct TlsTrust {
+    /// Extra root certificates (`--cacert FILE`).
+    pub roots: Vec<reqwest::Certificate>,
+    /// Accept any certificate (`--insecure`).
+    pub insecure: bool,
+}
+
+impl TlsTrust {
+    /// The certificates of a PEM file (`--cacert`); an error names the file.
+    pub fn read_pem(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+        let name = path.display();
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read --cacert {name}: {e}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+            .map_err(|e| format!("--cacert {name} is not a PEM certificate file: {e}"))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "--cacert {name} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
+            ));
+        }
+        Ok(certs)
+    }
+}
 
 /// One HTTP client (one connection pool) for the whole run.
 #[derive(Debug, Clone)]
@@ -16,14 +43,29 @@ impl HttpClient {
         Self::build(reqwest::Client::builder())
     }
 
+    /// A client for any target, trusting `tls` beyond the system's roots.
+    pub fn with_tls(tls: &TlsTrust) -> Result<Self, TransportError> {
+        Self::build(
+            reqwest::Client::builder()
+                .tls_certs_merge(tls.roots.iter().cloned())
+                .tls_danger_accept_invalid_certs(tls.insecure),
+        )
+    }
+
     /// A client for `base_url`: for a plain `http://` target no TLS roots are loaded,
     /// which makes the client cheap enough to build one per trial thread.
     pub fn for_target(base_url: &str) -> Result<Self, TransportError> {
+        Self::for_target_with(base_url, &TlsTrust::default())
+    }
+
+    /// [`HttpClient::for_target`] with the run's TLS trust: extra roots (added to the
+    /// system's, which honour `SSL_CERT_FILE` on Linux), or no verification at all.
+    pub fn for_target_with(base_url: &str, tls: &TlsTrust) -> Result<Self, TransportError> {
         let builder = reqwest::Client::builder();
         if base_url.starts_with("http://") {
             Self::build(builder.tls_certs_only(Vec::<reqwest::Certificate>::new()))
         } else {
-            Self::build(builder)
+            Self::with_tls(tls)
         }
     }
 
@@ -145,8 +187,37 @@ fn describe(error: &reqwest::Error) -> String {
     text
 }
 
+/// A certificate the target's TLS presented and the run does not trust, in one line;
+/// `None` when `text` (an error chain) is not about a certificate.
+pub fn certificate_problem(text: &str) -> Option<String> {
+    let reason = text.split("invalid peer certificate: ").nth(1)?;
+    let first = |names: &[&str]| names.iter().any(|n| reason.starts_with(n));
+    let what = if first(&["UnknownIssuer"]) {
+        "certificate not trusted (unknown issuer)".to_string()
+    } else if first(&["CaUsedAsEndEntity"]) {
+        "certificate not trusted (the server presents a CA certificate as its own)".to_string()
+    } else if first(&["NotValidForName"]) {
+        "certificate not valid for this host name".to_string()
+    } else if first(&["Expired"]) {
+        "certificate expired".to_string()
+    } else if first(&["NotValidYet"]) {
+        "certificate not valid yet".to_string()
+    } else if first(&["Revoked"]) {
+        "certificate revoked".to_string()
+    } else {
+        let word: String = reason.chars().take_while(|c| c.is_alphanumeric()).collect();
+        format!("certificate rejected ({word})")
+    };
+    Some(format!(
+        "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, --insecure"
+    ))
+}
+
 fn classify(error: reqwest::Error) -> TransportError {
     let text = describe(&error);
+    if let Some(problem) = certificate_problem(&text) {
+        return TransportError::Connect(problem);
+    }
     if error.is_connect() {
         TransportError::Connect(text)
     } else if error.is_builder() {

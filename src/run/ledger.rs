@@ -128,7 +128,6 @@ impl Ledger {
         self.file.as_ref().map(|(p, _)| p.as_path())
     }
 
-    /// Records that `case` created `resource`.
     /// Records that `case` is about to send a create of `resource`.
     pub fn intent(&self, case: &str, resource: Resource) -> Result<(), LedgerError> {
         self.append(Event::Intent, case, resource)
@@ -149,6 +148,8 @@ impl Ledger {
         self.append(Event::Removed, case, resource)
     }
 
+    /// Memory first, then the file: when the file cannot be written the entry is still
+    /// known to this run, so its automatic cleanup still removes what it names.
     fn append(&self, event: Event, case: &str, resource: Resource) -> Result<(), LedgerError> {
         let entry = Entry {
             event,
@@ -156,9 +157,13 @@ impl Ledger {
             case: case.to_string(),
             resource,
         };
+        let mut line = serde_json::to_string(&entry).unwrap_or_default();
+        line.push('\n');
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(entry);
         if let Some((path, file)) = &self.file {
-            let mut line = serde_json::to_string(&entry).unwrap_or_default();
-            line.push('\n');
             let mut slot = file
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -178,10 +183,6 @@ impl Ledger {
                     })?;
             }
         }
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(entry);
         Ok(())
     }
 
@@ -340,5 +341,14 @@ mod tests {
         std::fs::write(&path, "{\"event\": \"made\"}\n").unwrap();
         let err = read(&path).unwrap_err().to_string();
         assert!(err.contains(":1: not a ledger line"), "{err}");
+    }
+
+    #[test]
+    fn an_entry_the_file_could_not_take_is_still_known_to_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be: opening it for appending fails.
+        let ledger = Ledger::with_file("r1", dir.path()).unwrap();
+        assert!(ledger.created("c", tracker("cc-r1-a")).is_err());
+        assert_eq!(ledger.outstanding_for("c"), [tracker("cc-r1-a")]);
     }
 }

@@ -79,7 +79,10 @@ pub const TOKEN_HEADER: &str = "X-Auth-Token";
 /// Why a step's authentication mode cannot be applied with the run's credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthUnavailable {
-    #[error("this step sends {0:?} credentials, but the run has none (pass --ak/--sk or --token)")]
+    #[error(
+        "configuration: this step sends `{0}` credentials, but the run has none \
+         (pass --ak/--sk or --token)"
+    )]
     NoCredentials(AuthMode),
 }
 

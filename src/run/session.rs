@@ -213,7 +213,7 @@ impl Session {
         THREAD_CLIENT.with(|client| {
             let mut client = client.borrow_mut();
             if client.is_none() {
-                *client = HttpClient::for_target(&self.config.base_url).ok();
+                *client = HttpClient::for_target_with(&self.config.base_url, &self.config.tls).ok();
             }
         });
         let local = THREAD_RUNTIME

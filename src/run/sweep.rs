@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::case::remove;
 use super::config::{Credentials, RunConfig};
-use super::http::HttpClient;
+use super::http::{HttpClient, TlsTrust};
 use super::ledger::{self, Ledger, LedgerError, Resource};
 use super::session::Session;
 use super::StepOutcome;
@@ -18,6 +18,8 @@ use crate::contract::Contract;
 #[derive(Debug)]
 pub struct SweepReport {
     pub removed: Vec<Resource>,
+    /// Already gone before the sweep (the target answered 404).
+    pub already_gone: Vec<Resource>,
     /// Creates that were never answered, of trackers whose name does not prove the run
     /// made them (the management tracker `system`): not touched; a person must look.
     pub unconfirmed: Vec<Resource>,
@@ -30,11 +32,13 @@ pub fn outstanding(path: &Path) -> Result<(Vec<Resource>, Vec<Resource>), Ledger
     Ok((ledger::outstanding(&entries), ledger::unconfirmed(&entries)))
 }
 
-/// Deletes every outstanding resource of the ledger at `path`.
+/// Deletes every outstanding resource of the ledger at `path`, trusting `tls` for an
+/// https target (`--cacert`, `--insecure`).
 pub async fn sweep(
     path: &Path,
     credentials: &Credentials,
     timeout: std::time::Duration,
+    tls: &TlsTrust,
 ) -> Result<SweepReport, LedgerError> {
     let entries = ledger::read(path)?;
     let mut by_case: BTreeMap<(String, String, String), Vec<Resource>> = BTreeMap::new();
@@ -52,13 +56,14 @@ pub async fn sweep(
             .or_default()
             .push(resource.clone());
     }
-    let client = HttpClient::new().map_err(|e| LedgerError::Parse {
+    let client = HttpClient::with_tls(tls).map_err(|e| LedgerError::Parse {
         path: path.to_path_buf(),
         line: 0,
         reason: e.to_string(),
     })?;
     let mut report = SweepReport {
         removed: Vec::new(),
+        already_gone: Vec::new(),
         unconfirmed: ledger::unconfirmed(&entries),
         failed: Vec::new(),
     };
@@ -66,6 +71,7 @@ pub async fn sweep(
         let mut config = RunConfig::new(target, project_id);
         config.credentials = credentials.clone();
         config.timeout = timeout;
+        config.tls = tls.clone();
         let known = entries.iter().filter(|e| e.case == case).cloned().collect();
         let ledger = Ledger::resume("sweep", path, known)?;
         let session = Session::new(
@@ -77,8 +83,15 @@ pub async fn sweep(
         );
         for resource in resources {
             let outcome = remove(&session, &case, &resource).await;
+            let status = outcome
+                .exchange
+                .as_ref()
+                .and_then(|e| e.response.as_ref().ok())
+                .map(|r| r.status);
             if outcome.failed() {
                 report.failed.push((resource, outcome));
+            } else if status == Some(404) {
+                report.already_gone.push(resource);
             } else {
                 report.removed.push(resource);
             }

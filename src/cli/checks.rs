@@ -1,0 +1,186 @@
+//! The run's flag values, checked before anything runs (no file written, no request
+//! sent): each problem is one line and exit 2. Also the "did you mean `coverage`?" hint
+//! for a first positional argument that looks like a mistyped subcommand.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cts_conform::case::LoadedCase;
+use cts_conform::contract::Contract;
+use libtest_mimic::Trial;
+use serde_json::Value;
+
+use super::args::{NoTests, RunArgs};
+use super::exit::{usage, Exit};
+
+/// Every subcommand name, the ones to come included (DESIGN.md), for "did you mean".
+pub(crate) const SUBCOMMANDS: [&str; 7] = [
+    "serve", "sweep", "coverage", "replay", "parity", "report", "proxy",
+];
+
+/// The first problem with the run's flags, as one line; `None` when they are usable.
+pub(crate) fn check_run_args(
+    args: &RunArgs,
+    libtest: &libtest_mimic::Arguments,
+    contract: &Contract,
+) -> Option<String> {
+    if libtest.bench {
+        return Some(
+            "--bench is not supported: cts-conform has no benchmarks (run without it)".into(),
+        );
+    }
+    if libtest.test_threads == Some(0) {
+        return Some("--test-threads must be at least 1".into());
+    }
+    if args.max_response_bytes == 0 {
+        return Some("--max-response-bytes must be at least 1".into());
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Some(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        ));
+    }
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Some(format!(
+                "--rate must be a positive number of requests per second, not {rate}"
+            ));
+        }
+    }
+    check_buckets(&args.data_bucket, &args.obs_bucket, contract)
+        .or_else(|| check_report_paths(args))
+        .or_else(|| check_target(&args.target))
+}
+
+/// Each bucket name against the contract's `BucketName`; no name both data and obs.
+fn check_buckets(data: &[String], obs: &[String], contract: &Contract) -> Option<String> {
+    let rule = contract
+        .schema("BucketName")
+        .and_then(|s| s.get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or("see the contract's BucketName");
+    let flagged = data
+        .iter()
+        .map(|b| ("--data-bucket", b))
+        .chain(obs.iter().map(|b| ("--obs-bucket", b)));
+    for (flag, name) in flagged {
+        if !contract.is_valid("BucketName", &Value::String(name.clone())) {
+            return Some(format!(
+                "{flag} {name:?} is not a valid bucket name ({rule})"
+            ));
+        }
+    }
+    data.iter().find(|b| obs.contains(b)).map(|b| {
+        format!(
+            "bucket {b:?} is given both as --data-bucket and --obs-bucket; \
+             traces must not go to a tracked bucket: pass two different buckets"
+        )
+    })
+}
+
+/// No two reports to the same file (the second would overwrite the first).
+fn check_report_paths(args: &RunArgs) -> Option<String> {
+    let outputs = &args.outputs;
+    let mut seen: BTreeMap<PathBuf, &str> = BTreeMap::new();
+    let reports = [
+        ("--junit", &outputs.junit),
+        ("--report-json", &outputs.report_json),
+        ("--report-html", &outputs.report_html),
+    ];
+    for (flag, path) in reports {
+        let Some(path) = path else { continue };
+        if let Some(first) = seen.insert(normal(path), flag) {
+            return Some(format!(
+                "{first} and {flag} both write {}; give each report its own file",
+                path.display()
+            ));
+        }
+    }
+    None
+}
+
+/// A path compared by what it names: made absolute, `.` components dropped.
+fn normal(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    absolute.components().collect()
+}
+
+/// A URL target is the endpoint's base: the harness adds `/v3/{project_id}/...` itself.
+fn check_target(target: &str) -> Option<String> {
+    if target == "embedded" {
+        return None;
+    }
+    let Ok(url) = reqwest::Url::parse(target) else {
+        return Some(format!(
+            "--target must be `embedded` or an http(s) URL, not {target:?}"
+        ));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Some(format!(
+            "--target must be `embedded` or an http(s) URL, not {target:?}"
+        ));
+    }
+    let path = url.path().trim_end_matches('/');
+    if !path.is_empty() || url.query().is_some() {
+        let mut base = url.clone();
+        base.set_path("");
+        base.set_query(None);
+        let base = base.as_str().trim_end_matches('/').to_string();
+        return Some(format!(
+            "--target {target} has a path; requests would go to {}/v3/{{project_id}}/..., \
+             which no endpoint serves: pass the base URL, --target {base}",
+            target.trim_end_matches('/')
+        ));
+    }
+    None
+}
+
+/// The subcommand `word` is likely a typo of (edit distance 1 or 2), if any.
+pub(crate) fn mistyped_subcommand(word: &str) -> Option<&'static str> {
+    SUBCOMMANDS
+        .iter()
+        .map(|name| (strsim::levenshtein(word, name), *name))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// A run that would run no case: a mistyped subcommand (exit 2, "did you mean"), else
+/// "no case matched" as `--no-tests` says (fail: exit 4; warn: a warning; pass: nothing).
+pub(crate) fn check_selection(
+    cases: &[LoadedCase],
+    libtest: &libtest_mimic::Arguments,
+    no_tests: NoTests,
+) -> Result<(), Exit> {
+    let runs = |case: &LoadedCase| {
+        let ignored = case.spec.ignore.is_some();
+        !libtest.is_filtered_out(&Trial::test(&case.id, || Ok(())))
+            && (!ignored || libtest.ignored || libtest.include_ignored)
+    };
+    if cases.iter().any(runs) {
+        return Ok(());
+    }
+    let filter = libtest.filter.as_deref().unwrap_or_default();
+    if let Some(command) = mistyped_subcommand(filter) {
+        return Err(usage(format!(
+            "no subcommand or case named `{filter}`; did you mean `{command}`?"
+        )));
+    }
+    let what = if filter.is_empty() {
+        "no case matched".to_string()
+    } else {
+        format!("no case matched the filter `{filter}` (see --list)")
+    };
+    match no_tests {
+        NoTests::Fail => {
+            eprintln!("error: {what}; pass --no-tests=warn or --no-tests=pass to allow it");
+            Err(Exit::NoTests)
+        }
+        NoTests::Warn => {
+            eprintln!("warning: {what}");
+            Ok(())
+        }
+        NoTests::Pass => Ok(()),
+    }
+}
