@@ -13,5 +13,7 @@ pub mod coverage;
 pub mod derive;
 pub mod emulator;
 pub mod partition;
+pub mod proxy;
 pub mod report;
 pub mod run;
+pub mod violations;

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod exit;
 pub mod plan;
+pub mod proxy;
 pub mod reports;
 pub mod run;
 pub mod serve;

@@ -38,7 +38,18 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
             names.join(", ")
         );
     }
+    let secrets = auth.as_ref().map_or_else(Vec::new, AuthPolicy::secrets);
+    let sink = match super::proxy::violation_sink(
+        args.violations.as_deref(),
+        args.strict_requests,
+        secrets,
+    ) {
+        Ok(sink) => sink,
+        Err(message) => return usage(message),
+    };
     let config = EmulatorConfig {
+        violations: sink.clone(),
+        strict_requests: args.strict_requests,
         verbose: args.verbose,
         auth,
         faults,
@@ -48,7 +59,11 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("shutting down");
     };
-    match runtime.block_on(emulator::serve(config, args.listen, shutdown)) {
+    let served = runtime.block_on(emulator::serve(config, args.listen, shutdown));
+    if let Some(sink) = &sink {
+        eprint!("{}", sink.summary());
+    }
+    match served {
         Ok(()) => Exit::Passed,
         Err(e) => usage(format!("cannot serve on {}: {e}", args.listen)),
     }

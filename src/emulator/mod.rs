@@ -24,6 +24,7 @@ pub mod model;
 pub mod render;
 pub mod store;
 pub mod validate;
+pub mod violations;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -64,6 +65,11 @@ pub struct EmulatorConfig {
     /// Fault modes switched on (default none): each breaks the contract in one
     /// known way, to test the harness's power to detect it ([`fault`]).
     pub faults: FaultSet,
+    /// `serve --violations FILE`: every request is judged against the contract's
+    /// request side and each violation written here ([`violations`]).
+    pub violations: Option<crate::violations::ViolationSink>,
+    /// `serve --strict-requests`: a violating request is answered 400 (CTS.0003).
+    pub strict_requests: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -76,6 +82,8 @@ impl Default for EmulatorConfig {
             data_tracker_quota: 100,
             auth: None,
             faults: FaultSet::none(),
+            violations: None,
+            strict_requests: false,
         }
     }
 }
@@ -101,6 +109,15 @@ pub fn router(config: EmulatorConfig) -> Router {
             .filter(|_| !faults.has(Fault::AuthOff))
             .map(Arc::new),
     };
+    let violation_layer = violations::ViolationLayer {
+        credentials: Arc::new(guard_config.auth.as_ref().map_or_else(Vec::new, |p| {
+            p.accounts().iter().map(|a| a.credentials.clone()).collect()
+        })),
+        require_credentials: guard_config.auth.is_some(),
+        max_body_bytes: config.max_body_bytes,
+        strict: config.strict_requests,
+        sink: config.violations,
+    };
     let access_log = AccessLog {
         verbose: config.verbose,
     };
@@ -122,6 +139,11 @@ pub fn router(config: EmulatorConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             guard_config,
             guard::guard,
+        ))
+        // Judged before the guard, so the signing faults it refuses are reported too.
+        .layer(axum::middleware::from_fn_with_state(
+            violation_layer,
+            violations::judge_requests,
         ))
         .layer(axum::middleware::from_fn_with_state(
             access_log,
