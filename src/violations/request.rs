@@ -444,3 +444,154 @@ fn parameter_doc_row(contract: &Contract, op: &Operation, name: &str) -> Option<
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Vec<(String, String)> {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        let judge = Judge::new(Contract::embedded()).expect("compiles");
+        let judgement = judge.judge(
+            &RequestParts {
+                method,
+                path,
+                query,
+                headers: &headers,
+                body: body.as_bytes(),
+            },
+            &JudgeContext {
+                now: OffsetDateTime::now_utc(),
+                request_id: Some("r-1"),
+                credentials: &[],
+                require_credentials: false,
+            },
+        );
+        judgement
+            .violations
+            .into_iter()
+            .map(|v| (v.rule, v.pointer))
+            .collect()
+    }
+
+    const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+    #[test]
+    fn query_parameters_known_names_enums_and_repeats() {
+        assert_eq!(
+            rules(
+                "GET",
+                "/v3/p/trackers",
+                "tracker_type=data&tracker_name=a",
+                &[],
+                ""
+            ),
+            vec![]
+        );
+        assert_eq!(
+            rules(
+                "GET",
+                "/v3/p/trackers",
+                "tracker_type=DATA&trackername=a&tracker_type=data",
+                &[],
+                ""
+            ),
+            vec![
+                ("enum".to_owned(), "/tracker_type".to_owned()),
+                ("unknown-parameter".to_owned(), "/trackername".to_owned()),
+                ("duplicate-parameter".to_owned(), "/tracker_type".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn operation_content_type_and_bodies() {
+        assert_eq!(
+            rules("PATCH", "/v3/p/tracker", "", &[], ""),
+            vec![("operation".to_owned(), String::new())]
+        );
+        let body = r#"{"tracker_type": "system", "tracker_name": "system"}"#;
+        assert_eq!(rules("POST", "/v3/p/tracker", "", &[JSON], body), vec![]);
+        assert_eq!(
+            rules(
+                "POST",
+                "/v3/p/tracker",
+                "",
+                &[("Content-Type", "text/plain")],
+                body
+            ),
+            vec![("content-type".to_owned(), "/content-type".to_owned())]
+        );
+        assert_eq!(
+            rules("POST", "/v3/p/tracker", "", &[JSON], "{not json"),
+            vec![("json".to_owned(), String::new())]
+        );
+        assert_eq!(
+            rules("POST", "/v3/p/tracker", "", &[JSON], ""),
+            vec![("required".to_owned(), String::new())]
+        );
+        // The SDK's Content-Type on GET is fine; a body on GET is not.
+        assert_eq!(rules("GET", "/v3/p/quotas", "", &[JSON], ""), vec![]);
+        assert_eq!(
+            rules("GET", "/v3/p/quotas", "", &[JSON], "{}"),
+            vec![("unexpected-body".to_owned(), String::new())]
+        );
+    }
+
+    #[test]
+    fn nested_unknown_keys_are_escaped_pointers() {
+        let body =
+            r#"{"tracker_type": "system", "tracker_name": "system", "obs_info": {"a/b": 1}}"#;
+        assert_eq!(
+            rules("POST", "/v3/p/tracker", "", &[JSON], body),
+            vec![(
+                "additionalProperties".to_owned(),
+                "/obs_info/a~1b".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn signing_rules_need_an_authorization_header_or_expect_one() {
+        let auth = (
+            "Authorization",
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=0000000000000000000000000000000000000000000000000000000000000000",
+        );
+        assert_eq!(
+            rules(
+                "GET",
+                "/v3/p/quotas",
+                "",
+                &[
+                    auth,
+                    ("X-Sdk-Date", "20240101T000000Z"),
+                    ("X-Project-Id", "p")
+                ],
+                ""
+            ),
+            vec![
+                ("unsigned-header".to_owned(), "/x-project-id".to_owned()),
+                ("sdk-date-skew".to_owned(), "/x-sdk-date".to_owned()),
+            ]
+        );
+        assert_eq!(
+            rules(
+                "GET",
+                "/v3/p/quotas",
+                "",
+                &[("Authorization", "Bearer x")],
+                ""
+            ),
+            vec![("authorization".to_owned(), "/authorization".to_owned())]
+        );
+    }
+}

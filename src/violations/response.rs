@@ -84,3 +84,52 @@ pub fn judge_response(
         .map(|v| v.stamp(now, Direction::Response, Some(&op.id), request_id))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(status: u16, content_type: &str, body: &str) -> Vec<(String, String)> {
+        let contract = Contract::embedded();
+        let op = contract.operation("ListQuotas").expect("ListQuotas");
+        let response = ReceivedResponse {
+            status,
+            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
+            body: body.as_bytes().to_vec(),
+            elapsed: std::time::Duration::ZERO,
+        };
+        judge_response(
+            contract,
+            op,
+            &response,
+            Some("r"),
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .into_iter()
+        .map(|v| (v.rule, v.pointer))
+        .collect()
+    }
+
+    #[test]
+    fn status_content_type_and_schema() {
+        let ok = r#"{"resources": [{"type": "data_tracker", "used": 1, "quota": 100}]}"#;
+        assert_eq!(judged(200, "application/json", ok), vec![]);
+        assert_eq!(
+            judged(299, "application/json", ok),
+            vec![("undocumented-status".to_owned(), String::new())]
+        );
+        assert_eq!(
+            judged(200, "text/plain", ok),
+            vec![("content-type".to_owned(), "/content-type".to_owned())]
+        );
+        let bad = r#"{"resources": [{"type": "data_tracker", "used": "1", "quota": 100}]}"#;
+        assert_eq!(
+            judged(200, "application/json", bad),
+            vec![("type".to_owned(), "/resources/0/used".to_owned())]
+        );
+        assert_eq!(
+            judged(200, "application/json", ""),
+            vec![("body".to_owned(), String::new())]
+        );
+    }
+}

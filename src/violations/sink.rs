@@ -154,3 +154,51 @@ impl ViolationSink {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::violations::Location;
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| io::ErrorKind::Other)?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lines_counts_summary_and_redaction() {
+        let out = Shared::default();
+        let mut sink = ViolationSink::to_writer(out.clone());
+        sink.redactor = Redactor::new(["SKsecretvalue"]);
+        let v = Violation::new(Location::Body, "/a", "type", "SKsecretvalue leaked").stamp(
+            time::OffsetDateTime::UNIX_EPOCH,
+            Direction::Request,
+            Some("CreateTracker"),
+            None,
+        );
+        sink.record(&[v.clone(), v]);
+        let text = String::from_utf8(out.0.lock().expect("lock").clone()).expect("UTF-8");
+        assert_eq!(text.lines().count(), 2);
+        assert!(!text.contains("SKsecretvalue"), "{text}");
+        assert_eq!(sink.total(), 2);
+        let summary = sink.summary();
+        assert!(summary.starts_with("violations: 2"), "{summary}");
+        assert!(
+            summary.contains("CreateTracker") && summary.contains("type"),
+            "{summary}"
+        );
+        assert_eq!(sink.clone(), sink);
+        assert_ne!(ViolationSink::counting_only(), sink);
+    }
+}
