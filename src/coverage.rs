@@ -1,9 +1,15 @@
 //! Coverage: which cases exercise each request row, query parameter and status of the two
 //! documented operations (static, from the case plan; nothing is sent).
 //!
-//! A request row (a body field, by its path) is exercised by a step of the operation
-//! whose body sets it; a query parameter by a step
-//! that sends it; a status by a step that expects exactly that status. Statuses a client
+//! A row counts as covered only where a case checks it: a request row (a body field, by
+//! its path) is covered by a step of the operation whose body sets it **and** whose case
+//! asserts on the effect: an expected body of the case echoes the field (the same keys,
+//! at any depth: the 201 body, a listed tracker), or the step expects a refusal (only
+//! 4xx statuses, in either profile) and the case says it is about that field (its `doc`,
+//! or a derived case's name, names it). A body that merely carries the field (the derived
+//! cases' carrier body sets `tracker_type`, `tracker_name` and `data_bucket` every time)
+//! covers nothing. A query parameter is covered by a step that sends it and expects a
+//! body or a refusal; a status by a step that expects exactly that status. Statuses a client
 //! cannot provoke on purpose (5xx, CreateTracker's 404, for which the documents name
 //! no cause, and the api-facts statuses: the gateway's 429, ListTrackers' 404) are listed
 //! as checked against their schema whenever a target sends them.
@@ -11,7 +17,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::case::model::{StatusSet, StepSpec};
+use serde_json::Value;
+
+use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::LoadedCase;
 use crate::contract::{Contract, Operation, ParamLocation};
 use crate::derive::{carrier_body, values};
@@ -58,7 +66,7 @@ pub fn compute(contract: &Contract, cases: &[LoadedCase]) -> Vec<Row> {
     for row in &mut rows {
         row.cases = cases
             .iter()
-            .filter(|case| steps(case).any(|step| exercises(step, row)))
+            .filter(|case| steps(case).any(|step| exercises(case, step, row)))
             .map(|case| case.id.clone())
             .collect();
     }
@@ -116,20 +124,27 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
     rows
 }
 
-fn exercises(step: &StepSpec, row: &Row) -> bool {
+fn exercises(case: &LoadedCase, step: &StepSpec, row: &Row) -> bool {
     if step.operation != row.operation {
         return false;
     }
     match row.kind {
         RowKind::RequestField => {
-            let pointer = format!("/{}", row.name.replace('.', "/"));
-            step.body
+            let keys: Vec<&str> = row.name.split('.').collect();
+            let pointer = format!("/{}", keys.join("/"));
+            let sets = step
+                .body
                 .as_ref()
                 .and_then(|b| b.pointer(&pointer))
-                .is_some()
+                .is_some();
+            sets && (echoed(case, &keys) || refused_for(case, step, &row.name))
         }
-        RowKind::QueryParameter => step.query.contains_key(&row.name),
+        RowKind::QueryParameter => {
+            step.query.contains_key(&row.name)
+                && expectations(step).any(|e| e.body.is_some() || refuses(e))
+        }
         RowKind::Status => {
+            // An alternative (`any_of`) says a status may come, not that it must.
             let single = |s: &Option<StatusSet>| matches!(s, Some(StatusSet::One(code)) if code.to_string() == row.name);
             single(&step.expect.status)
                 || step
@@ -138,6 +153,64 @@ fn exercises(step: &StepSpec, row: &Row) -> bool {
                     .is_some_and(|e| single(&e.status))
         }
     }
+}
+
+/// A step's expectations in both profiles, alternatives included.
+fn expectations(step: &StepSpec) -> impl Iterator<Item = &Expect> {
+    fn with_alternatives<'a>(expect: &'a Expect, out: &mut Vec<&'a Expect>) {
+        out.push(expect);
+        for alternative in &expect.any_of {
+            with_alternatives(alternative, out);
+        }
+    }
+    let mut out = Vec::new();
+    with_alternatives(&step.expect, &mut out);
+    if let Some(strict) = &step.expect_strict {
+        with_alternatives(strict, &mut out);
+    }
+    out.into_iter()
+}
+
+/// Whether an expectation wants a refusal: statuses, all of them 4xx.
+fn refuses(expect: &Expect) -> bool {
+    expect
+        .status
+        .as_ref()
+        .is_some_and(|s| s.codes().iter().all(|c| (400..500).contains(c)))
+}
+
+/// Whether `step` expects a refusal and its case says it is about the field `name`.
+fn refused_for(case: &LoadedCase, step: &StepSpec, name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let about = case.spec.doc.contains(last) || case.spec.name.starts_with(&format!("{name}::"));
+    about && expectations(step).any(refuses)
+}
+
+/// Whether an expected body anywhere in the case holds the field's keys, nested as in the
+/// request (e.g. `obs_info` then `bucket_name`), at any depth: an echo of the field.
+fn echoed(case: &LoadedCase, keys: &[&str]) -> bool {
+    steps(case)
+        .flat_map(expectations)
+        .filter_map(|e| e.body.as_ref().map(|b| b.source()))
+        .any(|body| holds_path(body, keys))
+}
+
+fn holds_path(value: &Value, keys: &[&str]) -> bool {
+    let here = |mut node: &Value| {
+        for key in keys {
+            match node.get(*key) {
+                Some(next) => node = next,
+                None => return false,
+            }
+        }
+        true
+    };
+    here(value)
+        || match value {
+            Value::Object(map) => map.values().any(|v| holds_path(v, keys)),
+            Value::Array(items) => items.iter().any(|v| holds_path(v, keys)),
+            _ => false,
+        }
 }
 
 /// Totals: (covered, provokable) for documented request rows, query parameters and statuses.

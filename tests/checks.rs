@@ -10,7 +10,7 @@ use cts_conform::check::{
     contract_checks, expectation_checks, is_json_media_type, Finding, FindingKind, JsonDiff,
 };
 use cts_conform::contract::Contract;
-use cts_conform::run::exchange::ReceivedResponse;
+use cts_conform::exchange::ReceivedResponse;
 use serde_json::{json, Value};
 
 fn response(status: u16, content_type: Option<&str>, body: &[u8]) -> ReceivedResponse {
@@ -77,6 +77,27 @@ fn an_undocumented_status_is_reported_alone() {
         finding.summary,
         "status 409 is not documented for CreateTracker (documented: 201, 400, 401, 403, 404, 429, 500, 503)"
     );
+}
+
+#[test]
+fn a_gateway_answer_passes_on_its_statuses_only() {
+    // C13, C14: the API gateway answers 401 and 429 with APIGW codes and a request_id.
+    let denied = json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information", "request_id": "r1"});
+    let throttled = json!({"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached", "request_id": "r2"});
+    assert_eq!(check("CreateTracker", &json_response(401, &denied)), []);
+    assert_eq!(check("ListTrackers", &json_response(429, &throttled)), []);
+    // A status CTS answers itself keeps the CTS pattern (C10).
+    let finding = single(
+        check("CreateTracker", &json_response(400, &denied)),
+        FindingKind::Contract,
+    );
+    assert!(
+        finding.details.iter().any(|d| d.starts_with("/error_code")),
+        "{finding:?}"
+    );
+    // C18: ListTrackers' 404 is known (api-facts), with CTS's body.
+    let missing = json!({"error_code": "CTS.0214", "error_msg": "The tracker does not exist."});
+    assert_eq!(check("ListTrackers", &json_response(404, &missing)), []);
 }
 
 #[test]

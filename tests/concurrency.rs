@@ -66,9 +66,10 @@ impl Api {
     }
 }
 
+/// A data tracker on a bucket of its own name (one tracker per bucket operation, CTS.0209).
 fn data(name: &str) -> Value {
     json!({"tracker_type": "data", "tracker_name": name,
-           "data_bucket": {"data_bucket_name": "load-bucket", "data_event": ["READ"]}})
+           "data_bucket": {"data_bucket_name": format!("load-{name}"), "data_event": ["READ"]}})
 }
 
 /// One client: 50 operations on its own five names; checks every answer against what it

@@ -81,3 +81,60 @@ fn a_missing_case_shows_as_a_gap() {
         "5xx rows are listed as schema-checked"
     );
 }
+
+/// Issue 16: coverage means checked. A body that merely carries a field (as the derived
+/// cases' carrier body carries `tracker_type`) covers nothing; an echo or a refusal that
+/// says it is about the field does.
+#[test]
+fn a_field_is_covered_only_where_a_case_checks_it() {
+    use cts_conform::case::{load, Source};
+    let contract = Contract::embedded();
+    let file = |cases: &str| Source {
+        name: "probe.json".into(),
+        text: format!(r#"{{"suite": "probe", "cases": [{cases}]}}"#),
+    };
+    let covered_by = |cases: &str| {
+        let loaded = load(&[file(cases)], contract).expect("the probe loads");
+        compute(contract, &loaded)
+            .into_iter()
+            .find(|r| r.operation == "CreateTracker" && r.name == "obs_info.file_prefix_name")
+            .map(|r| r.cases.len())
+            .unwrap_or_default()
+    };
+    let carried = r#"{"name": "carried", "doc": "create-tracker: Request Parameters / tracker_name",
+        "steps": [{"operation": "CreateTracker",
+          "body": {"tracker_type": "data", "tracker_name": "${prefix}-p",
+                   "obs_info": {"bucket_name": "${obs_bucket}", "file_prefix_name": "x"}},
+          "creates": {"tracker_name": "${prefix}-p", "tracker_type": "data"},
+          "expect": {"status": 201}}]}"#;
+    assert_eq!(covered_by(carried), 0, "carrying the field checks nothing");
+    let echoed = carried
+        .replace(r#""name": "carried""#, r#""name": "echoed""#)
+        .replace(
+            r#""expect": {"status": 201}"#,
+            r#""expect": {"status": 201, "body": {"obs_info": {"file_prefix_name": "x"}}}"#,
+        );
+    assert_eq!(covered_by(&echoed), 1, "an echo checks it");
+    let refused = carried
+        .replace(r#""name": "carried""#, r#""name": "refused""#)
+        .replace(
+            "Request Parameters / tracker_name",
+            "TrackerObsInfo / file_prefix_name",
+        )
+        .replace(r#""file_prefix_name": "x""#, r#""file_prefix_name": "a b""#)
+        .replace(
+            r#""expect": {"status": 201}"#,
+            r#""expect": {"status": [400, 403]}"#,
+        );
+    assert_eq!(
+        covered_by(&refused),
+        1,
+        "a refusal about the field checks it"
+    );
+    let refused_elsewhere = refused.replace("TrackerObsInfo / file_prefix_name", "something else");
+    assert_eq!(
+        covered_by(&refused_elsewhere),
+        0,
+        "a refusal about something else does not"
+    );
+}

@@ -4,6 +4,11 @@
 //! as its evidence (`FaultInfo::evidence`: the broken rule, named); once with no fault
 //! it must pass (exit 0).
 //!
+//! The faults of the account rules (buckets that exist, one tracker per bucket
+//! operation, ...) are run instead against an emulator that lists its buckets, with
+//! `cases/account_rules.json` alone, one case at a time ([`run_account_rules`]): they
+//! need buckets that exist and a data bucket no other case uses at the same time.
+//!
 //! The detection table (fault -> the cases that caught it) is printed (see it with
 //! `cargo test --test detection -- --nocapture`) and written to
 //! `target/detection-table.md`. With `CTS_UPDATE_FAULT_DOCS=1` the test also rewrites
@@ -21,6 +26,7 @@ use std::thread;
 
 use cli_run::run;
 use cts_conform::emulator::fault::{listing, Fault, FaultInfo, TABLE};
+use cts_conform::emulator::{self, EmulatorConfig, FaultSet};
 
 /// Suite runs at the same time (each is one process with its own emulator).
 const PARALLEL_RUNS: usize = 4;
@@ -73,6 +79,63 @@ fn run_suite(fault: Option<Fault>) -> SuiteRun {
         args.extend(["--emulator-fault", fault.name()]);
     }
     let outcome = run(&args);
+    SuiteRun {
+        code: outcome.code,
+        failures: failed_cases(&outcome.stdout),
+        output: format!("{}\n{}", outcome.stdout, outcome.stderr),
+    }
+}
+
+/// The faults of the account rules, which need an emulator that lists its buckets.
+const ACCOUNT_RULE_FAULTS: [Fault; 4] = [
+    Fault::ExclusivityIgnored,
+    Fault::MissingBucketAccepted,
+    Fault::TransferEqualsTrackedAccepted,
+    Fault::StatusChangeWithoutDataBucketAccepted,
+];
+
+/// Runs `cases/account_rules.json` alone, one case at a time (they share the one data
+/// bucket), against an in-process emulator where only a data and a transfer bucket
+/// exist, with `fault` switched on (or none).
+fn run_account_rules(fault: Option<Fault>) -> SuiteRun {
+    let (data_bucket, obs_bucket) = ("detection-data", "detection-obs");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let config = EmulatorConfig {
+        buckets: Some([data_bucket.to_owned(), obs_bucket.to_owned()].into()),
+        faults: fault.into_iter().collect::<FaultSet>(),
+        ..EmulatorConfig::default()
+    };
+    let running = runtime
+        .block_on(emulator::start(
+            config,
+            "127.0.0.1:0".parse().expect("addr"),
+        ))
+        .expect("the emulator starts");
+    let cases = tempfile::tempdir().expect("a case directory");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/account_rules.json");
+    std::fs::copy(&source, cases.path().join("account_rules.json")).expect("copied");
+    let url = running.base_url();
+    let case_dir = cases.path().to_str().expect("UTF-8 path").to_owned();
+    let outcome = run(&[
+        "--color",
+        "never",
+        "--target",
+        &url,
+        "--project-id",
+        "detection-project",
+        "--data-bucket",
+        data_bucket,
+        "--obs-bucket",
+        obs_bucket,
+        "--cases",
+        &case_dir,
+        "--no-derived",
+        "--profile",
+        "strict",
+        "--test-threads",
+        "1",
+    ]);
+    runtime.block_on(running.shutdown());
     SuiteRun {
         code: outcome.code,
         failures: failed_cases(&outcome.stdout),
@@ -221,14 +284,23 @@ fn faults_doc(detections: &[Detection]) -> String {
          each fault must fail the run with a failing case whose message contains the \
          fault's evidence texts (`src/emulator/fault.rs`, `TABLE`), and the clean run must \
          pass. `cargo test --test detection -- --nocapture` prints the table below; \
-         `CTS_UPDATE_FAULT_DOCS=1 cargo test --test detection` regenerates this file.\n\n\
+         `CTS_UPDATE_FAULT_DOCS=1 cargo test --test detection` regenerates this file.\n\
+         - The account-rule faults ({}) are run against an emulator where only the run's \
+         data and transfer buckets exist, with `cases/account_rules.json` alone, one case at \
+         a time.\n\n\
          Faults are switched where the behaviour lives: `render.rs` (tracker fields), \
-         `validate.rs` (input rules), `store.rs` (state), `handlers.rs` (success \
+         `validate.rs` (input rules), `store.rs` (state), `account.rs` (bucket rules), \
+         `handlers.rs` (success \
          statuses), `mod.rs` (authentication) and `fault.rs::wire` (content type and \
          error bodies of every response).\n\n\
          ## Faults and the cases that catch them\n\n\
          \"caught by\" lists failing cases whose message names the broken rule (the first \
          {NAMES_SHOWN}, by name); \"cases\" counts them.\n\n{}",
+        ACCOUNT_RULE_FAULTS
+            .iter()
+            .map(|fault| format!("`{}`", fault.name()))
+            .collect::<Vec<_>>()
+            .join(", "),
         table(detections, true)
     )
 }
@@ -238,7 +310,11 @@ fn every_fault_is_caught_and_the_clean_run_passes() {
     let started = std::time::Instant::now();
     let mut jobs: Vec<Option<Fault>> = vec![None];
     jobs.extend(Fault::all().map(Some));
-    let mut runs = parallel(&jobs, |fault| run_suite(*fault)).into_iter();
+    let mut runs = parallel(&jobs, |fault| match fault {
+        Some(fault) if ACCOUNT_RULE_FAULTS.contains(fault) => run_account_rules(Some(*fault)),
+        _ => run_suite(*fault),
+    })
+    .into_iter();
     let clean = runs.next().expect("the clean run");
     let detections: Vec<Detection> = TABLE
         .iter()
@@ -272,6 +348,30 @@ fn every_fault_is_caught_and_the_clean_run_passes() {
         clean.output
     );
     let problems: Vec<String> = detections.iter().filter_map(Detection::problem).collect();
+    assert!(
+        problems.is_empty(),
+        "faults not detected:\n{}",
+        problems.join("\n\n")
+    );
+}
+
+#[test]
+fn account_rule_faults_are_caught_where_buckets_are_listed() {
+    let mut jobs: Vec<Option<Fault>> = vec![None];
+    jobs.extend(ACCOUNT_RULE_FAULTS.map(Some));
+    let mut runs = parallel(&jobs, |fault| run_account_rules(*fault)).into_iter();
+    let clean = runs.next().expect("the clean run");
+    assert_eq!(
+        clean.code, 0,
+        "account_rules must pass against a clean emulator that lists its buckets:\n{}",
+        clean.output
+    );
+    let problems: Vec<String> = ACCOUNT_RULE_FAULTS
+        .iter()
+        .zip(runs)
+        .map(|(fault, run)| Detection::of(fault.info(), run))
+        .filter_map(|detection| detection.problem())
+        .collect();
     assert!(
         problems.is_empty(),
         "faults not detected:\n{}",

@@ -229,12 +229,23 @@ fn system_tracker() -> Value {
     json!({"tracker_type": "system", "tracker_name": "system"})
 }
 
+/// A data tracker named `name`, tracking both operations of its own bucket
+/// ([`tracked_bucket`]), so that trackers of different names never collide
+/// (one tracker per bucket operation, CTS.0209).
 fn data_tracker(name: &str) -> Value {
     json!({
         "tracker_type": "data",
         "tracker_name": name,
-        "data_bucket": {"data_bucket_name": "tracked-bucket", "data_event": ["READ", "WRITE"]},
+        "data_bucket": {"data_bucket_name": tracked_bucket(name), "data_event": ["READ", "WRITE"]},
     })
+}
+
+/// The bucket [`data_tracker`] tracks for `name`: a valid bucket name of its own.
+fn tracked_bucket(name: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut hasher);
+    format!("tracked-{:016x}", hasher.finish())
 }
 
 fn now_millis() -> i64 {
@@ -322,7 +333,10 @@ async fn create_data_tracker_and_unknown_fields_are_ignored() {
         .await
         .assert_success(200, Some("ListTrackersResponseBody"));
     let tracker = &listed["trackers"][0];
-    assert_eq!(tracker["data_bucket"]["data_bucket_name"], "tracked-bucket");
+    assert_eq!(
+        tracker["data_bucket"]["data_bucket_name"],
+        tracked_bucket(tracker["tracker_name"].as_str().expect("a name"))
+    );
     assert_eq!(
         tracker["data_bucket"]["data_event"],
         json!(["READ", "WRITE"])
@@ -570,7 +584,8 @@ async fn update_errors() {
         (
             "CTS.0214",
             404,
-            json!({"tracker_type": "data", "tracker_name": "nope", "status": "enabled"}),
+            json!({"tracker_type": "data", "tracker_name": "nope", "status": "enabled",
+                   "data_bucket": {"data_bucket_name": tracked_bucket("nope")}}),
         ),
         (
             "CTS.0214",
@@ -610,7 +625,7 @@ async fn update_errors() {
     }
     // The same bucket name and a new event list are fine.
     let same = json!({"tracker_type": "data", "tracker_name": "d1",
-                      "data_bucket": {"data_bucket_name": "tracked-bucket", "data_event": ["WRITE"]}});
+                      "data_bucket": {"data_bucket_name": tracked_bucket("d1"), "data_event": ["WRITE"]}});
     emulator.update(&same).await.assert_success(200, None);
     let listed = emulator.list("?tracker_name=d1").await;
     let tracker =

@@ -271,11 +271,13 @@ fn pre_existing(serve: &Serve) -> Vec<u8> {
 
 // ---------------------------------------------------------------- the run
 
-fn create(name: &str) -> Value {
+/// A data tracker on the case's own bucket, tracking `event` (one tracker per bucket
+/// operation: a case's two trackers track READ and WRITE).
+fn create(name: &str, event: &str) -> Value {
     json!({
         "operation": "CreateTracker",
         "body": {"tracker_type": "data", "tracker_name": name,
-                 "data_bucket": {"data_bucket_name": "bucket-${run_id}", "data_event": ["READ"]}},
+                 "data_bucket": {"data_bucket_name": "${data_bucket}", "data_event": [event]}},
         "creates": {"tracker_name": name, "tracker_type": "data"},
         "expect": {"status": 201}
     })
@@ -290,11 +292,11 @@ fn write_cases(dir: &Path, letters: &[&str]) {
             "name": format!("case_{letter}"),
             "doc": "robustness: SIGINT in the middle of a case",
             "steps": [
-                create(&name("1")),
-                create(&name("2")),
+                create(&name("1"), "READ"),
+                create(&name("2"), "WRITE"),
                 {"operation": "ListTrackers", "query": {"tracker_name": name("-slow")},
                  "expect": {"status": 200, "body": {"trackers": []}}},
-                create(&name("3-never")),
+                create(&name("3-never"), "READ"),
             ]
         });
         if explicit_cleanup {

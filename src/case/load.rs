@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use super::locate::{locate, Position};
 use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
+use super::pattern::{MatcherError, Pattern};
 use super::vars;
-use crate::check::matcher;
 use crate::contract::{Contract, Operation, ParamLocation};
+use crate::json_pointer;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
 
@@ -430,20 +431,23 @@ impl Checker<'_> {
                 }
             }
         }
-        let mut expectations: Vec<(String, &Value)> = Vec::new();
+        let mut expectations: Vec<(String, &Pattern)> = Vec::new();
         if let Some(body) = &expect.body {
             expectations.push((format!("{at}/body"), body));
         }
         for (name, value) in &expect.headers {
-            expectations.push((format!("{at}/headers/{name}"), value));
+            expectations.push((json_pointer::child(&format!("{at}/headers"), name), value));
         }
-        for (base, value) in expectations {
-            if let Err((pointer, e)) = matcher::validate_expectation(value) {
-                self.error(
-                    &format!("{base}{pointer}"),
-                    e.to_string(),
-                    "see the matchers in docs/case-format.md",
-                );
+        for (base, pattern) in expectations {
+            for e in pattern.errors() {
+                // Malformed `${` are reported with the other variable errors.
+                if !matches!(e.error, MatcherError::Variable(_)) {
+                    self.error(
+                        &format!("{base}{}", e.pointer),
+                        e.error.to_string(),
+                        "see the matchers in docs/case-format.md",
+                    );
+                }
             }
         }
         if expect.any_of.len() == 1 {
@@ -602,12 +606,11 @@ fn schema_has_pointer(contract: &Contract, schema: &str, pointer: &str) -> bool 
     let Some(mut node) = contract.schema(schema) else {
         return false;
     };
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
+    for token in json_pointer::tokens(pointer) {
         node = resolve(contract, node);
         let next = node
             .get("properties")
-            .and_then(|p| p.get(&token))
+            .and_then(|p| p.get(token.as_ref()))
             .or_else(|| token.parse::<usize>().ok().and(node.get("items")));
         match next {
             Some(child) => node = child,

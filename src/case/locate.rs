@@ -27,8 +27,7 @@ pub fn locate(text: &str, pointer: &str) -> Position {
 
 fn offset_of(root: &Value, pointer: &str) -> usize {
     let mut node = root;
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
+    for token in crate::json_pointer::tokens(pointer) {
         let next = match node {
             Value::Object(object) => object
                 .properties

@@ -1,8 +1,10 @@
-//! Case files: the model (`cases/*.json`), strict loading with precise errors, variables.
+//! Case files: the model (`cases/*.json`), strict loading with precise errors, the
+//! matcher syntax of expectations (compiled at load), variables.
 
 pub mod load;
 pub mod locate;
 pub mod model;
+pub mod pattern;
 pub mod vars;
 
 pub use load::{builtin_sources, dir_sources, load, LoadError, LoadErrors, LoadedCase, Source};

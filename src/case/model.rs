@@ -3,12 +3,16 @@
 //! A file holds one suite of cases; a case is an ordered list of steps plus cleanup steps.
 //! A step names an operation of the contract by `operationId`, fills its parameters and
 //! body (strings may hold `${variables}`), and says what it expects back. Expected bodies
-//! are subset matches that may contain matchers (see [`crate::check::matcher`]).
+//! are subset matches that may contain matchers, compiled at load (see [`super::pattern`]).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use super::pattern::Pattern;
+use super::vars::{VarError, Vars};
+use crate::json_pointer;
 
 /// One case file.
 #[derive(Debug, Clone, Deserialize)]
@@ -124,16 +128,37 @@ pub struct Expect {
     /// One status or any of several.
     #[serde(default)]
     pub status: Option<StatusSet>,
-    /// Subset of the body, with matchers.
+    /// Subset of the body, with matchers (compiled when the file is read).
     #[serde(default)]
-    pub body: Option<Value>,
+    pub body: Option<Pattern>,
     /// Response headers: name -> expected value (a string, or a matcher object).
     #[serde(default)]
-    pub headers: BTreeMap<String, Value>,
+    pub headers: BTreeMap<String, Pattern>,
     /// Alternatives: the response must also match at least one of these, e.g. a 201
     /// with the echo, or a 400 `CTS.0211` where the named bucket does not exist.
     #[serde(default)]
     pub any_of: Vec<Expect>,
+}
+
+impl Expect {
+    /// The expectation with `${variables}` resolved in the body and header values (and in
+    /// its alternatives); cheap (shared) for the parts that have none.
+    pub fn expand(&self, vars: &Vars) -> Result<Expect, VarError> {
+        Ok(Expect {
+            status: self.status.clone(),
+            body: self.body.as_ref().map(|b| b.expand(vars)).transpose()?,
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| Ok((name.clone(), value.expand(vars)?)))
+                .collect::<Result<_, VarError>>()?,
+            any_of: self
+                .any_of
+                .iter()
+                .map(|alternative| alternative.expand(vars))
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// `201` or `[204, 404]`.
@@ -172,11 +197,14 @@ impl Expect {
     /// pointers under `at`, as [`StepSpec::templated_strings`] lists them.
     fn templated_strings(&self, at: &str, strings: &mut Vec<(String, String)>) {
         if let Some(body) = &self.body {
-            crate::case::vars::strings_in(body, &format!("{at}/body"), strings);
+            crate::case::vars::strings_in(body.source(), &format!("{at}/body"), strings);
         }
         for (name, value) in &self.headers {
-            let escaped = name.replace('~', "~0").replace('/', "~1");
-            crate::case::vars::strings_in(value, &format!("{at}/headers/{escaped}"), strings);
+            crate::case::vars::strings_in(
+                value.source(),
+                &json_pointer::child(&format!("{at}/headers"), name),
+                strings,
+            );
         }
         for (i, alternative) in self.any_of.iter().enumerate() {
             alternative.templated_strings(&format!("{at}/any_of/{i}"), strings);

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::json_pointer;
+
 /// Variable values by name.
 pub type Vars = BTreeMap<String, Value>;
 
@@ -69,29 +71,81 @@ pub fn names_in(text: &str) -> Result<Vec<String>, VarError> {
 
 /// Expands a string; a string that is exactly one variable takes the variable's value.
 pub fn expand_str(text: &str, vars: &Vars) -> Result<Value, VarError> {
-    let parts = pieces(text)?;
-    let lookup = |name: &str| {
-        vars.get(name)
-            .ok_or_else(|| VarError::Unknown(name.to_string()))
-    };
-    let non_empty: Vec<&Piece> = parts
-        .iter()
-        .filter(|p| !matches!(p, Piece::Text("")))
-        .collect();
-    if let [Piece::Var(name)] = non_empty.as_slice() {
-        return lookup(name).cloned();
+    Template::parse(text)?.expand(vars)
+}
+
+/// A string parsed once into text and `${variable}` parts, expanded as often as needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// The string as written.
+    raw: String,
+    /// Text and variable parts (empty text parts dropped; `$${` already unescaped).
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Var(String),
+}
+
+impl Template {
+    /// Parses a string; malformed references (`${x`, `${a-b}`) are errors.
+    pub fn parse(text: &str) -> Result<Template, VarError> {
+        let mut parts: Vec<Part> = Vec::new();
+        for piece in pieces(text)? {
+            match piece {
+                Piece::Text("") => {}
+                Piece::Text(t) => match parts.last_mut() {
+                    Some(Part::Text(last)) => last.push_str(t),
+                    _ => parts.push(Part::Text(t.to_string())),
+                },
+                Piece::Var(name) => parts.push(Part::Var(name.to_string())),
+            }
+        }
+        Ok(Template {
+            raw: text.to_string(),
+            parts,
+        })
     }
-    let mut out = String::new();
-    for part in &parts {
-        match part {
-            Piece::Text(t) => out.push_str(t),
-            Piece::Var(name) => match lookup(name)? {
-                Value::String(s) => out.push_str(s),
-                other => out.push_str(&other.to_string()),
-            },
+
+    /// The string as written in the case file.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// The text when the string refers to no variable (`$${` written as `${`).
+    pub fn as_static(&self) -> Option<String> {
+        // Adjacent text parts are merged, so more than one part means a variable.
+        match self.parts.as_slice() {
+            [] => Some(String::new()),
+            [Part::Text(text)] => Some(text.clone()),
+            _ => None,
         }
     }
-    Ok(Value::String(out))
+
+    /// The value: a string that is exactly one variable takes the variable's JSON value;
+    /// otherwise values are spliced in as text.
+    pub fn expand(&self, vars: &Vars) -> Result<Value, VarError> {
+        let lookup = |name: &str| {
+            vars.get(name)
+                .ok_or_else(|| VarError::Unknown(name.to_string()))
+        };
+        if let [Part::Var(name)] = self.parts.as_slice() {
+            return lookup(name).cloned();
+        }
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Var(name) => match lookup(name)? {
+                    Value::String(s) => out.push_str(s),
+                    other => out.push_str(&other.to_string()),
+                },
+            }
+        }
+        Ok(Value::String(out))
+    }
 }
 
 /// Expands a string to text (non-string values are written as JSON).
@@ -132,11 +186,7 @@ pub fn strings_in(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
         }
         Value::Object(map) => {
             for (k, v) in map {
-                strings_in(
-                    v,
-                    &format!("{path}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
+                strings_in(v, &json_pointer::child(path, k), out);
             }
         }
         _ => {}
@@ -167,6 +217,24 @@ mod tests {
         assert_eq!(
             expand_json(&json!({"a": ["${run_id}", 1]}), &vars()).unwrap(),
             json!({"a": ["7f3a", 1]})
+        );
+    }
+
+    #[test]
+    fn a_template_parsed_once_expands_like_expand_str() {
+        let template = Template::parse("cc-${run_id}-$${x}").unwrap();
+        assert_eq!(template.as_static(), None);
+        assert_eq!(template.raw(), "cc-${run_id}-$${x}");
+        assert_eq!(template.expand(&vars()).unwrap(), json!("cc-7f3a-${x}"));
+        assert_eq!(
+            Template::parse("${n}").unwrap().expand(&vars()).unwrap(),
+            json!(5)
+        );
+        let literal = Template::parse("a$${b} $5").unwrap();
+        assert_eq!(literal.as_static().as_deref(), Some("a${b} $5"));
+        assert_eq!(
+            Template::parse("").unwrap().as_static().as_deref(),
+            Some("")
         );
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::case::model::Expect;
 use crate::contract::{Contract, Operation};
-use crate::run::exchange::ReceivedResponse;
+use crate::exchange::ReceivedResponse;
 
 /// What kind of rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -177,8 +177,9 @@ pub fn contract_checks_parsed(
     findings
 }
 
-/// The step's own expectations. Body expectations are skipped when the status is not the
-/// expected one (the status finding says it all; the response is shown anyway).
+/// The step's own expectations (compiled at load; expand `${variables}` first with
+/// [`Expect::expand`]). Body expectations are skipped when the status is not the expected
+/// one (the status finding says it all; the response is shown anyway).
 pub fn expectation_checks(expect: &Expect, response: &ReceivedResponse) -> Vec<Finding> {
     expectation_checks_parsed(expect, response, &response.json())
 }
@@ -201,16 +202,12 @@ pub fn expectation_checks_parsed(
     }
     for (name, want) in &expect.headers {
         let have = response.header(name).map(|v| Value::String(v.to_string()));
-        let ok = match (&have, matcher::Matcher::parse(want)) {
-            (None, Some(Ok(matcher::Matcher::Absent | matcher::Matcher::Any))) => true,
-            (None, _) => false,
-            (Some(have), _) => matcher::matches(want, have),
-        };
-        if !ok {
+        if !matcher::member_matches(want.root(), have.as_ref()) {
             findings.push(Finding::new(
                 FindingKind::Header,
                 format!(
-                    "header {name}: expected {want}, found {}",
+                    "header {name}: expected {}, found {}",
+                    want.to_value(),
                     have.map_or("none".to_string(), |v| v.to_string())
                 ),
             ));
@@ -219,8 +216,7 @@ pub fn expectation_checks_parsed(
     if let Some(expected) = &expect.body {
         match body {
             Some(Ok(actual)) => {
-                let reconciled = matcher::reconcile(expected, actual);
-                if !reconciled.mismatches.is_empty() {
+                if let Some(reconciled) = matcher::evaluate(expected, actual) {
                     let n = reconciled.mismatches.len();
                     let mut finding = Finding::new(
                         FindingKind::Body,

@@ -212,7 +212,13 @@ pub(crate) enum ProfileArg {
 Authentication: with no --ak/--token/--credentials the emulator accepts every request \
 (a warning says so). Otherwise a request must be signed (SDK-HMAC-SHA256) by a listed \
 account or carry a listed X-Auth-Token, else 401 CTS.0002; a valid credential on another \
-project's path gets 403 CTS.0013. Secrets are never printed.")]
+project's path gets 403 CTS.0013. Secrets are never printed.
+
+Like a real account: the service's own rules always hold (one data tracker per bucket \
+operation: 400 CTS.0209; the tracked bucket is not the transfer bucket: 400 CTS.0213; \
+a data tracker's status change carries data_bucket: 400 CTS.0003). --bucket, --preload, \
+--rate-limit and --gateway-errors each add one trait of a real account; --cloud switches \
+on all but --bucket.")]
 pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:9000")]
@@ -244,6 +250,31 @@ pub(crate) struct ServeArgs {
     /// Print every fault mode, one a line (`NAME  description`), and exit.
     #[arg(long)]
     pub(crate) list_faults: bool,
+    /// An OBS bucket that exists (repeatable). With any given, only these exist: a
+    /// tracked bucket not listed gets 400 CTS.0211, and so does a transfer bucket unless
+    /// is_obs_created is true (which creates it). Without any, every valid name exists.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) bucket: Vec<String>,
+    /// Trackers present at start, per project, in ListTrackers' shape:
+    /// {"<project_id>": {"trackers": [...]}}. They are listed exactly as the file gives them
+    /// until updated. A file that cannot be read or parsed: exit 2.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) preload: Option<PathBuf>,
+    /// At most N requests per second per credential (AK, token or anonymous); past it,
+    /// 429 APIGW.0308 in the API gateway's shape (request_id, Server: api-gateway).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) rate_limit: Option<u32>,
+    /// Answer authentication failures as the API gateway does: 401 APIGW.0301 with a
+    /// request_id and Server: api-gateway, instead of 401 CTS.0002 (403 is unchanged).
+    #[arg(long)]
+    pub(crate) gateway_errors: bool,
+    /// Behave like a real account: --gateway-errors, a management tracker already present
+    /// in each project the credentials grant (--project-id, --token, --credentials), a rate
+    /// limit of 100 requests per second (unless --rate-limit), and ListQuotas also lists
+    /// smn_notification. Buckets still come from --bucket; --preload replaces the preset
+    /// trackers.
+    #[arg(long)]
+    pub(crate) cloud: bool,
     /// Judge every request against the contract's request side and write each
     /// violation to FILE (JSON Lines); a summary is printed at shutdown (docs/sdk-authors.md).
     #[arg(long, value_name = "FILE")]

@@ -76,12 +76,10 @@ struct EmbeddedBuckets {
 }
 
 impl EmbeddedBuckets {
-    /// Eight buckets to track (one per default test thread) and one to transfer to.
+    /// The buckets a run makes up ([`cts_conform::cts::made_up_buckets`]).
     fn for_run(run_id: &str) -> Self {
-        EmbeddedBuckets {
-            data: (1..=8).map(|i| format!("cc-{run_id}-src{i}")).collect(),
-            obs: vec![format!("cc-{run_id}-obs")],
-        }
+        let (data, obs) = cts_conform::cts::made_up_buckets(run_id);
+        EmbeddedBuckets { data, obs }
     }
 }
 
@@ -208,6 +206,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 Ok(auth) => EmulatorConfig {
                     auth,
                     faults: args.emulator_fault.iter().copied().collect(),
+                    // The run's own pool is the whole of what exists: the suite then
+                    // meets the bucket rules of a real account (api-facts, CTS.0211).
+                    buckets: embedded_buckets
+                        .as_ref()
+                        .map(|b| b.data.iter().chain(&b.obs).cloned().collect()),
                     ..EmulatorConfig::default()
                 },
                 Err(message) => return usage(message),

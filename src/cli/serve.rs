@@ -1,7 +1,11 @@
-//! `cts-conform serve`: the reference emulator standalone, with its credentials and faults.
+//! `cts-conform serve`: the reference emulator standalone, with its credentials and faults,
+//! and the traits of a real account (`--bucket`, `--preload`, `--rate-limit`,
+//! `--gateway-errors`, or all but buckets with `--cloud`).
+
+use std::collections::BTreeSet;
 
 use cts_conform::auth::SecretString;
-use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Fault, Token};
+use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Fault, Preload, Token};
 
 use super::args::ServeArgs;
 use super::exit::{runtime, usage, Exit};
@@ -47,14 +51,42 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         Ok(sink) => sink,
         Err(message) => return usage(message),
     };
-    let config = EmulatorConfig {
-        violations: sink.clone(),
-        strict_requests: args.strict_requests,
-        verbose: args.verbose,
-        auth,
-        faults,
-        ..EmulatorConfig::default()
+    let mut config = if args.cloud {
+        let projects: BTreeSet<&str> = auth.iter().flat_map(granted_projects).collect();
+        if projects.is_empty() {
+            eprintln!(
+                "warning: --cloud: no project is configured (--project-id, --token, \
+                 --credentials), so no management tracker is preloaded"
+            );
+        }
+        EmulatorConfig::cloud(projects)
+    } else {
+        EmulatorConfig::default()
     };
+    if let Some(path) = &args.preload {
+        let loaded = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Preload::from_json(&text));
+        match loaded {
+            Ok(preload) => config.preload = preload,
+            Err(reason) => {
+                return usage(format!("--preload {}: {reason}", path.display()));
+            }
+        }
+    }
+    if !args.bucket.is_empty() {
+        config.buckets = Some(args.bucket.iter().cloned().collect());
+    }
+    if args.rate_limit.is_some() {
+        config.rate_limit = args.rate_limit;
+    }
+    config.gateway_errors |= args.gateway_errors;
+    config.verbose = args.verbose;
+    config.auth = auth;
+    config.faults = faults;
+    config.violations = sink.clone();
+    config.strict_requests = args.strict_requests;
+    eprintln!("{}", account_summary(&config));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("shutting down");
@@ -67,6 +99,35 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         Ok(()) => Exit::Passed,
         Err(e) => usage(format!("cannot serve on {}: {e}", args.listen)),
     }
+}
+
+/// Every project the policy's accounts and tokens grant.
+fn granted_projects(policy: &AuthPolicy) -> impl Iterator<Item = &str> {
+    let accounts = policy.accounts().iter().map(|a| a.project_id.as_str());
+    accounts.chain(policy.tokens().iter().map(|t| t.project_id.as_str()))
+}
+
+/// One line: how much like a real account this emulator is.
+fn account_summary(config: &EmulatorConfig) -> String {
+    let buckets = match &config.buckets {
+        None => "every valid bucket name exists".to_owned(),
+        Some(names) => format!("{} bucket(s) exist", names.len()),
+    };
+    let rate = config.rate_limit.map_or_else(
+        || "no rate limit".to_owned(),
+        |n| format!("at most {n} requests/s per credential"),
+    );
+    let gateway = if config.gateway_errors {
+        "gateway-shaped 401/429"
+    } else {
+        "CTS-shaped 401"
+    };
+    let preloaded = if config.preload.is_empty() {
+        "no preloaded tracker"
+    } else {
+        "trackers preloaded"
+    };
+    format!("account: {buckets}; {rate}; {gateway}; {preloaded}")
 }
 
 /// The emulator's auth policy from `serve`'s flags and credentials file; `None`

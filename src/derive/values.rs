@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::contract::Contract;
 
 /// Length of `${prefix}` once expanded (`cc-` and eight hex digits).
-pub const PREFIX_LEN: usize = 11;
+pub use crate::cts::PREFIX_LEN;
 
 /// The error code for a value of the wrong JSON type (api-facts: body invalid).
 const TYPE_ERROR_CODE: &str = "CTS.0003";

@@ -39,9 +39,31 @@ pub enum CtsError {
     /// CTS.0208: a data tracker with this name already exists.
     #[error("the tracker {0} already exists")]
     TrackerExists(String),
+    /// CTS.0209: another data tracker of the project already tracks one of the
+    /// bucket operations (READ, WRITE; no `data_event` means both) of this bucket.
+    #[error("a type of operations on an OBS bucket can be tracked by only one tracker: {operation} operations on {bucket} are already tracked by {tracker}")]
+    BucketOperationTracked {
+        /// The tracked bucket.
+        bucket: String,
+        /// READ or WRITE (the first that overlaps).
+        operation: &'static str,
+        /// The data tracker that already tracks it.
+        tracker: String,
+    },
     /// CTS.0210: a data tracker was created without the bucket it tracks.
     #[error("the tracked bucket is empty: a data tracker needs data_bucket.data_bucket_name")]
     TrackedBucketMissing,
+    /// CTS.0211: an OBS bucket the request names does not exist (the payload names
+    /// the field and the bucket).
+    #[error("the OBS bucket does not exist: {0}")]
+    BucketNotFound(String),
+    /// CTS.0213: the tracked bucket is also the transfer bucket.
+    #[error("the tracked bucket cannot be the bucket traces are transferred to: {0}")]
+    TrackedBucketIsTransferBucket(String),
+    /// CTS.0003: a data tracker's status change without `data_bucket` (query-trackers
+    /// Table 7 and the SDK: mandatory when a data tracker is enabled or disabled).
+    #[error("a data tracker's status change must carry data_bucket (query-trackers: Table 7 / data_event, mandatory when the data tracker is enabled or disabled)")]
+    StatusChangeWithoutDataBucket,
     /// CTS.0214: no tracker matches.
     #[error("the tracker does not exist")]
     TrackerNotFound,
@@ -70,9 +92,10 @@ impl CtsError {
     /// The `CTS.XXXX` error code of the CTS error-code table.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_) | Self::UnknownPath(_) | Self::MethodNotAllowed(_) => {
-                "CTS.0003"
-            }
+            Self::InvalidRequest(_)
+            | Self::UnknownPath(_)
+            | Self::MethodNotAllowed(_)
+            | Self::StatusChangeWithoutDataBucket => "CTS.0003",
             Self::Internal(_) => "CTS.0004",
             Self::QuotaReached(_) => "CTS.0200",
             Self::ManagementTrackerExists => "CTS.0201",
@@ -82,7 +105,10 @@ impl CtsError {
             Self::InvalidStatus => "CTS.0205",
             Self::DataBucketOnManagementTracker => "CTS.0206",
             Self::TrackerExists(_) => "CTS.0208",
+            Self::BucketOperationTracked { .. } => "CTS.0209",
             Self::TrackedBucketMissing => "CTS.0210",
+            Self::BucketNotFound(_) => "CTS.0211",
+            Self::TrackedBucketIsTransferBucket(_) => "CTS.0213",
             Self::TrackerNotFound => "CTS.0214",
             Self::InvalidFilePrefix => "CTS.0218",
             Self::InvalidDataEvent => "CTS.0225",

@@ -66,6 +66,14 @@ pub enum Fault {
     MalformedJson500,
     /// DeleteTracker answers 204 and keeps the tracker.
     DeleteKeeps,
+    /// Two data trackers may track the same bucket operation (no CTS.0209).
+    ExclusivityIgnored,
+    /// A bucket that does not exist is accepted (no CTS.0211).
+    MissingBucketAccepted,
+    /// The tracked bucket may be the transfer bucket (no CTS.0213).
+    TransferEqualsTrackedAccepted,
+    /// A data tracker's status change without `data_bucket` is accepted.
+    StatusChangeWithoutDataBucketAccepted,
 }
 
 /// What a fault is, for `--list-faults`, the docs and the detection test.
@@ -87,7 +95,7 @@ pub struct FaultInfo {
 }
 
 /// Every fault, in [`Fault`]'s order.
-pub const TABLE: [FaultInfo; 21] = [
+pub const TABLE: [FaultInfo; 25] = [
     FaultInfo {
         fault: Fault::CreateStatus200,
         name: "create-status-200",
@@ -255,7 +263,46 @@ pub const TABLE: [FaultInfo; 21] = [
         class: "operation without effect",
         description: "DeleteTracker answers 204 but the tracker stays",
         rule: "api-facts: DeleteTracker removes the named tracker",
-        evidence: &["expected body", "Operations / DeleteTracker"],
+        evidence: &["still listed after DeleteTracker answered 204"],
+    },
+    FaultInfo {
+        fault: Fault::ExclusivityIgnored,
+        name: "exclusivity-ignored",
+        class: "account rule broken",
+        description: "two data trackers may track the same operation (READ/WRITE) of one \
+                      bucket; CTS.0209 is never answered",
+        rule: "api-facts: a type of operations on an OBS bucket can be tracked by only one \
+               tracker (CTS.0209)",
+        evidence: &["CTS.0209", "got 201"],
+    },
+    FaultInfo {
+        fault: Fault::MissingBucketAccepted,
+        name: "missing-bucket-accepted",
+        class: "account rule broken",
+        description: "a tracked or transfer bucket that does not exist is accepted (needs a \
+                      bucket list: `serve --bucket`); CTS.0211 is never answered",
+        rule: "api-facts: data_bucket_name and obs_info.bucket_name must name an existing \
+               OBS bucket (CTS.0211)",
+        evidence: &["CTS.0211", "got 201"],
+    },
+    FaultInfo {
+        fault: Fault::TransferEqualsTrackedAccepted,
+        name: "transfer-equals-tracked-accepted",
+        class: "account rule broken",
+        description: "a data tracker may transfer its traces to the bucket it tracks; \
+                      CTS.0213 is never answered",
+        rule: "api-facts: the tracked bucket cannot be the transfer bucket (CTS.0213)",
+        evidence: &["CTS.0213", "got 201"],
+    },
+    FaultInfo {
+        fault: Fault::StatusChangeWithoutDataBucketAccepted,
+        name: "status-change-without-data-bucket-accepted",
+        class: "account rule broken",
+        description: "a data tracker's status change (UpdateTracker with status) without \
+                      data_bucket is accepted",
+        rule: "query-trackers: Table 7 (mandatory when the data tracker is enabled or \
+               disabled); api-facts: status changes of a data tracker carry data_bucket",
+        evidence: &["status change", "got 200"],
     },
 ];
 

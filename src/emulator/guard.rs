@@ -1,12 +1,16 @@
 //! The gate every request passes before a handler sees it: the body is read once,
 //! up to the configured cap, and the request is checked as a whole.
 //!
+//! With a rate limit, the [`Throttle`] goes first: a request past its credential's
+//! budget is answered `429 APIGW.0308` by the gateway ([`super::gateway`]).
 //! Without an [`AuthPolicy`] every request passes. With one, [`authenticate`] hands
 //! the method, the raw path and query as received, the headers and the exact body
 //! bytes (what an AK/SK signature covers) to [`AuthPolicy::check`], and a refused
-//! request is answered 401/403 ([`Refusal`]) before any handler runs.
+//! request is answered 401/403 ([`Refusal`]) before any handler runs; with
+//! `gateway_errors` a 401 is the gateway's (`APIGW.0301`, `request_id`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
@@ -15,8 +19,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
+use super::access::RequestId;
 use super::auth_policy::{path_project, AuthPolicy, Refusal};
 use super::error::CtsError;
+use super::gateway::{CredentialKey, GatewayError, Throttle};
 use crate::auth::RequestParts;
 
 /// What the guard needs to know.
@@ -26,6 +32,10 @@ pub struct GuardConfig {
     pub max_body_bytes: usize,
     /// Who may call; `None` lets every request through.
     pub auth: Option<Arc<AuthPolicy>>,
+    /// Requests per second per credential; `None`: no limit.
+    pub throttle: Option<Arc<Throttle>>,
+    /// Answer authentication failures (401) as the API gateway does.
+    pub gateway_errors: bool,
 }
 
 /// A request as the authentication check sees it; the body is complete.
@@ -68,6 +78,12 @@ pub fn authenticate(
 /// The middleware: buffer the body under the cap, authenticate, pass on.
 pub async fn guard(State(config): State<GuardConfig>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
+    if let Some(throttle) = &config.throttle {
+        if !throttle.admit(&CredentialKey::of(&parts.headers), Instant::now()) {
+            return GatewayError::throttled(throttle.limit(), gateway_request_id(&parts))
+                .into_response();
+        }
+    }
     let body = match read_body(&parts, body, config.max_body_bytes).await {
         Ok(body) => body,
         Err(error) => return error.into_response(),
@@ -77,11 +93,25 @@ pub async fn guard(State(config): State<GuardConfig>, request: Request, next: Ne
             parts: &parts,
             body: &body,
         };
-        if let Err(refusal) = authenticate(&view, policy, OffsetDateTime::now_utc()) {
-            return refusal.into_response();
+        match authenticate(&view, policy, OffsetDateTime::now_utc()) {
+            Ok(()) => {}
+            Err(Refusal::Unauthenticated(why)) if config.gateway_errors => {
+                return GatewayError::unauthenticated(&why, gateway_request_id(&parts))
+                    .into_response();
+            }
+            Err(refusal) => return refusal.into_response(),
         }
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// The request id of the access log ([`RequestId`]) as the gateway writes it: 32
+/// hex digits; a fresh one if the request has none.
+fn gateway_request_id(parts: &Parts) -> String {
+    parts.extensions.get::<RequestId>().map_or_else(
+        || uuid::Uuid::new_v4().simple().to_string(),
+        |id| id.0.replace('-', ""),
+    )
 }
 
 async fn read_body(parts: &Parts, body: Body, max_body_bytes: usize) -> Result<Bytes, CtsError> {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub domain_id: Arc<str>,
     /// Fault modes (none unless configured).
     pub faults: Arc<FaultSet>,
+    /// ListQuotas lists a further quota type.
+    pub extra_quota_types: bool,
 }
 
 impl AppState {
@@ -142,7 +144,7 @@ pub async fn list_quotas(
     ProjectId(project_id): ProjectId,
 ) -> Result<Response, CtsError> {
     let usage = app.store().quotas(&project_id);
-    Ok(Json(render::quotas(&usage)).into_response())
+    Ok(Json(render::quotas(&usage, app.extra_quota_types)).into_response())
 }
 
 /// Any path no operation lives at: 404 CTS.0003.

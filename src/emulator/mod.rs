@@ -5,6 +5,8 @@
 //!
 //! Layout, one idea a file: [`model`] (the vocabulary), [`validate`] (request ->
 //! validated request or CTS error, pure), [`store`] (per-project state, pure),
+//! [`account`] (the bucket rules of a real account), [`preload`] (trackers present
+//! at start), [`gateway`] (the API gateway's 401/429 answers and the throttle),
 //! [`render`] (state -> JSON, the one place a tracker is rendered), [`error`]
 //! (CTS errors), [`handlers`] (one per operation), [`guard`] (body cap and
 //! authentication of every request), [`auth_policy`] (who may call: accounts,
@@ -15,17 +17,21 @@
 //! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
 
 pub mod access;
+pub mod account;
 pub mod auth_policy;
 pub mod error;
 pub mod fault;
+pub mod gateway;
 pub mod guard;
 pub mod handlers;
 pub mod model;
+pub mod preload;
 pub mod render;
 pub mod store;
 pub mod validate;
 pub mod violations;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -42,6 +48,7 @@ pub use auth_policy::{Account, AuthPolicy, Token};
 pub use fault::{Fault, FaultSet};
 use guard::GuardConfig;
 use handlers::AppState;
+pub use preload::Preload;
 use store::Store;
 
 /// The account id trackers report when none is configured (32 hex digits, like a real one).
@@ -65,6 +72,21 @@ pub struct EmulatorConfig {
     /// Fault modes switched on (default none): each breaks the contract in one
     /// known way, to test the harness's power to detect it ([`fault`]).
     pub faults: FaultSet,
+    /// The OBS buckets that exist. `None` (the default): every valid name exists.
+    /// `Some(set)`: only these; a tracked or transfer bucket outside the set gets
+    /// 400 CTS.0211, and a transfer bucket made with `is_obs_created: true` joins it.
+    pub buckets: Option<BTreeSet<String>>,
+    /// Trackers present at start, per project (default none).
+    pub preload: Preload,
+    /// Requests per second per credential; past it, 429 APIGW.0308 from the
+    /// gateway (default: no limit).
+    pub rate_limit: Option<u32>,
+    /// Authentication failures answered as the API gateway does (401 APIGW.0301
+    /// with `request_id`, `Server: api-gateway`) instead of 401 CTS.0002.
+    pub gateway_errors: bool,
+    /// ListQuotas also lists a further quota type (`smn_notification`), as a real
+    /// account may (default off).
+    pub extra_quota_types: bool,
     /// `serve --violations FILE`: every request is judged against the contract's
     /// request side and each violation written here ([`violations`]).
     pub violations: Option<crate::violations::ViolationSink>,
@@ -82,8 +104,33 @@ impl Default for EmulatorConfig {
             data_tracker_quota: 100,
             auth: None,
             faults: FaultSet::none(),
+            buckets: None,
+            preload: Preload::none(),
+            rate_limit: None,
+            gateway_errors: false,
+            extra_quota_types: false,
             violations: None,
             strict_requests: false,
+        }
+    }
+}
+
+/// The rate limit of [`EmulatorConfig::cloud`], in requests per second per credential.
+pub const CLOUD_RATE_LIMIT: u32 = 100;
+
+impl EmulatorConfig {
+    /// "Like a real account" (`serve --cloud`): gateway errors, a management tracker
+    /// already present in each of `projects`, [`CLOUD_RATE_LIMIT`] requests per second,
+    /// and the further quota type in ListQuotas. Buckets, credentials and the rest
+    /// stay at their defaults (`serve` sets buckets from `--bucket`).
+    pub fn cloud<'a>(projects: impl IntoIterator<Item = &'a str>) -> Self {
+        let defaults = Self::default();
+        Self {
+            preload: Preload::management_trackers(projects, &defaults.domain_id),
+            rate_limit: Some(CLOUD_RATE_LIMIT),
+            gateway_errors: true,
+            extra_quota_types: true,
+            ..defaults
         }
     }
 }
@@ -94,13 +141,20 @@ impl Default for EmulatorConfig {
 /// response ([`fault::wire`]) wrap the whole stack.
 pub fn router(config: EmulatorConfig) -> Router {
     let faults = config.faults;
+    let buckets = match config.buckets {
+        Some(names) => account::Buckets::listed(names),
+        None => account::Buckets::any(),
+    };
+    let mut store =
+        Store::with_faults(config.data_tracker_quota, faults.clone()).with_buckets(buckets);
+    for (project_id, trackers) in config.preload.trackers(&config.domain_id) {
+        store.preload(project_id, trackers);
+    }
     let state = AppState {
-        store: Arc::new(Mutex::new(Store::with_faults(
-            config.data_tracker_quota,
-            faults.clone(),
-        ))),
+        store: Arc::new(Mutex::new(store)),
         domain_id: Arc::from(config.domain_id.as_str()),
         faults: Arc::new(faults.clone()),
+        extra_quota_types: config.extra_quota_types,
     };
     let guard_config = GuardConfig {
         max_body_bytes: config.max_body_bytes,
@@ -108,6 +162,10 @@ pub fn router(config: EmulatorConfig) -> Router {
             .auth
             .filter(|_| !faults.has(Fault::AuthOff))
             .map(Arc::new),
+        throttle: config
+            .rate_limit
+            .map(|limit| Arc::new(gateway::Throttle::new(limit))),
+        gateway_errors: config.gateway_errors,
     };
     let violation_layer = violations::ViolationLayer {
         credentials: Arc::new(guard_config.auth.as_ref().map_or_else(Vec::new, |p| {

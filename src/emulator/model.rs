@@ -200,6 +200,9 @@ pub struct Tracker {
     pub data_bucket: Option<DataBucket>,
     /// Echoed optional settings.
     pub options: TrackerOptions,
+    /// A tracker loaded at start ([`super::preload`]) is listed exactly as its file
+    /// gave it (compact JSON) until an update changes it; `None` for every other.
+    pub preloaded: Option<std::sync::Arc<str>>,
 }
 
 /// Which tracker a request is about: its type and name (names are unique per type).

@@ -3,6 +3,7 @@
 //! mode that changes how trackers look on the wire switches in here, in one place.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::fault::FaultSet;
@@ -125,17 +126,29 @@ impl<'a> TrackerView<'a> {
 #[allow(clippy::large_enum_variant)]
 pub enum RenderedTracker<'a> {
     Plain(TrackerView<'a>),
+    /// A preloaded tracker, exactly as its file gave it.
+    Preloaded(&'a RawValue),
     Distorted(Value),
 }
 
 /// One tracker as CreateTracker and ListTrackers answer it, changed by the tracker
 /// faults of `faults` (none in normal operation).
 pub fn tracker<'a>(tracker: &'a Tracker, faults: &FaultSet) -> RenderedTracker<'a> {
-    let view = TrackerView::of(tracker);
+    // The preloaded text is valid JSON (it was read from the file), so this succeeds.
+    let preloaded = tracker
+        .preloaded
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<&RawValue>(text).ok());
     if !faults.distorts_trackers() {
-        return RenderedTracker::Plain(view);
+        return match preloaded {
+            Some(raw) => RenderedTracker::Preloaded(raw),
+            None => RenderedTracker::Plain(TrackerView::of(tracker)),
+        };
     }
-    let mut value = serde_json::to_value(&view).unwrap_or(Value::Null);
+    let mut value = match preloaded {
+        Some(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+        None => serde_json::to_value(TrackerView::of(tracker)).unwrap_or(Value::Null),
+    };
     faults.distort_tracker(&mut value);
     RenderedTracker::Distorted(value)
 }
@@ -153,12 +166,20 @@ pub fn tracker_list<'a>(trackers: &[&'a Tracker], faults: &FaultSet) -> TrackerL
     }
 }
 
-/// ListQuotas' answer: data tracker and management tracker usage.
-pub fn quotas(usage: &QuotaUsage) -> Value {
-    json!({
-        "resources": [
-            { "type": "data_tracker", "used": usage.data_used, "quota": usage.data_quota },
-            { "type": "system_tracker", "used": usage.system_used, "quota": SYSTEM_TRACKER_QUOTA },
-        ]
-    })
+/// The further quota type [`quotas`] lists when asked (api-facts: quota types are open).
+pub const EXTRA_QUOTA_TYPE: &str = "smn_notification";
+/// Its quota (SMN notifications per project), a plausible figure.
+const EXTRA_QUOTA: u32 = 100;
+
+/// ListQuotas' answer: data tracker and management tracker usage, and with
+/// `extra_types` also [`EXTRA_QUOTA_TYPE`] (none used), as a real account may list.
+pub fn quotas(usage: &QuotaUsage, extra_types: bool) -> Value {
+    let mut resources = vec![
+        json!({ "type": "data_tracker", "used": usage.data_used, "quota": usage.data_quota }),
+        json!({ "type": "system_tracker", "used": usage.system_used, "quota": SYSTEM_TRACKER_QUOTA }),
+    ];
+    if extra_types {
+        resources.push(json!({ "type": EXTRA_QUOTA_TYPE, "used": 0, "quota": EXTRA_QUOTA }));
+    }
+    json!({ "resources": resources })
 }

@@ -1,13 +1,16 @@
 //! Per-project tracker state and the rules that depend on it (one management
 //! tracker, unique data tracker names, the data tracker quota, not-found, the
-//! unchangeable tracked bucket). Pure: no I/O, no clock, no locking; the caller
-//! holds one lock around each call, so every check-and-change is atomic.
+//! unchangeable tracked bucket, and the bucket rules of [`super::account`]: buckets
+//! that exist, tracked is not transfer, one tracker per bucket operation). Pure: no
+//! I/O, no clock, no locking; the caller holds one lock around each call, so every
+//! check-and-change is atomic.
 //!
 //! The state faults of [`super::fault`] (a second management tracker, obs_info not
 //! kept, a delete without effect, other projects' trackers listed) switch here.
 
 use std::collections::HashMap;
 
+use super::account::{self, Buckets, Change};
 use super::error::CtsError;
 use super::fault::{Fault, FaultSet};
 use super::model::{
@@ -76,6 +79,7 @@ pub struct Store {
     data_tracker_quota: u32,
     projects: HashMap<String, Project>,
     faults: FaultSet,
+    buckets: Buckets,
 }
 
 impl Store {
@@ -93,6 +97,7 @@ impl Store {
             data_tracker_quota,
             projects: HashMap::new(),
             faults,
+            buckets: Buckets::any(),
         };
         if neighbour {
             let request = TrackerRequest {
@@ -115,9 +120,29 @@ impl Store {
         store
     }
 
+    /// The same store where only `buckets` exist (see [`Buckets`]).
+    pub fn with_buckets(mut self, buckets: Buckets) -> Self {
+        self.buckets = buckets;
+        self
+    }
+
+    /// Puts `trackers` (already checked, see [`super::preload`]) into `project_id`
+    /// as they are: a management tracker replaces the project's, data trackers are
+    /// appended. No rule is checked: a preloaded account may be in any state.
+    pub fn preload(&mut self, project_id: &str, trackers: Vec<Tracker>) {
+        let project = self.projects.entry(project_id.to_owned()).or_default();
+        for tracker in trackers {
+            match tracker.tracker_type {
+                TrackerType::System => project.management = Some(tracker),
+                TrackerType::Data => project.data.push(tracker),
+            }
+        }
+    }
+
     /// Creates the tracker `request` describes (already validated) and returns it.
     /// Errors: CTS.0201 second management tracker, CTS.0208 data tracker name taken,
-    /// CTS.0200 data tracker quota reached, CTS.0210 no tracked bucket.
+    /// CTS.0200 data tracker quota reached, CTS.0210 no tracked bucket, then the
+    /// bucket rules of [`account::check`] (CTS.0211, CTS.0213, CTS.0209).
     pub fn create(
         &mut self,
         project_id: &str,
@@ -167,7 +192,23 @@ impl Store {
             obs_info,
             data_bucket,
             options,
+            preloaded: None,
         };
+        let change = Change {
+            transfer_named: true,
+            tracked_named: true,
+            events_changed: true,
+        };
+        account::check(
+            &tracker,
+            project.trackers(),
+            &self.buckets,
+            change,
+            &self.faults,
+        )?;
+        if tracker.obs_info.is_obs_created && !tracker.obs_info.bucket_name.is_empty() {
+            self.buckets.create(&tracker.obs_info.bucket_name);
+        }
         let mut stored = tracker.clone();
         if !keep_obs_info {
             stored.obs_info = ObsSettings::default();
@@ -198,15 +239,21 @@ impl Store {
             .collect()
     }
 
-    /// Applies `request` (already validated) to the tracker it names.
-    /// Errors: CTS.0214 no such tracker; CTS.0003 a different tracked bucket.
+    /// Applies `request` (already validated) to the tracker it names: the changed
+    /// tracker is built aside, checked, and only then stored.
+    /// Errors: CTS.0214 no such tracker; CTS.0003 a different tracked bucket; the
+    /// bucket rules of [`account::check`] for what the request changes.
     pub fn update(&mut self, project_id: &str, request: &TrackerRequest) -> Result<(), CtsError> {
-        let tracker = self
+        let project = self
             .projects
             .get_mut(project_id)
-            .and_then(|project| project.find_mut(&request.key))
             .ok_or(CtsError::TrackerNotFound)?;
-        if let (Some(fields), Some(bucket)) = (&request.data_bucket, &mut tracker.data_bucket) {
+        let current = project
+            .find_mut(&request.key)
+            .ok_or(CtsError::TrackerNotFound)?;
+        let mut changed = current.clone();
+        let mut events_changed = false;
+        if let (Some(fields), Some(bucket)) = (&request.data_bucket, &mut changed.data_bucket) {
             if let Some(name) = &fields.data_bucket_name {
                 if *name != bucket.data_bucket_name {
                     return Err(CtsError::invalid_request(
@@ -215,14 +262,39 @@ impl Store {
                 }
             }
             if let Some(events) = &fields.data_event {
+                events_changed = *events != bucket.data_event;
                 bucket.data_event.clone_from(events);
             }
         }
         if let Some(status) = request.status {
-            tracker.status = status;
+            changed.status = status;
         }
-        request.obs_info.apply_to(&mut tracker.obs_info);
-        request.options.apply_to(&mut tracker.options);
+        request.obs_info.apply_to(&mut changed.obs_info);
+        request.options.apply_to(&mut changed.options);
+        let transfer_named = request
+            .obs_info
+            .bucket_name
+            .as_ref()
+            .is_some_and(|name| !name.is_empty());
+        let change = Change {
+            transfer_named,
+            tracked_named: false,
+            events_changed,
+        };
+        account::check(
+            &changed,
+            project.trackers(),
+            &self.buckets,
+            change,
+            &self.faults,
+        )?;
+        if transfer_named && changed.obs_info.is_obs_created {
+            self.buckets.create(&changed.obs_info.bucket_name);
+        }
+        changed.preloaded = None;
+        if let Some(slot) = project.find_mut(&request.key) {
+            *slot = changed;
+        }
         Ok(())
     }
 
@@ -458,6 +530,63 @@ mod tests {
 
         let missing = store.update(PROJECT, &request(TrackerType::Data, "nope"));
         assert_eq!(missing, Err(CtsError::TrackerNotFound));
+    }
+
+    #[test]
+    fn refused_updates_change_nothing_and_created_buckets_exist() {
+        let listed = Buckets::listed(["bucket-a".to_owned(), "bucket-b".to_owned()].into());
+        let mut store = Store::new(3).with_buckets(listed);
+        let mut create = |name: &str, bucket: &str, events: Vec<DataEvent>| {
+            let mut body = request(TrackerType::Data, name);
+            body.data_bucket = Some(DataBucketFields {
+                data_bucket_name: Some(bucket.into()),
+                data_event: Some(events),
+            });
+            store.create(PROJECT, DOMAIN, body, stamp(0))
+        };
+        assert!(create("r", "bucket-a", vec![DataEvent::Read]).is_ok());
+        assert!(create("w", "bucket-a", vec![DataEvent::Write]).is_ok());
+        assert_eq!(
+            create("x", "bucket-z", vec![]).map_err(|e| e.code()),
+            Err("CTS.0211")
+        );
+        // w taking READ too is refused, and w keeps WRITE only, with its status.
+        let mut grab = request(TrackerType::Data, "w");
+        grab.status = Some(TrackerStatus::Disabled);
+        grab.data_bucket = Some(DataBucketFields {
+            data_bucket_name: None,
+            data_event: Some(vec![DataEvent::Read, DataEvent::Write]),
+        });
+        assert_eq!(
+            store.update(PROJECT, &grab).map_err(|e| e.code()),
+            Err("CTS.0209")
+        );
+        let w = store.list(
+            PROJECT,
+            &TrackerFilter {
+                tracker_name: Some("w".into()),
+                ..TrackerFilter::default()
+            },
+        )[0]
+        .clone();
+        assert_eq!(w.status, TrackerStatus::Enabled);
+        assert_eq!(
+            w.data_bucket.map(|bucket| bucket.data_event),
+            Some(vec![DataEvent::Write])
+        );
+        // A transfer bucket made with is_obs_created exists from then on.
+        let mut transfer = request(TrackerType::Data, "r");
+        transfer.data_bucket = None;
+        transfer.obs_info.bucket_name = Some("made-here".into());
+        assert_eq!(
+            store.update(PROJECT, &transfer).map_err(|e| e.code()),
+            Err("CTS.0211")
+        );
+        transfer.obs_info.is_obs_created = Some(true);
+        assert!(store.update(PROJECT, &transfer).is_ok());
+        let mut reuse = request(TrackerType::System, "system");
+        reuse.obs_info.bucket_name = Some("made-here".into());
+        assert!(store.create(PROJECT, DOMAIN, reuse, stamp(1)).is_ok());
     }
 
     #[test]

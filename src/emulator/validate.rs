@@ -23,7 +23,22 @@ use super::model::{
 pub const BUCKET_LIFECYCLE_DAYS: [i64; 6] = [0, 30, 60, 90, 180, 1095];
 
 /// Names a data tracker may not have.
-const RESERVED_TRACKER_NAMES: [&str; 2] = ["system", "system-trace"];
+pub const RESERVED_TRACKER_NAMES: [&str; 2] = ["system", "system-trace"];
+
+/// Characters of a data tracker's name (schema `DataTrackerName`).
+pub const TRACKER_NAME_MIN_CHARS: usize = 1;
+/// See [`TRACKER_NAME_MIN_CHARS`].
+pub const TRACKER_NAME_MAX_CHARS: usize = 32;
+/// Characters of an OBS bucket name (schema `BucketName`).
+pub const BUCKET_NAME_MIN_CHARS: usize = 3;
+/// See [`BUCKET_NAME_MIN_CHARS`].
+pub const BUCKET_NAME_MAX_CHARS: usize = 63;
+/// Characters of `obs_info.file_prefix_name` at most (schema `FilePrefixName`).
+pub const FILE_PREFIX_MAX_CHARS: usize = 64;
+/// The only `agency_name`.
+pub const AGENCY_NAME: &str = "cts_admin_trust";
+/// The only service `management_event_selector.exclude_service` may hold.
+pub const EXCLUDABLE_SERVICE: &str = "KMS";
 
 /// A CreateTracker body (create-tracker: Request Parameters, plus the SDK's fields).
 /// `status` is not part of the create body and is ignored.
@@ -43,7 +58,8 @@ pub fn create_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, 
     Ok(request)
 }
 
-/// An UpdateTracker body: the create body's fields plus `status`.
+/// An UpdateTracker body: the create body's fields plus `status`. A data tracker's
+/// status change must carry `data_bucket` (else 400 CTS.0003, see docs/contract.md).
 pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, CtsError> {
     let map = parse_object(body, faults)?;
     let fields = Fields::root(&map, faults);
@@ -51,7 +67,16 @@ pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, 
         None => None,
         Some(text) => Some(TrackerStatus::parse(text).ok_or(CtsError::InvalidStatus)?),
     };
-    tracker_request(&fields, status)
+    let request = tracker_request(&fields, status)?;
+    let checked = !faults.has(Fault::StatusChangeWithoutDataBucketAccepted);
+    if checked
+        && request.status.is_some()
+        && request.key.tracker_type == TrackerType::Data
+        && request.data_bucket.is_none()
+    {
+        return Err(CtsError::StatusChangeWithoutDataBucket);
+    }
+    Ok(request)
 }
 
 /// ListTrackers' query: optional `tracker_name` and `tracker_type`.
@@ -193,9 +218,9 @@ fn tracker_key(fields: &Fields<'_>) -> Result<TrackerKey, CtsError> {
 /// `system` or `system-trace`. The character set is unconfirmed and not restricted.
 pub fn check_data_tracker_name(name: &str) -> Result<(), CtsError> {
     let length = name.chars().count();
-    if !(1..=32).contains(&length) {
+    if !(TRACKER_NAME_MIN_CHARS..=TRACKER_NAME_MAX_CHARS).contains(&length) {
         return Err(CtsError::InvalidTrackerName(format!(
-            "{length} characters; 1 to 32 are allowed"
+            "{length} characters; {TRACKER_NAME_MIN_CHARS} to {TRACKER_NAME_MAX_CHARS} are allowed"
         )));
     }
     if name.starts_with(['_', '-']) {
@@ -214,7 +239,7 @@ pub fn check_data_tracker_name(name: &str) -> Result<(), CtsError> {
 /// OBS bucket names: 3 to 63 characters, starting with a digit or lower-case
 /// letter; only lower-case letters, digits, `-` and `.`.
 pub fn is_valid_bucket_name(name: &str) -> bool {
-    (3..=63).contains(&name.len())
+    (BUCKET_NAME_MIN_CHARS..=BUCKET_NAME_MAX_CHARS).contains(&name.len())
         && name
             .bytes()
             .next()
@@ -226,7 +251,7 @@ pub fn is_valid_bucket_name(name: &str) -> bool {
 
 /// File prefixes: 0 to 64 letters, digits, `-`, `_` and `.`.
 pub fn is_valid_file_prefix(prefix: &str) -> bool {
-    prefix.len() <= 64
+    prefix.len() <= FILE_PREFIX_MAX_CHARS
         && prefix
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
@@ -305,7 +330,7 @@ fn obs_changes(obs: &Fields<'_>) -> Result<ObsChanges, CtsError> {
 
 fn option_changes(fields: &Fields<'_>) -> Result<OptionChanges, CtsError> {
     let agency_name = fields.string("agency_name")?;
-    if agency_name.is_some_and(|name| name != "cts_admin_trust") {
+    if agency_name.is_some_and(|name| name != AGENCY_NAME) {
         return Err(CtsError::invalid_request(
             "agency_name can only be cts_admin_trust",
         ));
@@ -314,10 +339,11 @@ fn option_changes(fields: &Fields<'_>) -> Result<OptionChanges, CtsError> {
         None => None,
         Some(selector) => selector.strings("exclude_service")?,
     };
-    if exclude_service
-        .as_ref()
-        .is_some_and(|services| services.iter().any(|service| *service != "KMS"))
-    {
+    if exclude_service.as_ref().is_some_and(|services| {
+        services
+            .iter()
+            .any(|service| *service != EXCLUDABLE_SERVICE)
+    }) {
         return Err(CtsError::invalid_request(
             "management_event_selector.exclude_service can only contain KMS",
         ));
@@ -595,8 +621,24 @@ mod tests {
             update_code(r#"{"tracker_type":"system","status":true}"#).err(),
             Some("CTS.0003")
         );
-        // An update may leave the tracked bucket out.
+        // An update may leave the tracked bucket out, but not a data tracker's status change.
         assert!(update_code(r#"{"tracker_type":"data","tracker_name":"t"}"#).is_ok());
+        assert_eq!(
+            update_code(r#"{"tracker_type":"data","tracker_name":"t","status":"enabled"}"#).err(),
+            Some("CTS.0003")
+        );
+        assert!(update_code(
+            r#"{"tracker_type":"data","tracker_name":"t","status":"enabled","data_bucket":{"data_bucket_name":"b-1"}}"#
+        )
+        .is_ok());
+        let accepted: FaultSet = [Fault::StatusChangeWithoutDataBucketAccepted]
+            .into_iter()
+            .collect();
+        assert!(update_request(
+            br#"{"tracker_type":"data","tracker_name":"t","status":"enabled"}"#,
+            &accepted
+        )
+        .is_ok());
     }
 
     #[test]

@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{self, Credentials, RequestParts, SecretString};
 use crate::contract::Contract;
-use crate::run::exchange::{ReceivedResponse, SentRequest};
+use crate::exchange::{ReceivedResponse, SentRequest};
 use crate::run::http::HttpClient;
 use crate::violations::signing::MUST_BE_SIGNED;
 use crate::violations::{judge_response, Judge, JudgeContext, ViolationSink};

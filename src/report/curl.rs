@@ -1,7 +1,7 @@
 //! A request as a `curl` command a person can paste to reproduce it (secrets redacted).
 
 use crate::auth::Redactor;
-use crate::run::exchange::SentRequest;
+use crate::exchange::SentRequest;
 
 /// `curl -X METHOD 'URL' -H 'Name: value' ... --data-raw 'BODY'`, shell-quoted, with every
 /// secret replaced by `***`.

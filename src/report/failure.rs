@@ -9,7 +9,7 @@
 
 use crate::auth::Redactor;
 use crate::check::FindingKind;
-use crate::run::exchange::{Exchange, TransportError};
+use crate::exchange::{Exchange, TransportError};
 use crate::run::{CaseOutcome, StepOutcome};
 
 use super::curl::curl_command;

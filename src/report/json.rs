@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Redactor;
-use crate::run::exchange::{Exchange, SentRequest};
+use crate::exchange::{Exchange, SentRequest};
 use crate::run::StepOutcome;
 
 use super::curl::curl_command;

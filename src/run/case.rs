@@ -5,20 +5,20 @@
 //! case that would change the target is ignored unless mutations are allowed. When the
 //! run is interrupted, a case stops after its current step and still cleans up.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::exchange::{Exchange, ReceivedResponse, SentRequest};
 use super::ledger::Resource;
 use super::render;
 use super::session::Session;
 use super::throttle;
-use crate::case::model::{Expect, StatusSet, StepSpec};
-use crate::case::vars::{self, expand_json, Vars};
+use crate::case::model::{Expect, StepSpec};
+use crate::case::vars::{self, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
+use crate::cts;
+use crate::exchange::{Exchange, ReceivedResponse, SentRequest};
 
 /// What happened in one step.
 #[derive(Debug, Clone)]
@@ -163,7 +163,12 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
         cleanup.push(run_cleanup_step(session, &case.id, step, &mut vars).await);
     }
     for resource in session.ledger().outstanding_for(&case.id) {
-        cleanup.push(remove(session, &case.id, &resource).await);
+        let removal = remove(session, &case.id, &resource).await;
+        let removed = answered(&removal) == Some(cts::REMOVED);
+        cleanup.push(removal);
+        if removed {
+            cleanup.push(confirm_gone(session, &case.id, &resource).await);
+        }
     }
     let failed = steps
         .iter()
@@ -236,43 +241,57 @@ async fn run_cleanup_step(
 /// Deletes a tracker the case created and did not delete itself (204 or 404 both mean
 /// gone), and records its removal in the ledger.
 pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
-    let literal = |text: &str| text.replace("${", "$${");
-    let step = StepSpec {
-        name: Some(format!(
-            "remove {} tracker {}",
-            resource.tracker_type, resource.tracker_name
-        )),
-        operation: "DeleteTracker".into(),
-        path: BTreeMap::from([("project_id".to_string(), literal(&resource.project_id))]),
-        query: BTreeMap::from([
-            ("tracker_name".to_string(), literal(&resource.tracker_name)),
-            ("tracker_type".to_string(), literal(&resource.tracker_type)),
-        ]),
-        headers: BTreeMap::new(),
-        body: None,
-        raw_body: None,
-        auth: Default::default(),
-        expect: Expect {
-            status: Some(StatusSet::Any(vec![204, 404])),
-            ..Expect::default()
-        },
-        expect_strict: None,
-        precondition: None,
-        capture: BTreeMap::new(),
-        creates: None,
-    };
+    let step = cts::removal_step(
+        &resource.project_id,
+        &resource.tracker_name,
+        &resource.tracker_type,
+    );
     let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
     let gone = outcome
         .exchange
         .as_ref()
         .and_then(|e| e.response.as_ref().ok())
-        .is_some_and(|r| r.status == 404);
+        .is_some_and(|r| r.status == cts::ALREADY_GONE);
     if gone {
         // Already gone (a 204 was recorded by run_step): the ledger must say so too.
         if let Err(e) = session.ledger().removed(case, resource.clone()) {
             outcome
                 .findings
                 .push(Finding::new(FindingKind::Cleanup, e.to_string()));
+        }
+    }
+    outcome
+}
+
+/// The status a step was answered with, if it was.
+fn answered(outcome: &StepOutcome) -> Option<u16> {
+    outcome
+        .exchange
+        .as_ref()
+        .and_then(|e| e.response.as_ref().ok())
+        .map(|r| r.status)
+}
+
+/// Checks that a tracker the run removed (204) is really gone; if it is still listed,
+/// that is a cleanup finding naming it (the target said it removed it, and did not).
+async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
+    let step = cts::absence_step(
+        &resource.project_id,
+        &resource.tracker_name,
+        &resource.tracker_type,
+    );
+    let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
+    for finding in &mut outcome.findings {
+        if matches!(
+            finding.kind,
+            FindingKind::Body | FindingKind::UnexpectedStatus
+        ) {
+            finding.kind = FindingKind::Cleanup;
+            finding.summary = format!(
+                "{} tracker {} is still listed after DeleteTracker answered 204 \
+                 (remove it by hand, or with `cts-conform sweep` from the ledger)",
+                resource.tracker_type, resource.tracker_name
+            );
         }
     }
     outcome
@@ -451,16 +470,10 @@ fn record(
         };
         written.map_err(|e| e.to_string())?;
     }
-    if step.operation == "DeleteTracker" && response.status == 204 {
-        if let Some(name) = step.query.get("tracker_name") {
-            let kind = step
-                .query
-                .get("tracker_type")
-                .map_or("data", String::as_str);
-            let gone = resource(session, vars, name, kind)?;
-            if ledger.outstanding_for(case).contains(&gone) {
-                ledger.removed(case, gone).map_err(|e| e.to_string())?;
-            }
+    if let Some((name, kind)) = cts::removed_by(&step.operation, &step.query, response.status) {
+        let gone = resource(session, vars, name, kind)?;
+        if ledger.outstanding_for(case).contains(&gone) {
+            ledger.removed(case, gone).map_err(|e| e.to_string())?;
         }
     }
     Ok(())
@@ -469,19 +482,7 @@ fn record(
 /// An expectation with `${variables}` expanded in the body and header values (and in
 /// its alternatives).
 fn expand_expect(expect: &Expect, vars: &Vars) -> Result<Expect, vars::VarError> {
-    let mut expanded = expect.clone();
-    if let Some(body) = &expect.body {
-        expanded.body = Some(expand_json(body, vars)?);
-    }
-    for value in expanded.headers.values_mut() {
-        *value = expand_json(value, vars)?;
-    }
-    expanded.any_of = expect
-        .any_of
-        .iter()
-        .map(|alternative| expand_expect(alternative, vars))
-        .collect::<Result<_, _>>()?;
-    Ok(expanded)
+    expect.expand(vars)
 }
 
 /// The findings of one expectation: its own status, body and headers, and, when it has

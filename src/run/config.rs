@@ -95,7 +95,7 @@ impl RunConfig {
                 self.obs_buckets.clone(),
             )
         } else if is_loopback(&self.base_url) {
-            BucketPool::invented(&self.prefix(), PoolOrigin::Invented)
+            BucketPool::invented(&self.run_id, PoolOrigin::Invented)
         } else {
             BucketPool::new(PoolOrigin::Missing, Vec::new(), Vec::new())
         }
@@ -103,7 +103,7 @@ impl RunConfig {
 
     /// The prefix of every resource name this run creates.
     pub fn prefix(&self) -> String {
-        format!("cc-{}", self.run_id)
+        crate::cts::run_prefix(&self.run_id)
     }
 }
 

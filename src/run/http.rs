@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
 
 /// One HTTP client (one connection pool) for the whole run.
 #[derive(Debug, Clone)]

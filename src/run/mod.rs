@@ -3,7 +3,6 @@
 
 pub mod case;
 pub mod config;
-pub mod exchange;
 pub mod http;
 pub mod ledger;
 pub mod pool;

@@ -86,11 +86,11 @@ impl BucketPool {
         }
     }
 
-    /// The pool a run makes up for a loopback target without named buckets: eight data
-    /// buckets (one per default test thread) and one transfer bucket, named after the run.
-    pub fn invented(prefix: &str, origin: PoolOrigin) -> Self {
-        let data = (1..=8).map(|i| format!("{prefix}-src{i}")).collect();
-        BucketPool::new(origin, data, vec![format!("{prefix}-obs")])
+    /// The pool a run makes up for a loopback target without named buckets
+    /// ([`crate::cts::made_up_buckets`]).
+    pub fn invented(run_id: &str, origin: PoolOrigin) -> Self {
+        let (data, obs) = crate::cts::made_up_buckets(run_id);
+        BucketPool::new(origin, data, obs)
     }
 
     pub fn origin(&self) -> PoolOrigin {

@@ -11,11 +11,11 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::config::RunConfig;
-use super::exchange::{ReceivedResponse, SentRequest, TransportError};
 use super::http::HttpClient;
 use super::render::{authorize, encode_component};
 use super::throttle::{self, RetryPolicy};
 use crate::case::model::AuthMode;
+use crate::exchange::{ReceivedResponse, SentRequest, TransportError};
 
 /// What the check found.
 #[derive(Debug, Clone)]
@@ -68,9 +68,9 @@ pub async fn preflight(
     let mut request = SentRequest {
         method: "GET".into(),
         url: format!(
-            "{}/v3/{}/trackers",
+            "{}{}",
             config.base_url,
-            encode_component(&config.project_id)
+            crate::cts::check_path(&encode_component(&config.project_id))
         ),
         headers: Vec::new(),
         body: None,

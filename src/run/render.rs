@@ -1,26 +1,17 @@
 //! Turning a step of a case into the exact request to send: variables expanded, path and
 //! query percent-encoded, body serialised, credentials applied.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 use super::config::Credentials;
-use super::exchange::SentRequest;
 use crate::case::model::{AuthMode, StepSpec};
 use crate::case::vars::{self, VarError, Vars};
 use crate::contract::Operation;
+use crate::exchange::SentRequest;
 
-/// Characters kept as they are in a path segment or query component (RFC 3986 unreserved).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path segment or query component.
-pub fn encode_component(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
-}
+/// Percent-encodes one path segment or query component (RFC 3986 unreserved characters
+/// kept): the same encoding the signature's canonical request uses, from its one home.
+pub use crate::auth::canonical::encode_component;
 
 /// Builds the request for `step`. `base_url` has no trailing slash.
 pub fn render(

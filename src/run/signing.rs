@@ -4,10 +4,10 @@
 
 use time::OffsetDateTime;
 
-use super::exchange::SentRequest;
 use super::render::tamper;
 use crate::auth::{self, Credentials, RequestParts};
 use crate::case::model::AuthMode;
+use crate::exchange::SentRequest;
 
 /// Adds the signing headers and `Authorization` to `request`.
 pub fn sign_request(

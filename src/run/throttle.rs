@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use super::exchange::ReceivedResponse;
+use crate::exchange::ReceivedResponse;
 
 /// The first wait before a retry; doubled for each further retry.
 const BASE_DELAY: Duration = Duration::from_millis(200);

@@ -16,11 +16,9 @@ pub fn doc_row(document: &Value, component: &str, pointer: &str) -> Option<Strin
     );
     let mut table =
         first_text(node.get("x-doc-table")).or_else(|| first_text(node.get("x-doc-row")));
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
+    let segments: Vec<String> = crate::json_pointer::tokens(pointer)
         .filter(|s| !s.is_empty())
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(|s| s.into_owned())
         .collect();
     let mut row = None;
     let mut last_field = None;

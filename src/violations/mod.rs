@@ -154,5 +154,5 @@ fn shorten(value: Value) -> Value {
 
 /// A JSON pointer with one more member (escaped as RFC 6901 says).
 pub(crate) fn join_pointer(pointer: &str, member: &str) -> String {
-    format!("{pointer}/{}", member.replace('~', "~0").replace('/', "~1"))
+    crate::json_pointer::child(pointer, member)
 }

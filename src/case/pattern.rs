@@ -1,0 +1,591 @@
+//! The matcher syntax of `expect.body` and `expect.headers`, compiled once at load into a
+//! typed tree ([`Pattern`]): regexes compiled, object keys escaped for pointers, strings
+//! with `${variables}` parsed into templates that [`Pattern::expand`] resolves at run time.
+//! [`crate::check::matcher`] only evaluates the tree.
+//!
+//! Syntax (docs/case-format.md, "Matchers"):
+//! - an object is a subset: every expected key must be present and match;
+//! - an array must have the same length, each element matching in order;
+//! - a scalar matches an equal scalar (numbers by value);
+//! - an object with one key starting with `$` is a matcher: `$type`, `$regex`, `$oneOf`,
+//!   `$contains`, `$unordered`, `$every`, `$absent`, `$any`.
+//!
+//! A wrongly written matcher does not stop compilation: it becomes an [`Node::Invalid`]
+//! node, [`Pattern::errors`] lists each with its JSON pointer (the loader reports them with
+//! file, line and column), and it never matches.
+
+use std::fmt;
+use std::sync::Arc;
+
+use regex::Regex;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+use super::vars::{Template, VarError, Vars};
+use crate::json_pointer;
+
+/// The JSON types `$type` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    /// Every type, in the order the error message lists them.
+    pub const ALL: [JsonType; 7] = [
+        JsonType::String,
+        JsonType::Integer,
+        JsonType::Number,
+        JsonType::Boolean,
+        JsonType::Array,
+        JsonType::Object,
+        JsonType::Null,
+    ];
+
+    /// The name written in a case file.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Integer => "integer",
+            JsonType::Number => "number",
+            JsonType::Boolean => "boolean",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+            JsonType::Null => "null",
+        }
+    }
+
+    fn parse(name: &str) -> Option<JsonType> {
+        JsonType::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// A matcher written wrongly in a case file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatcherError {
+    #[error(
+        "unknown matcher {0}: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any"
+    )]
+    Unknown(String),
+    #[error("$type must be one of string, integer, number, boolean, array, object, null; not {0}")]
+    BadType(String),
+    #[error("$regex does not compile: {0}")]
+    BadRegex(String),
+    #[error("{0} takes an array")]
+    NotAnArray(&'static str),
+    #[error("{0} takes true")]
+    NotTrue(&'static str),
+    /// A malformed `${...}` (the loader reports these with the other variable errors).
+    #[error(transparent)]
+    Variable(#[from] VarError),
+}
+
+/// A wrongly written part of an expectation and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {error}", json_pointer::display(pointer))]
+pub struct PatternError {
+    /// JSON pointer relative to the expectation (`""` for its root).
+    pub pointer: String,
+    pub error: MatcherError,
+}
+
+/// One node of a compiled expectation.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// A number, boolean, null or string without variables, compared by value.
+    Scalar(Value),
+    /// A string with `${variables}`, resolved by [`Pattern::expand`]; unexpanded, it matches nothing.
+    Template(Template),
+    /// A subset of an object: the members, in the order of their keys.
+    Object(Vec<Member>),
+    /// An array matched element by element.
+    Array(Vec<Node>),
+    Matcher(Matcher),
+    /// A matcher written wrongly: never matches.
+    Invalid(Box<Invalid>),
+}
+
+/// One expected member of an object.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub key: String,
+    /// The key escaped as a JSON pointer token.
+    pub token: String,
+    pub node: Node,
+}
+
+/// A wrongly written matcher, as written.
+#[derive(Debug, Clone)]
+pub struct Invalid {
+    pub source: Value,
+    pub error: MatcherError,
+}
+
+/// A compiled matcher.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Type(JsonType),
+    Regex(Regex),
+    /// A regex with `${variables}`, compiled when expanded.
+    RegexTemplate(Template),
+    OneOf(Vec<Node>),
+    Contains(Vec<Node>),
+    Unordered(Vec<Node>),
+    Every(Box<Node>),
+    Absent,
+    Any,
+}
+
+impl Matcher {
+    /// The key that introduces the matcher, e.g. `$contains`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Matcher::Type(_) => "$type",
+            Matcher::Regex(_) | Matcher::RegexTemplate(_) => "$regex",
+            Matcher::OneOf(_) => "$oneOf",
+            Matcher::Contains(_) => "$contains",
+            Matcher::Unordered(_) => "$unordered",
+            Matcher::Every(_) => "$every",
+            Matcher::Absent => "$absent",
+            Matcher::Any => "$any",
+        }
+    }
+
+    /// The matcher as written (after expansion), e.g. `{"$type": "string"}`.
+    pub fn to_value(&self) -> Value {
+        let list = |nodes: &[Node]| Value::Array(nodes.iter().map(Node::to_value).collect());
+        let arg = match self {
+            Matcher::Type(t) => Value::String(t.name().into()),
+            Matcher::Regex(re) => Value::String(re.as_str().into()),
+            Matcher::RegexTemplate(t) => Value::String(t.raw().into()),
+            Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items) => {
+                list(items)
+            }
+            Matcher::Every(item) => item.to_value(),
+            Matcher::Absent | Matcher::Any => Value::Bool(true),
+        };
+        Value::Object(Map::from_iter([(self.key().to_string(), arg)]))
+    }
+}
+
+impl Node {
+    /// Compiles an expectation; wrongly written matchers become [`Node::Invalid`].
+    pub fn compile(value: &Value) -> Node {
+        if let Some((key, arg)) = matcher_entry(value) {
+            return match compile_matcher(key, arg) {
+                Ok(matcher) => Node::Matcher(matcher),
+                Err(error) => invalid(value, error),
+            };
+        }
+        match value {
+            Value::String(text) => match Template::parse(text) {
+                Ok(template) => match template.as_static() {
+                    Some(text) => Node::Scalar(Value::String(text)),
+                    None => Node::Template(template),
+                },
+                Err(e) => invalid(value, e.into()),
+            },
+            Value::Object(map) => Node::Object(
+                map.iter()
+                    .map(|(key, v)| member(key, Node::compile(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Node::Array(items.iter().map(Node::compile).collect()),
+            scalar => Node::Scalar(scalar.clone()),
+        }
+    }
+
+    /// A value taken as data (a variable's value): no matchers, no variables.
+    pub fn data(value: &Value) -> Node {
+        match value {
+            Value::Object(map) => Node::Object(
+                map.iter()
+                    .map(|(key, v)| member(key, Node::data(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Node::Array(items.iter().map(Node::data).collect()),
+            scalar => Node::Scalar(scalar.clone()),
+        }
+    }
+
+    /// The expectation as JSON (after expansion), for messages and diff views.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Scalar(value) => value.clone(),
+            Node::Template(t) => Value::String(t.raw().into()),
+            Node::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .map(|m| (m.key.clone(), m.node.to_value()))
+                    .collect(),
+            ),
+            Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            Node::Matcher(m) => m.to_value(),
+            Node::Invalid(invalid) => invalid.source.clone(),
+        }
+    }
+
+    /// The children of a node with their pointer tokens (matcher arguments included).
+    fn children(&self) -> Vec<(String, &Node)> {
+        match self {
+            Node::Object(members) => members.iter().map(|m| (m.token.clone(), &m.node)).collect(),
+            Node::Array(items) => indexed("", items),
+            Node::Matcher(
+                m @ (Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items)),
+            ) => indexed(&format!("{}/", m.key()), items),
+            Node::Matcher(Matcher::Every(item)) => vec![("$every".into(), item.as_ref())],
+            _ => Vec::new(),
+        }
+    }
+
+    fn needs_expansion(&self) -> bool {
+        match self {
+            Node::Template(_) | Node::Matcher(Matcher::RegexTemplate(_)) => true,
+            Node::Invalid(invalid) => matches!(invalid.error, MatcherError::Variable(_)),
+            _ => self.children().iter().any(|(_, n)| n.needs_expansion()),
+        }
+    }
+
+    fn errors(&self, pointer: &str, out: &mut Vec<PatternError>) {
+        if let Node::Invalid(invalid) = self {
+            out.push(PatternError {
+                pointer: pointer.to_string(),
+                error: invalid.error.clone(),
+            });
+        }
+        for (token, child) in self.children() {
+            child.errors(&format!("{pointer}/{token}"), out);
+        }
+    }
+
+    fn expand(&self, vars: &Vars) -> Result<Node, VarError> {
+        let all = |nodes: &[Node]| {
+            nodes
+                .iter()
+                .map(|n| n.expand(vars))
+                .collect::<Result<_, _>>()
+        };
+        Ok(match self {
+            Node::Template(t) => match t.expand(vars)? {
+                Value::String(s) => Node::Scalar(Value::String(s)),
+                other => Node::data(&other),
+            },
+            Node::Object(members) => Node::Object(
+                members
+                    .iter()
+                    .map(|m| {
+                        Ok(Member {
+                            key: m.key.clone(),
+                            token: m.token.clone(),
+                            node: m.node.expand(vars)?,
+                        })
+                    })
+                    .collect::<Result<_, VarError>>()?,
+            ),
+            Node::Array(items) => Node::Array(all(items)?),
+            Node::Matcher(m) => match m {
+                Matcher::RegexTemplate(t) => {
+                    let text = match t.expand(vars)? {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    match Regex::new(&text) {
+                        Ok(re) => Node::Matcher(Matcher::Regex(re)),
+                        Err(e) => invalid(
+                            &Value::Object(Map::from_iter([(
+                                "$regex".into(),
+                                Value::String(text),
+                            )])),
+                            MatcherError::BadRegex(e.to_string()),
+                        ),
+                    }
+                }
+                Matcher::OneOf(items) => Node::Matcher(Matcher::OneOf(all(items)?)),
+                Matcher::Contains(items) => Node::Matcher(Matcher::Contains(all(items)?)),
+                Matcher::Unordered(items) => Node::Matcher(Matcher::Unordered(all(items)?)),
+                Matcher::Every(item) => Node::Matcher(Matcher::Every(Box::new(item.expand(vars)?))),
+                Matcher::Type(_) | Matcher::Regex(_) | Matcher::Absent | Matcher::Any => {
+                    self.clone()
+                }
+            },
+            Node::Invalid(invalid) => match &invalid.error {
+                MatcherError::Variable(e) => return Err(e.clone()),
+                _ => self.clone(),
+            },
+            Node::Scalar(_) => self.clone(),
+        })
+    }
+}
+
+fn member(key: &str, node: Node) -> Member {
+    Member {
+        key: key.to_string(),
+        token: json_pointer::escape(key).into_owned(),
+        node,
+    }
+}
+
+fn indexed<'a>(prefix: &str, nodes: &'a [Node]) -> Vec<(String, &'a Node)> {
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("{prefix}{i}"), n))
+        .collect()
+}
+
+fn invalid(source: &Value, error: MatcherError) -> Node {
+    Node::Invalid(Box::new(Invalid {
+        source: source.clone(),
+        error,
+    }))
+}
+
+/// The key and argument of a one-key object whose key starts with `$`.
+fn matcher_entry(value: &Value) -> Option<(&str, &Value)> {
+    let object = value.as_object()?;
+    if object.len() != 1 {
+        return None;
+    }
+    let (key, arg) = object.iter().next()?;
+    key.starts_with('$').then_some((key.as_str(), arg))
+}
+
+fn compile_matcher(key: &str, arg: &Value) -> Result<Matcher, MatcherError> {
+    let items = |name: &'static str| {
+        arg.as_array()
+            .map(|items| items.iter().map(Node::compile).collect::<Vec<_>>())
+            .ok_or(MatcherError::NotAnArray(name))
+    };
+    let flag = |name: &'static str, m: Matcher| {
+        if arg == &Value::Bool(true) {
+            Ok(m)
+        } else {
+            Err(MatcherError::NotTrue(name))
+        }
+    };
+    match key {
+        "$type" => arg
+            .as_str()
+            .and_then(JsonType::parse)
+            .map(Matcher::Type)
+            .ok_or_else(|| MatcherError::BadType(arg.to_string())),
+        "$regex" => {
+            let text = arg
+                .as_str()
+                .ok_or_else(|| MatcherError::BadRegex(format!("{arg} is not a string")))?;
+            let template = Template::parse(text)?;
+            match template.as_static() {
+                Some(text) => Regex::new(&text)
+                    .map(Matcher::Regex)
+                    .map_err(|e| MatcherError::BadRegex(e.to_string())),
+                None => Ok(Matcher::RegexTemplate(template)),
+            }
+        }
+        "$oneOf" => items("$oneOf").map(Matcher::OneOf),
+        "$contains" => items("$contains").map(Matcher::Contains),
+        "$unordered" => items("$unordered").map(Matcher::Unordered),
+        "$every" => Ok(Matcher::Every(Box::new(Node::compile(arg)))),
+        "$absent" => flag("$absent", Matcher::Absent),
+        "$any" => flag("$any", Matcher::Any),
+        other => Err(MatcherError::Unknown(other.to_string())),
+    }
+}
+
+/// A compiled expectation (a body subset or a header value) and its text as written.
+/// Cloning is cheap (shared); a pattern without variables expands to itself.
+#[derive(Clone)]
+pub struct Pattern {
+    source: Arc<Value>,
+    root: Arc<Node>,
+    templated: bool,
+}
+
+impl Pattern {
+    /// Compiles an expectation, keeping wrongly written matchers as [`Node::Invalid`]
+    /// (see [`Pattern::errors`]). Case files are read this way.
+    pub fn new(source: Value) -> Pattern {
+        let root = Node::compile(&source);
+        Pattern {
+            templated: root.needs_expansion(),
+            source: Arc::new(source),
+            root: Arc::new(root),
+        }
+    }
+
+    /// Compiles an expectation; the first wrongly written matcher is an error.
+    pub fn compile(source: Value) -> Result<Pattern, PatternError> {
+        let pattern = Pattern::new(source);
+        match pattern.errors().into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(pattern),
+        }
+    }
+
+    /// The expectation as written in the case file (before expansion).
+    pub fn source(&self) -> &Value {
+        &self.source
+    }
+
+    /// The compiled tree.
+    pub fn root(&self) -> &Node {
+        &self.root
+    }
+
+    /// The expectation as JSON with variables expanded (when it was), for messages.
+    pub fn to_value(&self) -> Value {
+        self.root.to_value()
+    }
+
+    /// Every wrongly written matcher (and malformed `${`), with its pointer.
+    pub fn errors(&self) -> Vec<PatternError> {
+        let mut out = Vec::new();
+        self.root.errors("", &mut out);
+        out
+    }
+
+    /// Whether the expectation refers to variables.
+    pub fn is_templated(&self) -> bool {
+        self.templated
+    }
+
+    /// The expectation with its `${variables}` resolved: a variable that is a whole string
+    /// takes the variable's JSON value (compared as data); a `$regex` with variables is
+    /// compiled now. Without variables this is a cheap clone.
+    pub fn expand(&self, vars: &Vars) -> Result<Pattern, VarError> {
+        if !self.templated {
+            return Ok(self.clone());
+        }
+        Ok(Pattern {
+            source: Arc::clone(&self.source),
+            root: Arc::new(self.root.expand(vars)?),
+            templated: false,
+        })
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pattern({})", self.to_value())
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(Pattern::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn matchers_compile_once_into_typed_nodes() {
+        let pattern = Pattern::compile(json!({
+            "id": {"$regex": "^[0-9a-f]+$"},
+            "a/b": {"$type": "integer"},
+            "list": {"$contains": [{"n": 1}]},
+        }))
+        .unwrap();
+        let Node::Object(members) = pattern.root() else {
+            panic!("{pattern:?}")
+        };
+        let keys: Vec<(&str, &str)> = members
+            .iter()
+            .map(|m| (m.key.as_str(), m.token.as_str()))
+            .collect();
+        assert_eq!(keys, [("a/b", "a~1b"), ("id", "id"), ("list", "list")]);
+        assert!(matches!(
+            members[0].node,
+            Node::Matcher(Matcher::Type(JsonType::Integer))
+        ));
+        assert!(
+            matches!(&members[1].node, Node::Matcher(Matcher::Regex(re)) if re.as_str() == "^[0-9a-f]+$")
+        );
+        assert!(!pattern.is_templated());
+        assert_eq!(pattern.to_value(), *pattern.source());
+    }
+
+    #[test]
+    fn wrongly_written_matchers_are_listed_with_their_place() {
+        let pattern = Pattern::new(json!({
+            "a": [{"$regex": "("}],
+            "b": {"$oneOf": [{"$typo": 1}]},
+            "c": {"$every": {"$type": "text"}},
+            "d": {"$contains": "x"},
+            "e": {"$absent": false},
+            "ok": {"$absent": true},
+        }));
+        let errors: Vec<String> = pattern.errors().iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].starts_with("/a/0: $regex does not compile"));
+        assert_eq!(
+            errors[1..],
+            [
+                "/b/$oneOf/0: unknown matcher $typo: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any",
+                "/c/$every: $type must be one of string, integer, number, boolean, array, object, null; not \"text\"",
+                "/d: $contains takes an array",
+                "/e: $absent takes true",
+            ]
+        );
+        let err = Pattern::compile(json!({"$type": "text"})).unwrap_err();
+        assert_eq!(err.pointer, "");
+        assert_eq!(err.error, MatcherError::BadType("\"text\"".into()));
+        // Several keys: a literal object, even when a key starts with `$`.
+        assert!(Pattern::compile(json!({"$x": 1, "y": 2})).is_ok());
+    }
+
+    #[test]
+    fn variables_are_resolved_by_expand_and_static_parts_are_not_reparsed() {
+        let vars = Vars::from([
+            ("prefix".to_string(), json!("cc-1")),
+            ("created".to_string(), json!({"n": 5})),
+        ]);
+        let pattern = Pattern::compile(json!({
+            "name": "${prefix}-a",
+            "when": "${created}",
+            "code": {"$regex": "^${prefix}$"},
+            "lit": "$${not}",
+        }))
+        .unwrap();
+        assert!(pattern.is_templated());
+        let expanded = pattern.expand(&vars).unwrap();
+        assert!(!expanded.is_templated());
+        assert_eq!(
+            expanded.to_value(),
+            json!({"name": "cc-1-a", "when": {"n": 5}, "code": {"$regex": "^cc-1$"}, "lit": "${not}"})
+        );
+        assert_eq!(expanded.source(), pattern.source());
+        // Members in key order: `code` is the first to need a variable.
+        assert_eq!(
+            pattern.expand(&Vars::new()).unwrap_err(),
+            VarError::Unknown("prefix".into())
+        );
+        // A regex that only compiles once expanded is checked then.
+        let late = Pattern::compile(json!({"$regex": "${prefix}"})).unwrap();
+        let bad = late
+            .expand(&Vars::from([("prefix".to_string(), json!("("))]))
+            .unwrap();
+        assert_eq!(bad.errors().len(), 1);
+    }
+
+    #[test]
+    fn a_malformed_variable_is_an_error_of_the_pattern_and_of_expand() {
+        let pattern = Pattern::new(json!({"x": "${oops"}));
+        let errors = pattern.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].pointer, "/x");
+        assert!(matches!(errors[0].error, MatcherError::Variable(_)));
+        assert!(matches!(
+            pattern.expand(&Vars::new()),
+            Err(VarError::Unclosed(_))
+        ));
+    }
+}

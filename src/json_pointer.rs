@@ -1,0 +1,62 @@
+//! JSON pointers (RFC 6901): the one home of token escaping (`~` as `~0`, `/` as `~1`).
+//!
+//! Case files, matchers, the loader's error positions and schema walks all build or read
+//! pointers through these functions.
+
+use std::borrow::Cow;
+
+/// A reference token escaped for a pointer: `a/b~c` becomes `a~1b~0c`.
+pub fn escape(token: &str) -> Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// An escaped reference token read back: `a~1b~0c` becomes `a/b~c`.
+pub fn unescape(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// The pointer of a child of `parent` (`""` is the root): `child("/a", "b/c")` is `/a/b~1c`.
+pub fn child(parent: &str, token: &str) -> String {
+    format!("{parent}/{}", escape(token))
+}
+
+/// The unescaped reference tokens of a pointer (none for the root `""`).
+pub fn tokens(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    pointer.split('/').skip(1).map(unescape)
+}
+
+/// A pointer for display: the root `""` is shown as `/`.
+pub fn display(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "/"
+    } else {
+        pointer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_reads_back_tilde_and_slash() {
+        assert_eq!(escape("a/b~c"), "a~1b~0c");
+        assert_eq!(escape("~1"), "~01");
+        assert_eq!(unescape("~01"), "~1");
+        assert_eq!(unescape("a~1b~0c"), "a/b~c");
+        assert_eq!(child("/x", "a/b"), "/x/a~1b");
+        let read: Vec<_> = tokens("/a~1b/0/~0").collect();
+        assert_eq!(read, ["a/b", "0", "~"]);
+        assert_eq!(tokens("").count(), 0);
+        assert_eq!(display(""), "/");
+        assert_eq!(display("/a"), "/a");
+    }
+}
