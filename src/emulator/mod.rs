@@ -136,7 +136,8 @@ impl EmulatorConfig {
 }
 
 /// The emulator as an `axum::Router` with fresh, empty state. Every request passes
-/// the request-id/access-log layer, then the [`guard`] (body cap, authentication
+/// the request-id/access-log layer, then the request judge ([`violations`], only with
+/// `violations` or `strict_requests`), then the [`guard`] (body cap, authentication
 /// check), then a handler or the CTS 404/405 fallbacks. Faults that change every
 /// response ([`fault::wire`]) wrap the whole stack.
 pub fn router(config: EmulatorConfig) -> Router {
