@@ -16,6 +16,8 @@ pub mod emulator;
 pub mod exchange;
 pub mod json_pointer;
 pub mod partition;
+pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod suggest;
+pub mod violations;

@@ -9,6 +9,7 @@ use clap::Parser;
 
 use cli::args::{Cli, Command};
 use cli::plan::coverage;
+use cli::proxy::proxy;
 use cli::run::run_suite;
 use cli::serve::serve;
 use cli::sweep::sweep;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Coverage(args)) => coverage(args),
+        Some(Command::Proxy(args)) => proxy(args),
         None => run_suite(cli.run, cli.libtest),
     };
     cli::stdout::finish();

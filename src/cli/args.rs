@@ -52,6 +52,8 @@ pub(crate) enum Command {
     Sweep(SweepArgs),
     /// Show which cases exercise each request field, query parameter and status.
     Coverage(CoverageArgs),
+    /// A validating proxy in front of a real endpoint: judge, re-sign, forward, judge the answer.
+    Proxy(super::proxy::ProxyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -316,6 +318,13 @@ pub(crate) struct ServeArgs {
     /// trackers.
     #[arg(long)]
     pub(crate) cloud: bool,
+    /// Judge every request against the contract's request side and write each
+    /// violation to FILE (JSON Lines); a summary is printed at shutdown (docs/sdk-authors.md).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) violations: Option<PathBuf>,
+    /// Answer a request that breaks the contract 400 (CTS.0003) with the violations in error_msg.
+    #[arg(long)]
+    pub(crate) strict_requests: bool,
 }
 
 /// `--listen HOST:PORT`, the host resolved (`localhost:0` works).

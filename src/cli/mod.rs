@@ -5,6 +5,7 @@ pub mod args;
 pub mod checks;
 pub mod exit;
 pub mod plan;
+pub mod proxy;
 pub mod reports;
 pub mod run;
 pub mod serve;

@@ -42,6 +42,15 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
             names.join(", ")
         );
     }
+    let secrets = auth.as_ref().map_or_else(Vec::new, AuthPolicy::secrets);
+    let sink = match super::proxy::violation_sink(
+        args.violations.as_deref(),
+        args.strict_requests,
+        secrets,
+    ) {
+        Ok(sink) => sink,
+        Err(message) => return usage(message),
+    };
     let mut config = if args.cloud {
         let projects: BTreeSet<&str> = auth.iter().flat_map(granted_projects).collect();
         if projects.is_empty() {
@@ -75,12 +84,18 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     config.verbose = args.verbose;
     config.auth = auth;
     config.faults = faults;
+    config.violations = sink.clone();
+    config.strict_requests = args.strict_requests;
     eprintln!("{}", account_summary(&config));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("shutting down");
     };
-    match runtime.block_on(emulator::serve(config, args.listen, shutdown)) {
+    let served = runtime.block_on(emulator::serve(config, args.listen, shutdown));
+    if let Some(sink) = &sink {
+        eprint!("{}", sink.summary());
+    }
+    match served {
         Ok(()) => Exit::Passed,
         Err(e) => usage(format!("cannot serve on {}: {e}", args.listen)),
     }

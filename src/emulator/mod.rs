@@ -29,6 +29,7 @@ pub mod preload;
 pub mod render;
 pub mod store;
 pub mod validate;
+pub mod violations;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -86,6 +87,11 @@ pub struct EmulatorConfig {
     /// ListQuotas also lists a further quota type (`smn_notification`), as a real
     /// account may (default off).
     pub extra_quota_types: bool,
+    /// `serve --violations FILE`: every request is judged against the contract's
+    /// request side and each violation written here ([`violations`]).
+    pub violations: Option<crate::violations::ViolationSink>,
+    /// `serve --strict-requests`: a violating request is answered 400 (CTS.0003).
+    pub strict_requests: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -103,6 +109,8 @@ impl Default for EmulatorConfig {
             rate_limit: None,
             gateway_errors: false,
             extra_quota_types: false,
+            violations: None,
+            strict_requests: false,
         }
     }
 }
@@ -128,7 +136,8 @@ impl EmulatorConfig {
 }
 
 /// The emulator as an `axum::Router` with fresh, empty state. Every request passes
-/// the request-id/access-log layer, then the [`guard`] (body cap, authentication
+/// the request-id/access-log layer, then the request judge ([`violations`], only with
+/// `violations` or `strict_requests`), then the [`guard`] (body cap, authentication
 /// check), then a handler or the CTS 404/405 fallbacks. Faults that change every
 /// response ([`fault::wire`]) wrap the whole stack.
 pub fn router(config: EmulatorConfig) -> Router {
@@ -159,6 +168,15 @@ pub fn router(config: EmulatorConfig) -> Router {
             .map(|limit| Arc::new(gateway::Throttle::new(limit))),
         gateway_errors: config.gateway_errors,
     };
+    let violation_layer = violations::ViolationLayer {
+        credentials: Arc::new(guard_config.auth.as_ref().map_or_else(Vec::new, |p| {
+            p.accounts().iter().map(|a| a.credentials.clone()).collect()
+        })),
+        require_credentials: guard_config.auth.is_some(),
+        max_body_bytes: config.max_body_bytes,
+        strict: config.strict_requests,
+        sink: config.violations,
+    };
     let access_log = AccessLog {
         verbose: config.verbose,
     };
@@ -180,6 +198,11 @@ pub fn router(config: EmulatorConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             guard_config,
             guard::guard,
+        ))
+        // Judged before the guard, so the signing faults it refuses are reported too.
+        .layer(axum::middleware::from_fn_with_state(
+            violation_layer,
+            violations::judge_requests,
         ))
         .layer(axum::middleware::from_fn_with_state(
             access_log,

@@ -1,0 +1,130 @@
+//! `serve --violations FILE` and `serve --strict-requests`: every request is judged
+//! against the contract's request side ([`crate::violations::Judge`]) before the
+//! guard sees it, so signing faults the guard refuses are reported too. Each
+//! violation goes to the [`ViolationSink`] as it happens; the emulator then answers
+//! as it would, or, with `strict`, answers a violating request 400 (CTS.0003) with
+//! the violations in `error_msg`.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
+
+use super::access::RequestId;
+use super::error::CtsError;
+use crate::auth::{Credentials, RequestParts};
+use crate::contract::Contract;
+use crate::violations::{Judge, JudgeContext, ViolationSink};
+
+/// What the layer needs.
+#[derive(Debug, Clone)]
+pub struct ViolationLayer {
+    /// Where violations go (`None`: only `strict` matters).
+    pub sink: Option<ViolationSink>,
+    /// Answer a violating request 400 instead of as usual.
+    pub strict: bool,
+    /// The accounts' credentials, to verify signatures with.
+    pub credentials: Arc<Vec<Credentials>>,
+    /// Whether an unauthenticated request is a violation (authentication is on).
+    pub require_credentials: bool,
+    /// The body cap (as the guard's).
+    pub max_body_bytes: usize,
+}
+
+/// The judge of the built-in contract, compiled once.
+fn judge() -> Result<&'static Judge<'static>, &'static str> {
+    static JUDGE: OnceLock<Result<Judge<'static>, String>> = OnceLock::new();
+    JUDGE
+        .get_or_init(|| Judge::new(Contract::embedded()))
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// The middleware: read the body, judge, record, then answer as usual (or 400).
+pub async fn judge_requests(
+    State(layer): State<ViolationLayer>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if layer.sink.is_none() && !layer.strict {
+        return next.run(request).await;
+    }
+    // The built-in contract is tested to compile; were it not, requests pass unjudged.
+    let Ok(judge) = judge() else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let body = match to_bytes(body, layer.max_body_bytes).await {
+        Ok(body) => body,
+        Err(error) => {
+            return CtsError::invalid_request(format!(
+                "the request body is larger than {} bytes or could not be read: {error}",
+                layer.max_body_bytes
+            ))
+            .into_response()
+        }
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone());
+    let judgement = judge.judge(
+        &RequestParts {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &headers,
+            body: &body,
+        },
+        &JudgeContext {
+            now: OffsetDateTime::now_utc(),
+            request_id: request_id.as_deref(),
+            credentials: &layer.credentials,
+            require_credentials: layer.require_credentials,
+        },
+    );
+    if let Some(sink) = &layer.sink {
+        sink.record(&judgement.violations);
+    }
+    if layer.strict && !judgement.violations.is_empty() {
+        let listed: Vec<String> = judgement
+            .violations
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {:?}: {} ({})",
+                    v.rule,
+                    v.pointer,
+                    v.message,
+                    location(v)
+                )
+            })
+            .collect();
+        return CtsError::invalid_request(format!(
+            "the request breaks the contract: {}",
+            listed.join("; ")
+        ))
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+fn location(v: &crate::violations::Violation) -> &'static str {
+    match v.location {
+        crate::violations::Location::Path => "path",
+        crate::violations::Location::Query => "query",
+        crate::violations::Location::Header => "header",
+        crate::violations::Location::Body => "body",
+        crate::violations::Location::Status => "status",
+    }
+}
