@@ -15,6 +15,8 @@ pub mod derive;
 pub mod emulator;
 pub mod exchange;
 pub mod json_pointer;
+pub mod parity;
 pub mod partition;
+pub mod record;
 pub mod report;
 pub mod run;

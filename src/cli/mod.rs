@@ -3,7 +3,10 @@
 
 pub mod args;
 pub mod exit;
+pub mod parity;
 pub mod plan;
+pub mod replay;
+pub mod report_merge;
 pub mod reports;
 pub mod run;
 pub mod serve;
