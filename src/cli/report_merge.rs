@@ -103,8 +103,10 @@ fn coverage(summary: &report::RunSummary) -> Vec<cts_conform::coverage::Row> {
     };
     match load_plan(&plan, contract) {
         Ok(plan)
-            if report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &plan.sources)
-                == summary.fingerprint =>
+            if report::results::fingerprint(
+                cts_conform::contract::EMBEDDED_OPENAPI,
+                &plan.sources,
+            ) == summary.fingerprint =>
         {
             cts_conform::coverage::compute(contract, &plan.cases)
         }

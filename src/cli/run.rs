@@ -321,7 +321,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Some(dir) => {
             let start = super::replay::RecordingStart {
                 config: &config,
-                target_kind: if embedded.is_some() { "embedded" } else { "url" },
+                target_kind: if embedded.is_some() {
+                    "embedded"
+                } else {
+                    "url"
+                },
                 profile: format!("{:?}", plan.profile).to_lowercase(),
                 partition: args.outputs.partition.map(|p| p.to_string()),
                 fingerprint: report::results::fingerprint(

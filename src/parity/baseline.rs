@@ -85,6 +85,8 @@ mod tests {
         assert_eq!(cases[0].differences[0].accepted.as_deref(), Some("gateway"));
         assert_eq!(stale.len(), 1);
         assert_eq!(stale[0].case, "s::b");
-        assert!(parse("b.json", "{}").expect_err("bad").starts_with("b.json:1:"));
+        assert!(parse("b.json", "{}")
+            .expect_err("bad")
+            .starts_with("b.json:1:"));
     }
 }

@@ -157,9 +157,7 @@ pub fn compare(a: &Recording, b: &Recording) -> Vec<CaseParity> {
         .map(|id| {
             let mut differences = Vec::new();
             match (a.cases.get(id), b.cases.get(id)) {
-                (Some(ca), Some(cb)) => {
-                    compare_case(ca, cb, (&mask_a, &mask_b), &mut differences)
-                }
+                (Some(ca), Some(cb)) => compare_case(ca, cb, (&mask_a, &mask_b), &mut differences),
                 (ca, cb) => differences.push(Difference {
                     pointer: String::new(),
                     kind: Kind::Case,
@@ -300,7 +298,12 @@ pub fn diff_values(pointer: &str, a: &Value, b: &Value, out: &mut Vec<Difference
     }
 }
 
-fn diff_objects(pointer: &str, a: &Map<String, Value>, b: &Map<String, Value>, out: &mut Vec<Difference>) {
+fn diff_objects(
+    pointer: &str,
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+    out: &mut Vec<Difference>,
+) {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for key in keys {
         let here = format!("{pointer}/{}", segment(key));
@@ -334,8 +337,10 @@ fn canonical(value: &Value) -> String {
 }
 
 fn diff_arrays(pointer: &str, a: &[Value], b: &[Value], out: &mut Vec<Difference>) {
-    let (ca, cb): (Vec<String>, Vec<String>) =
-        (a.iter().map(canonical).collect(), b.iter().map(canonical).collect());
+    let (ca, cb): (Vec<String>, Vec<String>) = (
+        a.iter().map(canonical).collect(),
+        b.iter().map(canonical).collect(),
+    );
     if ca == cb {
         return;
     }
@@ -400,7 +405,10 @@ mod tests {
     #[test]
     fn same_elements_in_another_order_is_one_order_difference() {
         assert_eq!(
-            diffs(json!({"l": [{"a": 1}, {"a": 2}]}), json!({"l": [{"a": 2}, {"a": 1}]})),
+            diffs(
+                json!({"l": [{"a": 1}, {"a": 2}]}),
+                json!({"l": [{"a": 2}, {"a": 1}]})
+            ),
             vec![("/l".to_string(), Kind::Order)]
         );
         assert_eq!(diffs(json!([1, 2]), json!([1, 2])), vec![]);
@@ -409,7 +417,10 @@ mod tests {
     #[test]
     fn an_extra_element_is_reported_at_its_index() {
         assert_eq!(
-            diffs(json!([{"t": "x"}, {"t": "y"}]), json!([{"t": "y"}, {"t": "x"}, {"t": "z"}])),
+            diffs(
+                json!([{"t": "x"}, {"t": "y"}]),
+                json!([{"t": "y"}, {"t": "x"}, {"t": "z"}])
+            ),
             vec![("/2".to_string(), Kind::Missing)]
         );
     }
@@ -433,7 +444,10 @@ mod tests {
     #[test]
     fn run_specific_values_are_masked() {
         let masks = Masks {
-            literals: vec![("my-bucket".into(), "<bucket>"), ("0a1b2c3d".into(), "<run>")],
+            literals: vec![
+                ("my-bucket".into(), "<bucket>"),
+                ("0a1b2c3d".into(), "<run>"),
+            ],
         };
         let a = masks.value(
             &json!({"id": "u1", "create_time": 5, "name": "cc-0123abcd-x", "b": "my-bucket"}),

@@ -34,7 +34,12 @@ fn short(value: &Value) -> String {
 pub fn text(sides: &Sides, cases: &[CaseParity], stale: &[Accepted]) -> String {
     let mut out = format!(
         "parity: A = {} ({}, run {}) | B = {} ({}, run {})\n\n",
-        sides.a.0, sides.a.1.target.url, sides.a.1.run_id, sides.b.0, sides.b.1.target.url, sides.b.1.run_id
+        sides.a.0,
+        sides.a.1.target.url,
+        sides.a.1.run_id,
+        sides.b.0,
+        sides.b.1.target.url,
+        sides.b.1.run_id
     );
     for case in cases {
         if case.differences.is_empty() {
@@ -56,7 +61,11 @@ pub fn text(sides: &Sides, cases: &[CaseParity], stale: &[Accepted]) -> String {
         for d in &case.differences {
             out.push_str(&format!(
                 "    {} [{}]: {} | {}{}\n",
-                if d.pointer.is_empty() { "(case)" } else { &d.pointer },
+                if d.pointer.is_empty() {
+                    "(case)"
+                } else {
+                    &d.pointer
+                },
                 d.kind.label(),
                 short(&d.a),
                 short(&d.b),
@@ -76,7 +85,11 @@ pub fn text(sides: &Sides, cases: &[CaseParity], stale: &[Accepted]) -> String {
     let (same, total) = totals(cases);
     out.push_str(&format!(
         "\nparity result: {}. {} cases: {} same, {} different; {} differences ({} accepted)\n",
-        if ok(cases, stale) { "same" } else { "DIFFERENT" },
+        if ok(cases, stale) {
+            "same"
+        } else {
+            "DIFFERENT"
+        },
         cases.len(),
         same,
         cases.len() - same,
@@ -107,7 +120,12 @@ fn side(name: &str, meta: &RunMeta) -> Value {
 }
 
 /// The JSON report (format 1), every string redacted.
-pub fn json_report(sides: &Sides, cases: &[CaseParity], stale: &[Accepted], redactor: &Redactor) -> String {
+pub fn json_report(
+    sides: &Sides,
+    cases: &[CaseParity],
+    stale: &[Accepted],
+    redactor: &Redactor,
+) -> String {
     let (same, (differences, accepted)) = totals(cases);
     let value = json!({
         "format": 1,
@@ -143,16 +161,31 @@ pub fn json_report(sides: &Sides, cases: &[CaseParity], stale: &[Accepted], reda
 }
 
 /// A self-contained HTML page.
-pub fn html_report(sides: &Sides, cases: &[CaseParity], stale: &[Accepted], redactor: &Redactor) -> String {
+pub fn html_report(
+    sides: &Sides,
+    cases: &[CaseParity],
+    stale: &[Accepted],
+    redactor: &Redactor,
+) -> String {
     let t = |s: &str| escape::text(s, redactor);
     let (same, (differences, accepted)) = totals(cases);
     let mut body = String::new();
     for case in cases {
-        let class = if case.differences.is_empty() { "same" } else if case.open().next().is_none() { "accepted" } else { "different" };
+        let class = if case.differences.is_empty() {
+            "same"
+        } else if case.open().next().is_none() {
+            "accepted"
+        } else {
+            "different"
+        };
         body.push_str(&format!(
             "<tr class=\"{class}\"><td>{}</td><td colspan=\"4\">{}</td></tr>\n",
             t(&case.id),
-            if case.differences.is_empty() { "same".to_string() } else { format!("{} difference(s)", case.differences.len()) }
+            if case.differences.is_empty() {
+                "same".to_string()
+            } else {
+                format!("{} difference(s)", case.differences.len())
+            }
         ));
         for d in &case.differences {
             body.push_str(&format!(
@@ -167,7 +200,14 @@ pub fn html_report(sides: &Sides, cases: &[CaseParity], stale: &[Accepted], reda
     }
     let stale_items: String = stale
         .iter()
-        .map(|e| format!("<li>{} <code>{}</code>: {}</li>", t(&e.case), t(&e.pointer), t(&e.reason)))
+        .map(|e| {
+            format!(
+                "<li>{} <code>{}</code>: {}</li>",
+                t(&e.case),
+                t(&e.pointer),
+                t(&e.reason)
+            )
+        })
         .collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cts-conform parity</title>\n\

@@ -123,7 +123,11 @@ impl Recording {
             let body = retry
                 .error_code
                 .as_ref()
-                .map(|code| serde_json::json!({"error_code": code}).to_string().into_bytes())
+                .map(|code| {
+                    serde_json::json!({"error_code": code})
+                        .to_string()
+                        .into_bytes()
+                })
                 .unwrap_or_default();
             return Ok(ReceivedResponse {
                 status: retry.status,
@@ -144,7 +148,11 @@ impl Recording {
             (Some(response), _) => Ok(ReceivedResponse {
                 status: response.status,
                 headers: response.headers.clone(),
-                body: response.body.as_ref().map(|b| b.bytes()).unwrap_or_default(),
+                body: response
+                    .body
+                    .as_ref()
+                    .map(|b| b.bytes())
+                    .unwrap_or_default(),
                 elapsed: Duration::from_millis(response.elapsed_ms),
             }),
             (None, Some(error)) => Err(serde_json::from_value(error.clone())
@@ -213,7 +221,11 @@ pub fn differs(request: &SentRequest, recorded: &RecordedRequest) -> Option<Stri
         ));
     }
     let now = request.body.clone().unwrap_or_default();
-    let then = recorded.body.as_ref().map(|b| b.bytes()).unwrap_or_default();
+    let then = recorded
+        .body
+        .as_ref()
+        .map(|b| b.bytes())
+        .unwrap_or_default();
     let as_json = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).ok();
     let same = match (as_json(&now), as_json(&then)) {
         (Some(a), Some(b)) => a == b,
@@ -264,10 +276,21 @@ mod tests {
             body: Some(Body::Text("{\"a\": 1, \"b\": 2}".into())),
         };
         assert_eq!(
-            differs(&request("http://h:1/v3/p/tracker?a=1", "{\"b\":2,\"a\":1}"), &recorded),
+            differs(
+                &request("http://h:1/v3/p/tracker?a=1", "{\"b\":2,\"a\":1}"),
+                &recorded
+            ),
             None
         );
-        assert!(differs(&request("http://h:1/v3/p/tracker?a=2", "{\"a\":1,\"b\":2}"), &recorded).is_some());
-        assert!(differs(&request("http://h:1/v3/p/tracker?a=1", "{\"a\":1}"), &recorded).is_some());
+        assert!(differs(
+            &request("http://h:1/v3/p/tracker?a=2", "{\"a\":1,\"b\":2}"),
+            &recorded
+        )
+        .is_some());
+        assert!(differs(
+            &request("http://h:1/v3/p/tracker?a=1", "{\"a\":1}"),
+            &recorded
+        )
+        .is_some());
     }
 }

@@ -104,7 +104,10 @@ impl Recorder {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         let written = std::fs::File::create(&temp)
-            .and_then(|mut file| file.write_all(text.as_bytes()).and_then(|()| file.sync_all()))
+            .and_then(|mut file| {
+                file.write_all(text.as_bytes())
+                    .and_then(|()| file.sync_all())
+            })
             .and_then(|()| std::fs::rename(&temp, path));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&temp);
@@ -248,9 +251,13 @@ mod tests {
     fn headers_are_masked_whatever_the_redactor_knows() {
         let redactor = Redactor::default();
         assert_eq!(mask_header("X-Auth-Token", "abc", &redactor), "***");
-        let signed = "SDK-HMAC-SHA256 Access=AKXYZ, SignedHeaders=host;x-sdk-date, Signature=deadbeef";
+        let signed =
+            "SDK-HMAC-SHA256 Access=AKXYZ, SignedHeaders=host;x-sdk-date, Signature=deadbeef";
         let masked = mask_header("Authorization", signed, &redactor);
-        assert!(!masked.contains("AKXYZ") && !masked.contains("deadbeef"), "{masked}");
+        assert!(
+            !masked.contains("AKXYZ") && !masked.contains("deadbeef"),
+            "{masked}"
+        );
         assert_eq!(mask_header("Content-Type", "a/b", &redactor), "a/b");
     }
 

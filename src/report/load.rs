@@ -85,7 +85,10 @@ fn verdict(case: &Value) -> Result<(Verdict, CaseStatus), String> {
     Ok(match case["status"].as_str().unwrap_or_default() {
         "passed" => (Verdict::Passed, CaseStatus::Passed),
         "failed" => (Verdict::Failed, CaseStatus::Failed),
-        "ignored" => (Verdict::Ignored(reason.clone()), CaseStatus::Ignored(reason)),
+        "ignored" => (
+            Verdict::Ignored(reason.clone()),
+            CaseStatus::Ignored(reason),
+        ),
         "not-run" => (Verdict::NotRun(reason.clone()), CaseStatus::Ignored(reason)),
         "expected-failure" => (
             Verdict::ExpectedFailure(listed("expected failure: ")),
@@ -193,7 +196,9 @@ fn exchange(step: &Value) -> Option<Exchange> {
         method: text(request, "method"),
         url: text(request, "url"),
         headers: headers(&request["headers"]),
-        body: request["body"]["text"].as_str().map(|t| t.as_bytes().to_vec()),
+        body: request["body"]["text"]
+            .as_str()
+            .map(|t| t.as_bytes().to_vec()),
     };
     let response = match step.get("response") {
         Some(r) => Ok(ReceivedResponse {

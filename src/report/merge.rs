@@ -74,7 +74,9 @@ pub fn merge(shards: &[(String, Value)]) -> Result<Value, String> {
     merged["partition"] = Value::Null;
     merged["merged_from"] = shards
         .iter()
-        .map(|(name, s)| json!({"report": name, "partition": s["partition"], "run_id": s["run_id"]}))
+        .map(
+            |(name, s)| json!({"report": name, "partition": s["partition"], "run_id": s["run_id"]}),
+        )
         .collect();
     merged["started"] = json!(times("started").first());
     merged["finished"] = json!(times("finished").last());
@@ -106,10 +108,16 @@ mod tests {
     #[test]
     fn merges_and_counts_again() {
         let merged = merge(&[
-            shard("1", json!([{"id": "s::a", "status": "passed", "steps": []},
-                              {"id": "s::c", "status": "not-run", "steps": []}])),
-            shard("2", json!([{"id": "s::b", "status": "failed", "steps": []},
-                              {"id": "s::c", "status": "ignored", "steps": []}])),
+            shard(
+                "1",
+                json!([{"id": "s::a", "status": "passed", "steps": []},
+                              {"id": "s::c", "status": "not-run", "steps": []}]),
+            ),
+            shard(
+                "2",
+                json!([{"id": "s::b", "status": "failed", "steps": []},
+                              {"id": "s::c", "status": "ignored", "steps": []}]),
+            ),
         ])
         .expect("merged");
         assert_eq!(merged["totals"]["cases"], 3);
@@ -124,9 +132,13 @@ mod tests {
     fn refuses_overlap_and_other_fingerprints() {
         let a = shard("1", json!([{"id": "s::a", "status": "passed"}]));
         let b = shard("2", json!([{"id": "s::a", "status": "failed"}]));
-        assert!(merge(&[a.clone(), b]).expect_err("overlap").contains("s::a"));
+        assert!(merge(&[a.clone(), b])
+            .expect_err("overlap")
+            .contains("s::a"));
         let mut c = shard("3", json!([]));
         c.1["fingerprint_sha256"] = json!("g");
-        assert!(merge(&[a, c]).expect_err("fingerprint").contains("fingerprint"));
+        assert!(merge(&[a, c])
+            .expect_err("fingerprint")
+            .contains("fingerprint"));
     }
 }
