@@ -267,6 +267,77 @@ mod tests {
         }
     }
 
+    fn recording(step: crate::record::RecordedStep) -> Recording {
+        let case = RecordedCase {
+            format: FORMAT,
+            id: "s::a".into(),
+            file: "s.json".into(),
+            leased: BTreeMap::from([("data_bucket".to_string(), Value::from("b1"))]),
+            verdict: "passed".into(),
+            reason: None,
+            interrupted: false,
+            steps: vec![step],
+            cleanup: Vec::new(),
+        };
+        let meta: RunMeta = serde_json::from_value(serde_json::json!({
+            "format": 1, "tool": {"name": "t", "version": "0"},
+            "target": {"url": "http://h:1", "kind": "url", "project_id": "p"},
+            "run_id": "r", "profile": "documented", "partition": null,
+            "fingerprint_sha256": "f", "started": "s", "finished": null,
+            "config": {"other_project_id": "o", "data_buckets": [], "obs_buckets": [],
+                       "allow_mutations": false, "max_retries": 5, "timeout_ms": 1,
+                       "max_response_bytes": 1, "credentials": "none"}
+        }))
+        .expect("meta");
+        Recording {
+            meta,
+            cases: BTreeMap::from([("s::a".to_string(), case)]),
+            cursors: Mutex::new(HashMap::new()),
+        }
+    }
+
+    #[test]
+    fn retries_are_answered_throttled_then_the_recorded_answer() {
+        let step: crate::record::RecordedStep = serde_json::from_value(serde_json::json!({
+            "label": "l", "operation": "ListQuotas", "skipped": null, "failed": false,
+            "findings": [],
+            "retries": [{"status": 429, "error_code": "APIGW.0308", "waited_ms": 1500, "retry_after": true},
+                        {"status": 429, "error_code": null, "waited_ms": 200, "retry_after": false}],
+            "request": {"method": "POST", "url": "http://h:1/x", "headers": [], "body": {"text": "{}"}},
+            "response": {"status": 200, "headers": [], "body": {"text": "{\"ok\":1}"}, "elapsed_ms": 3}
+        }))
+        .expect("step");
+        let recording = recording(step);
+        let sent = request("http://h:1/x", "{}");
+        let first = recording.answer("s::a", 0, &sent).response.expect("answer");
+        assert_eq!(
+            (first.status, first.header("retry-after")),
+            (429, Some("2"))
+        );
+        assert_eq!(first.body, br#"{"error_code":"APIGW.0308"}"#.to_vec());
+        let second = recording.answer("s::a", 1, &sent).response.expect("answer");
+        assert_eq!((second.status, second.header("retry-after")), (429, None));
+        let last = recording.answer("s::a", 2, &sent).response.expect("answer");
+        assert_eq!(
+            (last.status, last.body.as_slice()),
+            (200, br#"{"ok":1}"#.as_slice())
+        );
+        assert_eq!(recording.not_replayable("s::a"), None);
+        assert_eq!(
+            recording.leased("s::a").get("data_bucket"),
+            Some(&Value::from("b1"))
+        );
+        // One more request than recorded: not replayable, and it stays so.
+        assert!(recording.answer("s::a", 0, &sent).response.is_err());
+        let why = recording.not_replayable("s::a").expect("not replayable");
+        assert!(why.contains("more requests than the 1 recorded"), "{why}");
+        assert!(recording.answer("s::b", 0, &sent).response.is_err());
+        assert!(recording
+            .not_replayable("s::b")
+            .expect("unknown")
+            .contains("no such case"));
+    }
+
     #[test]
     fn requests_compare_by_method_target_and_body() {
         let recorded = RecordedRequest {

@@ -247,6 +247,54 @@ fn mask(value: &mut Value, key: Option<&str>, redactor: &Redactor) {
 mod tests {
     use super::*;
 
+    fn meta() -> RunMeta {
+        serde_json::from_value(serde_json::json!({
+            "format": 1, "tool": {"name": "t", "version": "0"},
+            "target": {"url": "http://h:1", "kind": "url", "project_id": "p"},
+            "run_id": "r", "profile": "documented", "partition": null,
+            "fingerprint_sha256": "f", "started": "s", "finished": null,
+            "config": {"other_project_id": "o", "data_buckets": [], "obs_buckets": [],
+                       "allow_mutations": false, "max_retries": 5, "timeout_ms": 1,
+                       "max_response_bytes": 1, "credentials": "none"}
+        }))
+        .expect("meta")
+    }
+
+    #[test]
+    fn each_case_is_written_when_it_finishes_and_the_run_when_it_ends() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let recorder = Recorder::create(dir.path(), meta(), Redactor::default()).expect("created");
+        let read = |name: &str| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).expect("file"))
+                .expect("json")
+        };
+        assert_eq!(read("run.json")["finished"], Value::Null);
+        let outcome = CaseOutcome {
+            id: "suite::a/b".into(),
+            doc: String::new(),
+            file: "f.json".into(),
+            steps: Vec::new(),
+            planned_steps: 0,
+            cleanup: Vec::new(),
+            status: CaseStatus::Ignored("why".into()),
+            interrupted: false,
+            duration: std::time::Duration::ZERO,
+        };
+        recorder.case_finished(&outcome, &Vars::new());
+        let case = read("cases/suite__a%2Fb.json");
+        assert_eq!(
+            (case["id"].as_str(), case["verdict"].as_str()),
+            (Some("suite::a/b"), Some("ignored"))
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("cases"))
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        recorder.finish("end".into()).expect("finished");
+        assert_eq!(read("run.json")["finished"], "end");
+    }
+
     #[test]
     fn headers_are_masked_whatever_the_redactor_knows() {
         let redactor = Redactor::default();
