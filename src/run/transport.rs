@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::case::{CaseOutcome, CaseStatus};
-use crate::exchange::{Exchange, SentRequest};
 use super::session::Session;
 use crate::case::vars::Vars;
+use crate::exchange::{Exchange, SentRequest};
 
 /// Answers requests from a recording instead of the network.
 pub trait Replayer: Send + Sync {
