@@ -23,8 +23,9 @@ pub struct ReceivedResponse {
     pub elapsed: Duration,
 }
 
-/// Why a request got no usable response.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a request got no usable response (serialized in recordings: `run::transport`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TransportError {
     #[error("no response within {0:?} (timeout; raise it with --timeout)")]
     Timeout(Duration),

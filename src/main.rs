@@ -31,6 +31,9 @@ fn main() -> ExitCode {
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Coverage(args)) => coverage(args),
         Some(Command::Proxy(args)) => proxy(args),
+        Some(Command::Replay(args)) => cli::replay::replay(args),
+        Some(Command::Parity(args)) => cli::parity::parity(args),
+        Some(Command::Report(args)) => cli::report_merge::report(args),
         None => run_suite(cli.run, cli.libtest),
     };
     cli::stdout::finish();

@@ -54,6 +54,13 @@ pub(crate) enum Command {
     Coverage(CoverageArgs),
     /// A validating proxy in front of a real endpoint: judge, re-sign, forward, judge the answer.
     Proxy(super::proxy::ProxyArgs),
+    /// Judge a recording's answers (see --record) with today's contract and cases, with
+    /// no network: same output, reports and exit codes as a run.
+    Replay(ReplayArgs),
+    /// Compare two recordings case by case and step by step (exit 101 on a difference).
+    Parity(ParityArgs),
+    /// Work with report files: `report merge` joins the JSON reports of a run's shards.
+    Report(ReportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -123,6 +130,10 @@ pub(crate) struct RunArgs {
     pub(crate) no_tests: NoTests,
     #[command(flatten)]
     pub(crate) outputs: OutputArgs,
+    /// Record every exchange of the run, per case and step, into DIR (run.json and
+    /// cases/*.json; secrets masked), for `replay` and `parity`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) record: Option<PathBuf>,
 }
 
 /// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).
@@ -340,3 +351,70 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 
 /// Where a run against a URL target keeps its ledger unless told otherwise.
 pub(crate) const DEFAULT_LEDGER: &str = "cts-conform.ledger.jsonl";
+
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// A recording made with --record.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Directory of case files to judge with instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cases: Option<PathBuf>,
+    /// Which assertions to run (default: the recorded run's profile).
+    #[arg(long, value_enum)]
+    pub(crate) profile: Option<ProfileArg>,
+    /// Leave out the cases derived from the schema constraints.
+    #[arg(long)]
+    pub(crate) no_derived: bool,
+    #[command(flatten)]
+    pub(crate) outputs: OutputArgs,
+    #[command(flatten)]
+    pub(crate) libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ParityArgs {
+    /// The first recording (A).
+    #[arg(value_name = "DIR_A")]
+    pub(crate) a: PathBuf,
+    /// The second recording (B).
+    #[arg(value_name = "DIR_B")]
+    pub(crate) b: PathBuf,
+    /// Write the comparison as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_json: Option<PathBuf>,
+    /// Write the comparison as a self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_html: Option<PathBuf>,
+    /// Accepted differences: {"accepted": [{"case": "suite::name", "pointer": "/steps/0/response/status", "reason": "..."}]}.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReportArgs {
+    #[command(subcommand)]
+    pub(crate) command: ReportCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ReportCommand {
+    /// One report from the JSON reports (--report-json) of a partitioned run's shards.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MergeArgs {
+    /// The shards' JSON reports.
+    #[arg(value_name = "SHARD.json", required = true)]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Write the merged JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Write the merged JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_json: Option<PathBuf>,
+    /// Write the merged HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_html: Option<PathBuf>,
+}

@@ -4,8 +4,11 @@
 pub mod args;
 pub mod checks;
 pub mod exit;
+pub mod parity;
 pub mod plan;
 pub mod proxy;
+pub mod replay;
+pub mod report_merge;
 pub mod reports;
 pub mod run;
 pub mod serve;

@@ -22,7 +22,7 @@ pub(crate) struct ReportFile {
 
 impl ReportFile {
     /// The report asked for by `flag`, if any; a usage error when its directory is missing.
-    fn plan(flag: &'static str, path: &Option<PathBuf>) -> Result<Option<Self>, Exit> {
+    pub(crate) fn plan(flag: &'static str, path: &Option<PathBuf>) -> Result<Option<Self>, Exit> {
         let Some(path) = path else { return Ok(None) };
         let dir = directory(path);
         if !dir.is_dir() {

@@ -319,13 +319,38 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Err(exit) => return exit,
     };
     let ledger_path = ledger.path().map(|p| p.display().to_string());
-    let session = Arc::new(Session::new(
-        contract,
-        config,
-        client,
-        runtime.handle().clone(),
-        ledger,
-    ));
+    // --record DIR: run.json now, each case's file as it finishes.
+    let recorder = match args.record.as_deref().filter(|_| !libtest.list) {
+        None => None,
+        Some(dir) => {
+            let start = super::replay::RecordingStart {
+                config: &config,
+                target_kind: if embedded.is_some() {
+                    "embedded"
+                } else {
+                    "url"
+                },
+                profile: format!("{:?}", plan.profile).to_lowercase(),
+                partition: args.outputs.partition.map(|p| p.to_string()),
+                fingerprint: report::results::fingerprint(
+                    cts_conform::contract::EMBEDDED_OPENAPI,
+                    &plan.sources,
+                ),
+            };
+            match super::replay::start_recording(dir, start, &redactor) {
+                Ok(recorder) => Some(recorder),
+                Err(exit) => return exit,
+            }
+        }
+    };
+    let mut session = Session::new(contract, config, client, runtime.handle().clone(), ledger);
+    if let Some(recorder) = &recorder {
+        let recorder = Arc::clone(recorder);
+        session = session.with_case_observer(Box::new(move |outcome, leased| {
+            recorder.case_finished(outcome, leased)
+        }));
+    }
+    let session = Arc::new(session);
     runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
     let started = time::OffsetDateTime::now_utc();
     let trials = report::libtest::trials(&session, cases.clone(), &redactor, &baseline, color);
@@ -339,6 +364,12 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
     let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
     let mut written = true;
+    if let Some(recorder) = recorder {
+        if let Err(e) = recorder.finish(super::replay::now()) {
+            eprintln!("error: {e}");
+            written = false;
+        }
+    }
     if let Some(reports) = reports {
         let summary = RunSummary {
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -379,7 +410,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
 /// The exit code of a run that ran: a report that could not be written first (CI would
 /// otherwise judge without it), then a failure seen by libtest or by the reports (they
 /// never disagree: a case the reports count as failed fails the run).
-fn verdict(libtest_failed: bool, results: &[report::CaseResult], written: bool) -> Exit {
+pub(crate) fn verdict(libtest_failed: bool, results: &[report::CaseResult], written: bool) -> Exit {
     if !written {
         eprintln!("error: the run finished but a report could not be written (exit 5)");
         return Exit::ReportNotWritten;

@@ -11,6 +11,8 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod libtest;
+pub mod load;
+pub mod merge;
 pub mod results;
 
 pub use baseline::Baseline;

@@ -344,7 +344,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         fail(&mut outcome, FindingKind::Cleanup, format!("not sent: {e}"));
         return outcome;
     }
-    let exchange = send_with_retries(session, request, &mut outcome.retries).await;
+    let exchange = send_with_retries(session, case, request, &mut outcome.retries).await;
     match &exchange.response {
         Err(e) => fail(&mut outcome, FindingKind::Transport, e.to_string()),
         Ok(response) if throttle::is_throttled(response) => {
@@ -407,6 +407,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
 /// step's deadline (`--timeout` from the first try). Each wait is noted in `retries`.
 async fn send_with_retries(
     session: &Session,
+    case: &str,
     request: SentRequest,
     retries: &mut Vec<throttle::Retry>,
 ) -> Exchange {
@@ -414,10 +415,7 @@ async fn send_with_retries(
     let deadline = tokio::time::Instant::now() + config.timeout;
     loop {
         session.rate().wait().await;
-        let exchange = session
-            .http()
-            .send(request.clone(), config.timeout, config.max_response_bytes)
-            .await;
+        let exchange = session.send(case, retries.len(), request.clone()).await;
         let retry = match &exchange.response {
             Ok(response) if throttle::is_throttled(response) => throttle::next_wait(
                 session.retry_policy(),
@@ -429,7 +427,7 @@ async fn send_with_retries(
         };
         match retry {
             Some(retry) if !session.interrupted() => {
-                tokio::time::sleep(retry.waited).await;
+                session.wait_before_retry(retry.waited).await;
                 retries.push(retry);
             }
             _ => return exchange,

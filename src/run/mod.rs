@@ -12,6 +12,7 @@ pub mod session;
 pub mod signing;
 pub mod sweep;
 pub mod throttle;
+pub mod transport;
 
 pub use case::{CaseOutcome, CaseStatus, StepOutcome};
 pub use config::{Credentials, RunConfig};

@@ -33,6 +33,8 @@ pub struct Session {
     pool: BucketPool,
     rate: RateLimiter,
     outcomes: Mutex<Vec<CaseOutcome>>,
+    /// Replay and recording (see `run::transport`).
+    pub(super) seam: super::transport::Seam,
 }
 
 impl Session {
@@ -57,6 +59,7 @@ impl Session {
             interrupted: AtomicBool::new(false),
             serial: Mutex::new(BTreeMap::new()),
             outcomes: Mutex::new(Vec::new()),
+            seam: Default::default(),
         }
     }
 
@@ -202,6 +205,7 @@ impl Session {
                     NoLease::GaveUp => "not run: the run was interrupted".into(),
                 };
                 let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
+                let outcome = self.observe(outcome, &Vars::new());
                 lock(&self.outcomes).push(outcome.clone());
                 return outcome;
             }
@@ -210,6 +214,8 @@ impl Session {
         if let Some(lease) = &lease {
             vars.insert("data_bucket".into(), Value::String(lease.bucket().into()));
         }
+        vars.extend(self.replayed_lease(&case.id));
+        let leased = vars.clone();
         THREAD_CLIENT.with(|client| {
             let mut client = client.borrow_mut();
             if client.is_none() {
@@ -233,6 +239,7 @@ impl Session {
             None => self.runtime.block_on(run_case(self, case, vars)),
         };
         drop(lease);
+        let outcome = self.observe(outcome, &leased);
         lock(&self.outcomes).push(outcome.clone());
         outcome
     }

@@ -1,0 +1,324 @@
+//! Writing a recording: `run.json` when the run starts and again when it ends, and each
+//! case's file as soon as the case finishes, atomically (a temporary file renamed), so a
+//! killed run keeps every case it finished.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use regex::Regex;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::redact::MASK;
+use crate::auth::Redactor;
+use crate::case::vars::Vars;
+use crate::exchange::{Exchange, SentRequest};
+use crate::run::{CaseOutcome, CaseStatus, StepOutcome};
+
+use super::{
+    case_file_name, Body, RecordedCase, RecordedFinding, RecordedRequest, RecordedResponse,
+    RecordedRetry, RecordedStep, RunMeta, FORMAT,
+};
+
+/// Writes one run's recording into a directory.
+#[derive(Debug)]
+pub struct Recorder {
+    dir: PathBuf,
+    meta: Mutex<RunMeta>,
+    redactor: Redactor,
+    /// The first write that failed (said once, then kept for the end of the run).
+    failed: Mutex<Option<String>>,
+}
+
+impl Recorder {
+    /// Creates `dir` (and `dir/cases`) and writes `run.json` (not finished yet).
+    pub fn create(dir: &Path, meta: RunMeta, redactor: Redactor) -> Result<Arc<Self>, String> {
+        let cases = dir.join("cases");
+        std::fs::create_dir_all(&cases)
+            .map_err(|e| format!("cannot create the recording {}: {e}", cases.display()))?;
+        let recorder = Recorder {
+            dir: dir.to_path_buf(),
+            meta: Mutex::new(meta),
+            redactor,
+            failed: Mutex::new(None),
+        };
+        recorder.write_meta()?;
+        Ok(Arc::new(recorder))
+    }
+
+    /// Records a finished case (errors are said once on stderr and kept for [`Self::finish`]).
+    pub fn case_finished(&self, outcome: &CaseOutcome, leased: &Vars) {
+        let case = recorded_case(outcome, leased);
+        let path = self.dir.join("cases").join(case_file_name(&case.id));
+        if let Err(e) = self.write_json(&path, &case) {
+            let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+            if failed.is_none() {
+                eprintln!("warning: {e}");
+                *failed = Some(e);
+            }
+        }
+    }
+
+    /// Writes `run.json` again with the end time; `Err` if any write of the run failed.
+    pub fn finish(&self, finished: String) -> Result<(), String> {
+        self.meta
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .finished = Some(finished);
+        self.write_meta()?;
+        match self
+            .failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn write_meta(&self) -> Result<(), String> {
+        let meta = self
+            .meta
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        self.write_json(&self.dir.join("run.json"), &meta)
+    }
+
+    /// Writes `value` (every string redacted) to `path` through a temporary file.
+    fn write_json(&self, path: &Path, value: &impl Serialize) -> Result<(), String> {
+        let fail = |e: String| format!("cannot write the recording {}: {e}", path.display());
+        let mut value = serde_json::to_value(value).map_err(|e| fail(e.to_string()))?;
+        mask(&mut value, None, &self.redactor);
+        let mut text = serde_json::to_string_pretty(&value).map_err(|e| fail(e.to_string()))?;
+        text.push('\n');
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let temp = path.with_file_name(format!(
+            ".{}.{}-{}.tmp",
+            name.unwrap_or_default(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = std::fs::File::create(&temp)
+            .and_then(|mut file| {
+                file.write_all(text.as_bytes())
+                    .and_then(|()| file.sync_all())
+            })
+            .and_then(|()| std::fs::rename(&temp, path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(fail(e.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// The case's recording, before redaction.
+pub fn recorded_case(outcome: &CaseOutcome, leased: &Vars) -> RecordedCase {
+    let (verdict, reason) = match &outcome.status {
+        CaseStatus::Passed => ("passed", None),
+        CaseStatus::Failed => ("failed", None),
+        CaseStatus::Ignored(reason) => ("ignored", Some(reason.clone())),
+    };
+    RecordedCase {
+        format: FORMAT,
+        id: outcome.id.clone(),
+        file: outcome.file.clone(),
+        leased: leased.clone().into_iter().collect(),
+        verdict: verdict.into(),
+        reason,
+        interrupted: outcome.interrupted,
+        steps: outcome.steps.iter().map(recorded_step).collect(),
+        cleanup: outcome.cleanup.iter().map(recorded_step).collect(),
+    }
+}
+
+fn recorded_step(step: &StepOutcome) -> RecordedStep {
+    let (request, response, error) = match &step.exchange {
+        None => (None, None, None),
+        Some(Exchange { request, response }) => {
+            let (response, error) = match response {
+                Ok(r) => (
+                    Some(RecordedResponse {
+                        status: r.status,
+                        headers: r.headers.clone(),
+                        body: Body::of(&r.body),
+                        elapsed_ms: r.elapsed.as_millis() as u64,
+                    }),
+                    None,
+                ),
+                Err(e) => (None, serde_json::to_value(e).ok()),
+            };
+            (Some(recorded_request(request)), response, error)
+        }
+    };
+    RecordedStep {
+        label: step.label.clone(),
+        operation: step.operation.clone(),
+        skipped: step.skipped.clone(),
+        failed: step.failed(),
+        findings: step
+            .findings
+            .iter()
+            .map(|f| RecordedFinding {
+                kind: f.kind.label().to_string(),
+                summary: f.summary.clone(),
+            })
+            .collect(),
+        retries: step
+            .retries
+            .iter()
+            .map(|r| RecordedRetry {
+                status: r.status,
+                error_code: r.error_code.clone(),
+                waited_ms: r.waited.as_millis() as u64,
+                retry_after: r.from_retry_after,
+            })
+            .collect(),
+        request,
+        response,
+        error,
+    }
+}
+
+fn recorded_request(request: &SentRequest) -> RecordedRequest {
+    RecordedRequest {
+        method: request.method.clone(),
+        url: request.url.clone(),
+        headers: request.headers.clone(),
+        body: request.body.as_deref().and_then(Body::of),
+    }
+}
+
+static SIGNATURE_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(access|signature)(\s*=\s*)[^,\s]+").expect("the pattern is valid")
+});
+
+/// A header value as recorded: `X-Auth-Token` is `***`, an `Authorization` value's
+/// `Access=` and `Signature=` are `***`, and the redactor has the rest.
+pub fn mask_header(name: &str, value: &str, redactor: &Redactor) -> String {
+    let name = name.trim();
+    if name.eq_ignore_ascii_case("x-auth-token") {
+        return MASK.to_string();
+    }
+    let value = if name.eq_ignore_ascii_case("authorization") {
+        SIGNATURE_PARTS
+            .replace_all(value, format!("${{1}}${{2}}{MASK}"))
+            .into_owned()
+    } else {
+        value.to_string()
+    };
+    redactor.redact_header(name, &value).into_owned()
+}
+
+/// Masks header pairs (`[name, value]` arrays under a `headers` key) and redacts every
+/// other string.
+fn mask(value: &mut Value, key: Option<&str>, redactor: &Redactor) {
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(redacted) = redactor.redact(s) {
+                *s = redacted;
+            }
+        }
+        Value::Array(items) if key == Some("headers") => {
+            for item in items {
+                if let Value::Array(pair) = item {
+                    if let [Value::String(name), Value::String(v)] = pair.as_mut_slice() {
+                        *v = mask_header(name, v, redactor);
+                        continue;
+                    }
+                }
+                mask(item, None, redactor);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| mask(v, None, redactor)),
+        Value::Object(map) => map
+            .iter_mut()
+            .for_each(|(k, v)| mask(v, Some(k.as_str()), redactor)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> RunMeta {
+        serde_json::from_value(serde_json::json!({
+            "format": 1, "tool": {"name": "t", "version": "0"},
+            "target": {"url": "http://h:1", "kind": "url", "project_id": "p"},
+            "run_id": "r", "profile": "documented", "partition": null,
+            "fingerprint_sha256": "f", "started": "s", "finished": null,
+            "config": {"other_project_id": "o", "data_buckets": [], "obs_buckets": [],
+                       "allow_mutations": false, "max_retries": 5, "timeout_ms": 1,
+                       "max_response_bytes": 1, "credentials": "none"}
+        }))
+        .expect("meta")
+    }
+
+    #[test]
+    fn each_case_is_written_when_it_finishes_and_the_run_when_it_ends() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let recorder = Recorder::create(dir.path(), meta(), Redactor::default()).expect("created");
+        let read = |name: &str| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).expect("file"))
+                .expect("json")
+        };
+        assert_eq!(read("run.json")["finished"], Value::Null);
+        let outcome = CaseOutcome {
+            id: "suite::a/b".into(),
+            doc: String::new(),
+            file: "f.json".into(),
+            steps: Vec::new(),
+            planned_steps: 0,
+            cleanup: Vec::new(),
+            status: CaseStatus::Ignored("why".into()),
+            interrupted: false,
+            duration: std::time::Duration::ZERO,
+        };
+        recorder.case_finished(&outcome, &Vars::new());
+        let case = read("cases/suite__a%2Fb.json");
+        assert_eq!(
+            (case["id"].as_str(), case["verdict"].as_str()),
+            (Some("suite::a/b"), Some("ignored"))
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("cases"))
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        recorder.finish("end".into()).expect("finished");
+        assert_eq!(read("run.json")["finished"], "end");
+    }
+
+    #[test]
+    fn headers_are_masked_whatever_the_redactor_knows() {
+        let redactor = Redactor::default();
+        assert_eq!(mask_header("X-Auth-Token", "abc", &redactor), "***");
+        let signed =
+            "SDK-HMAC-SHA256 Access=AKXYZ, SignedHeaders=host;x-sdk-date, Signature=deadbeef";
+        let masked = mask_header("Authorization", signed, &redactor);
+        assert!(
+            !masked.contains("AKXYZ") && !masked.contains("deadbeef"),
+            "{masked}"
+        );
+        assert_eq!(mask_header("Content-Type", "a/b", &redactor), "a/b");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_string() {
+        let redactor = Redactor::new(vec!["SECRETSECRETSECRET".to_string()]);
+        let mut value = serde_json::json!({
+            "headers": [["X-Auth-Token", "t"], ["X-Other", "a SECRETSECRETSECRET b"]],
+            "body": {"text": "{\"k\": \"SECRETSECRETSECRET\"}"},
+        });
+        mask(&mut value, None, &redactor);
+        let text = value.to_string();
+        assert!(!text.contains("SECRETSECRETSECRET"), "{text}");
+        assert_eq!(value["headers"][0][1], "***");
+    }
+}

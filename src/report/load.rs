@@ -1,0 +1,217 @@
+//! Reading a JSON report (`--report-json`, see [`super::json`]) back into the types the
+//! reporters render, to write JUnit and HTML from reports without running anything
+//! (`report merge`). What the JSON report does not keep stays out: bodies are as cut and
+//! redacted there, and a transport error keeps only its message.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::check::{Finding, FindingKind, JsonDiff};
+use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+use crate::run::{CaseOutcome, CaseStatus, StepOutcome};
+
+use super::json::FORMAT;
+use super::results::{CaseResult, RunSummary, Verdict};
+
+/// Every finding kind, to read its kebab-case name back.
+const KINDS: [FindingKind; 10] = [
+    FindingKind::Transport,
+    FindingKind::UndocumentedStatus,
+    FindingKind::UnexpectedStatus,
+    FindingKind::ContentType,
+    FindingKind::Contract,
+    FindingKind::Body,
+    FindingKind::Header,
+    FindingKind::Capture,
+    FindingKind::Cleanup,
+    FindingKind::Throttled,
+];
+
+fn text(value: &Value, key: &str) -> String {
+    value[key].as_str().unwrap_or_default().to_string()
+}
+
+fn time(value: &Value, key: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(value[key].as_str().unwrap_or_default(), &Rfc3339)
+        .map_err(|e| format!("{key} is not an RFC 3339 time ({e})"))
+}
+
+/// The run of a JSON report.
+pub fn summary(report: &Value) -> Result<RunSummary, String> {
+    if report["format"].as_u64() != Some(u64::from(FORMAT)) {
+        return Err(format!(
+            "not a JSON report of format {FORMAT} (format: {})",
+            report["format"]
+        ));
+    }
+    Ok(RunSummary {
+        tool_version: text(&report["tool"], "version"),
+        target: text(&report["target"], "url"),
+        target_kind: text(&report["target"], "kind"),
+        project_id: text(&report["target"], "project_id"),
+        run_id: text(report, "run_id"),
+        profile: text(report, "profile"),
+        partition: report["partition"].as_str().map(String::from),
+        baseline: report["baseline"].as_str().map(String::from),
+        fingerprint: text(report, "fingerprint_sha256"),
+        started: time(report, "started")?,
+        finished: time(report, "finished")?,
+        interrupted: report["interrupted"].as_bool().unwrap_or(false),
+    })
+}
+
+/// The cases of a JSON report, in its order.
+pub fn results(report: &Value) -> Result<Vec<CaseResult>, String> {
+    report["cases"]
+        .as_array()
+        .ok_or("the report has no cases array")?
+        .iter()
+        .map(result)
+        .collect()
+}
+
+fn verdict(case: &Value) -> Result<(Verdict, CaseStatus), String> {
+    let reason = text(case, "reason");
+    let listed = |prefix: &str| {
+        reason
+            .strip_prefix(prefix)
+            .unwrap_or(&reason)
+            .trim_end_matches(')')
+            .to_string()
+    };
+    Ok(match case["status"].as_str().unwrap_or_default() {
+        "passed" => (Verdict::Passed, CaseStatus::Passed),
+        "failed" => (Verdict::Failed, CaseStatus::Failed),
+        "ignored" => (
+            Verdict::Ignored(reason.clone()),
+            CaseStatus::Ignored(reason),
+        ),
+        "not-run" => (Verdict::NotRun(reason.clone()), CaseStatus::Ignored(reason)),
+        "expected-failure" => (
+            Verdict::ExpectedFailure(listed("expected failure: ")),
+            CaseStatus::Failed,
+        ),
+        "unexpected-pass" => (
+            Verdict::UnexpectedPass(listed(
+                "unexpected pass: remove it from the baseline (listed as: ",
+            )),
+            CaseStatus::Passed,
+        ),
+        other => return Err(format!("case {}: unknown status {other:?}", case["id"])),
+    })
+}
+
+fn result(case: &Value) -> Result<CaseResult, String> {
+    let (verdict, status) = verdict(case)?;
+    let mut steps = Vec::new();
+    let mut cleanup = Vec::new();
+    let mut planned = None;
+    for step in case["steps"].as_array().into_iter().flatten() {
+        let position = text(step, "position");
+        let findings = case["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["step"].as_str() == Some(position.as_str()))
+            .map(finding)
+            .collect();
+        let outcome = StepOutcome {
+            label: text(step, "label"),
+            operation: text(step, "operation"),
+            exchange: exchange(step),
+            findings,
+            skipped: step["skipped"].as_str().map(String::from),
+            retries: Vec::new(),
+        };
+        if position.starts_with("cleanup") {
+            cleanup.push(outcome);
+        } else {
+            planned = position
+                .rsplit(" of ")
+                .next()
+                .and_then(|n| n.parse::<usize>().ok());
+            steps.push(outcome);
+        }
+    }
+    let outcome = CaseOutcome {
+        id: text(case, "id"),
+        doc: text(case, "doc"),
+        file: text(case, "file"),
+        planned_steps: planned.unwrap_or(steps.len()),
+        steps,
+        cleanup,
+        status,
+        interrupted: case["interrupted"].as_bool().unwrap_or(false),
+        duration: Duration::from_millis(case["duration_ms"].as_u64().unwrap_or(0)),
+    };
+    Ok(CaseResult {
+        suite: text(case, "suite"),
+        operations: case["operations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.as_str().map(String::from))
+            .collect(),
+        outcome,
+        verdict,
+    })
+}
+
+fn finding(value: &Value) -> Finding {
+    let kind = KINDS
+        .into_iter()
+        .find(|k| serde_json::to_value(k).ok().as_ref() == Some(&value["kind"]))
+        .unwrap_or(FindingKind::Transport);
+    Finding {
+        kind,
+        summary: text(value, "summary"),
+        details: value["details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str().map(String::from))
+            .collect(),
+        diff: value["diff"].as_object().map(|d| JsonDiff {
+            expected: d.get("expected").cloned().unwrap_or(Value::Null),
+            actual: d.get("actual").cloned().unwrap_or(Value::Null),
+        }),
+    }
+}
+
+fn headers(value: &Value) -> Vec<(String, String)> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|pair| Some((pair[0].as_str()?.into(), pair[1].as_str()?.into())))
+        .collect()
+}
+
+fn exchange(step: &Value) -> Option<Exchange> {
+    let request = step.get("request")?;
+    let request = SentRequest {
+        method: text(request, "method"),
+        url: text(request, "url"),
+        headers: headers(&request["headers"]),
+        body: request["body"]["text"]
+            .as_str()
+            .map(|t| t.as_bytes().to_vec()),
+    };
+    let response = match step.get("response") {
+        Some(r) => Ok(ReceivedResponse {
+            status: r["status"].as_u64().unwrap_or(0) as u16,
+            headers: headers(&r["headers"]),
+            body: r["body"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec(),
+            elapsed: Duration::from_millis(r["elapsed_ms"].as_u64().unwrap_or(0)),
+        }),
+        None => Err(TransportError::Connection(text(step, "error"))),
+    };
+    Some(Exchange { request, response })
+}

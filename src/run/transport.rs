@@ -1,0 +1,115 @@
+//! The seam between running a case and the network: live (HTTP) or replayed from a
+//! recording, and the observer told of every finished case (the recorder).
+//!
+//! A live session sends with its HTTP client and waits out throttled answers. A replayed
+//! session ([`Session::with_replay`]) sends nothing: a [`Replayer`] answers each request
+//! from a recording, waits are skipped, each case gets the variables the recorded run
+//! leased it, and a case the recording cannot answer ends "not replayable".
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::case::{CaseOutcome, CaseStatus};
+use super::session::Session;
+use crate::case::vars::Vars;
+use crate::exchange::{Exchange, SentRequest};
+
+/// Answers requests from a recording instead of the network.
+pub trait Replayer: Send + Sync {
+    /// The answer to the `attempt`-th send (0: the first try, then one per retry) of
+    /// `request` by the case `case`, in the order the case sends.
+    fn answer(&self, case: &str, attempt: usize, request: &SentRequest) -> Exchange;
+    /// The variables the recorded run leased to `case` (its `${data_bucket}`).
+    fn leased(&self, case: &str) -> Vars;
+    /// Why `case` could not be replayed, once it has run; `None`: it was.
+    fn not_replayable(&self, case: &str) -> Option<String>;
+}
+
+/// Told of every finished case, with the variables it was leased.
+pub type CaseObserver = Box<dyn Fn(&CaseOutcome, &Vars) + Send + Sync>;
+
+/// The session's optional replayer and case observer.
+#[derive(Default)]
+pub struct Seam {
+    replay: Option<Arc<dyn Replayer>>,
+    observer: Option<CaseObserver>,
+}
+
+impl fmt::Debug for Seam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Seam")
+            .field("replay", &self.replay.is_some())
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
+}
+
+/// The prefix of the reason given to a case the recording could not answer.
+pub const NOT_REPLAYABLE: &str = "not replayable";
+
+impl Session {
+    /// This session answers from `replayer` and never touches the network.
+    pub fn with_replay(mut self, replayer: Arc<dyn Replayer>) -> Self {
+        self.seam.replay = Some(replayer);
+        self
+    }
+
+    /// Calls `observer` with every case's outcome as the case finishes.
+    pub fn with_case_observer(mut self, observer: CaseObserver) -> Self {
+        self.seam.observer = Some(observer);
+        self
+    }
+
+    /// Whether this session replays a recording.
+    pub fn replaying(&self) -> bool {
+        self.seam.replay.is_some()
+    }
+
+    /// Sends `request` for `case` (`attempt` 0 first, then one per retry).
+    pub async fn send(&self, case: &str, attempt: usize, request: SentRequest) -> Exchange {
+        match &self.seam.replay {
+            Some(replay) => replay.answer(case, attempt, &request),
+            None => {
+                let config = &self.config;
+                self.http()
+                    .send(request, config.timeout, config.max_response_bytes)
+                    .await
+            }
+        }
+    }
+
+    /// Waits before a retry (a replay does not wait).
+    pub async fn wait_before_retry(&self, wait: Duration) {
+        if !self.replaying() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The variables a replayed run gives `case` in place of its own lease.
+    pub(super) fn replayed_lease(&self, case: &str) -> Vars {
+        self.seam
+            .replay
+            .as_ref()
+            .map(|r| r.leased(case))
+            .unwrap_or_default()
+    }
+
+    /// A finished case: made "not replayable" if the replay says so, then observed.
+    pub(super) fn observe(&self, mut outcome: CaseOutcome, leased: &Vars) -> CaseOutcome {
+        if let Some(why) = self
+            .seam
+            .replay
+            .as_ref()
+            .and_then(|r| r.not_replayable(&outcome.id))
+        {
+            outcome.status = CaseStatus::Ignored(format!(
+                "{NOT_REPLAYABLE}: {why} (neither passed nor failed)"
+            ));
+        }
+        if let Some(observer) = &self.seam.observer {
+            observer(&outcome, leased);
+        }
+        outcome
+    }
+}

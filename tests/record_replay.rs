@@ -1,0 +1,448 @@
+//! Record, replay, parity and report merge, end to end through the binary: a recording
+//! of the embedded run replays with the target gone to the same verdicts; an edited
+//! expectation changes exactly its case; a changed request is "not replayable"; parity
+//! finds exactly the differences planted in a copy; recordings hold no secret; three
+//! shards merge into the unsharded totals.
+
+#[path = "support/cli_run.rs"]
+#[allow(dead_code)]
+mod cli_run;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+/// Case id -> status, from a JSON report.
+fn verdicts(report: &Value) -> BTreeMap<String, String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Records the embedded run into `dir/rec` (with its JSON report in `dir/run.json`).
+fn record(dir: &Path, extra: &[&str]) -> (PathBuf, Value) {
+    let rec = dir.join("rec");
+    let report = dir.join("report.json");
+    let mut args = vec![
+        "--record",
+        rec.to_str().unwrap(),
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = cli_run::run(&args);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    (rec, read_json(&report))
+}
+
+fn replay(rec: &Path, dir: &Path, extra: &[&str]) -> (cli_run::Run, Value) {
+    let report = dir.join("replay.json");
+    let mut args = vec![
+        "replay",
+        rec.to_str().unwrap(),
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = cli_run::run(&args);
+    let value = read_json(&report);
+    (run, value)
+}
+
+/// A copy of the built-in case files with `from` replaced by `to` once in `file`.
+fn edited_cases(dir: &Path, file: &str, from: &str, to: &str) -> PathBuf {
+    let cases = dir.join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == file {
+            assert_eq!(text.matches(from).count(), 1, "{from} once in {file}");
+            text = text.replace(from, to);
+        }
+        std::fs::write(cases.join(path.file_name().unwrap()), text).unwrap();
+    }
+    cases
+}
+
+#[test]
+fn a_replay_with_the_target_gone_gives_the_recorded_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, recorded) = record(dir.path(), &[]);
+    let meta = read_json(&rec.join("run.json"));
+    assert_eq!(meta["format"], 1);
+    assert!(meta["finished"].is_string());
+    // The embedded emulator is gone with its run: nothing listens on the recorded URL.
+    let url = meta["target"]["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://");
+    assert!(
+        std::net::TcpStream::connect(url).is_err(),
+        "{url} still answers"
+    );
+    let (run, replayed) = replay(&rec, dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("no request is sent"), "{}", run.stdout);
+    assert_eq!(replayed["totals"], recorded["totals"]);
+    assert_eq!(verdicts(&replayed), verdicts(&recorded));
+    assert!(
+        verdicts(&recorded)
+            .values()
+            .filter(|s| *s == "passed")
+            .count()
+            > 50
+    );
+}
+
+#[test]
+fn an_edited_expectation_changes_exactly_its_case_and_a_changed_request_is_not_replayable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, recorded) = record(dir.path(), &[]);
+    let before = verdicts(&recorded);
+
+    let expect = dir.path().join("expect");
+    let cases = edited_cases(
+        &expect,
+        "lifecycle.json",
+        r#"{"type": "system_tracker", "used": {"$oneOf": [0, 1]}, "quota": 1}"#,
+        r#"{"type": "system_tracker", "used": {"$oneOf": [0, 1]}, "quota": 7}"#,
+    );
+    let (run, replayed) = replay(&rec, &expect, &["--cases", cases.to_str().unwrap()]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    let after = verdicts(&replayed);
+    let changed: Vec<_> = before
+        .iter()
+        .filter(|(id, s)| after.get(*id) != Some(s))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![(
+            &"lifecycle::quotas_list_both_tracker_kinds".to_string(),
+            &"passed".to_string()
+        )]
+    );
+    assert_eq!(after["lifecycle::quotas_list_both_tracker_kinds"], "failed");
+
+    let request = dir.path().join("request");
+    let cases = edited_cases(
+        &request,
+        "auth.json",
+        r#""body": {"tracker_type": "data", "tracker_name": "${prefix}-x1","#,
+        r#""body": {"tracker_type": "data", "tracker_name": "${prefix}-x9","#,
+    );
+    let (run, replayed) = replay(&rec, &request, &["--cases", cases.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let id = "auth::unsigned_create_is_401_and_creates_nothing";
+    let case = replayed["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap();
+    assert_eq!(case["status"], "ignored");
+    let reason = case["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("not replayable: ") && reason.contains("x9"),
+        "{reason}"
+    );
+    assert!(reason.contains("neither passed nor failed"), "{reason}");
+    assert!(run.stdout.contains("not replayable"), "{}", run.stdout);
+    let after = verdicts(&replayed);
+    let changed: Vec<_> = before
+        .iter()
+        .filter(|(id, s)| after.get(*id) != Some(s))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(changed, vec![id]);
+}
+
+/// Edits the response body of step `step` of the recorded case `case` with `edit`.
+fn edit_body(rec: &Path, case: &str, step: usize, edit: impl FnOnce(&mut Value)) {
+    let path = rec.join("cases").join(case);
+    let mut file = read_json(&path);
+    let text = file["steps"][step]["response"]["body"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut body: Value = serde_json::from_str(&text).unwrap();
+    edit(&mut body);
+    file["steps"][step]["response"]["body"]["text"] = json!(body.to_string());
+    write_json(&path, &file);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("cases")).unwrap();
+    std::fs::copy(from.join("run.json"), to.join("run.json")).unwrap();
+    for entry in std::fs::read_dir(from.join("cases")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join("cases").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn parity_finds_exactly_the_planted_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    // One case at a time: a list answer then holds only what the cases before created.
+    let (a, _) = record(dir.path(), &["--test-threads", "1"]);
+    let same = cli_run::run(&["parity", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(same.code, 0, "{}\n{}", same.stdout, same.stderr);
+    assert!(
+        same.stdout.contains("parity result: same"),
+        "{}",
+        same.stdout
+    );
+
+    // Another run of the emulator: other run id, ids, times and buckets, same answers.
+    let other = tempfile::tempdir().unwrap();
+    let (b, _) = record(other.path(), &["--test-threads", "1"]);
+    let runs = cli_run::run(&["parity", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(runs.code, 0, "{}", runs.stdout);
+
+    // B: a gateway 401, one more quota type, a list in another order.
+    copy_dir(&b, &dir.path().join("b"));
+    let b = dir.path().join("b");
+    edit_body(
+        &b,
+        "auth__unsigned_create_is_401_and_creates_nothing.json",
+        0,
+        |body| {
+            *body = json!({"error_code": "APIGW.0301",
+                       "error_msg": "Incorrect IAM authentication information: verify aksk signature fail",
+                       "request_id": "4c6e3b1f0d2a4e8f9a7b6c5d4e3f2a1b"});
+        },
+    );
+    edit_body(
+        &b,
+        "lifecycle__quotas_list_both_tracker_kinds.json",
+        0,
+        |body| {
+            body["resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"quota": 50, "type": "notification", "used": 0}));
+        },
+    );
+    edit_body(
+        &b,
+        "query_trackers__without_filters_all_trackers_are_listed.json",
+        2,
+        |body| {
+            body["trackers"].as_array_mut().unwrap().reverse();
+        },
+    );
+    let json_report = dir.path().join("parity.json");
+    let html_report = dir.path().join("parity.html");
+    let run = cli_run::run(&[
+        "parity",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--report-json",
+        json_report.to_str().unwrap(),
+        "--report-html",
+        html_report.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    let report = read_json(&json_report);
+    let found: Vec<(String, String, String)> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c["differences"].as_array().unwrap().iter().map(move |d| {
+                (
+                    c["id"].as_str().unwrap().to_string(),
+                    d["pointer"].as_str().unwrap().to_string(),
+                    d["kind"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = [
+        (
+            "auth::unsigned_create_is_401_and_creates_nothing",
+            "/steps/0/response/body/error_code",
+            "error-code",
+        ),
+        (
+            "auth::unsigned_create_is_401_and_creates_nothing",
+            "/steps/0/response/body/error_msg",
+            "value",
+        ),
+        (
+            "auth::unsigned_create_is_401_and_creates_nothing",
+            "/steps/0/response/body/request_id",
+            "missing",
+        ),
+        (
+            "lifecycle::quotas_list_both_tracker_kinds",
+            "/steps/0/response/body/resources/2",
+            "missing",
+        ),
+        (
+            "query_trackers::without_filters_all_trackers_are_listed",
+            "/steps/2/response/body/trackers",
+            "order",
+        ),
+    ]
+    .iter()
+    .map(|(c, p, k)| (c.to_string(), p.to_string(), k.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"CTS.0002\" | \"APIGW.0301\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("same elements, other order"),
+        "{}",
+        run.stdout
+    );
+    let html = std::fs::read_to_string(&html_report).unwrap();
+    let page = scraper::Html::parse_document(&html);
+    assert!(page.errors.is_empty(), "{:?}", page.errors);
+    let rows = scraper::Selector::parse("tr.different").unwrap();
+    assert_eq!(page.select(&rows).count(), 3 + 5);
+
+    // Every difference accepted: exit 0; one accepted difference that is gone: exit 101.
+    let accepted: Vec<Value> = expected
+        .iter()
+        .map(|(c, p, _)| json!({"case": c, "pointer": p, "reason": "known"}))
+        .collect();
+    let baseline = dir.path().join("accepted.json");
+    write_json(&baseline, &json!({"accepted": accepted}));
+    let args = [
+        "parity",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ];
+    let run = cli_run::run(&args);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let mut stale = accepted.clone();
+    stale.push(json!({"case": "auth::x", "pointer": "/steps/0", "reason": "fixed"}));
+    write_json(&baseline, &json!({"accepted": stale}));
+    let run = cli_run::run(&args);
+    assert_eq!(run.code, 101, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("stale baseline entry: auth::x"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Every file under `dir`, as text.
+fn all_text(dir: &Path) -> String {
+    let mut text = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    for entry in std::fs::read_dir(dir.join("cases")).unwrap() {
+        text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    text
+}
+
+#[test]
+fn no_recording_holds_a_secret() {
+    let ak = "AKRECORDTEST00000001";
+    let sk = "skrecordtest0000000000000000000000000001";
+    let token = "token-recorded-run-must-not-keep-this-0001";
+    let signed = tempfile::tempdir().unwrap();
+    let (rec, _) = record(signed.path(), &["--ak", ak, "--sk", sk]);
+    let text = all_text(&rec);
+    assert!(
+        text.contains("Signature=***"),
+        "the signed requests are recorded"
+    );
+    let with_token = tempfile::tempdir().unwrap();
+    let (rec, _) = record(with_token.path(), &["--token", token]);
+    let token_text = all_text(&rec);
+    assert!(
+        token_text.to_ascii_lowercase().contains("x-auth-token"),
+        "token requests are recorded"
+    );
+    // Every signature and access key written is masked.
+    let exposed = regex::Regex::new(r"(?i)(signature|access)=([^*\\]|\*[^*]|\*\*[^*])").unwrap();
+    for text in [&text, &token_text] {
+        for secret in [ak, sk, token] {
+            assert!(!text.contains(secret), "{secret} is in a recording");
+        }
+        assert!(!exposed.is_match(text), "{:?}", exposed.find(text));
+    }
+}
+
+#[test]
+fn three_shards_merge_into_the_unsharded_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.json");
+    let run = cli_run::run(&["--report-json", whole.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let path = dir.path().join(format!("shard{k}.json"));
+        let partition = format!("hash:{k}/3");
+        let run = cli_run::run(&[
+            "--partition",
+            &partition,
+            "--report-json",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        shards.push(path.to_str().unwrap().to_string());
+    }
+    let (junit, json_out, html) = (
+        dir.path().join("merged.xml"),
+        dir.path().join("merged.json"),
+        dir.path().join("merged.html"),
+    );
+    let mut args = vec!["report", "merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend([
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report-json",
+        json_out.to_str().unwrap(),
+        "--report-html",
+        html.to_str().unwrap(),
+    ]);
+    let run = cli_run::run(&args);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let merged = read_json(&json_out);
+    let whole = read_json(&whole);
+    assert_eq!(merged["totals"], whole["totals"]);
+    assert_eq!(verdicts(&merged), verdicts(&whole));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("valid JUnit XML");
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases as u64, whole["totals"]["cases"].as_u64().unwrap());
+    let page = scraper::Html::parse_document(&std::fs::read_to_string(&html).unwrap());
+    assert!(page.errors.is_empty(), "{:?}", page.errors);
+
+    // The same shard twice overlaps: refused, exit 2, one line.
+    let run = cli_run::run(&["report", "merge", &shards[0], &shards[0]]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("overlap"), "{}", run.stderr);
+}
