@@ -1,9 +1,14 @@
 //! cts-conform: a contract-conformance harness for the Cloud Trace Service (CTS) v3
 //! tracker API, with a reference emulator of that API built in.
 //!
-//! Data flows one way: [`contract`] (the OpenAPI document in `schemas/`) and the
-//! [`case`] files are loaded, each case is [`run`] against a target, every response is
-//! judged by [`check`], and the findings are reported by [`report`]. See the README.
+//! Data flows one way: case files ([`case`], compiled at load, plus [`derive`](mod@derive)d cases)
+//! -> a plan -> [`run`] (requests, [`exchange`]s) -> [`check`] (findings, pure) ->
+//! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
+//! before them in this list (`tests/layers.rs` keeps it so): `json_pointer`, `suggest`,
+//! [`auth`], [`exchange`], [`contract`], [`case`], [`cts`] (what is CTS-specific about
+//! running), [`derive`](mod@derive), [`check`], [`run`], [`violations`], [`coverage`], [`partition`],
+//! [`record`], [`report`], [`parity`], [`emulator`], [`proxy`]. The command line
+//! (`src/cli/`) is the I/O shell around them.
 
 pub mod auth;
 pub mod case;

@@ -15,3 +15,4 @@ pub mod serve;
 pub mod stdout;
 pub mod sweep;
 pub mod tls;
+pub mod trials;

@@ -12,6 +12,7 @@ use cts_conform::contract::Contract;
 use cts_conform::partition::Partition;
 use cts_conform::record::{self, Recorder, Recording, RunMeta, RunSettings};
 use cts_conform::report::{self, RunSummary};
+use cts_conform::run::event::{Collector, Reporter};
 use cts_conform::run::ledger::Ledger;
 use cts_conform::run::{self, Credentials, RunConfig, Session};
 use libtest_mimic::{ColorSetting, Trial};
@@ -192,15 +193,18 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
     };
     libtest.test_threads = libtest.test_threads.or(Some(8));
     let ledger = Ledger::in_memory(&config.run_id);
+    // A replay keeps every outcome: its verdicts are the point (and reports may be asked).
+    let collector = Arc::new(Collector::default());
     let session = Arc::new(
         Session::new(contract, config, client, runtime.handle().clone(), ledger)
-            .with_replay(Arc::new(recording)),
+            .with_replay(Arc::new(recording))
+            .with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>),
     );
     let started = time::OffsetDateTime::now_utc();
-    let trials = report::libtest::trials(&session, cases.clone(), &redactor, &baseline, color);
+    let trials = super::trials::trials(&session, cases.clone(), &redactor, &baseline, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
-    let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
+    let results = report::results::collect(&cases, collector.outcomes(), &baseline, filtered);
     let mut written = true;
     if let Some(reports) = reports {
         let summary = RunSummary {

@@ -11,6 +11,7 @@ use cts_conform::auth::Redactor;
 use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
 use cts_conform::report::{self, RunSummary};
+use cts_conform::run::event::{Collector, Reporter};
 use cts_conform::run::ledger::Ledger;
 use cts_conform::run::{self, Credentials, RunConfig, Session};
 use libtest_mimic::{ColorSetting, Trial};
@@ -345,15 +346,17 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     };
     let mut session = Session::new(contract, config, client, runtime.handle().clone(), ledger);
     if let Some(recorder) = &recorder {
-        let recorder = Arc::clone(recorder);
-        session = session.with_case_observer(Box::new(move |outcome, leased| {
-            recorder.case_finished(outcome, leased)
-        }));
+        session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
+    }
+    // Outcomes are kept only for the reports asked for.
+    let collector = reports.as_ref().map(|_| Arc::new(Collector::default()));
+    if let Some(collector) = &collector {
+        session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>);
     }
     let session = Arc::new(session);
     runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
     let started = time::OffsetDateTime::now_utc();
-    let trials = report::libtest::trials(&session, cases.clone(), &redactor, &baseline, color);
+    let trials = super::trials::trials(&session, cases.clone(), &redactor, &baseline, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     if libtest.list {
         return Exit::Passed;
@@ -362,7 +365,12 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         runtime.block_on(running.shutdown());
     }
     let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
-    let results = report::results::collect(&cases, session.outcomes(), &baseline, filtered);
+    let results = match &collector {
+        Some(collector) => {
+            report::results::collect(&cases, collector.outcomes(), &baseline, filtered)
+        }
+        None => Vec::new(),
+    };
     let mut written = true;
     if let Some(recorder) = recorder {
         if let Err(e) = recorder.finish(super::replay::now()) {

@@ -2,6 +2,7 @@
 //! case's file as soon as the case finishes, atomically (a temporary file renamed), so a
 //! killed run keeps every case it finished.
 
+use crate::run::event::{Reporter, TestEvent};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,15 @@ pub struct Recorder {
     redactor: Redactor,
     /// The first write that failed (said once, then kept for the end of the run).
     failed: Mutex<Option<String>>,
+}
+
+/// The recorder is a reporter: each case is written as it finishes.
+impl Reporter for Recorder {
+    fn event(&self, event: &TestEvent<'_>) {
+        if let TestEvent::CaseFinished { outcome, leased } = event {
+            self.case_finished(outcome, leased);
+        }
+    }
 }
 
 impl Recorder {

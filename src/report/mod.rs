@@ -1,6 +1,7 @@
-//! Reporting findings: libtest output (via libtest-mimic), failure text with JSON diffs,
-//! `curl` reproductions, and the file reports (JUnit XML, JSON, HTML). Reporters consume
-//! the runner's outcomes; they send nothing and write no files (the command does).
+//! Reporting findings: failure text with JSON diffs, `curl` reproductions, and the file
+//! reports (JUnit XML, JSON, HTML). Reporters consume the runner's outcomes (collected from
+//! its events); they run no case, send nothing and write no files (the command does; the
+//! libtest glue that drives trials is the command's, in `src/cli/trials.rs`).
 
 pub mod baseline;
 pub mod curl;
@@ -10,7 +11,6 @@ pub mod failure;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod libtest;
 pub mod load;
 pub mod merge;
 pub mod results;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::event::TestEvent;
 use super::ledger::Resource;
 use super::render;
 use super::session::Session;
@@ -143,6 +144,7 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
             break;
         }
         let outcome = run_step(session, &case.id, step, &mut vars).await;
+        step_finished(session, &case.id, &outcome, false);
         let failed = outcome.failed();
         if let Some(reason) = step
             .precondition
@@ -160,14 +162,19 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
     }
     let mut cleanup = Vec::new();
     for step in &case.spec.cleanup {
-        cleanup.push(run_cleanup_step(session, &case.id, step, &mut vars).await);
+        let outcome = run_cleanup_step(session, &case.id, step, &mut vars).await;
+        step_finished(session, &case.id, &outcome, true);
+        cleanup.push(outcome);
     }
     for resource in session.ledger().outstanding_for(&case.id) {
         let removal = remove(session, &case.id, &resource).await;
+        step_finished(session, &case.id, &removal, true);
         let removed = answered(&removal) == Some(cts::REMOVED);
         cleanup.push(removal);
         if removed {
-            cleanup.push(confirm_gone(session, &case.id, &resource).await);
+            let check = confirm_gone(session, &case.id, &resource).await;
+            step_finished(session, &case.id, &check, true);
+            cleanup.push(check);
         }
     }
     let failed = steps
@@ -261,6 +268,15 @@ pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepO
         }
     }
     outcome
+}
+
+/// Tells the reporters a step is done.
+fn step_finished(session: &Session, case: &str, step: &StepOutcome, cleanup: bool) {
+    session.emit(&TestEvent::StepFinished {
+        case,
+        step,
+        cleanup,
+    });
 }
 
 /// The status a step was answered with, if it was.

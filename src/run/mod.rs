@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod config;
+pub mod event;
 pub mod http;
 pub mod ledger;
 pub mod pool;

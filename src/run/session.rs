@@ -1,6 +1,7 @@
-//! A run's shared state: the contract, the HTTP client, the configuration, the runtime
-//! that drives requests, the serial-group locks, the bucket pool and the rate cap, and the
-//! outcomes collected for reporters.
+//! A run's shared state, as parts: the run context (contract, configuration, HTTP client,
+//! runtime), the ledger, the interrupt flag, the serial-group locks ([`SerialLocks`]), the
+//! bucket pool and the rate cap; and the reporters told of every event ([`super::event`]).
+//! It keeps no outcome itself.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use serde_json::Value;
 
 use super::case::{run_case, CaseOutcome, CaseStatus};
 use super::config::{is_loopback, RunConfig};
+use super::event::{Reporter, TestEvent};
 use super::http::HttpClient;
 use super::ledger::Ledger;
 use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
@@ -29,10 +31,10 @@ pub struct Session {
     runtime: tokio::runtime::Handle,
     ledger: Ledger,
     interrupted: AtomicBool,
-    serial: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
+    serial: SerialLocks,
     pool: BucketPool,
     rate: RateLimiter,
-    outcomes: Mutex<Vec<CaseOutcome>>,
+    reporters: Vec<Arc<dyn Reporter>>,
     /// Replay and recording (see `run::transport`).
     pub(super) seam: super::transport::Seam,
 }
@@ -57,9 +59,22 @@ impl Session {
             runtime,
             ledger,
             interrupted: AtomicBool::new(false),
-            serial: Mutex::new(BTreeMap::new()),
-            outcomes: Mutex::new(Vec::new()),
+            serial: SerialLocks::default(),
+            reporters: Vec::new(),
             seam: Default::default(),
+        }
+    }
+
+    /// Tells `reporter` of every event of the run.
+    pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
+        self.reporters.push(reporter);
+        self
+    }
+
+    /// Tells every reporter.
+    pub fn emit(&self, event: &TestEvent<'_>) {
+        for reporter in &self.reporters {
+            reporter.event(event);
         }
     }
 
@@ -184,19 +199,10 @@ impl Session {
     /// current-thread runtime, so a request's I/O never hops between threads); the
     /// session's shared runtime is the fallback if one cannot be built.
     pub fn run_blocking(&self, case: &LoadedCase) -> CaseOutcome {
-        let locks: Vec<Arc<Mutex<()>>> = {
-            let mut table = lock(&self.serial);
-            let mut groups: Vec<&String> = case.spec.serial.iter().collect();
-            groups.sort();
-            groups.dedup();
-            groups
-                .into_iter()
-                .map(|g| Arc::clone(table.entry(g.clone()).or_default()))
-                .collect()
-        };
-        // Taken in name order, so two cases sharing groups cannot deadlock; the bucket
-        // comes after, and a case holding a bucket waits for nothing else.
-        let _guards: Vec<MutexGuard<()>> = locks.iter().map(|l| lock(l)).collect();
+        // The serial groups first, then the bucket: a case holding a bucket waits for
+        // nothing else, so the two cannot deadlock.
+        let locks = self.serial.locks_for(&case.spec.serial);
+        let _guards = SerialLocks::hold(&locks);
         let lease = match self.lease_for(case) {
             Ok(lease) => lease,
             Err(no_lease) => {
@@ -205,9 +211,7 @@ impl Session {
                     NoLease::GaveUp => "not run: the run was interrupted".into(),
                 };
                 let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
-                let outcome = self.observe(outcome, &Vars::new());
-                lock(&self.outcomes).push(outcome.clone());
-                return outcome;
+                return self.finished(outcome, &Vars::new());
             }
         };
         let mut vars = Vars::new();
@@ -216,6 +220,7 @@ impl Session {
         }
         vars.extend(self.replayed_lease(&case.id));
         let leased = vars.clone();
+        self.emit(&TestEvent::CaseStarted { case });
         THREAD_CLIENT.with(|client| {
             let mut client = client.borrow_mut();
             if client.is_none() {
@@ -239,14 +244,43 @@ impl Session {
             None => self.runtime.block_on(run_case(self, case, vars)),
         };
         drop(lease);
-        let outcome = self.observe(outcome, &leased);
-        lock(&self.outcomes).push(outcome.clone());
-        outcome
+        self.finished(outcome, &leased)
     }
 
-    /// The outcomes so far, in completion order.
-    pub fn outcomes(&self) -> Vec<CaseOutcome> {
-        lock(&self.outcomes).clone()
+    /// A case ended: its final verdict (a replay may call it "not replayable"), told to
+    /// every reporter.
+    fn finished(&self, outcome: CaseOutcome, leased: &Vars) -> CaseOutcome {
+        let outcome = self.replay_verdict(outcome);
+        self.emit(&TestEvent::CaseFinished {
+            outcome: &outcome,
+            leased,
+        });
+        outcome
+    }
+}
+
+/// The serial groups' locks: a case holds each of its groups alone while it runs.
+#[derive(Debug, Default)]
+pub struct SerialLocks {
+    table: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
+}
+
+impl SerialLocks {
+    /// The locks of `groups`, in name order (so two cases sharing groups cannot deadlock).
+    pub fn locks_for(&self, groups: &[String]) -> Vec<Arc<Mutex<()>>> {
+        let mut table = lock(&self.table);
+        let mut names: Vec<&String> = groups.iter().collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|g| Arc::clone(table.entry(g.clone()).or_default()))
+            .collect()
+    }
+
+    /// Takes `locks` in order; they are held until the guards are dropped.
+    pub fn hold(locks: &[Arc<Mutex<()>>]) -> Vec<MutexGuard<'_, ()>> {
+        locks.iter().map(|l| lock(l)).collect()
     }
 }
 

@@ -1,5 +1,5 @@
 //! The seam between running a case and the network: live (HTTP) or replayed from a
-//! recording, and the observer told of every finished case (the recorder).
+//! recording.
 //!
 //! A live session sends with its HTTP client and waits out throttled answers. A replayed
 //! session ([`Session::with_replay`]) sends nothing: a [`Replayer`] answers each request
@@ -26,21 +26,16 @@ pub trait Replayer: Send + Sync {
     fn not_replayable(&self, case: &str) -> Option<String>;
 }
 
-/// Told of every finished case, with the variables it was leased.
-pub type CaseObserver = Box<dyn Fn(&CaseOutcome, &Vars) + Send + Sync>;
-
-/// The session's optional replayer and case observer.
+/// The session's optional replayer.
 #[derive(Default)]
 pub struct Seam {
     replay: Option<Arc<dyn Replayer>>,
-    observer: Option<CaseObserver>,
 }
 
 impl fmt::Debug for Seam {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Seam")
             .field("replay", &self.replay.is_some())
-            .field("observer", &self.observer.is_some())
             .finish()
     }
 }
@@ -52,12 +47,6 @@ impl Session {
     /// This session answers from `replayer` and never touches the network.
     pub fn with_replay(mut self, replayer: Arc<dyn Replayer>) -> Self {
         self.seam.replay = Some(replayer);
-        self
-    }
-
-    /// Calls `observer` with every case's outcome as the case finishes.
-    pub fn with_case_observer(mut self, observer: CaseObserver) -> Self {
-        self.seam.observer = Some(observer);
         self
     }
 
@@ -95,8 +84,8 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// A finished case: made "not replayable" if the replay says so, then observed.
-    pub(super) fn observe(&self, mut outcome: CaseOutcome, leased: &Vars) -> CaseOutcome {
+    /// A finished case, made "not replayable" if the replay says so.
+    pub(super) fn replay_verdict(&self, mut outcome: CaseOutcome) -> CaseOutcome {
         if let Some(why) = self
             .seam
             .replay
@@ -106,9 +95,6 @@ impl Session {
             outcome.status = CaseStatus::Ignored(format!(
                 "{NOT_REPLAYABLE}: {why} (neither passed nor failed)"
             ));
-        }
-        if let Some(observer) = &self.seam.observer {
-            observer(&outcome, leased);
         }
         outcome
     }

@@ -1,4 +1,4 @@
-//! libtest glue: one `libtest_mimic::Trial` per case, named `suite::case`. Failures carry
+//! libtest glue (the terminal reporter): one `libtest_mimic::Trial` per case, named `suite::case`. Failures carry
 //! the rendered report; cases marked `ignore` are ignored trials (with `--ignored` they run).
 //!
 //! With a baseline, an expected failure is reported as an *ignored* trial with the reason
@@ -9,16 +9,15 @@ use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::auth::Redactor;
-use crate::case::LoadedCase;
-use crate::run::Session;
-
-use super::baseline::Baseline;
-use super::failure::render_case;
-use super::results::Verdict;
+use cts_conform::auth::Redactor;
+use cts_conform::case::LoadedCase;
+use cts_conform::report::baseline::Baseline;
+use cts_conform::report::failure::render_case;
+use cts_conform::report::results::Verdict;
+use cts_conform::run::Session;
 
 /// Builds the trials for `cases`.
-pub fn trials(
+pub(crate) fn trials(
     session: &Arc<Session>,
     cases: Vec<LoadedCase>,
     redactor: &Arc<Redactor>,
