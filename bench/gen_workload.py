@@ -21,19 +21,26 @@ iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 250
 
 cases = []
 for i in range(iterations):
+    # Hurl's iteration i and ours do the same work; ours names what it creates after the run
+    # (`${prefix}`) and tracks a bucket of its pool (one tracker per bucket operation),
+    # Hurl's a bucket of its own per iteration (the emulator accepts any bucket name).
     name = f"bench-{i:04d}"
+    ours_name = f"${{prefix}}-b{i:04d}"
     body = {"tracker_type": "data", "tracker_name": name,
-            "data_bucket": {"data_bucket_name": "bench-src", "data_event": ["READ"]},
+            "data_bucket": {"data_bucket_name": f"bench-src-{i:04d}", "data_event": ["READ"]},
             "obs_info": {"bucket_name": "bench-obs", "file_prefix_name": "p"}}
-    query = {"tracker_name": name, "tracker_type": "data"}
+    ours_body = {"tracker_type": "data", "tracker_name": ours_name,
+                 "data_bucket": {"data_bucket_name": "${data_bucket}", "data_event": ["READ"]},
+                 "obs_info": {"bucket_name": "${obs_bucket}", "file_prefix_name": "p"}}
+    query = {"tracker_name": ours_name, "tracker_type": "data"}
     cases.append({
         "name": f"iteration_{i:04d}",
         "doc": "bench: create, query, delete, query",
         "steps": [
-            {"operation": "CreateTracker", "body": body,
-             "expect": {"status": 201, "body": {"tracker_name": name, "tracker_type": "data", "status": "enabled"}}},
+            {"operation": "CreateTracker", "body": ours_body,
+             "expect": {"status": 201, "body": {"tracker_name": ours_name, "tracker_type": "data", "status": "enabled"}}},
             {"operation": "ListTrackers", "query": query,
-             "expect": {"status": 200, "body": {"trackers": [{"tracker_name": name, "obs_info": {"bucket_name": "bench-obs"}}]}}},
+             "expect": {"status": 200, "body": {"trackers": [{"tracker_name": ours_name, "obs_info": {"bucket_name": "${obs_bucket}"}}]}}},
             {"operation": "DeleteTracker", "query": query, "expect": {"status": 204}},
             {"operation": "ListTrackers", "query": query, "expect": {"status": 200, "body": {"trackers": []}}},
         ],

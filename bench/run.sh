@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Benchmarks, measured side by side in one run, printed as ratios (never asserted):
+# Benchmarks, measured side by side in one run, printed as ratios beside their goals
+# (never asserted anywhere):
 #   1. the full suite against the embedded emulator: wall time, cases per second;
 #   2. a 1,000-request workload (create / list / delete / list, status and body checks)
-#      run by cts-conform and by Hurl 8 from equivalent files, against the same standalone
-#      emulator, best of N, in parallel (8 at a time) and one at a time: Hurl time / ours;
+#      run by cts-conform, by Hurl 8 from equivalent files, and by a bare reqwest client
+#      that checks nothing (examples/bare_client.rs, the floor), against the same standalone
+#      emulator, best of N, 8 at a time and one at a time: Hurl / ours and ours / bare;
 #   3. the emulator's ListTrackers throughput (wrk) against a minimal axum server that
 #      answers the same body (the floor): emulator / floor;
-#   4. peak RSS of the harness (GNU time).
+#   4. scale: generated suites of 1,000 and 20,000 cases against the embedded emulator:
+#      peak RSS (GNU time) and time per case;
+#   5. a cold `cargo build --release` (a fresh target directory) on this machine.
+#      Skip it with BENCH_COLD_BUILD=0.
 # Installs what it needs (Debian packages, Hurl from crates.io), builds in release mode.
 #
 #   bench/run.sh [RUNS]      RUNS: repetitions for best-of (default 5)
@@ -34,9 +39,10 @@ if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
 fi
 
 echo "== building (release)"
-cargo build --release --quiet --bin cts-conform --example floor
+cargo build --release --quiet --bin cts-conform --example floor --example bare_client
 bin=target/release/cts-conform
 floor=target/release/examples/floor
+bare=target/release/examples/bare_client
 cpus="$(nproc)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -56,24 +62,27 @@ cases="$($bin --list 2>/dev/null | grep -c ': test$')"
 hyperfine --runs "$runs" --warmup 1 --export-json "$work/suite.json" --style none "$bin" >/dev/null
 suite="$(best "$work/suite.json")"
 
-echo "== 2. 1,000-request workload: cts-conform vs Hurl 8 (best of $runs)"
+echo "== 2. 1,000-request workload: cts-conform vs Hurl 8 vs a bare client (best of $runs)"
 python3 bench/gen_workload.py "$work/workload" 250 >/dev/null
 port="$(free_port)"
 start serve "$bin" serve --listen "127.0.0.1:$port"
 base="http://127.0.0.1:$port"
 ours() { echo "$bin --target $base --project-id bench --cases $work/workload/cases --no-derived --test-threads $1 --format terse"; }
 hurl_cmd() { echo "hurl --test --jobs $1 --variable base=$base --variable project=bench $work/workload/hurl/*.hurl"; }
-$(ours 8) >/dev/null   # correctness first: both must pass
+bare_cmd() { echo "$bare $base bench 250 $1"; }
+$(ours 8) >/dev/null   # correctness first: each must pass
 eval "$(hurl_cmd 8)" >/dev/null 2>&1 || { echo "Hurl's workload failed" >&2; eval "$(hurl_cmd 1)" 2>&1 | tail -20; exit 1; }
+$(bare_cmd 8)
 for jobs in 8 1; do
     hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/ours-$jobs.json" "$(ours $jobs)" >/dev/null
     hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/hurl-$jobs.json" "$(hurl_cmd $jobs)" >/dev/null
+    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/bare-$jobs.json" "$(bare_cmd $jobs)" >/dev/null
 done
 
 echo "== 3. emulator throughput vs the axum floor (wrk, ListTrackers)"
 for i in 1 2; do
     curl -s -o /dev/null -X POST "$base/v3/wrk/tracker" -H 'Content-Type: application/json' \
-        -d "{\"tracker_type\":\"data\",\"tracker_name\":\"wrk-$i\",\"data_bucket\":{\"data_bucket_name\":\"wrk-src\"}}"
+        -d "{\"tracker_type\":\"data\",\"tracker_name\":\"wrk-$i\",\"data_bucket\":{\"data_bucket_name\":\"wrk-src-$i\"}}"
 done
 list_url="$base/v3/wrk/trackers"
 curl -s "$list_url" >"$work/list-body.json"
@@ -83,21 +92,46 @@ wrk_rps() { wrk -t2 -c32 -d5s "$1" | awk '/Requests\/sec/ {print $2}'; }
 emulator_rps="$(wrk_rps "$list_url")"
 floor_rps="$(wrk_rps "http://127.0.0.1:$floor_port/v3/wrk/trackers")"
 
-echo "== 4. peak RSS of the harness (GNU time)"
+echo "== 4. scale: 1,000 and 20,000 generated cases against the embedded emulator"
 rss_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident set size/ {print $6}'; }
 rss_suite="$(rss_kb "$bin")"
-rss_workload="$(rss_kb $(ours 8))"
+python3 bench/gen_scale.py "$work/scale-1k" 1000 >/dev/null
+python3 bench/gen_scale.py "$work/scale-20k" 20000 >/dev/null
+scale() { echo "$bin --cases $1 --no-derived --format terse"; }
+hyperfine --runs 3 --warmup 1 --style none --export-json "$work/scale-1k.json" "$(scale "$work/scale-1k")" >/dev/null
+hyperfine --runs 1 --style none --export-json "$work/scale-20k.json" "$(scale "$work/scale-20k")" >/dev/null
+rss_1k="$(rss_kb $(scale "$work/scale-1k"))"
+rss_20k="$(rss_kb $(scale "$work/scale-20k"))"
+
+cold="skipped (BENCH_COLD_BUILD=0)"
+if [ "${BENCH_COLD_BUILD:-1}" != 0 ]; then
+    echo "== 5. cold cargo build --release (fresh target directory; several minutes)"
+    cold_dir="$work/cold-target"
+    t0="$(date +%s)"
+    CARGO_TARGET_DIR="$cold_dir" cargo build --release --quiet --bin cts-conform
+    cold="$(( $(date +%s) - t0 )) s"
+    rm -rf "$cold_dir"
+fi
 
 echo
 echo "machine: $cpus cores; $(uname -m); $("$bin" --version); $(hurl --version | head -1)"
-printf '%-58s %s\n' "full suite, embedded emulator ($cases cases)" \
+row() { printf '%-60s %s\n' "$1" "$2"; }
+row "full suite, embedded emulator ($cases cases)" \
     "$(python3 -c "import sys; t=float(sys.argv[1]); print(f'{t*1000:.0f} ms wall, {int(sys.argv[2])/t:.0f} cases/s  (goal < 500 ms)')" "$suite" "$cases")"
 for jobs in 8 1; do
-    o="$(best "$work/ours-$jobs.json")"; h="$(best "$work/hurl-$jobs.json")"
-    printf '%-58s %s\n' "1,000 requests, $jobs at a time: cts-conform / Hurl" \
-        "$(python3 -c "import sys; print(f'{float(sys.argv[1])*1000:.0f} ms / {float(sys.argv[2])*1000:.0f} ms')" "$o" "$h")  ratio Hurl/ours $(ratio "$h" "$o")x  (goal >= 2x)"
+    o="$(best "$work/ours-$jobs.json")"; h="$(best "$work/hurl-$jobs.json")"; b="$(best "$work/bare-$jobs.json")"
+    goal=3.5; [ "$jobs" = 1 ] && goal=3
+    row "1,000 requests, $jobs at a time: ours / Hurl / bare client" \
+        "$(python3 -c "import sys; print(' / '.join(f'{float(t)*1000:.0f} ms' for t in sys.argv[1:]))" "$o" "$h" "$b")"
+    row "   Hurl / ours" "$(ratio "$h" "$o")x  (goal >= ${goal}x)"
+    row "   ours / bare client (what checking costs)" "$(ratio "$o" "$b")  (goal <= 1.30)"
 done
-printf '%-58s %s\n' "ListTrackers req/s: emulator / axum floor" \
-    "$emulator_rps / $floor_rps  ratio $(ratio "$emulator_rps" "$floor_rps")  (goal >= 0.60)"
-printf '%-58s %s\n' "peak RSS: full suite (with embedded emulator) / workload" \
-    "$((rss_suite / 1024)) MB / $((rss_workload / 1024)) MB  (goal < 50 MB)"
+row "ListTrackers req/s: emulator / axum floor" \
+    "$emulator_rps / $floor_rps  ratio $(ratio "$emulator_rps" "$floor_rps")  (goal >= 0.80)"
+s1="$(best "$work/scale-1k.json")"; s20="$(best "$work/scale-20k.json")"
+row "scale: 1,000 / 20,000 cases, wall" "$(python3 -c "import sys; print(f'{float(sys.argv[1]):.2f} s / {float(sys.argv[2]):.2f} s')" "$s1" "$s20")"
+row "   time per case, 20,000 / 1,000" \
+    "$(python3 -c "import sys; print(f'{(float(sys.argv[2])/20000)/(float(sys.argv[1])/1000):.2f}')" "$s1" "$s20")  (goal <= 1.20)"
+row "   peak RSS: 1,000 / 20,000 cases" "$((rss_1k / 1024)) MB / $((rss_20k / 1024)) MB  (goal: 20,000 < 64 MB)"
+row "peak RSS: full suite (with embedded emulator)" "$((rss_suite / 1024)) MB"
+row "cold cargo build --release" "$cold  (today's baseline ~6 min)"

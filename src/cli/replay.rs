@@ -201,7 +201,8 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             .with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>),
     );
     let started = time::OffsetDateTime::now_utc();
-    let trials = super::trials::trials(&session, cases.clone(), &redactor, &baseline, color);
+    let cases = Arc::new(cases);
+    let trials = super::trials::trials(&session, &cases, &redactor, &baseline, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
     let results = report::results::collect(&cases, collector.outcomes(), &baseline, filtered);

@@ -356,7 +356,8 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     let session = Arc::new(session);
     runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
     let started = time::OffsetDateTime::now_utc();
-    let trials = super::trials::trials(&session, cases.clone(), &redactor, &baseline, color);
+    let cases = Arc::new(cases);
+    let trials = super::trials::trials(&session, &cases, &redactor, &baseline, color);
     let conclusion = libtest_mimic::run(&libtest, trials);
     if libtest.list {
         return Exit::Passed;

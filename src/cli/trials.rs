@@ -16,24 +16,25 @@ use cts_conform::report::failure::render_case;
 use cts_conform::report::results::Verdict;
 use cts_conform::run::Session;
 
-/// Builds the trials for `cases`.
+/// Builds the trials for `cases`, which they share (no case is copied per trial).
 pub(crate) fn trials(
     session: &Arc<Session>,
-    cases: Vec<LoadedCase>,
+    cases: &Arc<Vec<LoadedCase>>,
     redactor: &Arc<Redactor>,
     baseline: &Arc<Baseline>,
     color: bool,
 ) -> Vec<Trial> {
-    cases
-        .into_iter()
-        .map(|case| {
+    (0..cases.len())
+        .map(|index| {
+            let case = &cases[index];
             let ignored = case.spec.ignore.is_some();
+            let name = case.id.clone();
+            let cases = Arc::clone(cases);
             let session = Arc::clone(session);
             let redactor = Arc::clone(redactor);
             let baseline = Arc::clone(baseline);
-            let name = case.id.clone();
             Trial::ignorable_test(name, move || {
-                let outcome = session.run_blocking(&case);
+                let outcome = session.run_blocking(&cases[index]);
                 let verdict = baseline.judge(&outcome);
                 match verdict {
                     Verdict::Passed => Ok(Completion::Completed),

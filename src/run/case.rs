@@ -177,6 +177,8 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
             cleanup.push(check);
         }
     }
+    // Nothing of this case is left: the ledger need not remember it (the file does).
+    session.ledger().settle(&case.id);
     let failed = steps
         .iter()
         .filter(|s| ignored.is_none() || !s.failed())

@@ -7,7 +7,7 @@
 //! the automatic cleanup did) as a `removed` line. The file is JSON Lines, flushed after
 //! every line, appended to across runs. What is outstanding is `created` minus `removed`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -77,7 +77,10 @@ pub struct Ledger {
     /// The file, opened (created if missing) on the first line written, so a run that
     /// creates nothing (`--list`, an unreachable target) leaves no file behind.
     file: Option<(PathBuf, Mutex<Option<File>>)>,
-    entries: Mutex<Vec<Entry>>,
+    /// The entries of each case still running or with something left to remove (a case
+    /// that removed all it created is forgotten: [`Ledger::settle`]), so memory and the
+    /// per-case look-ups stay small however long the run.
+    entries: Mutex<HashMap<String, Vec<Entry>>>,
 }
 
 impl Ledger {
@@ -86,7 +89,7 @@ impl Ledger {
         Ledger {
             run_id: run_id.to_string(),
             file: None,
-            entries: Mutex::new(Vec::new()),
+            entries: Mutex::new(HashMap::new()),
         }
     }
 
@@ -116,10 +119,14 @@ impl Ledger {
     /// in memory as already written, new lines are appended.
     pub fn resume(run_id: &str, path: &Path, known: Vec<Entry>) -> Result<Self, LedgerError> {
         let ledger = Ledger::with_file(run_id, path)?;
+        let mut by_case: HashMap<String, Vec<Entry>> = HashMap::new();
+        for entry in known {
+            by_case.entry(entry.case.clone()).or_default().push(entry);
+        }
         *ledger
             .entries
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = known;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = by_case;
         Ok(ledger)
     }
 
@@ -162,6 +169,8 @@ impl Ledger {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(entry.case.clone())
+            .or_default()
             .push(entry);
         if let Some((path, file)) = &self.file {
             let mut slot = file
@@ -192,7 +201,21 @@ impl Ledger {
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        outstanding(entries.iter().filter(|e| e.case == case))
+        entries.get(case).map_or_else(Vec::new, outstanding)
+    }
+
+    /// Forgets `case` in memory once nothing it created is left (its lines stay in the
+    /// file); returns whether it was forgotten.
+    pub fn settle(&self, case: &str) -> bool {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let done = entries.get(case).is_none_or(|e| outstanding(e).is_empty());
+        if done {
+            entries.remove(case);
+        }
+        done
     }
 }
 
@@ -321,7 +344,7 @@ mod tests {
         ledger.intent("c", tracker("cc-r1-made")).unwrap();
         ledger.created("c", tracker("cc-r1-made")).unwrap();
         assert_eq!(ledger.outstanding_for("c"), [ours, tracker("cc-r1-made")]);
-        let entries = ledger.entries.lock().unwrap().clone();
+        let entries = ledger.entries.lock().unwrap()["c"].clone();
         assert_eq!(unconfirmed(&entries), [tracker("system")]);
     }
 
@@ -350,5 +373,19 @@ mod tests {
         let ledger = Ledger::with_file("r1", dir.path()).unwrap();
         assert!(ledger.created("c", tracker("cc-r1-a")).is_err());
         assert_eq!(ledger.outstanding_for("c"), [tracker("cc-r1-a")]);
+    }
+
+    #[test]
+    fn a_settled_case_is_forgotten_only_when_nothing_is_left() {
+        let ledger = Ledger::in_memory("r1");
+        let made = tracker("cc-r1-made");
+        ledger.intent("c", made.clone()).unwrap();
+        ledger.created("c", made.clone()).unwrap();
+        assert!(!ledger.settle("c"), "something is left");
+        assert_eq!(ledger.outstanding_for("c"), [made.clone()]);
+        ledger.removed("c", made).unwrap();
+        assert!(ledger.settle("c"));
+        assert!(ledger.outstanding_for("c").is_empty());
+        assert!(ledger.settle("never-seen"));
     }
 }

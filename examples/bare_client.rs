@@ -1,0 +1,62 @@
+//! The benchmark's client floor: the same requests as the 1,000-request workload
+//! (`bench/gen_workload.py`: per iteration create a data tracker, list it by name, delete
+//! it, list again), sent with reqwest and a fixed number of workers, each body read whole
+//! and nothing checked. What cts-conform adds over this is the cost of checking.
+//!
+//!   cargo run --release --example bare_client -- BASE_URL PROJECT ITERATIONS JOBS
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: bare_client BASE_URL PROJECT ITERATIONS JOBS";
+    let base = args.next().ok_or(usage)?;
+    let project = args.next().ok_or(usage)?;
+    let iterations: usize = args.next().ok_or(usage)?.parse()?;
+    let jobs: usize = args.next().ok_or(usage)?.parse()?;
+    // One client (one connection pool), as cts-conform's trial threads each have one.
+    let client = reqwest::Client::builder().build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..jobs.max(1) {
+        let (client, next, base, project) =
+            (client.clone(), next.clone(), base.clone(), project.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= iterations {
+                    return Ok::<(), reqwest::Error>(());
+                }
+                iteration(&client, &base, &project, i).await?;
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await??;
+    }
+    Ok(())
+}
+
+async fn iteration(
+    client: &reqwest::Client,
+    base: &str,
+    project: &str,
+    i: usize,
+) -> Result<(), reqwest::Error> {
+    let name = format!("bare-{i:04}");
+    let body = format!(
+        r#"{{"tracker_type": "data", "tracker_name": "{name}", "data_bucket": {{"data_bucket_name": "bare-src-{i:04}", "data_event": ["READ"]}}, "obs_info": {{"bucket_name": "bench-obs", "file_prefix_name": "p"}}}}"#
+    );
+    let list = format!("{base}/v3/{project}/trackers?tracker_name={name}&tracker_type=data");
+    let create = client
+        .post(format!("{base}/v3/{project}/tracker"))
+        .header("Content-Type", "application/json")
+        .body(body);
+    create.send().await?.bytes().await?;
+    client.get(&list).send().await?.bytes().await?;
+    client.delete(&list).send().await?.bytes().await?;
+    client.get(&list).send().await?.bytes().await?;
+    Ok(())
+}
