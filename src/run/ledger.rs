@@ -382,7 +382,7 @@ mod tests {
         ledger.intent("c", made.clone()).unwrap();
         ledger.created("c", made.clone()).unwrap();
         assert!(!ledger.settle("c"), "something is left");
-        assert_eq!(ledger.outstanding_for("c"), [made.clone()]);
+        assert_eq!(ledger.outstanding_for("c"), std::slice::from_ref(&made));
         ledger.removed("c", made).unwrap();
         assert!(ledger.settle("c"));
         assert!(ledger.outstanding_for("c").is_empty());
