@@ -218,16 +218,40 @@ pub fn router(config: EmulatorConfig) -> Router {
     }
 }
 
-/// An emulator running in the background on the current tokio runtime.
-/// Dropping it without [`RunningEmulator::shutdown`] also stops the server, without waiting.
+/// An axum server running in the background on the current tokio runtime: the
+/// emulator ([`start`]) and the validating proxy (`crate::proxy::start`) alike.
+/// Dropping it without [`RunningServer::shutdown`] also stops the server, without waiting.
 #[derive(Debug)]
-pub struct RunningEmulator {
+pub struct RunningServer {
     addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
-impl RunningEmulator {
+/// The emulator running in the background.
+pub type RunningEmulator = RunningServer;
+
+impl RunningServer {
+    /// Binds `listen` (port 0 picks a free port) and serves `app` until shut down.
+    pub async fn spawn(app: Router, listen: SocketAddr) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    // A dropped sender also means stop.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningServer {
+            addr,
+            shutdown,
+            task,
+        })
+    }
+
     /// The address it listens on (the real port when started on port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -244,31 +268,15 @@ impl RunningEmulator {
         // The receiver is gone only if the server already stopped.
         let _ = self.shutdown.send(());
         if let Ok(Err(error)) = self.task.await {
-            eprintln!("cts-conform emulator: server error at shutdown: {error}");
+            eprintln!("cts-conform: server error at shutdown: {error}");
         }
     }
 }
 
 /// Binds `listen` (port 0 picks a free port) and runs a fresh emulator on the
-/// current tokio runtime until [`RunningEmulator::shutdown`].
+/// current tokio runtime until [`RunningServer::shutdown`].
 pub async fn start(config: EmulatorConfig, listen: SocketAddr) -> std::io::Result<RunningEmulator> {
-    let listener = TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
-    let (shutdown, stopped) = oneshot::channel::<()>();
-    let app = router(config);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // A dropped sender also means stop.
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(RunningEmulator {
-        addr,
-        shutdown,
-        task,
-    })
+    RunningServer::spawn(router(config), listen).await
 }
 
 /// Runs a fresh emulator standalone: binds `listen`, prints one line

@@ -22,8 +22,6 @@ use axum::Router;
 use serde_json::json;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::auth::{self, Credentials, RequestParts, SecretString};
 use crate::contract::Contract;
@@ -129,50 +127,13 @@ pub fn router(config: ProxyConfig) -> Result<Router, String> {
     Ok(Router::new().fallback(forward).with_state(state))
 }
 
-/// A proxy running in the background on the current tokio runtime.
-#[derive(Debug)]
-pub struct RunningProxy {
-    addr: SocketAddr,
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-impl RunningProxy {
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://ADDR`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops it and waits for requests in flight.
-    pub async fn shutdown(self) {
-        let _ = self.shutdown.send(());
-        let _ = self.task.await;
-    }
-}
+/// The proxy running in the background.
+pub type RunningProxy = crate::emulator::RunningServer;
 
 /// Binds `listen` and runs the proxy on the current runtime until shut down.
 pub async fn start(config: ProxyConfig, listen: SocketAddr) -> std::io::Result<RunningProxy> {
     let app = router(config).map_err(std::io::Error::other)?;
-    let listener = TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
-    let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(RunningProxy {
-        addr,
-        shutdown,
-        task,
-    })
+    RunningProxy::spawn(app, listen).await
 }
 
 /// Runs the proxy standalone: prints `listening on http://ADDR` to stderr and serves

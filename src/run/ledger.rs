@@ -164,15 +164,19 @@ impl Ledger {
             case: case.to_string(),
             resource,
         };
-        let mut line = serde_json::to_string(&entry).unwrap_or_default();
-        line.push('\n');
+        // The line is written only where there is a file (an in-memory ledger skips it).
+        let line = self.file.as_ref().map(|_| {
+            let mut line = serde_json::to_string(&entry).unwrap_or_default();
+            line.push('\n');
+            line
+        });
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(entry.case.clone())
             .or_default()
             .push(entry);
-        if let Some((path, file)) = &self.file {
+        if let (Some((path, file)), Some(line)) = (&self.file, line) {
             let mut slot = file
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
