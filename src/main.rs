@@ -14,10 +14,6 @@ use cli::run::run_suite;
 use cli::serve::serve;
 use cli::sweep::sweep;
 
-/// mimalloc: the harness and the emulator allocate on every request (see Cargo.toml).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Before anything prints: a closed stdout must not end the program (see cli::stdout).
     cli::stdout::guard();
