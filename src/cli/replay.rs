@@ -152,16 +152,10 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         Some(partition) => partition.select(planned),
         None => planned,
     };
-    let reports = if libtest.list {
-        None
-    } else {
-        match Reports::plan(&args.outputs) {
-            Ok(reports) => reports,
-            Err(exit) => return exit,
-        }
-    };
-    let runtime = match runtime() {
-        Ok(rt) => rt,
+    let (reports, runtime) = match Reports::plan_for(libtest.list, &args.outputs)
+        .and_then(|reports| runtime().map(|runtime| (reports, runtime)))
+    {
+        Ok(planned) => planned,
         Err(exit) => return exit,
     };
     let config = replay_config(&meta, plan.profile);

@@ -105,6 +105,15 @@ impl Reports {
         Ok(any.then_some(reports))
     }
 
+    /// [`Reports::plan`], or none when the run only lists its cases (`--list`).
+    pub(crate) fn plan_for(listing: bool, args: &OutputArgs) -> Result<Option<Self>, Exit> {
+        if listing {
+            Ok(None)
+        } else {
+            Reports::plan(args)
+        }
+    }
+
     /// Renders and writes every requested report; false when one could not be written.
     pub(crate) fn write(
         self,

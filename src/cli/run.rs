@@ -184,16 +184,10 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             return exit;
         }
     }
-    let reports = if libtest.list {
-        None
-    } else {
-        match Reports::plan(&args.outputs) {
-            Ok(reports) => reports,
-            Err(exit) => return exit,
-        }
-    };
-    let runtime = match runtime() {
-        Ok(rt) => rt,
+    let (reports, runtime) = match Reports::plan_for(libtest.list, &args.outputs)
+        .and_then(|reports| runtime().map(|runtime| (reports, runtime)))
+    {
+        Ok(planned) => planned,
         Err(exit) => return exit,
     };
     // The target: the embedded emulator, started fresh, or a URL.
