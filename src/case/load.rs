@@ -622,16 +622,7 @@ fn list_or_none(items: &[&str]) -> String {
 
 /// Resolves `$ref`s to the component they name.
 fn resolve<'a>(contract: &'a Contract, schema: &'a Value) -> &'a Value {
-    match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-    {
-        Some(name) => contract
-            .schema(name)
-            .map_or(schema, |s| resolve(contract, s)),
-        None => schema,
-    }
+    contract.resolve(schema)
 }
 
 /// Whether a JSON pointer follows declared properties and items of a component schema.

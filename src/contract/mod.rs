@@ -118,6 +118,11 @@ impl Contract {
         self.validators.keys().map(String::as_str)
     }
 
+    /// `schema` with its `$ref`s to components followed ([`resolve_in`]).
+    pub fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        resolve_in(&self.document, schema)
+    }
+
     /// A component schema's JSON, as written in the document.
     pub fn schema(&self, name: &str) -> Option<&Value> {
         self.document
@@ -151,5 +156,56 @@ impl Contract {
     /// Whether `instance` satisfies the component schema `name` (false if unknown).
     pub fn is_valid(&self, name: &str, instance: &Value) -> bool {
         matches!(self.validator(name), Some(Ok(v)) if v.is_valid(instance))
+    }
+}
+
+/// How a reference to a component schema starts.
+pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+
+/// The component a schema refers to (`{"$ref": "#/components/schemas/NAME"}`), if it does:
+/// the one place a `$ref` is read.
+pub fn ref_name(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
+}
+
+/// Follows `$ref`s to components of `document` until a schema without one (at most 16
+/// hops, so a cycle ends); a reference to a missing component stays as it is.
+pub fn resolve_in<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        let Some(target) = ref_name(schema).and_then(|name| {
+            document
+                .pointer(COMPONENTS_POINTER)
+                .and_then(|schemas| schemas.get(name))
+        }) else {
+            break;
+        };
+        schema = target;
+    }
+    schema
+}
+
+#[cfg(test)]
+mod ref_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn references_are_followed_to_the_end_and_a_cycle_stops() {
+        let document = json!({"components": {"schemas": {
+            "A": {"$ref": "#/components/schemas/B"},
+            "B": {"type": "string"},
+            "Loop": {"$ref": "#/components/schemas/Loop"}
+        }}});
+        let a = json!({"$ref": "#/components/schemas/A"});
+        assert_eq!(ref_name(&a), Some("A"));
+        assert_eq!(resolve_in(&document, &a), &json!({"type": "string"}));
+        let missing = json!({"$ref": "#/components/schemas/Nope"});
+        assert_eq!(resolve_in(&document, &missing), &missing);
+        let looping = json!({"$ref": "#/components/schemas/Loop"});
+        assert_eq!(ref_name(resolve_in(&document, &looping)), Some("Loop"));
+        assert_eq!(ref_name(&json!({"$ref": "other.json#/x"})), None);
     }
 }

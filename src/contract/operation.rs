@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 use super::ContractError;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
-const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// Where a parameter goes in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,10 +209,7 @@ fn parameters(item: &Value, owner: &str) -> Result<Vec<Parameter>, ContractError
 }
 
 fn schema_name(schema: &Value) -> Result<String, String> {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
+    super::ref_name(schema)
         .map(str::to_string)
         .ok_or_else(|| format!("body schema {schema} is not a $ref to a component"))
 }

@@ -79,12 +79,8 @@ fn resolve(contract: &Contract, schema: &Value) -> (Value, Option<String>, Optio
     let mut node = schema.clone();
     let mut code = text(schema, "x-error-code");
     let mut source = text(schema, "x-source");
-    while let Some(name) = node
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-    {
-        let Some(target) = contract.schema(name) else {
+    while let Some(name) = crate::contract::ref_name(&node).map(str::to_string) {
+        let Some(target) = contract.schema(&name) else {
             break;
         };
         code = code.or_else(|| text(target, "x-error-code"));

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-const REF_PREFIX: &str = "#/components/schemas/";
+use crate::contract::resolve_in as resolve;
 
 /// The document row of `pointer` (a JSON pointer into an instance of component
 /// `component` of `document`); `None` when the schema names no table on the way.
@@ -45,22 +45,6 @@ pub fn doc_row(document: &Value, component: &str, pointer: &str) -> Option<Strin
         (Some(table), Some(field)) => Some(format!("{table} / {field}")),
         (table, _) => table,
     })
-}
-
-/// Follows `$ref`s to components until a schema without one.
-fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix(REF_PREFIX))
-            .and_then(|name| document.pointer(&format!("/components/schemas/{name}")))
-        else {
-            break;
-        };
-        schema = target;
-    }
-    schema
 }
 
 /// The subschema (as written, maybe a `$ref`) that describes member `segment`.

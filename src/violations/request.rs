@@ -416,12 +416,7 @@ pub(crate) fn header(headers: &[(String, String)], name: &str) -> Option<String>
 }
 
 fn resolve<'a>(contract: &'a Contract, schema: &'a Value) -> &'a Value {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        .and_then(|name| contract.schema(name))
-        .unwrap_or(schema)
+    contract.resolve(schema)
 }
 
 /// A parameter's `x-doc-row` as the document writes it (the first of several).
