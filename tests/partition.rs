@@ -10,15 +10,15 @@ use cts_conform::partition::{Partition, Strategy};
 use serde_json::json;
 
 fn case(id: usize, serial: &[&str]) -> LoadedCase {
-    LoadedCase {
-        id: format!("synthetic::case_{id}"),
-        suite: "synthetic".into(),
-        file: "synthetic.json".into(),
-        spec: serde_json::from_value(json!({
+    LoadedCase::new(
+        format!("synthetic::case_{id}"),
+        "synthetic".into(),
+        "synthetic.json".into(),
+        serde_json::from_value(json!({
             "name": format!("case_{id}"), "doc": "test", "serial": serial, "steps": []
         }))
         .expect("a valid case spec"),
-    }
+    )
 }
 
 /// The built-in and derived cases, and synthetic ones with serial groups: `a` alone,

@@ -45,6 +45,32 @@ pub struct LoadedCase {
     pub suite: String,
     pub file: String,
     pub spec: CaseSpec,
+    /// Every variable its steps and cleanup refer to, found once when it is built.
+    variables: BTreeSet<String>,
+}
+
+impl LoadedCase {
+    /// A case ready to run; the variables it refers to are found here, once.
+    pub fn new(id: String, suite: String, file: String, spec: CaseSpec) -> LoadedCase {
+        let variables = spec
+            .steps
+            .iter()
+            .chain(&spec.cleanup)
+            .flat_map(StepSpec::variable_names)
+            .collect();
+        LoadedCase {
+            id,
+            suite,
+            file,
+            spec,
+            variables,
+        }
+    }
+
+    /// Every variable the case's steps and cleanup refer to.
+    pub fn variables(&self) -> &BTreeSet<String> {
+        &self.variables
+    }
 }
 
 /// One problem in a case file.
@@ -187,12 +213,12 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
             }
             seen.insert(id.clone(), source.name.clone());
             checker.check_case(&spec, &format!("/cases/{i}"));
-            cases.push(LoadedCase {
+            cases.push(LoadedCase::new(
                 id,
-                suite: file.suite.clone(),
-                file: source.name.clone(),
-                spec: with_inferred_creates(spec),
-            });
+                file.suite.clone(),
+                source.name.clone(),
+                with_inferred_creates(spec),
+            ));
         }
     }
     if errors.is_empty() {

@@ -194,11 +194,11 @@ fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
 }
 
 fn loaded(suite: &str, name: String, doc: String, step: StepSpec) -> LoadedCase {
-    LoadedCase {
-        id: format!("{suite}::{name}"),
-        suite: suite.into(),
-        file: DERIVED_FILE.into(),
-        spec: CaseSpec {
+    LoadedCase::new(
+        format!("{suite}::{name}"),
+        suite.into(),
+        DERIVED_FILE.into(),
+        CaseSpec {
             name,
             doc,
             profile: Profile::Documented,
@@ -207,7 +207,7 @@ fn loaded(suite: &str, name: String, doc: String, step: StepSpec) -> LoadedCase 
             steps: vec![step],
             cleanup: Vec::new(),
         },
-    }
+    )
 }
 
 /// Sets (or, for `Variant::ABSENT`, removes) the value at `path`, creating objects on the way.

@@ -168,7 +168,7 @@ impl Session {
 
     /// The first variable of `case` this run cannot give a value, with the reason.
     pub fn unavailable_for(&self, case: &LoadedCase) -> Option<String> {
-        case_variables(case).iter().find_map(|name| {
+        case.variables().iter().find_map(|name| {
             self.unavailable(name)
                 .map(|why| format!("${{{name}}} {why}"))
         })
@@ -177,7 +177,7 @@ impl Session {
     /// Takes a data bucket for `case` if it tracks one, waiting while all are held.
     /// `Ok(None)`: the case tracks no bucket. `Err`: the run was interrupted meanwhile.
     pub fn lease_for(&self, case: &LoadedCase) -> Result<Option<Lease<'_>>, NoLease> {
-        if !case_variables(case).contains("data_bucket") {
+        if !case.variables().contains("data_bucket") {
             return Ok(None);
         }
         self.pool
@@ -289,16 +289,6 @@ thread_local! {
     static THREAD_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
     /// A trial thread's own HTTP client, whose connections live on that runtime.
     static THREAD_CLIENT: RefCell<Option<HttpClient>> = const { RefCell::new(None) };
-}
-
-/// Every variable a case's steps and cleanup refer to.
-fn case_variables(case: &LoadedCase) -> std::collections::BTreeSet<String> {
-    case.spec
-        .steps
-        .iter()
-        .chain(&case.spec.cleanup)
-        .flat_map(|step| step.variable_names())
-        .collect()
 }
 
 /// A poisoned lock only means another trial panicked; the data is still usable.
