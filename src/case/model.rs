@@ -222,6 +222,16 @@ impl Expect {
             alternative.templated_strings(&format!("{at}/any_of/{i}"), strings);
         }
     }
+
+    /// [`Expect::templated_strings`] without the pointers.
+    fn templated_texts<'a>(&'a self, texts: &mut Vec<&'a str>) {
+        for pattern in self.body.iter().chain(self.headers.values()) {
+            crate::case::vars::texts_in(pattern.source(), texts);
+        }
+        for alternative in &self.any_of {
+            alternative.templated_texts(texts);
+        }
+    }
 }
 
 impl StepSpec {
@@ -268,12 +278,32 @@ impl StepSpec {
         strings
     }
 
+    /// The strings [`StepSpec::templated_strings`] lists that can refer to a variable (those
+    /// with a `$`), without building their pointers.
+    pub fn templated_texts(&self) -> Vec<&str> {
+        let mut texts: Vec<&str> = [&self.path, &self.query, &self.headers]
+            .into_iter()
+            .flat_map(|map| map.values())
+            .chain(self.raw_body.as_ref())
+            .chain(self.creates.iter().flat_map(|c| c.values()))
+            .map(String::as_str)
+            .filter(|text| text.contains('$'))
+            .collect();
+        if let Some(body) = &self.body {
+            crate::case::vars::texts_in(body, &mut texts);
+        }
+        for expect in std::iter::once(&self.expect).chain(self.expect_strict.as_ref()) {
+            expect.templated_texts(&mut texts);
+        }
+        texts
+    }
+
     /// The names of the variables the step refers to (malformed references are skipped;
     /// the loader reports them).
     pub fn variable_names(&self) -> std::collections::BTreeSet<String> {
-        self.templated_strings()
-            .iter()
-            .filter_map(|(_, text)| crate::case::vars::names_in(text).ok())
+        self.templated_texts()
+            .into_iter()
+            .filter_map(|text| crate::case::vars::names_in(text).ok())
             .flatten()
             .collect()
     }

@@ -71,6 +71,9 @@ pub fn names_in(text: &str) -> Result<Vec<String>, VarError> {
 
 /// Expands a string; a string that is exactly one variable takes the variable's value.
 pub fn expand_str(text: &str, vars: &Vars) -> Result<Value, VarError> {
+    if !text.contains('$') {
+        return Ok(Value::String(text.to_string()));
+    }
     Template::parse(text)?.expand(vars)
 }
 
@@ -150,16 +153,36 @@ impl Template {
 
 /// Expands a string to text (non-string values are written as JSON).
 pub fn expand_text(text: &str, vars: &Vars) -> Result<String, VarError> {
-    Ok(match expand_str(text, vars)? {
-        Value::String(s) => s,
-        other => other.to_string(),
-    })
+    if !text.contains('$') {
+        return Ok(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for piece in pieces(text)? {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Var(name) => push_text(&mut out, lookup(vars, name)?),
+        }
+    }
+    Ok(out)
+}
+
+fn lookup<'v>(vars: &'v Vars, name: &str) -> Result<&'v Value, VarError> {
+    vars.get(name)
+        .ok_or_else(|| VarError::Unknown(name.to_string()))
+}
+
+/// A value spliced into text: a string as it is, anything else as JSON.
+fn push_text(out: &mut String, value: &Value) {
+    match value {
+        Value::String(s) => out.push_str(s),
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// Expands every string inside a JSON value (object keys are left alone).
 pub fn expand_json(value: &Value, vars: &Vars) -> Result<Value, VarError> {
     Ok(match value {
-        Value::String(s) => expand_str(s, vars)?,
+        Value::String(s) if s.contains('$') => expand_str(s, vars)?,
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -175,22 +198,121 @@ pub fn expand_json(value: &Value, vars: &Vars) -> Result<Value, VarError> {
     })
 }
 
-/// Every string in a JSON value with its JSON pointer (for checking references).
-pub fn strings_in(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+/// The bytes of `serde_json::to_vec(&expand_json(value, vars)?)`, written directly: no
+/// expanded copy of the value is built (this is what every request body goes through).
+pub fn expand_json_bytes(value: &Value, vars: &Vars) -> Result<Vec<u8>, VarError> {
+    let mut out = Vec::with_capacity(256);
+    write_expanded(value, vars, &mut out)?;
+    Ok(out)
+}
+
+fn write_expanded(value: &Value, vars: &Vars, out: &mut Vec<u8>) -> Result<(), VarError> {
+    // Writing JSON into a Vec cannot fail: serde_json's io errors come only from the writer.
+    let write = |out: &mut Vec<u8>, v: &dyn erased::Json| v.write_to(out);
     match value {
-        Value::String(s) => out.push((path.to_string(), s.clone())),
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                strings_in(v, &format!("{path}/{i}"), out);
+        Value::String(s) if s.contains('$') => {
+            let mut pieces = pieces(s)?;
+            pieces.retain(|p| !matches!(p, Piece::Text("")));
+            if let [Piece::Var(name)] = pieces.as_slice() {
+                write(out, lookup(vars, name)?);
+            } else {
+                let mut text = String::with_capacity(s.len() + 16);
+                for piece in pieces {
+                    match piece {
+                        Piece::Text(t) => text.push_str(t),
+                        Piece::Var(name) => push_text(&mut text, lookup(vars, name)?),
+                    }
+                }
+                write(out, &text.as_str());
             }
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_expanded(item, vars, out)?;
+            }
+            out.push(b']');
         }
         Value::Object(map) => {
-            for (k, v) in map {
-                strings_in(v, &json_pointer::child(path, k), out);
+            out.push(b'{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(out, &key.as_str());
+                out.push(b':');
+                write_expanded(item, vars, out)?;
             }
+            out.push(b'}');
         }
+        scalar => write(out, scalar),
+    }
+    Ok(())
+}
+
+/// Values written as compact JSON into a byte buffer.
+mod erased {
+    pub trait Json {
+        fn write_to(&self, out: &mut Vec<u8>);
+    }
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn write_to(&self, out: &mut Vec<u8>) {
+            // Serializing a string or a serde_json::Value into a Vec never fails.
+            let _ = serde_json::to_writer(out, self);
+        }
+    }
+}
+
+/// Every string in a JSON value that may refer to a variable (any string with a `$`),
+/// without its pointer: what finding a step's variables needs.
+pub fn texts_in<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) if s.contains('$') => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| texts_in(v, out)),
+        Value::Object(map) => map.values().for_each(|v| texts_in(v, out)),
         _ => {}
     }
+}
+
+/// Every string in a JSON value that refers to a variable (or is malformed as one: any
+/// string with a `$`), with its JSON pointer under `path`. Strings without `$` can refer
+/// to nothing and are left out, so their pointers are never built.
+pub fn strings_in(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    fn walk<'a>(
+        value: &'a Value,
+        path: &str,
+        tokens: &mut Vec<std::borrow::Cow<'a, str>>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        match value {
+            Value::String(s) if s.contains('$') => {
+                let mut pointer = path.to_string();
+                for token in tokens.iter() {
+                    pointer = json_pointer::child(&pointer, token);
+                }
+                out.push((pointer, s.clone()));
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    tokens.push(i.to_string().into());
+                    walk(v, path, tokens, out);
+                    tokens.pop();
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    tokens.push(k.as_str().into());
+                    walk(v, path, tokens, out);
+                    tokens.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(value, path, &mut Vec::new(), out);
 }
 
 #[cfg(test)]
@@ -217,6 +339,50 @@ mod tests {
         assert_eq!(
             expand_json(&json!({"a": ["${run_id}", 1]}), &vars()).unwrap(),
             json!({"a": ["7f3a", 1]})
+        );
+    }
+
+    #[test]
+    fn body_bytes_are_the_expanded_value_serialized() {
+        let vars = Vars::from([
+            ("run_id".into(), json!("7f3a")),
+            ("n".into(), json!(5)),
+            ("quote".into(), json!("a\"b\\c\n")),
+            ("obj".into(), json!({"z": 1, "a": [true, null]})),
+        ]);
+        for body in [
+            json!({"b": "cc-${run_id}", "a": ["${n}", "${obj}", 1.5, null, false], "e": {}}),
+            json!({"q": "x${quote}y", "whole": "${quote}", "lit": "$${run_id} $5", "ü\"": "é"}),
+            json!(["${n}", [], [[]], {"k": "${obj}"}]),
+            json!("${run_id}"),
+            json!(-0.25),
+        ] {
+            assert_eq!(
+                expand_json_bytes(&body, &vars).unwrap(),
+                serde_json::to_vec(&expand_json(&body, &vars).unwrap()).unwrap(),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            expand_json_bytes(&json!({"a": "${missing}"}), &vars).unwrap_err(),
+            VarError::Unknown("missing".into())
+        );
+    }
+
+    #[test]
+    fn strings_in_lists_only_strings_that_can_refer_to_variables() {
+        let mut out = Vec::new();
+        strings_in(
+            &json!({"a/b": ["plain", "x${v}"], "c~": {"d": "$"}, "n": 1}),
+            "/body",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                ("/body/a~1b/1".to_string(), "x${v}".to_string()),
+                ("/body/c~0/d".to_string(), "$".to_string()),
+            ]
         );
     }
 

@@ -407,6 +407,8 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
         return Exit::Interrupted;
     }
+    // The process ends next: freeing every loaded case one by one would only cost time.
+    std::mem::forget(cases);
     verdict(conclusion.has_failed(), &results, written)
 }
 

@@ -47,9 +47,7 @@ pub fn render(
         format!("{base_url}{path}?{}", query.join("&"))
     };
     let body = match (&step.body, &step.raw_body) {
-        (Some(json), _) => {
-            Some(serde_json::to_vec(&vars::expand_json(json, vars)?).unwrap_or_default())
-        }
+        (Some(json), _) => Some(vars::expand_json_bytes(json, vars)?),
         (None, Some(raw)) => Some(vars::expand_text(raw, vars)?.into_bytes()),
         (None, None) => None,
     };
