@@ -48,7 +48,14 @@ fn encode_bytes(bytes: &[u8]) -> String {
 /// Percent-encodes a string keeping only the unreserved characters (`%20` for a
 /// space, `%2F` for `/`, upper-case hex).
 pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, ENCODE).to_string()
+    let mut out = String::with_capacity(s.len());
+    push_encoded(&mut out, s);
+    out
+}
+
+/// Appends `s` percent-encoded as [`encode_component`] does, without a new string.
+pub fn push_encoded(out: &mut String, s: &str) {
+    out.extend(utf8_percent_encode(s, ENCODE));
 }
 
 /// The canonical URI of a raw request path (see the module documentation).

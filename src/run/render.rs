@@ -9,6 +9,7 @@ use crate::case::vars::{self, VarError, Vars};
 use crate::contract::Operation;
 use crate::exchange::SentRequest;
 
+use crate::auth::canonical;
 /// Percent-encodes one path segment or query component (RFC 3986 unreserved characters
 /// kept): the same encoding the signature's canonical request uses, from its one home.
 pub use crate::auth::canonical::encode_component;
@@ -20,32 +21,31 @@ pub fn render(
     vars: &Vars,
     base_url: &str,
 ) -> Result<SentRequest, VarError> {
-    let mut path = op.path.clone();
-    for param in op
-        .parameters
-        .iter()
-        .filter(|p| p.location == crate::contract::ParamLocation::Path)
-    {
-        let raw = match step.path.get(&param.name) {
-            Some(value) => vars::expand_text(value, vars)?,
-            None => vars::expand_text(&format!("${{{}}}", param.name), vars)?,
+    // The URL is written into one buffer: the base, the path with each `{param}`
+    // replaced by its value (`${param}` when the step gives none), then the query.
+    let mut url = String::with_capacity(base_url.len() + op.path.len() + 96);
+    url.push_str(base_url);
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|i| open + i) else {
+            break;
         };
-        path = path.replace(&format!("{{{}}}", param.name), &encode_component(&raw));
+        url.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        let value = match step.path.get(name) {
+            Some(value) => vars::expand_text(value, vars)?,
+            None => vars::expand_text(&format!("${{{name}}}"), vars)?,
+        };
+        canonical::push_encoded(&mut url, &value);
+        rest = &rest[close + 1..];
     }
-    let mut query = Vec::new();
-    for (name, value) in &step.query {
-        let value = vars::expand_text(value, vars)?;
-        query.push(format!(
-            "{}={}",
-            encode_component(name),
-            encode_component(&value)
-        ));
+    url.push_str(rest);
+    for (i, (name, value)) in step.query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        canonical::push_encoded(&mut url, name);
+        url.push('=');
+        canonical::push_encoded(&mut url, &vars::expand_text(value, vars)?);
     }
-    let url = if query.is_empty() {
-        format!("{base_url}{path}")
-    } else {
-        format!("{base_url}{path}?{}", query.join("&"))
-    };
     let body = match (&step.body, &step.raw_body) {
         (Some(json), _) => Some(vars::expand_json_bytes(json, vars)?),
         (None, Some(raw)) => Some(vars::expand_text(raw, vars)?.into_bytes()),

@@ -35,6 +35,8 @@ pub struct Session {
     pool: BucketPool,
     rate: RateLimiter,
     reporters: Vec<Arc<dyn Reporter>>,
+    /// The run-level variables (`${project_id}`, `${prefix}`, ...), made once.
+    run_vars: Vars,
     /// Replay and recording (see `run::transport`).
     pub(super) seam: super::transport::Seam,
 }
@@ -50,7 +52,9 @@ impl Session {
     ) -> Self {
         let pool = config.bucket_pool();
         let rate = RateLimiter::new(config.rate);
+        let run_vars = run_vars(&config, &pool);
         Session {
+            run_vars,
             contract,
             pool,
             rate,
@@ -94,28 +98,9 @@ impl Session {
     }
 
     /// The variables every case starts with (a case's leased `${data_bucket}` is added
-    /// when it starts).
+    /// when it starts); made once per run.
     pub fn base_vars(&self) -> Vars {
-        let c = &self.config;
-        let text = |v: String| Value::String(v);
-        let mut vars = Vars::from([
-            ("project_id".to_string(), text(c.project_id.clone())),
-            (
-                "other_project_id".to_string(),
-                text(c.other_project_id.clone()),
-            ),
-            ("run_id".to_string(), text(c.run_id.clone())),
-            ("prefix".to_string(), text(c.prefix())),
-            (
-                "absent_bucket".to_string(),
-                text(format!("{}-absent", c.prefix())),
-            ),
-            ("bucket_3".to_string(), text("a0a".into())),
-        ]);
-        if let Some(obs) = self.pool.obs_bucket() {
-            vars.insert("obs_bucket".into(), text(obs.to_string()));
-        }
-        vars
+        self.run_vars.clone()
     }
 
     /// The run's buckets.
@@ -257,6 +242,30 @@ impl Session {
         });
         outcome
     }
+}
+
+/// The variables of the run itself, the same for every case.
+fn run_vars(c: &RunConfig, pool: &BucketPool) -> Vars {
+    let text = |v: String| Value::String(v);
+    let prefix = c.prefix();
+    let mut vars = Vars::from([
+        ("project_id".to_string(), text(c.project_id.clone())),
+        (
+            "other_project_id".to_string(),
+            text(c.other_project_id.clone()),
+        ),
+        ("run_id".to_string(), text(c.run_id.clone())),
+        (
+            "absent_bucket".to_string(),
+            text(format!("{prefix}-absent")),
+        ),
+        ("prefix".to_string(), text(prefix)),
+        ("bucket_3".to_string(), text("a0a".into())),
+    ]);
+    if let Some(obs) = pool.obs_bucket() {
+        vars.insert("obs_bucket".into(), text(obs.to_string()));
+    }
+    vars
 }
 
 /// The serial groups' locks: a case holds each of its groups alone while it runs.
