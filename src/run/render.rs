@@ -133,3 +133,73 @@ pub fn body_json(request: &SentRequest) -> Option<Value> {
         .as_deref()
         .and_then(|b| serde_json::from_slice(b).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Contract;
+    use serde_json::json;
+
+    fn step(value: Value) -> StepSpec {
+        serde_json::from_value(value).expect("a valid step")
+    }
+
+    fn vars() -> Vars {
+        Vars::from([
+            ("project_id".into(), json!("p 1/ü")),
+            ("prefix".into(), json!("cc-7f3a")),
+            ("n".into(), json!(5)),
+        ])
+    }
+
+    #[test]
+    fn the_url_has_the_path_parameters_and_the_query_encoded_in_order() {
+        let contract = Contract::embedded();
+        let op = contract.operation("ListTrackers").expect("ListTrackers");
+        let step = step(json!({
+            "operation": "ListTrackers",
+            "query": {"tracker_type": "data", "tracker_name": "${prefix}-a b&c=${n}"}
+        }));
+        let request = render(&step, op, &vars(), "http://h:1").expect("renders");
+        assert_eq!(request.method, "GET");
+        assert_eq!(
+            request.url,
+            "http://h:1/v3/p%201%2F%C3%BC/trackers\
+             ?tracker_name=cc-7f3a-a%20b%26c%3D5&tracker_type=data"
+        );
+        assert_eq!(request.body, None);
+        assert!(request.headers.is_empty());
+    }
+
+    #[test]
+    fn a_given_path_value_wins_and_the_body_is_the_expanded_json() {
+        let contract = Contract::embedded();
+        let op = contract.operation("CreateTracker").expect("CreateTracker");
+        let step = step(json!({
+            "operation": "CreateTracker",
+            "path": {"project_id": "other-${n}"},
+            "body": {"tracker_name": "${prefix}", "n": "${n}"}
+        }));
+        let request = render(&step, op, &vars(), "http://h:1").expect("renders");
+        assert_eq!(request.url, "http://h:1/v3/other-5/tracker");
+        assert_eq!(
+            request.body.as_deref(),
+            Some(br#"{"n":5,"tracker_name":"cc-7f3a"}"#.as_slice())
+        );
+        assert_eq!(
+            request.headers,
+            [("Content-Type".to_string(), "application/json".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_unknown_variable_is_an_error() {
+        let contract = Contract::embedded();
+        let op = contract.operation("ListTrackers").expect("ListTrackers");
+        let step = step(json!({"operation": "ListTrackers", "query": {"tracker_name": "${nope}"}}));
+        assert_eq!(
+            render(&step, op, &vars(), "http://h:1").unwrap_err(),
+            VarError::Unknown("nope".into())
+        );
+    }
+}
