@@ -561,7 +561,7 @@ fn expectation_findings(
 
 fn capture(
     step: &StepSpec,
-    body: Option<Result<Value, String>>,
+    body: check::ParsedBody,
     vars: &mut Vars,
     findings: &mut Vec<Finding>,
 ) {
