@@ -1,6 +1,7 @@
 //! What the harness knows about CTS beyond the contract document, in one place: how the
-//! run names what it creates, how a created tracker is removed, what the check before a run
-//! sends, and which buckets a run makes up for itself. The runner, ledger and coverage stay
+//! run names what it creates, which names the ledger keeps of a created tracker and how
+//! the tracker is removed and confirmed gone by them, what the check before a run sends,
+//! and which buckets a run makes up for itself. The runner, ledger and coverage stay
 //! generic and ask here.
 
 use std::collections::BTreeMap;
@@ -29,17 +30,84 @@ pub fn check_path(encoded_project_id: &str) -> String {
     format!("/v3/{encoded_project_id}/trackers")
 }
 
-/// The step that removes a tracker the run created: DeleteTracker by name and type; 204
-/// (removed) and 404 (already gone) are both fine. Values are literal (`$${` escapes `${`).
-pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) -> StepSpec {
+/// The name a created tracker is removed by, among a resource's names.
+pub const TRACKER_NAME: &str = "tracker_name";
+
+/// The type a created tracker is removed by, among a resource's names.
+pub const TRACKER_TYPE: &str = "tracker_type";
+
+/// The tracker type when a create or delete names none (CTS's own default).
+pub const DEFAULT_TRACKER_TYPE: &str = "data";
+
+/// The names a ledger keeps of what a step `creates` (`tracker_name` and `tracker_type`,
+/// data by default), still with their `${variables}`.
+pub fn created_names(creates: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut names = creates.clone();
+    names.entry(TRACKER_NAME.to_string()).or_default();
+    names
+        .entry(TRACKER_TYPE.to_string())
+        .or_insert_with(|| DEFAULT_TRACKER_TYPE.to_string());
+    names
+}
+
+/// Whether a resource's names prove the run `run_id` made it: its tracker name carries
+/// the run's prefix ([`made_by_run`]).
+pub fn named_by_run(names: &BTreeMap<String, String>, run_id: &str) -> bool {
+    names
+        .get(TRACKER_NAME)
+        .is_some_and(|name| made_by_run(name, run_id))
+}
+
+/// A resource by its names, as outputs name it: `data tracker cc-1-a`.
+pub fn describe(names: &BTreeMap<String, String>) -> String {
+    match names.get(TRACKER_NAME) {
+        Some(name) => {
+            let kind = names
+                .get(TRACKER_TYPE)
+                .map_or(DEFAULT_TRACKER_TYPE, String::as_str);
+            format!("{kind} tracker {name}")
+        }
+        None => {
+            let pairs: Vec<String> = names.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+            format!("resource {{{}}}", pairs.join(", "))
+        }
+    }
+}
+
+/// Why a resource cannot be removed: its names are not those of a tracker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no {TRACKER_NAME} among its names, so it is no tracker this harness can remove")]
+pub struct NotATracker {
+    pub names: BTreeMap<String, String>,
+}
+
+/// The tracker name and type among `names`.
+fn tracker_of(names: &BTreeMap<String, String>) -> Result<(&str, &str), NotATracker> {
+    let name = names.get(TRACKER_NAME).ok_or_else(|| NotATracker {
+        names: names.clone(),
+    })?;
+    let kind = names
+        .get(TRACKER_TYPE)
+        .map_or(DEFAULT_TRACKER_TYPE, String::as_str);
+    Ok((name, kind))
+}
+
+/// The step that removes a tracker the run created, by the `names` the ledger keeps:
+/// DeleteTracker by name and type; 204 (removed) and 404 (already gone) are both fine.
+/// Values are literal (`$${` escapes `${`).
+pub fn removal_step(
+    project_id: &str,
+    names: &BTreeMap<String, String>,
+) -> Result<StepSpec, NotATracker> {
+    let (tracker_name, tracker_type) = tracker_of(names)?;
     let literal = |text: &str| text.replace("${", "$${");
-    StepSpec {
+    Ok(StepSpec {
         name: Some(format!("remove {tracker_type} tracker {tracker_name}")),
         operation: "DeleteTracker".into(),
         path: BTreeMap::from([("project_id".to_string(), literal(project_id))]),
         query: BTreeMap::from([
-            ("tracker_name".to_string(), literal(tracker_name)),
-            ("tracker_type".to_string(), literal(tracker_type)),
+            (TRACKER_NAME.to_string(), literal(tracker_name)),
+            (TRACKER_TYPE.to_string(), literal(tracker_type)),
         ]),
         headers: BTreeMap::new(),
         body: None,
@@ -53,15 +121,18 @@ pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
         precondition: None,
         capture: BTreeMap::new(),
         creates: None,
-    }
+    })
 }
 
 /// The step that confirms a removal: ListTrackers by name and type must say "none" (200
 /// with an empty list, or 404: docs/contract.md C19). api-facts finds no eventual
 /// consistency, so the answer right after a 204 is the truth.
-pub fn absence_step(project_id: &str, tracker_name: &str, tracker_type: &str) -> StepSpec {
-    let mut step = removal_step(project_id, tracker_name, tracker_type);
-    step.name = Some(format!("{tracker_type} tracker {tracker_name} is gone"));
+pub fn absence_step(
+    project_id: &str,
+    names: &BTreeMap<String, String>,
+) -> Result<StepSpec, NotATracker> {
+    let mut step = removal_step(project_id, names)?;
+    step.name = Some(format!("{} is gone", describe(names)));
     step.operation = "ListTrackers".into();
     step.expect = Expect {
         any_of: vec![
@@ -77,7 +148,16 @@ pub fn absence_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
         ],
         ..Expect::default()
     };
-    step
+    Ok(step)
+}
+
+/// What a cleanup finding says when an [`absence_step`] still finds what a
+/// [`removal_step`] removed.
+pub fn still_listed(names: &BTreeMap<String, String>) -> String {
+    format!(
+        "{} is still listed after DeleteTracker answered {REMOVED}",
+        describe(names)
+    )
 }
 
 /// The answer of a [`removal_step`] that means the tracker was removed now.
@@ -86,19 +166,25 @@ pub const REMOVED: u16 = 204;
 /// The answer of a [`removal_step`] that means the tracker was already gone.
 pub const ALREADY_GONE: u16 = 404;
 
-/// The step that removes what a step created: a DeleteTracker answered 204 by name.
-/// Returns the (name, type) it removed, with the type defaulting to data as CTS does.
-pub fn removed_by<'a>(
+/// What a step removed, if it did: a DeleteTracker answered 204 removes the tracker its
+/// query names. Returns those names as a ledger keeps them (the type defaulting to data
+/// as CTS does), still with their `${variables}`.
+pub fn removed_by(
     operation: &str,
-    query: &'a BTreeMap<String, String>,
+    query: &BTreeMap<String, String>,
     status: u16,
-) -> Option<(&'a str, &'a str)> {
-    if operation != "DeleteTracker" || status != 204 {
+) -> Option<BTreeMap<String, String>> {
+    if operation != "DeleteTracker" || status != REMOVED {
         return None;
     }
-    let name = query.get("tracker_name")?;
-    let kind = query.get("tracker_type").map_or("data", String::as_str);
-    Some((name, kind))
+    let name = query.get(TRACKER_NAME)?;
+    let kind = query
+        .get(TRACKER_TYPE)
+        .map_or(DEFAULT_TRACKER_TYPE, String::as_str);
+    Some(BTreeMap::from([
+        (TRACKER_NAME.to_string(), name.clone()),
+        (TRACKER_TYPE.to_string(), kind.to_string()),
+    ]))
 }
 
 /// The bucket pool a run makes up: eight buckets to track (one per default test thread)
@@ -124,16 +210,59 @@ mod tests {
         assert!(data.iter().chain(&obs).all(|b| made_by_run(b, "0123abcd")));
     }
 
+    fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn a_delete_by_name_removes_that_tracker() {
-        let query = BTreeMap::from([("tracker_name".to_string(), "cc-1-a".to_string())]);
+        let query = names(&[("tracker_name", "cc-1-a")]);
         assert_eq!(
             removed_by("DeleteTracker", &query, 204),
-            Some(("cc-1-a", "data"))
+            Some(names(&[
+                ("tracker_name", "cc-1-a"),
+                ("tracker_type", "data")
+            ]))
         );
         assert_eq!(removed_by("DeleteTracker", &query, 404), None);
         assert_eq!(removed_by("ListTrackers", &query, 204), None);
-        let step = removal_step("p", "cc-${x}", "data");
+        let created = created_names(&names(&[("tracker_name", "cc-${x}")]));
+        assert_eq!(created["tracker_type"], "data");
+        let step = removal_step("p", &created).expect("a tracker");
         assert_eq!(step.query["tracker_name"], "cc-$${x}");
+        assert_eq!(step.query["tracker_type"], "data");
+        let check = absence_step("p", &created).expect("a tracker");
+        assert_eq!(check.name.as_deref(), Some("data tracker cc-${x} is gone"));
+    }
+
+    #[test]
+    fn names_say_what_was_made_and_by_which_run() {
+        let made = names(&[("tracker_name", "cc-0123abcd-a"), ("tracker_type", "data")]);
+        assert_eq!(describe(&made), "data tracker cc-0123abcd-a");
+        assert!(named_by_run(&made, "0123abcd"));
+        assert!(!named_by_run(&made, "89abcdef"));
+        let system = names(&[("tracker_name", "system"), ("tracker_type", "system")]);
+        assert!(!named_by_run(&system, "0123abcd"));
+        // Only the name proves it: a type never does.
+        assert!(!named_by_run(
+            &names(&[("tracker_type", "cc-0123abcd-x")]),
+            "0123abcd"
+        ));
+    }
+
+    #[test]
+    fn names_without_a_tracker_name_are_never_removed() {
+        let odd = names(&[("tracker_type", "data")]);
+        let error = removal_step("p", &odd).expect_err("no name");
+        assert_eq!(error.names, odd);
+        assert_eq!(
+            error.to_string(),
+            "no tracker_name among its names, so it is no tracker this harness can remove"
+        );
+        assert_eq!(describe(&odd), "resource {tracker_type=\"data\"}");
+        assert!(absence_step("p", &odd).is_err());
     }
 }

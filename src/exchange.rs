@@ -49,6 +49,21 @@ pub enum TransportError {
     Request(String),
 }
 
+/// Why a response body is not JSON ([`ReceivedResponse::json`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the body is not UTF-8 ({source})")]
+    NotUtf8 {
+        #[source]
+        source: std::str::Utf8Error,
+    },
+    #[error("the body is not JSON ({source})")]
+    NotJson {
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 /// A request and what came of it.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -78,15 +93,13 @@ impl ReceivedResponse {
     }
 
     /// The body parsed as JSON: `None` when empty, `Some(Err)` with the reason when not JSON.
-    pub fn json(&self) -> Option<Result<Value, String>> {
+    pub fn json(&self) -> Option<Result<Value, BodyError>> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
         Some(match std::str::from_utf8(&self.body) {
-            Err(e) => Err(format!("the body is not UTF-8 ({e})")),
-            Ok(text) => {
-                serde_json::from_str(text).map_err(|e| format!("the body is not JSON ({e})"))
-            }
+            Err(source) => Err(BodyError::NotUtf8 { source }),
+            Ok(text) => serde_json::from_str(text).map_err(|source| BodyError::NotJson { source }),
         })
     }
 

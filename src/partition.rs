@@ -31,12 +31,20 @@ pub struct Partition {
     pub total: usize,
 }
 
-impl FromStr for Partition {
-    type Err = String;
+/// Why a text is not a partition: it is not `hash:K/N` or `count:K/N` with 1 <= K <= N.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--partition wants hash:K/N or count:K/N with 1 <= K <= N, not {text:?}")]
+pub struct PartitionError {
+    pub text: String,
+}
 
-    fn from_str(text: &str) -> Result<Self, String> {
-        let bad =
-            || format!("--partition wants hash:K/N or count:K/N with 1 <= K <= N, not {text:?}");
+impl FromStr for Partition {
+    type Err = PartitionError;
+
+    fn from_str(text: &str) -> Result<Self, PartitionError> {
+        let bad = || PartitionError {
+            text: text.to_string(),
+        };
         let (strategy, shard) = text.split_once(':').ok_or_else(bad)?;
         let strategy = match strategy {
             "hash" => Strategy::Hash,

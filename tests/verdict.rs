@@ -494,6 +494,132 @@ fn sweep_says_how_to_pass_credentials_and_what_was_already_gone() {
     );
 }
 
+/// A ledger as every version so far writes it (flat `tracker_name`/`tracker_type` members)
+/// is swept as before, and the lines sweep appends keep that flat form, so an earlier
+/// version still reads the ledger.
+#[test]
+fn a_ledger_of_flat_tracker_lines_is_swept_and_stays_flat() {
+    const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+    let emulator = Emulator::start();
+    let url = emulator.url();
+    let create = cts_conform::exchange::SentRequest {
+        method: "POST".into(),
+        url: format!("{url}/v3/{PROJECT}/tracker"),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Some(
+            br#"{"tracker_type": "data", "tracker_name": "cc-r1-made",
+                 "data_bucket": {"data_bucket_name": "cc-r1-bucket"}}"#
+                .to_vec(),
+        ),
+    };
+    let client = cts_conform::run::http::HttpClient::for_target(&url).unwrap();
+    let created =
+        emulator
+            .runtime
+            .block_on(client.send(create, std::time::Duration::from_secs(10), 1 << 20));
+    assert_eq!(created.response.as_ref().map(|r| r.status).ok(), Some(201));
+    let line = |event: &str, name: &str, kind: &str| {
+        serde_json::json!({
+            "event": event, "run_id": "r1", "case": "c", "target": url,
+            "project_id": PROJECT, "tracker_name": name, "tracker_type": kind,
+        })
+        .to_string()
+            + "\n"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let written = [
+        line("created", "cc-r1-made", "data"),
+        line("intent", "cc-r1-never-made", "data"),
+        line("intent", "system", "system"),
+    ]
+    .concat();
+    std::fs::write(&ledger, &written).unwrap();
+    let out = run(&["sweep", "--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for expected in [
+        format!("removed data tracker cc-r1-made (project {PROJECT}, {url})"),
+        format!("already gone: data tracker cc-r1-never-made (project {PROJECT}, {url})"),
+        format!(
+            "not touched: a create of system tracker system (project {PROJECT}, {url}) was sent \
+             but never answered"
+        ),
+        "1 removed, 1 already gone, 0 failed".to_string(),
+    ] {
+        assert!(out.stdout.contains(&expected), "{expected}\n{}", out.stdout);
+    }
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    let appended: Vec<serde_json::Value> = text[written.len()..]
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(appended.len(), 2, "{text}");
+    for (entry, name) in appended.iter().zip(["cc-r1-made", "cc-r1-never-made"]) {
+        let mut keys: Vec<&str> = entry
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let flat = [
+            "case",
+            "event",
+            "project_id",
+            "run_id",
+            "target",
+            "tracker_name",
+            "tracker_type",
+        ];
+        assert_eq!(keys, flat, "{entry}");
+        assert_eq!(
+            (
+                &entry["event"],
+                &entry["tracker_name"],
+                &entry["tracker_type"]
+            ),
+            (&"removed".into(), &name.into(), &"data".into())
+        );
+    }
+    let again = run(&["sweep", "--dry-run", "--ledger", ledger.to_str().unwrap()]);
+    assert!(
+        again.stdout.contains("0 tracker(s) outstanding"),
+        "{}",
+        again.stdout
+    );
+}
+
+/// A ledger line that names no tracker is reported as not removable, not sent, and does
+/// not keep the other lines from being swept.
+#[test]
+fn a_ledger_line_naming_no_tracker_fails_alone() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let nameless = serde_json::json!({
+        "event": "created", "run_id": "r1", "case": "c", "target": closed_url(),
+        "project_id": "p", "tracker_type": "data",
+    })
+    .to_string()
+        + "\n";
+    let lines = nameless + &ledger_line(&emulator.url(), "cc-r1-never-made");
+    std::fs::write(&ledger, lines).unwrap();
+    let out = run(&["sweep", "--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(out.code, 101, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "FAILED to remove resource {tracker_type=\"data\"}: no tracker_name among its names"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("0 removed, 1 already gone, 1 failed"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn reproduction_lines_can_be_run_and_show_no_secret() {
     let token = "tok-VERDICT-SECRET-1";

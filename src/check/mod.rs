@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::case::model::Expect;
 use crate::contract::{Contract, Operation};
-use crate::exchange::ReceivedResponse;
+use crate::exchange::{BodyError, ReceivedResponse};
 
 /// What kind of rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -109,7 +109,7 @@ impl Finding {
 
 /// A response body parsed as JSON: `None` when empty, `Some(Err)` with the reason when not
 /// JSON (see [`ReceivedResponse::json`]). The runner parses each body once and passes it on.
-pub type ParsedBody = Option<Result<Value, String>>;
+pub type ParsedBody = Option<Result<Value, BodyError>>;
 
 /// The automatic checks every response gets, from the contract alone.
 pub fn contract_checks(
@@ -174,7 +174,7 @@ pub fn contract_checks_parsed(
                 response.status
             ),
         )),
-        Some(Err(reason)) => findings.push(Finding::new(FindingKind::Contract, reason)),
+        Some(Err(reason)) => findings.push(Finding::new(FindingKind::Contract, reason.to_string())),
         Some(Ok(body)) => {
             let violations = contract.validate(schema, body).unwrap_or_default();
             if !violations.is_empty() {

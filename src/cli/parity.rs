@@ -24,7 +24,7 @@ pub(crate) fn parity(args: ParityArgs) -> Exit {
             let name = path.display().to_string();
             let parsed = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the baseline {name}: {e}"))
-                .and_then(|text| baseline::parse(&name, &text));
+                .and_then(|text| baseline::parse(&name, &text).map_err(|e| e.to_string()));
             match parsed {
                 Ok(accepted) => accepted,
                 Err(e) => return usage(e),

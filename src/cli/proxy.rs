@@ -86,8 +86,8 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
     };
     let mut config = ProxyConfig::new(args.upstream.clone(), auth, sink.clone());
     config.timeout = std::time::Duration::from_secs_f64(args.timeout);
-    if let Err(message) = proxy::router(config.clone()) {
-        return usage(message);
+    if let Err(e) = proxy::router(config.clone()) {
+        return usage(e.to_string());
     }
     eprintln!("forwarding to {}", config.upstream);
     let shutdown = async {

@@ -80,7 +80,7 @@ pub(crate) fn start_recording(
             .into(),
         },
     };
-    Recorder::create(dir, meta, redactor.clone()).map_err(usage)
+    Recorder::create(dir, meta, redactor.clone()).map_err(|e| usage(e.to_string()))
 }
 
 /// Credentials of the recorded kind (their values never matter: a replay sends nothing,

@@ -146,7 +146,7 @@ pub(crate) fn load_baseline(
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;
-    Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(usage)
+    Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(|e| usage(e.to_string()))
 }
 
 /// The command that re-runs one of this run's cases (a failure's reproduction line adds

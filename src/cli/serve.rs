@@ -66,7 +66,7 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     if let Some(path) = &args.preload {
         let loaded = std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|text| Preload::from_json(&text));
+            .and_then(|text| Preload::from_json(&text).map_err(|e| e.to_string()));
         match loaded {
             Ok(preload) => config.preload = preload,
             Err(reason) => {

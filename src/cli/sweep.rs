@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use cts_conform::auth::Redactor;
-use cts_conform::run::{self};
+use cts_conform::cts;
+use cts_conform::run::{self, ledger::Resource};
 
 use super::args::SweepArgs;
 use super::exit::{runtime, usage, Exit};
@@ -25,17 +26,14 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
     };
     for r in &unconfirmed {
         println!(
-            "not touched: a create of {} tracker {} (project {}, {}) was sent but never answered; \
+            "not touched: a create of {} was sent but never answered; \
              its name does not prove this harness made it, so check it yourself",
-            r.tracker_type, r.tracker_name, r.project_id, r.target
+            placed(r)
         );
     }
     if args.dry_run || outstanding.is_empty() {
         for r in &outstanding {
-            println!(
-                "would remove {} tracker {} (project {}, {})",
-                r.tracker_type, r.tracker_name, r.project_id, r.target
-            );
+            println!("would remove {}", placed(r));
         }
         println!(
             "{} tracker(s) outstanding in {}",
@@ -59,16 +57,10 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         Err(e) => return usage(e.to_string()),
     };
     for r in &report.removed {
-        println!(
-            "removed {} tracker {} (project {}, {})",
-            r.tracker_type, r.tracker_name, r.project_id, r.target
-        );
+        println!("removed {}", placed(r));
     }
     for r in &report.already_gone {
-        println!(
-            "already gone: {} tracker {} (project {}, {})",
-            r.tracker_type, r.tracker_name, r.project_id, r.target
-        );
+        println!("already gone: {}", placed(r));
     }
     for (r, outcome) in &report.failed {
         let mut why: Vec<String> = outcome.findings.iter().map(|f| f.summary.clone()).collect();
@@ -83,9 +75,8 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         println!(
             "{}",
             redactor.redact(&format!(
-                "FAILED to remove {} tracker {}: {}",
-                r.tracker_type,
-                r.tracker_name,
+                "FAILED to remove {}: {}",
+                cts::describe(&r.names),
                 why.join("; ")
             ))
         );
@@ -101,4 +92,14 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
     } else {
         Exit::Failed
     }
+}
+
+/// A resource of the ledger as sweep names it: `data tracker N (project P, TARGET)`.
+fn placed(r: &Resource) -> String {
+    format!(
+        "{} (project {}, {})",
+        cts::describe(&r.names),
+        r.project_id,
+        r.target
+    )
 }

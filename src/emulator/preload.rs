@@ -29,6 +29,38 @@ pub struct Preload {
     projects: BTreeMap<String, Vec<Tracker>>,
 }
 
+/// Why a preload file cannot be used; each message says where: `project "P", tracker N`.
+#[derive(Debug, thiserror::Error)]
+pub enum PreloadError {
+    /// Not JSON, or not of the file's shape.
+    #[error(
+        "{source}; expected {{\"<project_id>\": {{\"trackers\": [<tracker as ListTrackers renders it>, ...]}}}}"
+    )]
+    Malformed {
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("a project id is empty")]
+    EmptyProjectId,
+    /// Tracker `index` (1-based) of `project_id` is not one the emulator can hold.
+    #[error("project {project_id:?}, tracker {index}: {reason}")]
+    Tracker {
+        project_id: String,
+        index: usize,
+        reason: String,
+    },
+    /// Tracker `index` (1-based) repeats the type and name of an earlier one.
+    #[error(
+        "project {project_id:?}, tracker {index}: a {tracker_type} tracker named {tracker_name:?} is already listed"
+    )]
+    Duplicate {
+        project_id: String,
+        index: usize,
+        tracker_type: &'static str,
+        tracker_name: String,
+    },
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProjectEntry<'a> {
@@ -49,32 +81,33 @@ impl Preload {
 
     /// Reads the file form (see the module documentation). The error says what is
     /// wrong and where: `project "P", tracker N: ...`.
-    pub fn from_json(text: &str) -> Result<Self, String> {
+    pub fn from_json(text: &str) -> Result<Self, PreloadError> {
         let file: BTreeMap<String, ProjectEntry<'_>> =
-            serde_json::from_str(text).map_err(|error| {
-                format!(
-                    "{error}; expected {{\"<project_id>\": {{\"trackers\": [<tracker as ListTrackers renders it>, ...]}}}}"
-                )
-            })?;
+            serde_json::from_str(text).map_err(|source| PreloadError::Malformed { source })?;
         let mut projects = BTreeMap::new();
         for (project_id, entry) in file {
             if project_id.is_empty() {
-                return Err("a project id is empty".into());
+                return Err(PreloadError::EmptyProjectId);
             }
             let mut trackers: Vec<Tracker> = Vec::with_capacity(entry.trackers.len());
             for (index, raw) in entry.trackers.iter().enumerate() {
-                let place = format!("project {project_id:?}, tracker {}", index + 1);
-                let tracker = tracker(&project_id, raw).map_err(|why| format!("{place}: {why}"))?;
+                let tracker =
+                    tracker(&project_id, raw).map_err(|reason| PreloadError::Tracker {
+                        project_id: project_id.clone(),
+                        index: index + 1,
+                        reason,
+                    })?;
                 let clash = trackers.iter().any(|earlier| {
                     earlier.tracker_type == tracker.tracker_type
                         && earlier.tracker_name == tracker.tracker_name
                 });
                 if clash {
-                    return Err(format!(
-                        "{place}: a {} tracker named {:?} is already listed",
-                        tracker.tracker_type.as_str(),
-                        tracker.tracker_name
-                    ));
+                    return Err(PreloadError::Duplicate {
+                        project_id,
+                        index: index + 1,
+                        tracker_type: tracker.tracker_type.as_str(),
+                        tracker_name: tracker.tracker_name,
+                    });
                 }
                 trackers.push(tracker);
             }
@@ -376,9 +409,18 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            let error = Preload::from_json(text).expect_err(text);
+            let error = Preload::from_json(text).expect_err(text).to_string();
             assert!(error.contains(expected), "{text}: {error}");
         }
+        let error = Preload::from_json(cases[1].0).expect_err("no type");
+        assert!(
+            matches!(&error, PreloadError::Tracker { project_id, index: 1, .. } if project_id == "p"),
+            "{error:?}"
+        );
+        assert!(matches!(
+            Preload::from_json("[]"),
+            Err(PreloadError::Malformed { .. })
+        ));
     }
 
     #[test]

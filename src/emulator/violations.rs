@@ -5,7 +5,7 @@
 //! as it would, or, with `strict`, answers a violating request 400 (CTS.0003) with
 //! the violations in `error_msg`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -16,7 +16,6 @@ use time::OffsetDateTime;
 use super::access::RequestId;
 use super::error::CtsError;
 use crate::auth::{Credentials, RequestParts};
-use crate::contract::Contract;
 use crate::violations::{Judge, JudgeContext, ViolationSink};
 
 /// What the layer needs.
@@ -34,15 +33,6 @@ pub struct ViolationLayer {
     pub max_body_bytes: usize,
 }
 
-/// The judge of the built-in contract, compiled once.
-fn judge() -> Result<&'static Judge<'static>, &'static str> {
-    static JUDGE: OnceLock<Result<Judge<'static>, String>> = OnceLock::new();
-    JUDGE
-        .get_or_init(|| Judge::new(Contract::embedded()))
-        .as_ref()
-        .map_err(String::as_str)
-}
-
 /// The middleware: read the body, judge, record, then answer as usual (or 400).
 pub async fn judge_requests(
     State(layer): State<ViolationLayer>,
@@ -53,7 +43,7 @@ pub async fn judge_requests(
         return next.run(request).await;
     }
     // The built-in contract is tested to compile; were it not, requests pass unjudged.
-    let Ok(judge) = judge() else {
+    let Ok(judge) = Judge::embedded() else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();

@@ -25,16 +25,26 @@ struct File {
     accepted: Vec<Accepted>,
 }
 
+/// Why a parity baseline cannot be used: not JSON, or not of its shape.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{file}:{}:{}: not a parity baseline ({source}); expected {{\"accepted\": [{{\"case\": \"suite::name\", \"pointer\": \"/steps/0/response/status\", \"reason\": \"...\"}}]}}",
+    source.line(),
+    source.column()
+)]
+pub struct BaselineError {
+    pub file: String,
+    #[source]
+    pub source: serde_json::Error,
+}
+
 /// Parses the baseline `text` of `file`.
-pub fn parse(file: &str, text: &str) -> Result<Vec<Accepted>, String> {
+pub fn parse(file: &str, text: &str) -> Result<Vec<Accepted>, BaselineError> {
     serde_json::from_str::<File>(text)
         .map(|f| f.accepted)
-        .map_err(|e| {
-            format!(
-                "{file}:{}:{}: not a parity baseline ({e}); expected {{\"accepted\": [{{\"case\": \"suite::name\", \"pointer\": \"/steps/0/response/status\", \"reason\": \"...\"}}]}}",
-                e.line(),
-                e.column()
-            )
+        .map_err(|source| BaselineError {
+            file: file.to_string(),
+            source,
         })
 }
 
@@ -87,6 +97,7 @@ mod tests {
         assert_eq!(stale[0].case, "s::b");
         assert!(parse("b.json", "{}")
             .expect_err("bad")
+            .to_string()
             .starts_with("b.json:1:"));
     }
 }

@@ -11,7 +11,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{to_bytes, Body, Bytes};
@@ -24,11 +24,10 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
 use crate::auth::{self, Credentials, RequestParts, SecretString};
-use crate::contract::Contract;
-use crate::exchange::{ReceivedResponse, SentRequest};
+use crate::exchange::{ReceivedResponse, SentRequest, TransportError};
 use crate::run::http::HttpClient;
 use crate::violations::signing::MUST_BE_SIGNED;
-use crate::violations::{judge_response, Judge, JudgeContext, ViolationSink};
+use crate::violations::{judge_response, Judge, JudgeContext, JudgeError, ViolationSink};
 
 /// Headers that belong to one connection and are never forwarded (RFC 9110 7.6.1).
 pub const HOP_BY_HOP: [&str; 9] = [
@@ -93,32 +92,45 @@ struct ProxyState {
     upstream_host: String,
 }
 
-/// The judge of the built-in contract, compiled once.
-fn judge() -> Result<&'static Judge<'static>, String> {
-    static JUDGE: OnceLock<Result<Judge<'static>, String>> = OnceLock::new();
-    JUDGE
-        .get_or_init(|| Judge::new(Contract::embedded()))
-        .as_ref()
-        .map_err(Clone::clone)
+/// What [`reqwest::Url::parse`] fails with.
+pub type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+/// Why the proxy cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// A defect: the built-in contract is tested to compile.
+    #[error("the built-in contract's request judge cannot be built: {0}")]
+    Judge(#[source] &'static JudgeError),
+    #[error("--upstream {upstream:?} is not a URL: {source}")]
+    NotAUrl {
+        upstream: String,
+        #[source]
+        source: UrlParseError,
+    },
+    #[error("--upstream {upstream:?} must be an http:// or https:// URL with a host")]
+    NotHttp { upstream: String },
+    #[error(transparent)]
+    Client(#[from] TransportError),
 }
 
 /// The proxy as an `axum::Router`. Fails on an unusable upstream URL.
-pub fn router(config: ProxyConfig) -> Result<Router, String> {
-    judge()?;
-    let url = reqwest::Url::parse(&config.upstream)
-        .map_err(|e| format!("--upstream {:?} is not a URL: {e}", config.upstream))?;
+pub fn router(config: ProxyConfig) -> Result<Router, ProxyError> {
+    Judge::embedded().map_err(ProxyError::Judge)?;
+    let url = reqwest::Url::parse(&config.upstream).map_err(|source| ProxyError::NotAUrl {
+        upstream: config.upstream.clone(),
+        source,
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!(
-            "--upstream {:?} must be an http:// or https:// URL with a host",
-            config.upstream
-        ));
+        return Err(ProxyError::NotHttp {
+            upstream: config.upstream.clone(),
+        });
     }
     let upstream_host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_owned(),
         (None, _) => String::new(),
     };
-    let client = HttpClient::for_target(&config.upstream).map_err(|e| e.to_string())?;
+    let client = HttpClient::for_target(&config.upstream)?;
     let state = Arc::new(ProxyState {
         config,
         client,
@@ -200,7 +212,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         UpstreamAuth::AkSk(creds) => vec![creds.clone()],
         _ => Vec::new(),
     };
-    let Ok(judge) = judge() else {
+    let Ok(judge) = Judge::embedded() else {
         return proxy_error(
             StatusCode::BAD_GATEWAY,
             "PROXY.0500",
@@ -349,4 +361,32 @@ fn passed_back(response: ReceivedResponse) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn router_for(upstream: &str) -> Result<Router, ProxyError> {
+        router(ProxyConfig::new(upstream, UpstreamAuth::PassThrough, None))
+    }
+
+    #[test]
+    fn an_unusable_upstream_is_refused_with_the_url() {
+        let error = router_for("not a url").expect_err("no URL");
+        assert!(
+            matches!(&error, ProxyError::NotAUrl { upstream, .. } if upstream == "not a url"),
+            "{error:?}"
+        );
+        assert!(std::error::Error::source(&error).is_some());
+        assert!(error
+            .to_string()
+            .starts_with("--upstream \"not a url\" is not a URL: "));
+        let error = router_for("ftp://host").expect_err("not http");
+        assert_eq!(
+            error.to_string(),
+            "--upstream \"ftp://host\" must be an http:// or https:// URL with a host"
+        );
+        assert!(router_for("http://127.0.0.1:9").is_ok());
+    }
 }

@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use read::{Recording, ReplayError};
-pub use write::Recorder;
+pub use write::{RecordError, Recorder};
 
 /// The version of the recording format.
 pub const FORMAT: u32 = 1;

@@ -23,6 +23,29 @@ use super::{
     RecordedRetry, RecordedStep, RunMeta, FORMAT,
 };
 
+/// Why a recording could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot create the recording {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the recording {path}: {source}")]
+    Serialize {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write the recording {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Writes one run's recording into a directory.
 #[derive(Debug)]
 pub struct Recorder {
@@ -30,7 +53,7 @@ pub struct Recorder {
     meta: Mutex<RunMeta>,
     redactor: Redactor,
     /// The first write that failed (said once, then kept for the end of the run).
-    failed: Mutex<Option<String>>,
+    failed: Mutex<Option<RecordError>>,
 }
 
 /// The recorder is a reporter: each case is written as it finishes.
@@ -44,10 +67,12 @@ impl Reporter for Recorder {
 
 impl Recorder {
     /// Creates `dir` (and `dir/cases`) and writes `run.json` (not finished yet).
-    pub fn create(dir: &Path, meta: RunMeta, redactor: Redactor) -> Result<Arc<Self>, String> {
+    pub fn create(dir: &Path, meta: RunMeta, redactor: Redactor) -> Result<Arc<Self>, RecordError> {
         let cases = dir.join("cases");
-        std::fs::create_dir_all(&cases)
-            .map_err(|e| format!("cannot create the recording {}: {e}", cases.display()))?;
+        std::fs::create_dir_all(&cases).map_err(|source| RecordError::CreateDir {
+            path: cases,
+            source,
+        })?;
         let recorder = Recorder {
             dir: dir.to_path_buf(),
             meta: Mutex::new(meta),
@@ -71,8 +96,9 @@ impl Recorder {
         }
     }
 
-    /// Writes `run.json` again with the end time; `Err` if any write of the run failed.
-    pub fn finish(&self, finished: String) -> Result<(), String> {
+    /// Writes `run.json` again with the end time; `Err` with the first write of the run
+    /// that failed, if any did (it is handed out once).
+    pub fn finish(&self, finished: String) -> Result<(), RecordError> {
         self.meta
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -82,14 +108,14 @@ impl Recorder {
             .failed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .take()
         {
             Some(e) => Err(e),
             None => Ok(()),
         }
     }
 
-    fn write_meta(&self) -> Result<(), String> {
+    fn write_meta(&self) -> Result<(), RecordError> {
         let meta = self
             .meta
             .lock()
@@ -99,11 +125,14 @@ impl Recorder {
     }
 
     /// Writes `value` (every string redacted) to `path` through a temporary file.
-    fn write_json(&self, path: &Path, value: &impl Serialize) -> Result<(), String> {
-        let fail = |e: String| format!("cannot write the recording {}: {e}", path.display());
-        let mut value = serde_json::to_value(value).map_err(|e| fail(e.to_string()))?;
+    fn write_json(&self, path: &Path, value: &impl Serialize) -> Result<(), RecordError> {
+        let not_serialized = |source| RecordError::Serialize {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut value = serde_json::to_value(value).map_err(not_serialized)?;
         mask(&mut value, None, &self.redactor);
-        let mut text = serde_json::to_string_pretty(&value).map_err(|e| fail(e.to_string()))?;
+        let mut text = serde_json::to_string_pretty(&value).map_err(not_serialized)?;
         text.push('\n');
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -119,9 +148,12 @@ impl Recorder {
                     .and_then(|()| file.sync_all())
             })
             .and_then(|()| std::fs::rename(&temp, path));
-        if let Err(e) = written {
+        if let Err(source) = written {
             let _ = std::fs::remove_file(&temp);
-            return Err(fail(e.to_string()));
+            return Err(RecordError::Write {
+                path: path.to_path_buf(),
+                source,
+            });
         }
         Ok(())
     }
@@ -303,6 +335,45 @@ mod tests {
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
         recorder.finish("end".into()).expect("finished");
         assert_eq!(read("run.json")["finished"], "end");
+    }
+
+    #[test]
+    fn a_recording_that_cannot_be_written_names_the_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "").expect("file");
+        let error = Recorder::create(&file, meta(), Redactor::default()).expect_err("not a dir");
+        let cases = file.join("cases");
+        assert!(
+            matches!(&error, RecordError::CreateDir { path, .. } if *path == cases),
+            "{error:?}"
+        );
+        assert!(error.to_string().starts_with(&format!(
+            "cannot create the recording {}: ",
+            cases.display()
+        )));
+
+        // A write that fails during the run is said at its end, once.
+        let recorder = Recorder::create(dir.path(), meta(), Redactor::default()).expect("created");
+        std::fs::remove_dir(dir.path().join("cases")).expect("emptied");
+        std::fs::write(dir.path().join("cases"), "").expect("in the way");
+        let outcome = CaseOutcome {
+            id: "s::a".into(),
+            doc: String::new(),
+            file: "f.json".into(),
+            steps: Vec::new(),
+            planned_steps: 0,
+            cleanup: Vec::new(),
+            status: CaseStatus::Passed,
+            interrupted: false,
+            duration: std::time::Duration::ZERO,
+        };
+        recorder.case_finished(&outcome, &Vars::new());
+        let error = recorder
+            .finish("end".into())
+            .expect_err("the case was lost");
+        assert!(matches!(error, RecordError::Write { .. }), "{error:?}");
+        assert!(recorder.finish("end".into()).is_ok(), "said once");
     }
 
     #[test]

@@ -28,6 +28,46 @@ struct Entry {
     reason: String,
 }
 
+/// Why a baseline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// Not JSON, or not of the baseline's shape.
+    #[error(
+        "{file}:{}:{}: not a baseline ({source}); expected {{\"expected_failures\": [{{\"case\": \"suite::name\", \"reason\": \"...\"}}]}}",
+        source.line(),
+        source.column()
+    )]
+    Malformed {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Entries that name no case of the suite, or a case twice: each on its own line.
+    #[error("{}", lines(file, problems))]
+    Entries {
+        file: String,
+        problems: Vec<EntryProblem>,
+    },
+}
+
+/// What is wrong with one entry of a baseline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryProblem {
+    #[error("unknown case id {0:?} (see --list for the ids)")]
+    UnknownCase(String),
+    #[error("case id {0:?} is listed twice")]
+    ListedTwice(String),
+}
+
+/// One line per problem, each naming the file.
+fn lines(file: &str, problems: &[EntryProblem]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("{file}: {problem}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Case id -> why it is known to fail.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Baseline {
@@ -37,30 +77,32 @@ pub struct Baseline {
 impl Baseline {
     /// Parses the baseline `text` of `file`; every id must satisfy `is_case`. The error
     /// names the file and what is wrong (every unknown or repeated id).
-    pub fn parse(file: &str, text: &str, is_case: impl Fn(&str) -> bool) -> Result<Self, String> {
-        let parsed: BaselineFile = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "{file}:{}:{}: not a baseline ({e}); expected {{\"expected_failures\": [{{\"case\": \"suite::name\", \"reason\": \"...\"}}]}}",
-                e.line(),
-                e.column()
-            )
-        })?;
+    pub fn parse(
+        file: &str,
+        text: &str,
+        is_case: impl Fn(&str) -> bool,
+    ) -> Result<Self, BaselineError> {
+        let parsed: BaselineFile =
+            serde_json::from_str(text).map_err(|source| BaselineError::Malformed {
+                file: file.to_string(),
+                source,
+            })?;
         let mut expected = BTreeMap::new();
         let mut problems = Vec::new();
         for entry in parsed.expected_failures {
             if !is_case(&entry.case) {
-                problems.push(format!(
-                    "{file}: unknown case id {:?} (see --list for the ids)",
-                    entry.case
-                ));
+                problems.push(EntryProblem::UnknownCase(entry.case));
             } else if expected.insert(entry.case.clone(), entry.reason).is_some() {
-                problems.push(format!("{file}: case id {:?} is listed twice", entry.case));
+                problems.push(EntryProblem::ListedTwice(entry.case));
             }
         }
         if problems.is_empty() {
             Ok(Baseline { expected })
         } else {
-            Err(problems.join("\n"))
+            Err(BaselineError::Entries {
+                file: file.to_string(),
+                problems,
+            })
         }
     }
 
@@ -104,7 +146,9 @@ mod tests {
 
     #[test]
     fn names_file_and_unknown_id() {
-        let error = Baseline::parse("b.json", TEXT, |_| false).expect_err("unknown id");
+        let error = Baseline::parse("b.json", TEXT, |_| false)
+            .expect_err("unknown id")
+            .to_string();
         assert!(
             error.contains("b.json") && error.contains("\"s::a\""),
             "{error}"
@@ -114,9 +158,19 @@ mod tests {
     #[test]
     fn rejects_malformed_and_repeated() {
         let error = Baseline::parse("b.json", r#"{"expected": []}"#, |_| true).expect_err("bad");
+        assert!(matches!(error, BaselineError::Malformed { .. }), "{error}");
+        let error = error.to_string();
         assert!(error.starts_with("b.json:1:"), "{error}");
         let twice = r#"{"expected_failures": [{"case": "s::a", "reason": "x"}, {"case": "s::a", "reason": "y"}]}"#;
         let error = Baseline::parse("b.json", twice, |_| true).expect_err("twice");
-        assert!(error.contains("listed twice"), "{error}");
+        assert!(
+            matches!(&error, BaselineError::Entries { problems, .. }
+                if problems == &[EntryProblem::ListedTwice("s::a".into())]),
+            "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "b.json: case id \"s::a\" is listed twice"
+        );
     }
 }

@@ -34,18 +34,36 @@ fn text(value: &Value, key: &str) -> String {
     value[key].as_str().unwrap_or_default().to_string()
 }
 
-fn time(value: &Value, key: &str) -> Result<OffsetDateTime, String> {
+/// Why a JSON report cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// `found` is the report's `format` member (null when it has none).
+    #[error("not a JSON report of format {FORMAT} (format: {found})")]
+    Format { found: Value },
+    #[error("{key} is not an RFC 3339 time ({source})")]
+    Time {
+        key: &'static str,
+        #[source]
+        source: time::error::Parse,
+    },
+    #[error("the report has no cases array")]
+    NoCases,
+    /// `case` is the case's `id` member as the report has it.
+    #[error("case {case}: unknown status {status:?}")]
+    UnknownStatus { case: Value, status: String },
+}
+
+fn time(value: &Value, key: &'static str) -> Result<OffsetDateTime, LoadError> {
     OffsetDateTime::parse(value[key].as_str().unwrap_or_default(), &Rfc3339)
-        .map_err(|e| format!("{key} is not an RFC 3339 time ({e})"))
+        .map_err(|source| LoadError::Time { key, source })
 }
 
 /// The run of a JSON report.
-pub fn summary(report: &Value) -> Result<RunSummary, String> {
+pub fn summary(report: &Value) -> Result<RunSummary, LoadError> {
     if report["format"].as_u64() != Some(u64::from(FORMAT)) {
-        return Err(format!(
-            "not a JSON report of format {FORMAT} (format: {})",
-            report["format"]
-        ));
+        return Err(LoadError::Format {
+            found: report["format"].clone(),
+        });
     }
     Ok(RunSummary {
         tool_version: text(&report["tool"], "version"),
@@ -64,16 +82,16 @@ pub fn summary(report: &Value) -> Result<RunSummary, String> {
 }
 
 /// The cases of a JSON report, in its order.
-pub fn results(report: &Value) -> Result<Vec<CaseResult>, String> {
+pub fn results(report: &Value) -> Result<Vec<CaseResult>, LoadError> {
     report["cases"]
         .as_array()
-        .ok_or("the report has no cases array")?
+        .ok_or(LoadError::NoCases)?
         .iter()
         .map(result)
         .collect()
 }
 
-fn verdict(case: &Value) -> Result<(Verdict, CaseStatus), String> {
+fn verdict(case: &Value) -> Result<(Verdict, CaseStatus), LoadError> {
     let reason = text(case, "reason");
     let listed = |prefix: &str| {
         reason
@@ -100,11 +118,16 @@ fn verdict(case: &Value) -> Result<(Verdict, CaseStatus), String> {
             )),
             CaseStatus::Passed,
         ),
-        other => return Err(format!("case {}: unknown status {other:?}", case["id"])),
+        other => {
+            return Err(LoadError::UnknownStatus {
+                case: case["id"].clone(),
+                status: other.to_string(),
+            })
+        }
     })
 }
 
-fn result(case: &Value) -> Result<CaseResult, String> {
+fn result(case: &Value) -> Result<CaseResult, LoadError> {
     let (verdict, status) = verdict(case)?;
     let mut steps = Vec::new();
     let mut cleanup = Vec::new();
@@ -214,4 +237,47 @@ fn exchange(step: &Value) -> Option<Exchange> {
         None => Err(TransportError::Connection(text(step, "error"))),
     };
     Some(Exchange { request, response })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn report() -> Value {
+        json!({"format": FORMAT, "started": "2026-01-01T00:00:00Z",
+               "finished": "2026-01-01T00:00:01Z", "cases": []})
+    }
+
+    #[test]
+    fn a_report_that_cannot_be_read_back_says_why() {
+        assert!(summary(&report()).is_ok());
+        let error = summary(&json!({"format": 99})).expect_err("format");
+        assert!(matches!(&error, LoadError::Format { found } if found == 99));
+        assert_eq!(
+            error.to_string(),
+            format!("not a JSON report of format {FORMAT} (format: 99)")
+        );
+        let mut late = report();
+        late["finished"] = json!("yesterday");
+        let error = summary(&late).expect_err("time");
+        assert!(matches!(
+            error,
+            LoadError::Time {
+                key: "finished",
+                ..
+            }
+        ));
+        assert!(std::error::Error::source(&error).is_some());
+        assert!(matches!(
+            results(&json!({})).expect_err("no cases"),
+            LoadError::NoCases
+        ));
+        let odd = json!({"cases": [{"id": "s::a", "status": "weird", "steps": []}]});
+        assert_eq!(
+            results(&odd).expect_err("status").to_string(),
+            "case \"s::a\": unknown status \"weird\""
+        );
+    }
 }

@@ -10,22 +10,49 @@ use serde_json::{json, Value};
 use super::json::FORMAT;
 use super::results::Verdict;
 
-/// Merges `shards` (file name, parsed report); the error is one line.
-pub fn merge(shards: &[(String, Value)]) -> Result<Value, String> {
+/// Why shard reports cannot be merged (each message is one line).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MergeError {
+    #[error("no shard report given")]
+    NoShards,
+    #[error("{file} is not a JSON report of format {FORMAT}")]
+    NotAReport { file: String },
+    /// The shards differ in `key` (the fingerprint or the profile); the values as JSON.
+    #[error("{file} and {first_file} are not shards of one run: {key} {value} vs {first_value}")]
+    NotOneRun {
+        file: String,
+        first_file: String,
+        key: &'static str,
+        value: String,
+        first_value: String,
+    },
+    #[error("case {case} ran in two shards ({first_file} and {file}): the shards overlap")]
+    Overlap {
+        case: String,
+        first_file: String,
+        file: String,
+    },
+}
+
+/// Merges `shards` (file name, parsed report).
+pub fn merge(shards: &[(String, Value)]) -> Result<Value, MergeError> {
     let Some((first_name, first)) = shards.first() else {
-        return Err("no shard report given".into());
+        return Err(MergeError::NoShards);
     };
     let mut cases: BTreeMap<String, (String, Value)> = BTreeMap::new();
     for (name, shard) in shards {
         if shard["format"].as_u64() != Some(u64::from(FORMAT)) {
-            return Err(format!("{name} is not a JSON report of format {FORMAT}"));
+            return Err(MergeError::NotAReport { file: name.clone() });
         }
         for key in ["fingerprint_sha256", "profile"] {
             if shard[key] != first[key] {
-                return Err(format!(
-                    "{name} and {first_name} are not shards of one run: {key} {} vs {}",
-                    shard[key], first[key]
-                ));
+                return Err(MergeError::NotOneRun {
+                    file: name.clone(),
+                    first_file: first_name.clone(),
+                    key,
+                    value: shard[key].to_string(),
+                    first_value: first[key].to_string(),
+                });
             }
         }
         for case in shard["cases"].as_array().into_iter().flatten() {
@@ -33,9 +60,11 @@ pub fn merge(shards: &[(String, Value)]) -> Result<Value, String> {
             let ran = case["status"] != "not-run";
             match cases.get(&id) {
                 Some((other, kept)) if ran && kept["status"] != "not-run" => {
-                    return Err(format!(
-                        "case {id} ran in two shards ({other} and {name}): the shards overlap"
-                    ));
+                    return Err(MergeError::Overlap {
+                        case: id,
+                        first_file: other.clone(),
+                        file: name.clone(),
+                    });
                 }
                 Some(_) if !ran => {}
                 _ => {
@@ -132,13 +161,20 @@ mod tests {
     fn refuses_overlap_and_other_fingerprints() {
         let a = shard("1", json!([{"id": "s::a", "status": "passed"}]));
         let b = shard("2", json!([{"id": "s::a", "status": "failed"}]));
-        assert!(merge(&[a.clone(), b])
-            .expect_err("overlap")
-            .contains("s::a"));
+        assert_eq!(
+            merge(&[a.clone(), b]).expect_err("overlap"),
+            MergeError::Overlap {
+                case: "s::a".into(),
+                first_file: "1.json".into(),
+                file: "2.json".into()
+            }
+        );
         let mut c = shard("3", json!([]));
         c.1["fingerprint_sha256"] = json!("g");
-        assert!(merge(&[a, c])
-            .expect_err("fingerprint")
-            .contains("fingerprint"));
+        assert_eq!(
+            merge(&[a, c]).expect_err("fingerprint").to_string(),
+            "3.json and 1.json are not shards of one run: fingerprint_sha256 \"g\" vs \"f\""
+        );
+        assert_eq!(merge(&[]), Err(MergeError::NoShards));
     }
 }

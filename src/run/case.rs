@@ -5,12 +5,13 @@
 //! case that would change the target is ignored unless mutations are allowed. When the
 //! run is interrupted, a case stops after its current step and still cleans up.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use super::event::TestEvent;
-use super::ledger::Resource;
+use super::ledger::{LedgerError, Resource};
 use super::render;
 use super::session::Session;
 use super::throttle;
@@ -247,14 +248,29 @@ async fn run_cleanup_step(
     run_step(session, case, step, vars).await
 }
 
-/// Deletes a tracker the case created and did not delete itself (204 or 404 both mean
-/// gone), and records its removal in the ledger.
+/// A cleanup step that could not be made (the ledger's names are not of something
+/// [`cts`] can remove): a cleanup finding saying why, nothing sent.
+fn not_made(label: String, why: String) -> StepOutcome {
+    StepOutcome {
+        label,
+        operation: String::new(),
+        exchange: None,
+        findings: vec![Finding::new(FindingKind::Cleanup, why)],
+        skipped: None,
+        retries: Vec::new(),
+    }
+}
+
+/// Deletes what the case created and did not delete itself (204 or 404 both mean gone;
+/// [`cts::removal_step`] says how), and records its removal in the ledger.
 pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
-    let step = cts::removal_step(
-        &resource.project_id,
-        &resource.tracker_name,
-        &resource.tracker_type,
-    );
+    let step = match cts::removal_step(&resource.project_id, &resource.names) {
+        Ok(step) => step,
+        Err(e) => {
+            let label = format!("remove {}", cts::describe(&resource.names));
+            return not_made(label, e.to_string());
+        }
+    };
     let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
     let gone = outcome
         .exchange
@@ -290,14 +306,16 @@ fn answered(outcome: &StepOutcome) -> Option<u16> {
         .map(|r| r.status)
 }
 
-/// Checks that a tracker the run removed (204) is really gone; if it is still listed,
-/// that is a cleanup finding naming it (the target said it removed it, and did not).
+/// Checks that what the run removed (204) is really gone; if it is still listed, that
+/// is a cleanup finding naming it (the target said it removed it, and did not).
 async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
-    let step = cts::absence_step(
-        &resource.project_id,
-        &resource.tracker_name,
-        &resource.tracker_type,
-    );
+    let step = match cts::absence_step(&resource.project_id, &resource.names) {
+        Ok(step) => step,
+        Err(e) => {
+            let label = format!("{} is gone", cts::describe(&resource.names));
+            return not_made(label, e.to_string());
+        }
+    };
     let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
     for finding in &mut outcome.findings {
         if matches!(
@@ -306,9 +324,8 @@ async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> Ste
         ) {
             finding.kind = FindingKind::Cleanup;
             finding.summary = format!(
-                "{} tracker {} is still listed after DeleteTracker answered 204 \
-                 (remove it by hand, or with `cts-conform sweep` from the ledger)",
-                resource.tracker_type, resource.tracker_name
+                "{} (remove it by hand, or with `cts-conform sweep` from the ledger)",
+                cts::still_listed(&resource.names)
             );
         }
     }
@@ -352,10 +369,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
     }
     // Before sending a create: if its answer never arrives, the ledger still knows.
     let intent = created_by(session, step, vars).and_then(|created| match created {
-        Some(created) => session
-            .ledger()
-            .intent(case, created)
-            .map_err(|e| e.to_string()),
+        Some(created) => Ok(session.ledger().intent(case, created)?),
         None => Ok(()),
     });
     if let Err(e) = intent {
@@ -367,7 +381,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         Err(e) => fail(&mut outcome, FindingKind::Transport, e.to_string()),
         Ok(response) if throttle::is_throttled(response) => {
             if let Err(e) = record(session, case, step, vars, response) {
-                fail(&mut outcome, FindingKind::Cleanup, e);
+                fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
             let code = throttle::error_code(response)
                 .map(|c| format!(" {c}"))
@@ -386,7 +400,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         Ok(response) => {
             // The ledger first: whatever was created is recorded before anything is judged.
             if let Err(e) = record(session, case, step, vars, response) {
-                fail(&mut outcome, FindingKind::Cleanup, e);
+                fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
             let body = response.json();
             outcome.findings.extend(check::contract_checks_parsed(
@@ -453,47 +467,66 @@ async fn send_with_retries(
     }
 }
 
-/// The tracker a step says it creates, with its variables expanded.
-fn created_by(session: &Session, step: &StepSpec, vars: &Vars) -> Result<Option<Resource>, String> {
+/// Why the ledger could not be kept for a step (a cleanup finding).
+#[derive(Debug, thiserror::Error)]
+enum BookkeepingError {
+    /// A name of what the step creates or removes has an unknown `${variable}`.
+    #[error(transparent)]
+    Names(#[from] vars::VarError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// What a step says it creates, with its variables expanded.
+fn created_by(
+    session: &Session,
+    step: &StepSpec,
+    vars: &Vars,
+) -> Result<Option<Resource>, BookkeepingError> {
     let Some(creates) = &step.creates else {
         return Ok(None);
     };
-    let name = creates.get("tracker_name").map_or("", String::as_str);
-    let kind = creates.get("tracker_type").map_or("data", String::as_str);
-    resource(session, vars, name, kind).map(Some)
+    resource(session, vars, cts::created_names(creates)).map(Some)
 }
 
-fn resource(session: &Session, vars: &Vars, name: &str, kind: &str) -> Result<Resource, String> {
+/// The resource of this run's target and project with `names` (`${variables}` expanded).
+fn resource(
+    session: &Session,
+    vars: &Vars,
+    names: BTreeMap<String, String>,
+) -> Result<Resource, BookkeepingError> {
+    let names = names
+        .into_iter()
+        .map(|(key, value)| Ok((key, vars::expand_text(&value, vars)?)))
+        .collect::<Result<_, vars::VarError>>()?;
     Ok(Resource {
         target: session.config.base_url.clone(),
         project_id: session.config.project_id.clone(),
-        tracker_name: vars::expand_text(name, vars).map_err(|e| e.to_string())?,
-        tracker_type: vars::expand_text(kind, vars).map_err(|e| e.to_string())?,
+        names,
     })
 }
 
 /// Ledger bookkeeping for one answered step: the create the step announced was made (2xx)
-/// or refused; a 204 to DeleteTracker records the removal of what it named.
+/// or refused; a step that removes something ([`cts::removed_by`]) records its removal.
 fn record(
     session: &Session,
     case: &str,
     step: &StepSpec,
     vars: &Vars,
     response: &ReceivedResponse,
-) -> Result<(), String> {
+) -> Result<(), BookkeepingError> {
     let ledger = session.ledger();
     if let Some(created) = created_by(session, step, vars)? {
-        let written = if (200..300).contains(&response.status) {
-            ledger.created(case, created)
+        if (200..300).contains(&response.status) {
+            ledger.created(case, created)?;
         } else {
-            ledger.abandoned(case, created)
-        };
-        written.map_err(|e| e.to_string())?;
+            ledger.abandoned(case, created)?;
+        }
     }
-    if let Some((name, kind)) = cts::removed_by(&step.operation, &step.query, response.status) {
-        let gone = resource(session, vars, name, kind)?;
+    if let Some(names) = cts::removed_by(&step.operation, &step.query, response.status) {
+        let gone = resource(session, vars, names)?;
         if ledger.outstanding_for(case).contains(&gone) {
-            ledger.removed(case, gone).map_err(|e| e.to_string())?;
+            ledger.removed(case, gone)?;
         }
     }
     Ok(())
@@ -559,12 +592,7 @@ fn expectation_findings(
     findings
 }
 
-fn capture(
-    step: &StepSpec,
-    body: Option<Result<Value, String>>,
-    vars: &mut Vars,
-    findings: &mut Vec<Finding>,
-) {
+fn capture(step: &StepSpec, body: check::ParsedBody, vars: &mut Vars, findings: &mut Vec<Finding>) {
     if step.capture.is_empty() {
         return;
     }

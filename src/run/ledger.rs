@@ -2,10 +2,16 @@
 //! else — is removed, by the case's own cleanup, or later by `cts-conform sweep` after a
 //! crash or a second Ctrl-C.
 //!
-//! Each tracker a step creates (a 2xx answer to a step with `creates`) is appended as a
+//! Each resource a step creates (a 2xx answer to a step with `creates`) is appended as a
 //! `created` line *before* the response is checked; each removal (the case deleted it, or
 //! the automatic cleanup did) as a `removed` line. The file is JSON Lines, flushed after
 //! every line, appended to across runs. What is outstanding is `created` minus `removed`.
+//!
+//! The ledger does not know what it keeps: a resource is its target, project and the
+//! names it was created with, written as flat members of the line
+//! (`{"event":"created",...,"project_id":"P","tracker_name":"N","tracker_type":"data"}`
+//! for a CTS tracker). [`crate::cts`] says what the names mean: how the resource is
+//! removed and whether they prove the run made it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
@@ -15,14 +21,19 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-/// A tracker this harness created: everything needed to delete it again.
+use crate::cts;
+
+/// Something this harness created: everything needed to remove it again.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Resource {
     /// The base URL of the target it was created on.
     pub target: String,
     pub project_id: String,
-    pub tracker_name: String,
-    pub tracker_type: String,
+    /// The names the target knows it by, as the step's `creates` gave them with its
+    /// variables expanded ([`crate::cts::created_names`]). Flat members of a ledger line,
+    /// so no name may be called like another member (`event`, `target`, ...).
+    #[serde(flatten)]
+    pub names: BTreeMap<String, String>,
 }
 
 /// One line of the ledger file.
@@ -256,17 +267,13 @@ fn states<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(&'a Entry, S
         .collect()
 }
 
-/// Whether a tracker name carries the prefix of the run that wrote `entry`, so it can only
-/// have been created by that run.
+/// Whether the names of `entry`'s resource prove that the run that wrote it created it.
 fn named_by_its_run(entry: &Entry) -> bool {
-    entry
-        .resource
-        .tracker_name
-        .starts_with(&format!("cc-{}-", entry.run_id))
+    cts::named_by_run(&entry.resource.names, &entry.run_id)
 }
 
-/// What to remove: trackers the target said it created and did not delete since, and
-/// trackers whose create was never answered if their name proves the run made them.
+/// What to remove: resources the target said it created and did not delete since, and
+/// resources whose create was never answered if their names prove the run made them.
 pub fn outstanding<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
     states(entries)
         .into_iter()
@@ -277,7 +284,7 @@ pub fn outstanding<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Reso
         .collect()
 }
 
-/// Trackers whose create was never answered and whose name does not prove the run made
+/// Resources whose create was never answered and whose names do not prove the run made
 /// them (e.g. the management tracker `system`): never removed automatically; a person
 /// must look.
 pub fn unconfirmed<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
@@ -321,9 +328,23 @@ mod tests {
         Resource {
             target: "http://t".into(),
             project_id: "p".into(),
-            tracker_name: name.into(),
-            tracker_type: "data".into(),
+            names: BTreeMap::from([
+                ("tracker_name".to_string(), name.to_string()),
+                ("tracker_type".to_string(), "data".to_string()),
+            ]),
         }
+    }
+
+    /// A line as the versions before generic resources wrote it (flat tracker fields).
+    const FLAT_LINE: &str = r#"{"event":"created","run_id":"r1","case":"c","target":"http://t","project_id":"p","tracker_name":"a","tracker_type":"data"}"#;
+
+    #[test]
+    fn lines_read_and_write_as_they_always_did() {
+        let entry: Entry = serde_json::from_str(FLAT_LINE).expect("a ledger line");
+        assert_eq!(entry.event, Event::Created);
+        assert_eq!(entry.resource, tracker("a"));
+        // Written exactly as before, so an earlier version still reads what this one wrote.
+        assert_eq!(serde_json::to_string(&entry).unwrap(), FLAT_LINE);
     }
 
     #[test]

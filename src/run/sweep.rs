@@ -1,7 +1,8 @@
 //! `cts-conform sweep`: removes what an interrupted or crashed run created, as recorded
-//! in its ledger, and nothing else. Each outstanding tracker is deleted by the name and
-//! type the ledger holds, on the target and project it was created on; a 404 counts as
-//! already gone. Removals are appended to the same ledger, so a sweep can be repeated.
+//! in its ledger, and nothing else. Each outstanding resource is removed by the names the
+//! ledger holds (for a CTS tracker its name and type: [`crate::cts::removal_step`]), on the
+//! target and project it was created on; a 404 counts as already gone. Removals are
+//! appended to the same ledger, so a sweep can be repeated.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,7 +21,7 @@ pub struct SweepReport {
     pub removed: Vec<Resource>,
     /// Already gone before the sweep (the target answered 404).
     pub already_gone: Vec<Resource>,
-    /// Creates that were never answered, of trackers whose name does not prove the run
+    /// Creates that were never answered, of resources whose names do not prove the run
     /// made them (the management tracker `system`): not touched; a person must look.
     pub unconfirmed: Vec<Resource>,
     pub failed: Vec<(Resource, StepOutcome)>,

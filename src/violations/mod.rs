@@ -31,7 +31,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-pub use request::{find_operation, Judge, JudgeContext, Judgement};
+pub use request::{find_operation, Judge, JudgeContext, JudgeError, Judgement};
 pub use response::judge_response;
 pub use sink::ViolationSink;
 

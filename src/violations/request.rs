@@ -2,6 +2,7 @@
 //! content type, then the signing rules ([`super::signing`]).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
@@ -33,6 +34,25 @@ pub struct Judgement {
     pub operation: Option<String>,
     /// Every violation, stamped, in a stable order.
     pub violations: Vec<Violation>,
+}
+
+/// Why the judge could not be built: a request schema or query parameter of the contract
+/// does not compile.
+#[derive(Debug, thiserror::Error)]
+pub enum JudgeError {
+    #[error("request schema {schema}: {source}")]
+    RequestSchema {
+        schema: String,
+        #[source]
+        source: jsonschema::ValidationError<'static>,
+    },
+    #[error("{operation} query parameter {parameter}: {source}")]
+    QueryParameter {
+        operation: String,
+        parameter: String,
+        #[source]
+        source: jsonschema::ValidationError<'static>,
+    },
 }
 
 /// A query parameter's compiled rule.
@@ -78,7 +98,7 @@ fn wrapper(contract: &Contract, schema: Value) -> Value {
 
 impl<'c> Judge<'c> {
     /// Compiles the request schemas and query parameters of `contract`.
-    pub fn new(contract: &'c Contract) -> Result<Self, String> {
+    pub fn new(contract: &'c Contract) -> Result<Self, JudgeError> {
         let mut bodies = BTreeMap::new();
         let mut queries = BTreeMap::new();
         for op in contract.operations() {
@@ -87,9 +107,13 @@ impl<'c> Judge<'c> {
                     contract,
                     json!({ "$ref": format!("#/components/schemas/{name}") }),
                 );
-                let validator = jsonschema::draft202012::options()
-                    .build(&schema)
-                    .map_err(|e| format!("request schema {name}: {e}"))?;
+                let validator =
+                    jsonschema::draft202012::options()
+                        .build(&schema)
+                        .map_err(|source| JudgeError::RequestSchema {
+                            schema: name.clone(),
+                            source,
+                        })?;
                 bodies.insert(name.clone(), validator);
             }
             for param in op
@@ -99,7 +123,11 @@ impl<'c> Judge<'c> {
             {
                 let validator = jsonschema::draft202012::options()
                     .build(&wrapper(contract, param.schema.clone()))
-                    .map_err(|e| format!("{} query parameter {}: {e}", op.id, param.name))?;
+                    .map_err(|source| JudgeError::QueryParameter {
+                        operation: op.id.clone(),
+                        parameter: param.name.clone(),
+                        source,
+                    })?;
                 let resolved = resolve(contract, &param.schema);
                 let kind = resolved
                     .get("type")
@@ -121,6 +149,15 @@ impl<'c> Judge<'c> {
             bodies,
             queries,
         })
+    }
+
+    /// The judge of the built-in contract ([`Contract::embedded`]), compiled on first use
+    /// and shared by the emulator and the proxy.
+    pub fn embedded() -> Result<&'static Judge<'static>, &'static JudgeError> {
+        static JUDGE: OnceLock<Result<Judge<'static>, JudgeError>> = OnceLock::new();
+        JUDGE
+            .get_or_init(|| Judge::new(Contract::embedded()))
+            .as_ref()
     }
 
     /// The contract judged against.
