@@ -5,7 +5,9 @@
 #   2. a 1,000-request workload (create / list / delete / list, status and body checks)
 #      run by cts-conform, by Hurl 8 from equivalent files, and by a bare reqwest client
 #      that checks nothing (examples/bare_client.rs, the floor), against the same standalone
-#      emulator, best of N, 8 at a time and one at a time: Hurl / ours and ours / bare;
+#      emulator, best of N, 8 at a time and one at a time: Hurl / ours and ours / bare, and
+#      Hurl / bare: the most Hurl / ours can be on this machine (the emulator's own time per
+#      request is in all three);
 #   3. the emulator's ListTrackers throughput (wrk) against a minimal axum server that
 #      answers the same body (the floor): emulator / floor;
 #   4. scale: generated suites of 1,000 and 20,000 cases against the embedded emulator:
