@@ -1,10 +1,31 @@
 //! Sending one request and reading its response, bounded in time and size; TLS trust
 //! (`--cacert`, `--insecure`, `SSL_CERT_FILE` through the system roots) and certificate
-//! errors said in one readable line.
+//! errors said in one readable line. Every reqwest client of the crate, its examples and its
+//! tests starts from [`http_client_builder`], the one place that installs rustls' crypto
+//! provider (ring).
 
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+
+/// A reqwest client builder whose TLS can be built: rustls' crypto provider (ring) is
+/// installed as the process default first, once. reqwest is built without a provider of its
+/// own (`rustls-no-provider`, which spares the long aws-lc-sys build) and panics building a
+/// client when none is installed; every client must therefore start here.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder()
+}
+
+/// Makes ring the process-wide crypto provider of rustls, once; a provider some other code
+/// installed before is left in place (rustls then answers `Err`, which is not a problem).
+fn install_tls_provider() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
 
 /// Which TLS certificates a run trusts beyond the system's roots.
 #[derive(Debug, Clone, Default)]
@@ -40,13 +61,13 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client that never follows redirects (a 3xx is reported as it is).
     pub fn new() -> Result<Self, TransportError> {
-        Self::build(reqwest::Client::builder())
+        Self::build(http_client_builder())
     }
 
     /// A client for any target, trusting `tls` beyond the system's roots.
     pub fn with_tls(tls: &TlsTrust) -> Result<Self, TransportError> {
         Self::build(
-            reqwest::Client::builder()
+            http_client_builder()
                 .tls_certs_merge(tls.roots.iter().cloned())
                 .tls_danger_accept_invalid_certs(tls.insecure),
         )
@@ -61,7 +82,7 @@ impl HttpClient {
     /// [`HttpClient::for_target`] with the run's TLS trust: extra roots (added to the
     /// system's, which honour `SSL_CERT_FILE` on Linux), or no verification at all.
     pub fn for_target_with(base_url: &str, tls: &TlsTrust) -> Result<Self, TransportError> {
-        let builder = reqwest::Client::builder();
+        let builder = http_client_builder();
         if base_url.starts_with("http://") {
             Self::build(builder.tls_certs_only(Vec::<reqwest::Certificate>::new()))
         } else {
@@ -224,5 +245,18 @@ fn classify(error: reqwest::Error) -> TransportError {
         TransportError::Request(text)
     } else {
         TransportError::Connection(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_builds_with_the_ring_provider_installed_and_again() {
+        // Without the provider reqwest (rustls-no-provider) panics in build().
+        http_client_builder().build().unwrap();
+        http_client_builder().build().unwrap();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
     }
 }
