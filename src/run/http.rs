@@ -209,25 +209,32 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 /// A certificate the target's TLS presented and the run does not trust, in one line;
-/// `None` when `text` (an error chain) is not about a certificate.
+/// `None` when `text` (an error chain) is not about a certificate. rustls says some reasons
+/// by name (`UnknownIssuer`), some in words (`certificate expired: verification time …`),
+/// and webpki's others wrapped (`Other(OtherError(CaUsedAsEndEntity))`): all are read.
 pub fn certificate_problem(text: &str) -> Option<String> {
     let reason = text.split("invalid peer certificate: ").nth(1)?;
+    let reason = reason.strip_prefix("Other(OtherError(").unwrap_or(reason);
     let first = |names: &[&str]| names.iter().any(|n| reason.starts_with(n));
     let what = if first(&["UnknownIssuer"]) {
         "certificate not trusted (unknown issuer)".to_string()
     } else if first(&["CaUsedAsEndEntity"]) {
         "certificate not trusted (the server presents a CA certificate as its own)".to_string()
-    } else if first(&["NotValidForName"]) {
+    } else if first(&["NotValidForName", "certificate not valid for name"]) {
         "certificate not valid for this host name".to_string()
-    } else if first(&["Expired"]) {
+    } else if first(&["Expired", "certificate expired"]) {
         "certificate expired".to_string()
-    } else if first(&["NotValidYet"]) {
+    } else if first(&["NotValidYet", "certificate not valid yet"]) {
         "certificate not valid yet".to_string()
     } else if first(&["Revoked"]) {
         "certificate revoked".to_string()
+    } else if first(&["UnsupportedSignatureAlgorithm"]) {
+        "certificate signed with an algorithm cts-conform cannot verify".to_string()
     } else {
-        let word: String = reason.chars().take_while(|c| c.is_alphanumeric()).collect();
-        format!("certificate rejected ({word})")
+        let name: String = reason.chars().take_while(|c| c.is_alphanumeric()).collect();
+        let words = reason.split([':', ';']).next().unwrap_or(reason).trim();
+        let said = if name == "certificate" { words } else { &name };
+        format!("certificate rejected ({said})")
     };
     Some(format!(
         "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, --insecure"
@@ -251,6 +258,8 @@ fn classify(error: reqwest::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::pki_types::{ServerName, UnixTime};
+    use rustls::CertificateError;
 
     #[test]
     fn a_client_builds_with_the_ring_provider_installed_and_again() {
@@ -258,5 +267,102 @@ mod tests {
         http_client_builder().build().unwrap();
         http_client_builder().build().unwrap();
         assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+    }
+
+    /// The one line for `error` as rustls says it, inside a chain like reqwest's.
+    fn line_for(error: CertificateError) -> String {
+        let tls = rustls::Error::InvalidCertificate(error);
+        let chain =
+            format!("error sending request for url (https://h/): client error (Connect): {tls}");
+        certificate_problem(&chain).expect("a certificate problem")
+    }
+
+    /// A webpki reason rustls passes on wrapped, as `Other(OtherError(Name))`.
+    #[derive(Debug)]
+    struct CaUsedAsEndEntity;
+
+    impl std::fmt::Display for CaUsedAsEndEntity {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    impl std::error::Error for CaUsedAsEndEntity {}
+
+    #[test]
+    fn each_certificate_reason_rustls_gives_is_one_plain_line() {
+        let at = |secs| UnixTime::since_unix_epoch(Duration::from_secs(secs));
+        let host = ServerName::try_from("example.com").unwrap();
+        let cases = [
+            (
+                CertificateError::UnknownIssuer,
+                "certificate not trusted (unknown issuer)",
+            ),
+            (
+                CertificateError::NotValidForNameContext {
+                    expected: host,
+                    presented: vec!["DnsName(\"other.test\")".to_string()],
+                },
+                "certificate not valid for this host name",
+            ),
+            (
+                CertificateError::ExpiredContext {
+                    time: at(2_000_000_000),
+                    not_after: at(1_000_000_000),
+                },
+                "certificate expired",
+            ),
+            (
+                CertificateError::NotValidYetContext {
+                    time: at(1_000_000_000),
+                    not_before: at(2_000_000_000),
+                },
+                "certificate not valid yet",
+            ),
+            (CertificateError::Expired, "certificate expired"),
+            (CertificateError::Revoked, "certificate revoked"),
+            (
+                CertificateError::Other(rustls::OtherError(std::sync::Arc::new(CaUsedAsEndEntity))),
+                "certificate not trusted (the server presents a CA certificate as its own)",
+            ),
+            (
+                CertificateError::UnsupportedSignatureAlgorithmContext {
+                    signature_algorithm_id: vec![1, 2],
+                    supported_algorithms: Vec::new(),
+                },
+                "certificate signed with an algorithm cts-conform cannot verify",
+            ),
+            (
+                CertificateError::BadSignature,
+                "certificate rejected (BadSignature)",
+            ),
+            (
+                CertificateError::ExpiredRevocationListContext {
+                    time: at(2_000_000_000),
+                    next_update: at(1_000_000_000),
+                },
+                "certificate rejected (certificate revocation list expired)",
+            ),
+        ];
+        for (error, what) in cases {
+            let shown = format!("{error:?}");
+            let line = line_for(error);
+            assert_eq!(
+                line,
+                format!(
+                    "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, \
+                     --insecure"
+                ),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_chain_without_a_certificate_reason_is_not_a_certificate_problem() {
+        assert_eq!(
+            certificate_problem("client error (Connect): connection refused"),
+            None
+        );
     }
 }
