@@ -10,6 +10,7 @@ use cts_conform::auth::{canonical_request, RequestParts};
 use cts_conform::auth::{format_sdk_date, sign, signature, string_to_sign, Credentials};
 use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, RunningEmulator, Token};
+use cts_conform::run::http::http_client_builder;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
@@ -143,7 +144,9 @@ async fn send(emulator: &RunningEmulator, request: &WireRequest) -> Answer {
         url = format!("{url}?{}", request.query);
     }
     let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("method");
-    let mut builder = reqwest::Client::new()
+    let mut builder = http_client_builder()
+        .build()
+        .expect("a client")
         .request(method, url)
         .body(request.body.clone());
     for (name, value) in &request.headers {

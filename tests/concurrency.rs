@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cts_conform::emulator::{self, EmulatorConfig};
+use cts_conform::run::http::http_client_builder;
 use serde_json::{json, Value};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -117,7 +118,7 @@ async fn many_clients_keep_the_state_consistent() {
         .expect("start");
     let api = Api {
         base: running.base_url(),
-        client: reqwest::Client::new(),
+        client: http_client_builder().build().expect("a client"),
     };
     let work = async {
         let tasks: Vec<_> = (0..CLIENTS)
@@ -164,7 +165,7 @@ async fn of_concurrent_creates_of_one_name_exactly_one_wins_every_round() {
         .expect("start");
     let api = Api {
         base: running.base_url(),
-        client: reqwest::Client::new(),
+        client: http_client_builder().build().expect("a client"),
     };
     let work = async {
         // Round 0 is the management tracker (one per project); rounds 1.. a data name each.

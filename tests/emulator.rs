@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, EmulatorConfig, RunningEmulator};
+use cts_conform::run::http::http_client_builder;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -138,7 +139,7 @@ impl Emulator {
         let running = emulator::start(config, listen).await.expect("start");
         Self {
             running,
-            client: reqwest::Client::new(),
+            client: http_client_builder().build().expect("a client"),
         }
     }
 
@@ -1001,7 +1002,9 @@ async fn shutdown_stops_the_server() {
     assert!(base.starts_with("http://127.0.0.1:"));
     assert_ne!(emulator.running.addr().port(), 0);
     emulator.stop().await;
-    let after = reqwest::Client::new()
+    let after = http_client_builder()
+        .build()
+        .expect("a client")
         .get(format!("{base}/v3/{PROJECT}/quotas"))
         .timeout(Duration::from_secs(2))
         .send()
@@ -1027,7 +1030,7 @@ async fn serve_runs_until_its_shutdown_future_resolves() {
             let _ = stopped.await;
         },
     ));
-    let client = reqwest::Client::new();
+    let client = http_client_builder().build().expect("a client");
     let url = format!("http://{listen}/v3/{PROJECT}/quotas");
     let mut answered = None;
     for _ in 0..50 {

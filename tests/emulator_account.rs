@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use cts_conform::contract::Contract;
+use cts_conform::run::http::http_client_builder;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -50,7 +51,7 @@ impl Serve {
         Self {
             child,
             base_url,
-            client: reqwest::Client::new(),
+            client: http_client_builder().build().expect("a client"),
         }
     }
 

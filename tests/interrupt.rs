@@ -21,6 +21,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cts_conform::run::http::http_client_builder;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -223,7 +224,9 @@ fn http(method: reqwest::Method, url: &str, body: Option<&Value>) -> (u16, Vec<u
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let mut request = reqwest::Client::new()
+        let mut request = http_client_builder()
+            .build()
+            .expect("a client")
             .request(method, url)
             .timeout(Duration::from_secs(10));
         if let Some(body) = body {

@@ -13,6 +13,7 @@ use cts_conform::auth::{Credentials, SecretString};
 use cts_conform::emulator::{
     self, Account, AuthPolicy, EmulatorConfig, Fault, RunningEmulator, Token,
 };
+use cts_conform::run::http::http_client_builder;
 use serde_json::{json, Value};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -62,7 +63,7 @@ impl Target {
         Target {
             runtime,
             emulator: Some(emulator),
-            client: reqwest::Client::new(),
+            client: http_client_builder().build().expect("a client"),
         }
     }
 

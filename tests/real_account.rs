@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use cts_conform::auth::{Credentials, SecretString};
 use cts_conform::emulator::preload::Preload;
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, RunningEmulator, Token};
+use cts_conform::run::http::http_client_builder;
 use serde_json::Value;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -95,7 +96,9 @@ impl Target {
         self.runtime.block_on(async {
             // The account's own reader; retried while the gateway throttles.
             for _ in 0..50 {
-                let response = reqwest::Client::new()
+                let response = http_client_builder()
+                    .build()
+                    .expect("a client")
                     .get(&url)
                     .header("X-Auth-Token", TOKEN)
                     .send()

@@ -1,10 +1,31 @@
 //! Sending one request and reading its response, bounded in time and size; TLS trust
 //! (`--cacert`, `--insecure`, `SSL_CERT_FILE` through the system roots) and certificate
-//! errors said in one readable line.
+//! errors said in one readable line. Every reqwest client of the crate, its examples and its
+//! tests starts from [`http_client_builder`], the one place that installs rustls' crypto
+//! provider (ring).
 
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+
+/// A reqwest client builder whose TLS can be built: rustls' crypto provider (ring) is
+/// installed as the process default first, once. reqwest is built without a provider of its
+/// own (`rustls-no-provider`, which spares the long aws-lc-sys build) and panics building a
+/// client when none is installed; every client must therefore start here.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder()
+}
+
+/// Makes ring the process-wide crypto provider of rustls, once; a provider some other code
+/// installed before is left in place (rustls then answers `Err`, which is not a problem).
+fn install_tls_provider() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
 
 /// Which TLS certificates a run trusts beyond the system's roots.
 #[derive(Debug, Clone, Default)]
@@ -40,13 +61,13 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client that never follows redirects (a 3xx is reported as it is).
     pub fn new() -> Result<Self, TransportError> {
-        Self::build(reqwest::Client::builder())
+        Self::build(http_client_builder())
     }
 
     /// A client for any target, trusting `tls` beyond the system's roots.
     pub fn with_tls(tls: &TlsTrust) -> Result<Self, TransportError> {
         Self::build(
-            reqwest::Client::builder()
+            http_client_builder()
                 .tls_certs_merge(tls.roots.iter().cloned())
                 .tls_danger_accept_invalid_certs(tls.insecure),
         )
@@ -61,7 +82,7 @@ impl HttpClient {
     /// [`HttpClient::for_target`] with the run's TLS trust: extra roots (added to the
     /// system's, which honour `SSL_CERT_FILE` on Linux), or no verification at all.
     pub fn for_target_with(base_url: &str, tls: &TlsTrust) -> Result<Self, TransportError> {
-        let builder = reqwest::Client::builder();
+        let builder = http_client_builder();
         if base_url.starts_with("http://") {
             Self::build(builder.tls_certs_only(Vec::<reqwest::Certificate>::new()))
         } else {
@@ -188,25 +209,32 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 /// A certificate the target's TLS presented and the run does not trust, in one line;
-/// `None` when `text` (an error chain) is not about a certificate.
+/// `None` when `text` (an error chain) is not about a certificate. rustls says some reasons
+/// by name (`UnknownIssuer`), some in words (`certificate expired: verification time …`),
+/// and webpki's others wrapped (`Other(OtherError(CaUsedAsEndEntity))`): all are read.
 pub fn certificate_problem(text: &str) -> Option<String> {
     let reason = text.split("invalid peer certificate: ").nth(1)?;
+    let reason = reason.strip_prefix("Other(OtherError(").unwrap_or(reason);
     let first = |names: &[&str]| names.iter().any(|n| reason.starts_with(n));
     let what = if first(&["UnknownIssuer"]) {
         "certificate not trusted (unknown issuer)".to_string()
     } else if first(&["CaUsedAsEndEntity"]) {
         "certificate not trusted (the server presents a CA certificate as its own)".to_string()
-    } else if first(&["NotValidForName"]) {
+    } else if first(&["NotValidForName", "certificate not valid for name"]) {
         "certificate not valid for this host name".to_string()
-    } else if first(&["Expired"]) {
+    } else if first(&["Expired", "certificate expired"]) {
         "certificate expired".to_string()
-    } else if first(&["NotValidYet"]) {
+    } else if first(&["NotValidYet", "certificate not valid yet"]) {
         "certificate not valid yet".to_string()
     } else if first(&["Revoked"]) {
         "certificate revoked".to_string()
+    } else if first(&["UnsupportedSignatureAlgorithm"]) {
+        "certificate signed with an algorithm cts-conform cannot verify".to_string()
     } else {
-        let word: String = reason.chars().take_while(|c| c.is_alphanumeric()).collect();
-        format!("certificate rejected ({word})")
+        let name: String = reason.chars().take_while(|c| c.is_alphanumeric()).collect();
+        let words = reason.split([':', ';']).next().unwrap_or(reason).trim();
+        let said = if name == "certificate" { words } else { &name };
+        format!("certificate rejected ({said})")
     };
     Some(format!(
         "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, --insecure"
@@ -224,5 +252,117 @@ fn classify(error: reqwest::Error) -> TransportError {
         TransportError::Request(text)
     } else {
         TransportError::Connection(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::{ServerName, UnixTime};
+    use rustls::CertificateError;
+
+    #[test]
+    fn a_client_builds_with_the_ring_provider_installed_and_again() {
+        // Without the provider reqwest (rustls-no-provider) panics in build().
+        http_client_builder().build().unwrap();
+        http_client_builder().build().unwrap();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+    }
+
+    /// The one line for `error` as rustls says it, inside a chain like reqwest's.
+    fn line_for(error: CertificateError) -> String {
+        let tls = rustls::Error::InvalidCertificate(error);
+        let chain =
+            format!("error sending request for url (https://h/): client error (Connect): {tls}");
+        certificate_problem(&chain).expect("a certificate problem")
+    }
+
+    /// A webpki reason rustls passes on wrapped, as `Other(OtherError(Name))`.
+    #[derive(Debug)]
+    struct CaUsedAsEndEntity;
+
+    impl std::fmt::Display for CaUsedAsEndEntity {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    impl std::error::Error for CaUsedAsEndEntity {}
+
+    #[test]
+    fn each_certificate_reason_rustls_gives_is_one_plain_line() {
+        let at = |secs| UnixTime::since_unix_epoch(Duration::from_secs(secs));
+        let host = ServerName::try_from("example.com").unwrap();
+        let cases = [
+            (
+                CertificateError::UnknownIssuer,
+                "certificate not trusted (unknown issuer)",
+            ),
+            (
+                CertificateError::NotValidForNameContext {
+                    expected: host,
+                    presented: vec!["DnsName(\"other.test\")".to_string()],
+                },
+                "certificate not valid for this host name",
+            ),
+            (
+                CertificateError::ExpiredContext {
+                    time: at(2_000_000_000),
+                    not_after: at(1_000_000_000),
+                },
+                "certificate expired",
+            ),
+            (
+                CertificateError::NotValidYetContext {
+                    time: at(1_000_000_000),
+                    not_before: at(2_000_000_000),
+                },
+                "certificate not valid yet",
+            ),
+            (CertificateError::Expired, "certificate expired"),
+            (CertificateError::Revoked, "certificate revoked"),
+            (
+                CertificateError::Other(rustls::OtherError(std::sync::Arc::new(CaUsedAsEndEntity))),
+                "certificate not trusted (the server presents a CA certificate as its own)",
+            ),
+            (
+                CertificateError::UnsupportedSignatureAlgorithmContext {
+                    signature_algorithm_id: vec![1, 2],
+                    supported_algorithms: Vec::new(),
+                },
+                "certificate signed with an algorithm cts-conform cannot verify",
+            ),
+            (
+                CertificateError::BadSignature,
+                "certificate rejected (BadSignature)",
+            ),
+            (
+                CertificateError::ExpiredRevocationListContext {
+                    time: at(2_000_000_000),
+                    next_update: at(1_000_000_000),
+                },
+                "certificate rejected (certificate revocation list expired)",
+            ),
+        ];
+        for (error, what) in cases {
+            let shown = format!("{error:?}");
+            let line = line_for(error);
+            assert_eq!(
+                line,
+                format!(
+                    "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, \
+                     --insecure"
+                ),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_chain_without_a_certificate_reason_is_not_a_certificate_problem() {
+        assert_eq!(
+            certificate_problem("client error (Connect): connection refused"),
+            None
+        );
     }
 }

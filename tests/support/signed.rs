@@ -2,6 +2,7 @@
 //! set of headers left out of SignedHeaders, a chosen clock, sent with reqwest.
 
 use cts_conform::auth::{self, Credentials, RequestParts};
+use cts_conform::run::http::http_client_builder;
 use time::OffsetDateTime;
 
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -58,7 +59,7 @@ pub async fn send(
     headers: &[(String, String)],
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let client = reqwest::Client::new();
+    let client = http_client_builder().build().expect("a client");
     let mut request = client.request(
         reqwest::Method::from_bytes(method.as_bytes()).expect("a method"),
         url,
