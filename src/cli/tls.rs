@@ -11,7 +11,7 @@ use super::args::TlsArgs;
 /// is named in the `--insecure` warning.
 pub(crate) fn tls_trust(args: &TlsArgs, target: &str) -> Result<TlsTrust, String> {
     let roots = match &args.cacert {
-        Some(path) => TlsTrust::read_pem(path)?,
+        Some(path) => TlsTrust::read_pem(path).map_err(|e| e.to_string())?,
         None => Vec::new(),
     };
     if args.insecure {

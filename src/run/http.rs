@@ -38,18 +38,42 @@ pub struct TlsTrust {
 
 impl TlsTrust {
     /// The certificates of a PEM file (`--cacert`); an error names the file.
-    pub fn read_pem(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
-        let name = path.display();
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read --cacert {name}: {e}"))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&bytes)
-            .map_err(|e| format!("--cacert {name} is not a PEM certificate file: {e}"))?;
+    pub fn read_pem(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, CaCertError> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| CaCertError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|source| {
+            CaCertError::NotPem {
+                file: file.clone(),
+                source,
+            }
+        })?;
         if certs.is_empty() {
-            return Err(format!(
-                "--cacert {name} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
-            ));
+            return Err(CaCertError::Empty { file });
         }
         Ok(certs)
     }
+}
+
+/// Why a `--cacert` file cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CaCertError {
+    #[error("cannot read --cacert {file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--cacert {file} is not a PEM certificate file: {source}")]
+    NotPem {
+        file: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("--cacert {file} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)")]
+    Empty { file: String },
 }
 
 /// One HTTP client (one connection pool) for the whole run.
