@@ -13,9 +13,13 @@ use super::model::TrackerFilter;
 use super::render;
 use super::store::Store;
 
-/// Most ListTrackers answers kept at once (projects and filters together); past it the
-/// kept answers are dropped and rendering starts over, so odd callers cannot grow it.
+/// Most ListTrackers answers kept at once (projects and filters together); past it
+/// (or past [`MAX_KEPT_BYTES`]) the kept answers are dropped and rendering starts
+/// over, so odd callers cannot grow it.
 pub const MAX_KEPT_LISTS: usize = 256;
+
+/// Most bytes of rendered answers kept at once.
+pub const MAX_KEPT_BYTES: usize = 4 * 1024 * 1024;
 
 /// The store and the ListTrackers answers rendered since it last changed.
 #[derive(Debug)]
@@ -23,16 +27,30 @@ pub struct SharedStore {
     store: Store,
     /// Per project: (filter, rendered `{"trackers": [...]}`).
     lists: HashMap<String, Vec<(TrackerFilter, Bytes)>>,
+    /// Answers kept, and their bytes.
     kept: usize,
+    kept_bytes: usize,
+    /// The bounds ([`MAX_KEPT_LISTS`], [`MAX_KEPT_BYTES`] unless a test sets others).
+    max_lists: usize,
+    max_bytes: usize,
 }
 
 impl SharedStore {
     /// `store`, with no answer rendered yet.
     pub fn new(store: Store) -> Self {
+        Self::with_bounds(store, MAX_KEPT_LISTS, MAX_KEPT_BYTES)
+    }
+
+    /// Like [`SharedStore::new`], keeping at most `max_lists` answers of at most
+    /// `max_bytes` together.
+    pub fn with_bounds(store: Store, max_lists: usize, max_bytes: usize) -> Self {
         Self {
             store,
             lists: HashMap::new(),
             kept: 0,
+            kept_bytes: 0,
+            max_lists,
+            max_bytes,
         }
     }
 
@@ -69,14 +87,17 @@ impl SharedStore {
         let body = Bytes::from(serde_json::to_vec(&render::tracker_list(
             &trackers, faults,
         ))?);
-        if self.kept >= MAX_KEPT_LISTS {
+        if self.kept >= self.max_lists || self.kept_bytes + body.len() > self.max_bytes {
             self.forget();
         }
-        self.lists
-            .entry(project_id.to_owned())
-            .or_default()
-            .push((filter.clone(), body.clone()));
-        self.kept += 1;
+        if self.max_lists > 0 && body.len() <= self.max_bytes {
+            self.lists
+                .entry(project_id.to_owned())
+                .or_default()
+                .push((filter.clone(), body.clone()));
+            self.kept += 1;
+            self.kept_bytes += body.len();
+        }
         Ok(body)
     }
 
@@ -84,6 +105,7 @@ impl SharedStore {
         if self.kept > 0 {
             self.lists.clear();
             self.kept = 0;
+            self.kept_bytes = 0;
         }
     }
 }
@@ -207,5 +229,39 @@ mod tests {
         }
         let kept: usize = shared.lists.values().map(Vec::len).sum();
         assert_eq!(kept, shared.kept);
+    }
+
+    #[test]
+    fn the_kept_bytes_stay_bounded() {
+        let faults = FaultSet::none();
+        let mut shared = SharedStore::with_bounds(Store::new(100), 100, 1_200);
+        for (project, name) in [("p", "one"), ("q", "two"), ("r", "three")] {
+            shared
+                .store_mut()
+                .create(project, "d", data_tracker(name), stamp(name))
+                .expect("create");
+        }
+        let all = TrackerFilter::default();
+        let one_answer = shared.tracker_list("p", &all, &faults).expect("list").len();
+        assert!((400..600).contains(&one_answer), "{one_answer}");
+        for _ in 0..3 {
+            for project in ["p", "q", "r"] {
+                let answer = shared.tracker_list(project, &all, &faults).expect("list");
+                assert_eq!(names(&answer).len(), 1);
+                assert!(shared.kept_bytes <= 1_200, "{}", shared.kept_bytes);
+                assert!(shared.kept_bytes >= answer.len());
+            }
+        }
+        // An answer larger than the bound is served, not kept.
+        let mut small = SharedStore::with_bounds(Store::new(100), 100, 100);
+        small
+            .store_mut()
+            .create("p", "d", data_tracker("one"), stamp("1"))
+            .expect("create");
+        assert_eq!(
+            names(&small.tracker_list("p", &all, &faults).expect("list")),
+            ["one"]
+        );
+        assert_eq!((small.kept, small.kept_bytes), (0, 0));
     }
 }
