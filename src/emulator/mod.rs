@@ -138,9 +138,10 @@ impl EmulatorConfig {
 
 /// The emulator as an `axum::Router` with fresh, empty state. Every request passes
 /// one layer, the [`guard`]'s gate: request id and access log ([`access`]), then the
-/// request judge ([`violations`], only with `violations` or `strict_requests`), then
-/// the body cap and authentication check; then a handler or the CTS 404/405 fallbacks. Faults that change every
-/// response ([`fault::wire`]) wrap the whole stack.
+/// request judge ([`violations`], only with `violations` or `strict_requests`; before
+/// the guard, so the signing faults it refuses are reported too), then the body cap
+/// and authentication check; then a handler or the CTS 404/405 fallbacks. Faults that
+/// change every response ([`fault::wire`]) wrap the whole stack.
 pub fn router(config: EmulatorConfig) -> Router {
     let faults = config.faults;
     let buckets = match config.buckets {
