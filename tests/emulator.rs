@@ -805,6 +805,100 @@ async fn every_response_has_its_own_request_id() {
 }
 
 #[tokio::test]
+async fn a_gateway_answer_names_the_request_id_of_its_header() {
+    let emulator = Emulator::start_with(EmulatorConfig {
+        rate_limit: Some(1),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let path = format!("/v3/{PROJECT}/quotas");
+    let mut throttled = None;
+    for _ in 0..5 {
+        let answer = emulator.send(Method::GET, &path, None).await;
+        if answer.status == 429 {
+            throttled = Some(answer);
+            break;
+        }
+    }
+    let throttled = throttled.expect("a request past the limit of 1 per second is throttled");
+    let header = throttled.header("x-request-id").expect("X-Request-Id");
+    assert_eq!(
+        throttled.json()["request_id"].as_str(),
+        Some(header.replace('-', "").as_str())
+    );
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn lists_follow_every_change_and_every_filter() {
+    let emulator = Emulator::start().await;
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    assert_eq!(emulator.names("").await, names(&[]));
+    emulator
+        .create(&data_tracker("first"))
+        .await
+        .assert_success(201, Some("CreateTrackerResponseBody"));
+    assert_eq!(emulator.names("").await, names(&["first"]));
+    assert_eq!(emulator.names("?tracker_name=second").await, names(&[]));
+    emulator
+        .create(&data_tracker("second"))
+        .await
+        .assert_success(201, Some("CreateTrackerResponseBody"));
+    emulator
+        .create(&system_tracker())
+        .await
+        .assert_success(201, Some("CreateTrackerResponseBody"));
+    assert_eq!(
+        emulator.names("").await,
+        names(&["system", "first", "second"])
+    );
+    assert_eq!(
+        emulator.names("?tracker_name=second").await,
+        names(&["second"])
+    );
+    assert_eq!(
+        emulator.names("?tracker_type=data").await,
+        names(&["first", "second"])
+    );
+    // An update shows in the next list.
+    let status = |list: &Value, name: &str| {
+        list["trackers"]
+            .as_array()
+            .and_then(|trackers| trackers.iter().find(|t| t["tracker_name"] == name))
+            .map(|t| t["status"].clone())
+    };
+    let before = emulator
+        .list("")
+        .await
+        .assert_success(200, Some("ListTrackersResponseBody"));
+    assert_eq!(status(&before, "first"), Some(json!("enabled")));
+    let mut disabled = data_tracker("first");
+    disabled["status"] = json!("disabled");
+    emulator.update(&disabled).await.assert_success(200, None);
+    let after = emulator
+        .list("")
+        .await
+        .assert_success(200, Some("ListTrackersResponseBody"));
+    assert_eq!(status(&after, "first"), Some(json!("disabled")));
+    // A delete, too; another project saw none of it.
+    emulator
+        .delete("?tracker_name=first")
+        .await
+        .assert_success(204, None);
+    assert_eq!(emulator.names("").await, names(&["system", "second"]));
+    assert_eq!(
+        emulator.names("?tracker_name=second").await,
+        names(&["second"])
+    );
+    let elsewhere = emulator
+        .list_in("another-project", "")
+        .await
+        .assert_success(200, Some("ListTrackersResponseBody"));
+    assert_eq!(tracker_names(&elsewhere), names(&[]));
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn body_cap_is_enforced() {
     let emulator = Emulator::start_with(EmulatorConfig {
         max_body_bytes: 256,

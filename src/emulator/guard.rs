@@ -1,5 +1,9 @@
-//! The gate every request passes before a handler sees it: the body is read once,
-//! up to the configured cap, and the request is checked as a whole.
+//! The gate every request passes before a handler sees it, as one layer: the request
+//! gets its id and access-log line ([`super::access`]), is judged against the contract
+//! when `serve --violations` or `--strict-requests` asked for it ([`super::violations`]),
+//! its body is read once, up to the configured cap, and the request is checked as a
+//! whole. Whatever is off costs nothing: a bodiless request is not buffered, and no
+//! judge runs unless asked.
 //!
 //! With a rate limit, the [`Throttle`] goes first: a request past its credential's
 //! budget is answered `429 APIGW.0308` by the gateway ([`super::gateway`]).
@@ -12,17 +16,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::{to_bytes, Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use super::access::RequestId;
+use super::access::{AccessLog, RequestId};
 use super::auth_policy::{path_project, AuthPolicy, Refusal};
 use super::error::CtsError;
 use super::gateway::{CredentialKey, GatewayError, Throttle};
+use super::violations::{self, ViolationLayer};
 use crate::auth::RequestParts;
 
 /// What the guard needs to know.
@@ -75,59 +80,99 @@ pub fn authenticate(
     policy.check(&parts, path_project(uri.path()).as_deref(), now)
 }
 
-/// The middleware: buffer the body under the cap, authenticate, pass on.
-pub async fn guard(State(config): State<GuardConfig>, request: Request, next: Next) -> Response {
+/// Everything the gate needs, built once with the router.
+#[derive(Debug)]
+pub struct Gate {
+    /// The access log.
+    pub access: AccessLog,
+    /// The request judge; `None` unless violations are recorded or refused.
+    pub judge: Option<ViolationLayer>,
+    /// The body cap, the throttle and authentication.
+    pub guard: GuardConfig,
+}
+
+/// The middleware: stamp and log; judge (if asked); throttle, buffer the body under
+/// the cap, authenticate; pass on.
+pub async fn gate(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    let visit = gate.access.open(&request);
+    let response = match admit(&gate, request, visit.id).await {
+        Ok(request) => next.run(request).await,
+        Err(refused) => refused,
+    };
+    visit.close(response)
+}
+
+/// The request as the handlers get it, or the answer that refuses it.
+async fn admit(gate: &Gate, request: Request, request_id: RequestId) -> Result<Request, Response> {
+    let request = match &gate.judge {
+        Some(judge) => violations::judge(judge, request, request_id).await?,
+        None => request,
+    };
+    guard(&gate.guard, request, request_id).await
+}
+
+/// The guard's part: throttle, buffer the body under the cap, authenticate.
+async fn guard(
+    config: &GuardConfig,
+    request: Request,
+    request_id: RequestId,
+) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
     if let Some(throttle) = &config.throttle {
         if !throttle.admit(&CredentialKey::of(&parts.headers), Instant::now()) {
-            return GatewayError::throttled(throttle.limit(), gateway_request_id(&parts))
-                .into_response();
+            return Err(
+                GatewayError::throttled(throttle.limit(), request_id.simple()).into_response(),
+            );
         }
     }
-    let body = match read_body(&parts, body, config.max_body_bytes).await {
-        Ok(body) => body,
-        Err(error) => return error.into_response(),
+    check_declared_length(&parts, config.max_body_bytes).map_err(IntoResponse::into_response)?;
+    // A request without a body (every GET, most DELETEs) passes as it came.
+    let (body, bytes) = if body.is_end_stream() {
+        (body, Bytes::new())
+    } else {
+        let bytes = read_body(body, config.max_body_bytes)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        (Body::from(bytes.clone()), bytes)
     };
     if let Some(policy) = &config.auth {
         let view = RequestView {
             parts: &parts,
-            body: &body,
+            body: &bytes,
         };
         match authenticate(&view, policy, OffsetDateTime::now_utc()) {
             Ok(()) => {}
             Err(Refusal::Unauthenticated(why)) if config.gateway_errors => {
-                return GatewayError::unauthenticated(&why, gateway_request_id(&parts))
-                    .into_response();
+                return Err(
+                    GatewayError::unauthenticated(&why, request_id.simple()).into_response()
+                );
             }
-            Err(refusal) => return refusal.into_response(),
+            Err(refusal) => return Err(refusal.into_response()),
         }
     }
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    Ok(Request::from_parts(parts, body))
 }
 
-/// The request id of the access log ([`RequestId`]) as the gateway writes it: 32
-/// hex digits; a fresh one if the request has none.
-fn gateway_request_id(parts: &Parts) -> String {
-    parts.extensions.get::<RequestId>().map_or_else(
-        || uuid::Uuid::new_v4().simple().to_string(),
-        |id| id.0.replace('-', ""),
-    )
+fn too_large(max_body_bytes: usize) -> CtsError {
+    CtsError::invalid_request(format!(
+        "the request body is larger than {max_body_bytes} bytes"
+    ))
 }
 
-async fn read_body(parts: &Parts, body: Body, max_body_bytes: usize) -> Result<Bytes, CtsError> {
-    let too_large = || {
-        CtsError::invalid_request(format!(
-            "the request body is larger than {max_body_bytes} bytes"
-        ))
-    };
+/// A `Content-Length` over the cap is refused before any of the body is read.
+fn check_declared_length(parts: &Parts, max_body_bytes: usize) -> Result<(), CtsError> {
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|text| text.parse::<u64>().ok());
     if declared.is_some_and(|length| length > u64::try_from(max_body_bytes).unwrap_or(u64::MAX)) {
-        return Err(too_large());
+        return Err(too_large(max_body_bytes));
     }
+    Ok(())
+}
+
+async fn read_body(body: Body, max_body_bytes: usize) -> Result<Bytes, CtsError> {
     // Reads at most `max_body_bytes` (a chunked body without Content-Length stops there).
     to_bytes(body, max_body_bytes).await.map_err(|error| {
         CtsError::invalid_request(format!(

@@ -4,24 +4,26 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::body::Bytes;
+use axum::body::{to_bytes, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
-use axum::http::{request::Parts, Method, StatusCode, Uri};
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::error::CtsError;
 use super::fault::FaultSet;
+use super::listing::SharedStore;
 use super::render;
-use super::store::{Stamp, Store};
+use super::store::Stamp;
 use super::validate;
 
 /// What the handlers share: the store, the account id trackers are created under,
 /// and the fault modes switched on.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// All projects' trackers, behind one lock (every check-and-change holds it once).
-    pub store: Arc<Mutex<Store>>,
+    /// All projects' trackers and their rendered lists, behind one lock (every
+    /// check-and-change holds it once).
+    pub store: Arc<Mutex<SharedStore>>,
     /// domain_id of created trackers.
     pub domain_id: Arc<str>,
     /// Fault modes (none unless configured).
@@ -33,7 +35,7 @@ pub struct AppState {
 impl AppState {
     /// The store, locked. A poisoned lock is taken over: the store's operations
     /// leave it consistent at every return, so a panic elsewhere cannot corrupt it.
-    fn store(&self) -> MutexGuard<'_, Store> {
+    fn store(&self) -> MutexGuard<'_, SharedStore> {
         self.store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -72,14 +74,15 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
-/// The body bytes (already buffered and capped by the guard), or 400 CTS.0003.
+/// The body bytes (already buffered and capped by the guard, so read here without
+/// axum's default limit), or 400 CTS.0003.
 pub struct RequestBody(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for RequestBody {
     type Rejection = CtsError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Bytes::from_request(request, state)
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        to_bytes(request.into_body(), usize::MAX)
             .await
             .map(Self)
             .map_err(|error| CtsError::invalid_request(format!("invalid request body: {error}")))
@@ -93,9 +96,10 @@ pub async fn create_tracker(
     RequestBody(body): RequestBody,
 ) -> Result<Response, CtsError> {
     let request = validate::create_request(&body, &app.faults)?;
-    let tracker = app
-        .store()
-        .create(&project_id, &app.domain_id, request, Stamp::now())?;
+    let tracker =
+        app.store()
+            .store_mut()
+            .create(&project_id, &app.domain_id, request, Stamp::now())?;
     let status = app.faults.success_status(StatusCode::CREATED);
     Ok((status, Json(render::tracker(&tracker, &app.faults))).into_response())
 }
@@ -107,10 +111,28 @@ pub async fn list_trackers(
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
     let filter = validate::list_query(&query, &app.faults)?;
-    // Rendered from the stored trackers while the store is held: no copies.
-    let store = app.store();
-    let trackers = store.list(&project_id, &filter);
-    Ok(Json(render::tracker_list(&trackers, &app.faults)).into_response())
+    // Rendered once per store state and project and filter, then shared.
+    let listed = app.store().tracker_list(&project_id, &filter, &app.faults);
+    Ok(match listed {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        // What `Json` answers when serialising fails (it cannot: the views are plain).
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            )],
+            error.to_string(),
+        )
+            .into_response(),
+    })
 }
 
 /// UpdateTracker: PUT /v3/{project_id}/tracker -> 200 with an empty body.
@@ -120,7 +142,7 @@ pub async fn update_tracker(
     RequestBody(body): RequestBody,
 ) -> Result<Response, CtsError> {
     let request = validate::update_request(&body, &app.faults)?;
-    app.store().update(&project_id, &request)?;
+    app.store().store_mut().update(&project_id, &request)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -131,7 +153,7 @@ pub async fn delete_tracker(
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
     let target = validate::delete_query(&query, &app.faults)?;
-    app.store().delete(&project_id, &target)?;
+    app.store().store_mut().delete(&project_id, &target)?;
     Ok(app
         .faults
         .success_status(StatusCode::NO_CONTENT)
@@ -143,7 +165,7 @@ pub async fn list_quotas(
     State(app): State<AppState>,
     ProjectId(project_id): ProjectId,
 ) -> Result<Response, CtsError> {
-    let usage = app.store().quotas(&project_id);
+    let usage = app.store().store().quotas(&project_id);
     Ok(Json(render::quotas(&usage, app.extra_quota_types)).into_response())
 }
 

@@ -8,7 +8,8 @@
 //! [`account`] (the bucket rules of a real account), [`preload`] (trackers present
 //! at start), [`gateway`] (the API gateway's 401/429 answers and the throttle),
 //! [`render`] (state -> JSON, the one place a tracker is rendered), [`error`]
-//! (CTS errors), [`handlers`] (one per operation), [`guard`] (body cap and
+//! (CTS errors), [`handlers`] (one per operation), [`listing`] (the store behind its
+//! lock, with ListTrackers answers rendered once per state), [`guard`] (body cap and
 //! authentication of every request), [`auth_policy`] (who may call: accounts,
 //! tokens, 401/403 answers), [`access`] (request ids and the access log), [`fault`]
 //! (fault modes that break the contract on purpose; none by default).
@@ -24,6 +25,7 @@ pub mod fault;
 pub mod gateway;
 pub mod guard;
 pub mod handlers;
+pub mod listing;
 pub mod model;
 pub mod preload;
 pub mod render;
@@ -36,7 +38,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
@@ -136,10 +137,11 @@ impl EmulatorConfig {
 }
 
 /// The emulator as an `axum::Router` with fresh, empty state. Every request passes
-/// the request-id/access-log layer, then the request judge ([`violations`], only with
-/// `violations` or `strict_requests`), then the [`guard`] (body cap, authentication
-/// check), then a handler or the CTS 404/405 fallbacks. Faults that change every
-/// response ([`fault::wire`]) wrap the whole stack.
+/// one layer, the [`guard`]'s gate: request id and access log ([`access`]), then the
+/// request judge ([`violations`], only with `violations` or `strict_requests`; before
+/// the guard, so the signing faults it refuses are reported too), then the body cap
+/// and authentication check; then a handler or the CTS 404/405 fallbacks. Faults that
+/// change every response ([`fault::wire`]) wrap the whole stack.
 pub fn router(config: EmulatorConfig) -> Router {
     let faults = config.faults;
     let buckets = match config.buckets {
@@ -152,7 +154,7 @@ pub fn router(config: EmulatorConfig) -> Router {
         store.preload(project_id, trackers);
     }
     let state = AppState {
-        store: Arc::new(Mutex::new(store)),
+        store: Arc::new(Mutex::new(listing::SharedStore::new(store))),
         domain_id: Arc::from(config.domain_id.as_str()),
         faults: Arc::new(faults.clone()),
         extra_quota_types: config.extra_quota_types,
@@ -177,8 +179,13 @@ pub fn router(config: EmulatorConfig) -> Router {
         strict: config.strict_requests,
         sink: config.violations,
     };
-    let access_log = AccessLog {
-        verbose: config.verbose,
+    let gate = guard::Gate {
+        access: AccessLog {
+            verbose: config.verbose,
+        },
+        // Decided here, once: without a sink or strictness no request is judged.
+        judge: violation_layer.is_on().then_some(violation_layer),
+        guard: guard_config,
     };
     let router = Router::new()
         .route(
@@ -193,20 +200,12 @@ pub fn router(config: EmulatorConfig) -> Router {
         .fallback(handlers::unknown_path)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(state)
-        // The guard has already enforced `max_body_bytes`.
-        .layer(DefaultBodyLimit::disable())
+        // One layer: every layer added to a Router wraps (and clones, per request)
+        // each route once more. The gate has already enforced `max_body_bytes`, and
+        // the handlers read bodies without axum's default limit.
         .layer(axum::middleware::from_fn_with_state(
-            guard_config,
-            guard::guard,
-        ))
-        // Judged before the guard, so the signing faults it refuses are reported too.
-        .layer(axum::middleware::from_fn_with_state(
-            violation_layer,
-            violations::judge_requests,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            access_log,
-            access::stamp_and_log,
+            Arc::new(gate),
+            guard::gate,
         ));
     if faults.changes_the_wire() {
         router.layer(axum::middleware::map_response_with_state(

@@ -1,6 +1,7 @@
 //! `serve --violations FILE` and `serve --strict-requests`: every request is judged
 //! against the contract's request side ([`crate::violations::Judge`]) before the
-//! guard sees it, so signing faults the guard refuses are reported too. Each
+//! guard sees it ([`super::guard::gate`] calls [`judge`], only when one of the two is
+//! on), so signing faults the guard refuses are reported too. Each
 //! violation goes to the [`ViolationSink`] as it happens; the emulator then answers
 //! as it would, or, with `strict`, answers a violating request 400 (CTS.0003) with
 //! the violations in `error_msg`.
@@ -8,8 +9,7 @@
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
@@ -33,28 +33,36 @@ pub struct ViolationLayer {
     pub max_body_bytes: usize,
 }
 
-/// The middleware: read the body, judge, record, then answer as usual (or 400).
-pub async fn judge_requests(
-    State(layer): State<ViolationLayer>,
+impl ViolationLayer {
+    /// Whether requests are judged at all (a sink to write to, or strict).
+    pub fn is_on(&self) -> bool {
+        self.sink.is_some() || self.strict
+    }
+}
+
+/// Reads the body, judges, records; gives the request back to be answered as usual,
+/// or (strict, with violations) the 400 that answers it.
+pub async fn judge(
+    layer: &ViolationLayer,
     request: Request,
-    next: Next,
-) -> Response {
-    if layer.sink.is_none() && !layer.strict {
-        return next.run(request).await;
+    request_id: RequestId,
+) -> Result<Request, Response> {
+    if !layer.is_on() {
+        return Ok(request);
     }
     // The built-in contract is tested to compile; were it not, requests pass unjudged.
     let Ok(judge) = Judge::embedded() else {
-        return next.run(request).await;
+        return Ok(request);
     };
     let (parts, body) = request.into_parts();
     let body = match to_bytes(body, layer.max_body_bytes).await {
         Ok(body) => body,
         Err(error) => {
-            return CtsError::invalid_request(format!(
+            return Err(CtsError::invalid_request(format!(
                 "the request body is larger than {} bytes or could not be read: {error}",
                 layer.max_body_bytes
             ))
-            .into_response()
+            .into_response())
         }
     };
     let headers: Vec<(String, String)> = parts
@@ -67,7 +75,8 @@ pub async fn judge_requests(
             )
         })
         .collect();
-    let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone());
+    let mut id_buffer = [0; uuid::fmt::Hyphenated::LENGTH];
+    let request_id = request_id.hyphenated(&mut id_buffer);
     let judgement = judge.judge(
         &RequestParts {
             method: parts.method.as_str(),
@@ -78,7 +87,7 @@ pub async fn judge_requests(
         },
         &JudgeContext {
             now: OffsetDateTime::now_utc(),
-            request_id: request_id.as_deref(),
+            request_id: Some(request_id),
             credentials: &layer.credentials,
             require_credentials: layer.require_credentials,
         },
@@ -100,13 +109,13 @@ pub async fn judge_requests(
                 )
             })
             .collect();
-        return CtsError::invalid_request(format!(
+        return Err(CtsError::invalid_request(format!(
             "the request breaks the contract: {}",
             listed.join("; ")
         ))
-        .into_response();
+        .into_response());
     }
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    Ok(Request::from_parts(parts, Body::from(body)))
 }
 
 fn location(v: &crate::violations::Violation) -> &'static str {
