@@ -3,10 +3,9 @@
 //! sends, and which buckets a run makes up for itself. The runner, ledger and coverage stay
 //! generic and ask here.
 
-use std::collections::BTreeMap;
-
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::pattern::Pattern;
+use crate::case::string_map::StringMap;
 
 /// What every name the run gives starts with: `cc-`, then the run id.
 pub fn run_prefix(run_id: &str) -> String {
@@ -36,12 +35,12 @@ pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
     StepSpec {
         name: Some(format!("remove {tracker_type} tracker {tracker_name}")),
         operation: "DeleteTracker".into(),
-        path: BTreeMap::from([("project_id".to_string(), literal(project_id))]),
-        query: BTreeMap::from([
+        path: StringMap::from([("project_id".to_string(), literal(project_id))]),
+        query: StringMap::from([
             ("tracker_name".to_string(), literal(tracker_name)),
             ("tracker_type".to_string(), literal(tracker_type)),
         ]),
-        headers: BTreeMap::new(),
+        headers: StringMap::new(),
         body: None,
         raw_body: None,
         auth: Default::default(),
@@ -51,7 +50,7 @@ pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
         },
         expect_strict: None,
         precondition: None,
-        capture: BTreeMap::new(),
+        capture: StringMap::new(),
         creates: None,
     }
 }
@@ -90,14 +89,14 @@ pub const ALREADY_GONE: u16 = 404;
 /// Returns the (name, type) it removed, with the type defaulting to data as CTS does.
 pub fn removed_by<'a>(
     operation: &str,
-    query: &'a BTreeMap<String, String>,
+    query: &'a StringMap,
     status: u16,
 ) -> Option<(&'a str, &'a str)> {
     if operation != "DeleteTracker" || status != 204 {
         return None;
     }
     let name = query.get("tracker_name")?;
-    let kind = query.get("tracker_type").map_or("data", String::as_str);
+    let kind = query.get("tracker_type").unwrap_or("data");
     Some((name, kind))
 }
 
@@ -126,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_delete_by_name_removes_that_tracker() {
-        let query = BTreeMap::from([("tracker_name".to_string(), "cc-1-a".to_string())]);
+        let query = StringMap::from([("tracker_name".to_string(), "cc-1-a".to_string())]);
         assert_eq!(
             removed_by("DeleteTracker", &query, 204),
             Some(("cc-1-a", "data"))
@@ -134,6 +133,6 @@ mod tests {
         assert_eq!(removed_by("DeleteTracker", &query, 404), None);
         assert_eq!(removed_by("ListTrackers", &query, 204), None);
         let step = removal_step("p", "cc-${x}", "data");
-        assert_eq!(step.query["tracker_name"], "cc-$${x}");
+        assert_eq!(&step.query["tracker_name"], "cc-$${x}");
     }
 }

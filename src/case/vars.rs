@@ -24,49 +24,92 @@ pub enum VarError {
     Unknown(String),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece<'a> {
     Text(&'a str),
     Var(&'a str),
 }
 
-fn pieces(text: &str) -> Result<Vec<Piece<'_>>, VarError> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        let after = &rest[i..];
-        if after.starts_with("$${") {
-            out.push(Piece::Text(&rest[..i]));
-            out.push(Piece::Text("${"));
-            rest = &rest[i + 3..];
-        } else if let Some(inner) = after.strip_prefix("${") {
-            let end = inner
-                .find('}')
-                .ok_or_else(|| VarError::Unclosed(text.to_string()))?;
-            let name = &inner[..end];
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(VarError::BadName(name.to_string()));
-            }
-            out.push(Piece::Text(&rest[..i]));
-            out.push(Piece::Var(name));
-            rest = &inner[end + 1..];
-        } else {
-            out.push(Piece::Text(&rest[..i + 1]));
-            rest = &rest[i + 1..];
-        }
+/// The pieces of a string, in order, without allocating: text (a `$${` is the text `${`;
+/// empty text is left out) and variable names. A malformed reference ends it with an error.
+struct Pieces<'a> {
+    text: &'a str,
+    rest: &'a str,
+    /// A piece found after the text before it, given next.
+    pending: Option<Piece<'a>>,
+}
+
+fn pieces(text: &str) -> Pieces<'_> {
+    Pieces {
+        text,
+        rest: text,
+        pending: None,
     }
-    out.push(Piece::Text(rest));
-    Ok(out)
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Result<Piece<'a>, VarError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(piece) = self.pending.take() {
+            return Some(Ok(piece));
+        }
+        let rest = self.rest;
+        let mut from = 0;
+        while let Some(found) = rest[from..].find('$') {
+            let i = from + found;
+            let after = &rest[i..];
+            let (piece, skip) = if after.starts_with("$${") {
+                // The `${` of the `$${`.
+                (Piece::Text(&after[1..3]), 3)
+            } else if let Some(inner) = after.strip_prefix("${") {
+                let Some(end) = inner.find('}') else {
+                    self.rest = "";
+                    return Some(Err(VarError::Unclosed(self.text.to_string())));
+                };
+                let name = &inner[..end];
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    self.rest = "";
+                    return Some(Err(VarError::BadName(name.to_string())));
+                }
+                (Piece::Var(name), end + 3)
+            } else {
+                // A `$` that starts nothing: plain text.
+                from = i + 1;
+                continue;
+            };
+            self.rest = &rest[i + skip..];
+            if i == 0 {
+                return Some(Ok(piece));
+            }
+            self.pending = Some(piece);
+            return Some(Ok(Piece::Text(&rest[..i])));
+        }
+        self.rest = "";
+        (!rest.is_empty()).then_some(Ok(Piece::Text(rest)))
+    }
 }
 
 /// The names of the variables a string refers to.
 pub fn names_in(text: &str) -> Result<Vec<String>, VarError> {
-    Ok(pieces(text)?
-        .into_iter()
-        .filter_map(|p| match p {
-            Piece::Var(name) => Some(name.to_string()),
-            Piece::Text(_) => None,
-        })
-        .collect())
+    let mut names = Vec::new();
+    for piece in pieces(text) {
+        if let Piece::Var(name) = piece? {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// The names of the variables a string refers to, found without allocating.
+pub fn names_of(text: &str) -> Result<impl Iterator<Item = &str>, VarError> {
+    for piece in pieces(text) {
+        piece?;
+    }
+    Ok(pieces(text).filter_map(|piece| match piece {
+        Ok(Piece::Var(name)) => Some(name),
+        _ => None,
+    }))
 }
 
 /// Expands a string; a string that is exactly one variable takes the variable's value.
@@ -74,39 +117,22 @@ pub fn expand_str(text: &str, vars: &Vars) -> Result<Value, VarError> {
     Template::parse(text)?.expand(vars)
 }
 
-/// A string parsed once into text and `${variable}` parts, expanded as often as needed.
+/// A string checked once for well-formed `${variable}` references, expanded as often as
+/// needed. Compact, as a plan of many cases holds many: only the string as written is
+/// kept (one allocation); its pieces are found again, without allocating, when used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
-    /// The string as written.
-    raw: String,
-    /// Text and variable parts (empty text parts dropped; `$${` already unescaped).
-    parts: Vec<Part>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Text(String),
-    Var(String),
+    /// The string as written (its references well formed).
+    raw: Box<str>,
 }
 
 impl Template {
     /// Parses a string; malformed references (`${x`, `${a-b}`) are errors.
     pub fn parse(text: &str) -> Result<Template, VarError> {
-        let mut parts: Vec<Part> = Vec::new();
-        for piece in pieces(text)? {
-            match piece {
-                Piece::Text("") => {}
-                Piece::Text(t) => match parts.last_mut() {
-                    Some(Part::Text(last)) => last.push_str(t),
-                    _ => parts.push(Part::Text(t.to_string())),
-                },
-                Piece::Var(name) => parts.push(Part::Var(name.to_string())),
-            }
+        for piece in pieces(text) {
+            piece?;
         }
-        Ok(Template {
-            raw: text.to_string(),
-            parts,
-        })
+        Ok(Template { raw: text.into() })
     }
 
     /// The string as written in the case file.
@@ -114,14 +140,39 @@ impl Template {
         &self.raw
     }
 
+    /// The pieces of the string (well formed: checked by [`Template::parse`]).
+    fn pieces(&self) -> impl Iterator<Item = Piece<'_>> {
+        pieces(&self.raw).map_while(Result::ok)
+    }
+
     /// The text when the string refers to no variable (`$${` written as `${`).
     pub fn as_static(&self) -> Option<String> {
-        // Adjacent text parts are merged, so more than one part means a variable.
-        match self.parts.as_slice() {
-            [] => Some(String::new()),
-            [Part::Text(text)] => Some(text.clone()),
-            _ => None,
+        let mut text = String::new();
+        for piece in self.pieces() {
+            match piece {
+                Piece::Text(t) => text.push_str(t),
+                Piece::Var(_) => return None,
+            }
         }
+        Some(text)
+    }
+
+    /// Whether the string refers to no variable and is its own text (no `$${` in it).
+    pub fn is_literal(&self) -> bool {
+        let mut pieces = self.pieces();
+        match (pieces.next(), pieces.next()) {
+            (None, _) => true,
+            (Some(Piece::Text(text)), None) => text.len() == self.raw.len(),
+            _ => false,
+        }
+    }
+
+    /// The names of the variables the string refers to, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pieces().filter_map(|piece| match piece {
+            Piece::Var(name) => Some(name),
+            Piece::Text(_) => None,
+        })
     }
 
     /// The value: a string that is exactly one variable takes the variable's JSON value;
@@ -131,14 +182,17 @@ impl Template {
             vars.get(name)
                 .ok_or_else(|| VarError::Unknown(name.to_string()))
         };
-        if let [Part::Var(name)] = self.parts.as_slice() {
+        let mut pieces = self.pieces();
+        let first = pieces.next();
+        let second = pieces.next();
+        if let (Some(Piece::Var(name)), None) = (first, second) {
             return lookup(name).cloned();
         }
-        let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Text(t) => out.push_str(t),
-                Part::Var(name) => match lookup(name)? {
+        let mut out = String::with_capacity(self.raw.len());
+        for piece in first.into_iter().chain(second).chain(pieces) {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Var(name) => match lookup(name)? {
                     Value::String(s) => out.push_str(s),
                     other => out.push_str(&other.to_string()),
                 },

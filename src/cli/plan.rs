@@ -34,18 +34,18 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
     let loaded =
         sources.and_then(|sources| case::load(&sources, contract).map(|cases| (sources, cases)));
     match loaded {
-        Ok((sources, cases)) => {
+        Ok((sources, mut cases)) => {
             let derived = derive::derived_cases(contract);
             // A baseline may list any case, whatever the profile or --no-derived.
             let ids = cases.iter().chain(&derived).map(|c| c.id.clone()).collect();
-            let derived = if args.no_derived { Vec::new() } else { derived };
+            if !args.no_derived {
+                cases.extend(derived);
+            }
+            // In place: a plan of many cases is not copied to be filtered.
+            cases.retain(|c| c.spec.profile <= profile);
             Ok(Plan {
                 ids,
-                cases: cases
-                    .into_iter()
-                    .chain(derived)
-                    .filter(|c| c.spec.profile <= profile)
-                    .collect(),
+                cases,
                 sources,
                 profile,
             })
@@ -79,8 +79,8 @@ pub(crate) fn check_created_names(plan: &Plan) -> Result<(), Exit> {
                     "add \"creates\": {\"tracker_name\": \"${prefix}-...\", \"tracker_type\": \"data\"}",
                 )),
                 Some(creates) => {
-                    let name = creates.get("tracker_name").map_or("", String::as_str);
-                    let kind = creates.get("tracker_type").map_or("data", String::as_str);
+                    let name = creates.get("tracker_name").unwrap_or("");
+                    let kind = creates.get("tracker_type").unwrap_or("data");
                     let prefixed = name.starts_with("${prefix}") || name.starts_with("cc-${run_id}");
                     (kind != "system" && !prefixed).then(|| {
                         let pointer = if step_has_key(source, &case.spec.name, j, "creates") {

@@ -170,6 +170,12 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             return exit;
         }
     }
+    // The case files' texts are needed no more, only their fingerprint: a large suite's
+    // text is not kept for the whole run.
+    let fingerprint = report::results::fingerprint(
+        cts_conform::contract::EMBEDDED_OPENAPI,
+        &std::mem::take(&mut plan.sources),
+    );
     let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
@@ -327,10 +333,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 },
                 profile: format!("{:?}", plan.profile).to_lowercase(),
                 partition: args.outputs.partition.map(|p| p.to_string()),
-                fingerprint: report::results::fingerprint(
-                    cts_conform::contract::EMBEDDED_OPENAPI,
-                    &plan.sources,
-                ),
+                fingerprint: fingerprint.clone(),
             };
             match super::replay::start_recording(dir, start, &redactor) {
                 Ok(recorder) => Some(recorder),
@@ -392,10 +395,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 .baseline
                 .as_ref()
                 .map(|p| p.display().to_string()),
-            fingerprint: report::results::fingerprint(
-                cts_conform::contract::EMBEDDED_OPENAPI,
-                &plan.sources,
-            ),
+            fingerprint,
             started,
             finished: time::OffsetDateTime::now_utc(),
             interrupted: session.interrupted(),

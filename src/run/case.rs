@@ -458,8 +458,8 @@ fn created_by(session: &Session, step: &StepSpec, vars: &Vars) -> Result<Option<
     let Some(creates) = &step.creates else {
         return Ok(None);
     };
-    let name = creates.get("tracker_name").map_or("", String::as_str);
-    let kind = creates.get("tracker_type").map_or("data", String::as_str);
+    let name = creates.get("tracker_name").unwrap_or("");
+    let kind = creates.get("tracker_type").unwrap_or("data");
     resource(session, vars, name, kind).map(Some)
 }
 
@@ -575,7 +575,7 @@ fn capture(
     for (name, pointer) in &step.capture {
         match body.pointer(pointer) {
             Some(value) => {
-                vars.insert(name.clone(), value.clone());
+                vars.insert(name.to_string(), value.clone());
             }
             None => findings.push(Finding::new(
                 FindingKind::Capture,

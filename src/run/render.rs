@@ -47,9 +47,7 @@ pub fn render(
         format!("{base_url}{path}?{}", query.join("&"))
     };
     let body = match (&step.body, &step.raw_body) {
-        (Some(json), _) => {
-            Some(serde_json::to_vec(&vars::expand_json(json, vars)?).unwrap_or_default())
-        }
+        (Some(json), _) => Some(json.render(vars)?),
         (None, Some(raw)) => Some(vars::expand_text(raw, vars)?.into_bytes()),
         (None, None) => None,
     };
@@ -63,7 +61,7 @@ pub fn render(
         headers.push(("Content-Type".into(), "application/json".into()));
     }
     for (name, value) in &step.headers {
-        headers.push((name.clone(), vars::expand_text(value, vars)?));
+        headers.push((name.to_string(), vars::expand_text(value, vars)?));
     }
     Ok(SentRequest {
         method: op.method.clone(),
