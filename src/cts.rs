@@ -33,7 +33,7 @@ pub fn check_path(encoded_project_id: &str) -> String {
 pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) -> StepSpec {
     let literal = |text: &str| text.replace("${", "$${");
     StepSpec {
-        name: Some(format!("remove {tracker_type} tracker {tracker_name}")),
+        name: Some(format!("remove {tracker_type} tracker {tracker_name}").into()),
         operation: "DeleteTracker".into(),
         path: StringMap::from([("project_id".to_string(), literal(project_id))]),
         query: StringMap::from([
@@ -60,10 +60,10 @@ pub fn removal_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
 /// consistency, so the answer right after a 204 is the truth.
 pub fn absence_step(project_id: &str, tracker_name: &str, tracker_type: &str) -> StepSpec {
     let mut step = removal_step(project_id, tracker_name, tracker_type);
-    step.name = Some(format!("{tracker_type} tracker {tracker_name} is gone"));
+    step.name = Some(format!("{tracker_type} tracker {tracker_name} is gone").into());
     step.operation = "ListTrackers".into();
     step.expect = Expect {
-        any_of: vec![
+        any_of: Box::new([
             Expect {
                 status: Some(StatusSet::One(200)),
                 body: Some(Pattern::new(serde_json::json!({"trackers": []}))),
@@ -73,7 +73,7 @@ pub fn absence_step(project_id: &str, tracker_name: &str, tracker_type: &str) ->
                 status: Some(StatusSet::One(404)),
                 ..Expect::default()
             },
-        ],
+        ]),
         ..Expect::default()
     };
     step

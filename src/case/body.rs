@@ -14,19 +14,19 @@ use super::vars::{expand_str, names_of, Template, VarError, Vars};
 /// A JSON request body with its variables still to fill.
 #[derive(Clone)]
 pub struct BodyTemplate {
-    /// The body as compact JSON (as `serde_json` writes it) without its holes, followed
-    /// by the strings of the holes as written: one allocation for all the text.
+    /// The strings of the holes as written, one after the other, then the body as
+    /// compact JSON (as `serde_json` writes it) without them: one allocation for all.
     text: Box<str>,
     /// The strings that refer to variables (or are written with `$${`, or are malformed),
     /// in the order they appear.
     holes: Box<[Hole]>,
 }
 
-/// Where a hole's value goes in the JSON text, and where its string is in the text.
+/// A hole: where its value goes in the JSON, and where its string ends in the text (it
+/// starts where the previous hole's ends).
 #[derive(Debug, Clone, Copy)]
 struct Hole {
     at: usize,
-    start: usize,
     end: usize,
 }
 
@@ -36,46 +36,51 @@ impl BodyTemplate {
         let mut json = String::new();
         let mut strings = Vec::new();
         write(body, &mut json, &mut strings);
+        let mut text =
+            String::with_capacity(strings.iter().map(|(_, s)| s.len()).sum::<usize>() + json.len());
         let mut holes = Vec::with_capacity(strings.len());
         for (at, string) in &strings {
-            let start = json.len();
-            json.push_str(string);
+            text.push_str(string);
             holes.push(Hole {
                 at: *at,
-                start,
-                end: json.len(),
+                end: text.len(),
             });
         }
+        text.push_str(&json);
         BodyTemplate {
-            text: json.into_boxed_str(),
+            text: text.into_boxed_str(),
             holes: holes.into_boxed_slice(),
         }
     }
 
-    /// Where the JSON text ends (and the holes' strings begin).
-    fn json_end(&self) -> usize {
-        self.holes
-            .first()
-            .map_or(self.text.len(), |hole| hole.start)
+    /// The body's JSON without the holes.
+    fn json(&self) -> &str {
+        &self.text[self.holes.last().map_or(0, |hole| hole.end)..]
     }
 
-    fn string(&self, hole: &Hole) -> &str {
-        &self.text[hole.start..hole.end]
+    /// Each hole with its string as written.
+    fn holes(&self) -> impl Iterator<Item = (usize, &str)> {
+        let mut start = 0;
+        self.holes.iter().map(move |hole| {
+            let string = &self.text[start..hole.end];
+            start = hole.end;
+            (hole.at, string)
+        })
     }
 
     /// The bytes to send: exactly `serde_json::to_vec` of the body with every string's
     /// variables expanded ([`crate::case::vars::expand_json`]); the first unknown or
     /// malformed variable, in document order, is the error.
     pub fn render(&self, vars: &Vars) -> Result<Vec<u8>, VarError> {
-        let json = &self.text.as_bytes()[..self.json_end()];
+        let json = self.json().as_bytes();
         let mut out = Vec::with_capacity(json.len() + 32 * self.holes.len());
         let mut from = 0;
-        for hole in self.holes.iter() {
-            out.extend_from_slice(&json[from..hole.at]);
-            let value = expand_str(self.string(hole), vars)?;
+        for (at, string) in self.holes() {
+            out.extend_from_slice(&json[from..at]);
+            let value = expand_str(string, vars)?;
             // Writing JSON to a Vec cannot fail.
             let _ = serde_json::to_writer(&mut out, &value);
-            from = hole.at;
+            from = at;
         }
         out.extend_from_slice(&json[from..]);
         Ok(out)
@@ -83,13 +88,13 @@ impl BodyTemplate {
 
     /// The body as written (variables unexpanded), made when asked.
     pub fn to_value(&self) -> Value {
-        let json = &self.text[..self.json_end()];
+        let json = self.json();
         let mut text = String::with_capacity(self.text.len() + 8 * self.holes.len());
         let mut from = 0;
-        for hole in self.holes.iter() {
-            text.push_str(&json[from..hole.at]);
-            push_json_string(&mut text, self.string(hole));
-            from = hole.at;
+        for (at, string) in self.holes() {
+            text.push_str(&json[from..at]);
+            push_json_string(&mut text, string);
+            from = at;
         }
         text.push_str(&json[from..]);
         serde_json::from_str(&text).unwrap_or(Value::Null)
@@ -102,7 +107,7 @@ impl BodyTemplate {
 
     /// The strings that refer to variables (or may: malformed ones), as written.
     pub fn templated_strings(&self) -> impl Iterator<Item = &str> {
-        self.holes.iter().map(|hole| self.string(hole))
+        self.holes().map(|(_, string)| string)
     }
 
     /// The names of the variables the body refers to, in document order (a malformed

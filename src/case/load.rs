@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::locate::{locate, Position};
 use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
-use super::pattern::{MatcherError, Pattern};
+use super::pattern::{self, MatcherError, Pattern};
 use super::string_map::StringMap;
 use super::vars;
 use crate::contract::{Contract, Operation, ParamLocation};
@@ -44,8 +44,10 @@ pub struct Source {
 pub struct LoadedCase {
     /// `suite::name`, the libtest trial name.
     pub id: String,
-    pub suite: String,
-    pub file: String,
+    /// Shared by the cases of a file.
+    pub suite: Arc<str>,
+    /// Shared by the cases of a file.
+    pub file: Arc<str>,
     /// Boxed: a plan's list of cases stays small to grow and to filter.
     pub spec: Box<CaseSpec>,
     /// Every variable its steps and cleanup refer to, found once when it is built (shared
@@ -56,11 +58,12 @@ pub struct LoadedCase {
 impl LoadedCase {
     /// A case ready to run; the variables it refers to are found here, once.
     pub fn new(id: String, suite: String, file: String, spec: CaseSpec) -> LoadedCase {
-        LoadedCase::boxed(id, suite, file, Box::new(spec))
+        LoadedCase::boxed(id, suite.into(), file.into(), Box::new(spec))
     }
 
-    /// [`LoadedCase::new`] for a spec read boxed (not moved again).
-    fn boxed(id: String, suite: String, file: String, spec: Box<CaseSpec>) -> LoadedCase {
+    /// [`LoadedCase::new`] for a spec read boxed (not moved again), in a file whose name
+    /// and suite its cases share.
+    fn boxed(id: String, suite: Arc<str>, file: Arc<str>, spec: Box<CaseSpec>) -> LoadedCase {
         let variables = spec
             .steps
             .iter()
@@ -193,6 +196,14 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<Source>, LoadErrors> {
 
 /// Parses and checks case files; returns the cases in file order, or every error found.
 pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, LoadErrors> {
+    // The expectations of a suite name the same few keys again and again.
+    pattern::sharing_keys(|| load_sharing_keys(sources, contract))
+}
+
+fn load_sharing_keys(
+    sources: &[Source],
+    contract: &Contract,
+) -> Result<Vec<LoadedCase>, LoadErrors> {
     let mut errors = Vec::new();
     let mut cases = Vec::new();
     // Case id -> the index of the file that defines it.
@@ -213,6 +224,9 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
             errors: &mut errors,
         };
         checker.check_file(&file);
+        let suite: Arc<str> = file.suite.as_str().into();
+        let file_name: Arc<str> = source.name.as_str().into();
+        cases.reserve_exact(file.cases.len());
         for (i, spec) in file.cases.into_iter().enumerate() {
             let id = format!("{}::{}", file.suite, spec.name);
             if let Some(&first) = seen.get(&id) {
@@ -228,8 +242,8 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
             checker.check_case(&spec, &format!("/cases/{i}"));
             let mut case = LoadedCase::boxed(
                 id,
-                file.suite.clone(),
-                source.name.clone(),
+                Arc::clone(&suite),
+                Arc::clone(&file_name),
                 with_inferred_creates(spec),
             );
             match variable_sets.get(&case.variables) {

@@ -15,6 +15,19 @@ use super::string_map::StringMap;
 use super::vars::{VarError, Vars};
 use crate::json_pointer;
 
+/// An object read as a `BTreeMap` is (sorted by key, the last of a repeated key kept),
+/// kept as a boxed slice of its entries.
+fn by_name<'de, D, T>(deserializer: D) -> Result<Box<[(String, T)]>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let map = BTreeMap::<String, T>::deserialize(deserializer)?;
+    let mut entries = Vec::with_capacity(map.len());
+    entries.extend(map);
+    Ok(entries.into_boxed_slice())
+}
+
 /// A list read from a case file, without the spare capacity a growing `Vec` keeps (a plan
 /// of many cases holds many short lists).
 fn exact_vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
@@ -111,7 +124,7 @@ impl std::fmt::Display for AuthMode {
 pub struct StepSpec {
     /// A short label shown in failures (defaults to the operation).
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Box<str>>,
     /// The contract's `operationId`.
     pub operation: String,
     /// Path parameters; `project_id` defaults to `${project_id}`.
@@ -127,7 +140,7 @@ pub struct StepSpec {
     pub body: Option<BodyTemplate>,
     /// A body sent byte for byte (variables expanded), for malformed input.
     #[serde(default)]
-    pub raw_body: Option<String>,
+    pub raw_body: Option<Box<str>>,
     #[serde(default)]
     pub auth: AuthMode,
     #[serde(default)]
@@ -140,7 +153,7 @@ pub struct StepSpec {
     /// case is reported ignored with this reason instead of failing. For states a case
     /// cannot create safely, e.g. "no management tracker exists yet".
     #[serde(default)]
-    pub precondition: Option<String>,
+    pub precondition: Option<Box<str>>,
     /// Variables to take from the response body: name -> JSON pointer.
     #[serde(default)]
     pub capture: StringMap,
@@ -160,13 +173,13 @@ pub struct Expect {
     /// Subset of the body, with matchers (compiled when the file is read).
     #[serde(default)]
     pub body: Option<Pattern>,
-    /// Response headers: name -> expected value (a string, or a matcher object).
-    #[serde(default)]
-    pub headers: BTreeMap<String, Pattern>,
+    /// Response headers: name -> expected value (a string, or a matcher object), by name.
+    #[serde(default, deserialize_with = "by_name")]
+    pub headers: Box<[(String, Pattern)]>,
     /// Alternatives: the response must also match at least one of these, e.g. a 201
     /// with the echo, or a 400 `CTS.0211` where the named bucket does not exist.
-    #[serde(default, deserialize_with = "exact_vec")]
-    pub any_of: Vec<Expect>,
+    #[serde(default)]
+    pub any_of: Box<[Expect]>,
 }
 
 impl Expect {
@@ -229,7 +242,7 @@ impl Expect {
         if let Some(body) = &self.body {
             body.templated_strings(&format!("{at}/body"), &mut found);
         }
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter() {
             value.templated_strings(
                 &json_pointer::child(&format!("{at}/headers"), name),
                 &mut found,
@@ -242,7 +255,7 @@ impl Expect {
 
     /// The names of the variables of the expected body and headers (and alternatives).
     fn variable_names(&self, found: &mut dyn FnMut(&str)) {
-        for pattern in self.body.iter().chain(self.headers.values()) {
+        for pattern in self.body.iter().chain(self.headers.iter().map(|(_, p)| p)) {
             pattern.variable_names(found);
         }
         for alternative in &self.any_of {
@@ -276,7 +289,7 @@ impl StepSpec {
             }
         }
         if let Some(raw) = &self.raw_body {
-            strings.push(("/raw_body".into(), raw.clone()));
+            strings.push(("/raw_body".into(), raw.to_string()));
         }
         if let Some(body) = self.body.as_ref().filter(|body| !body.is_static()) {
             crate::case::vars::strings_in(&body.to_value(), "/body", &mut strings);

@@ -14,6 +14,8 @@
 //! node, [`Pattern::errors`] lists each with its JSON pointer (the loader reports them with
 //! file, line and column), and it never matches.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -115,8 +117,45 @@ pub enum Node {
 /// One expected member of an object.
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub key: Box<str>,
+    /// Shared with the members of the same key when compiled in [`sharing_keys`].
+    pub key: Arc<str>,
     pub node: Node,
+}
+
+thread_local! {
+    /// The keys of the members compiled on this thread inside [`sharing_keys`].
+    static SHARED_KEYS: RefCell<Option<HashSet<Arc<str>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `compile` with the object keys of the patterns it compiles shared: a load
+/// compiles thousands of expectations with the same few keys (`tracker_name`, `status`),
+/// and keeps one string of each instead of one per member. The keys are forgotten after.
+pub fn sharing_keys<T>(compile: impl FnOnce() -> T) -> T {
+    /// Puts back what was there before, also when `compile` panics.
+    struct Restore(Option<HashSet<Arc<str>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            SHARED_KEYS.with(|keys| *keys.borrow_mut() = before);
+        }
+    }
+    let _restore = Restore(SHARED_KEYS.with(|keys| keys.replace(Some(HashSet::new()))));
+    compile()
+}
+
+/// A member key: shared inside [`sharing_keys`], else its own.
+fn shared_key(key: &str) -> Arc<str> {
+    SHARED_KEYS.with(|keys| match keys.borrow_mut().as_mut() {
+        Some(shared) => match shared.get(key) {
+            Some(existing) => Arc::clone(existing),
+            None => {
+                let new: Arc<str> = key.into();
+                shared.insert(Arc::clone(&new));
+                new
+            }
+        },
+        None => key.into(),
+    })
 }
 
 impl Member {
@@ -199,7 +238,10 @@ impl Node {
             },
             Value::Object(map) => Node::Object(
                 map.iter()
-                    .map(|(key, v)| member(key, Node::compile(v)))
+                    .map(|(key, v)| Member {
+                        key: shared_key(key),
+                        node: Node::compile(v),
+                    })
                     .collect(),
             ),
             Value::Array(items) => Node::Array(items.iter().map(Node::compile).collect()),
@@ -223,7 +265,10 @@ impl Node {
         match value {
             Value::Object(map) => Node::Object(
                 map.iter()
-                    .map(|(key, v)| member(key, Node::data(v)))
+                    .map(|(key, v)| Member {
+                        key: key.as_str().into(),
+                        node: Node::data(v),
+                    })
                     .collect(),
             ),
             Value::Array(items) => Node::Array(items.iter().map(Node::data).collect()),
@@ -390,13 +435,6 @@ impl Node {
             },
             Node::Scalar(_) => self.clone(),
         })
-    }
-}
-
-fn member(key: &str, node: Node) -> Member {
-    Member {
-        key: key.into(),
-        node,
     }
 }
 
@@ -628,6 +666,24 @@ mod tests {
                 .unwrap();
             assert_eq!(expanded.source(), written);
         }
+    }
+
+    #[test]
+    fn keys_are_shared_inside_sharing_keys_only() {
+        let key_of = |pattern: &Pattern| match pattern.root() {
+            Node::Object(members) => Arc::clone(&members[0].key),
+            other => panic!("{other:?}"),
+        };
+        let (a, b) = sharing_keys(|| {
+            (
+                Pattern::new(json!({"tracker_name": "a"})),
+                Pattern::new(json!({"tracker_name": {"$type": "string"}})),
+            )
+        });
+        assert!(Arc::ptr_eq(&key_of(&a), &key_of(&b)));
+        let c = Pattern::new(json!({"tracker_name": "c"}));
+        assert!(!Arc::ptr_eq(&key_of(&a), &key_of(&c)));
+        assert_eq!(key_of(&a), key_of(&c));
     }
 
     #[test]

@@ -176,7 +176,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         cts_conform::contract::EMBEDDED_OPENAPI,
         &std::mem::take(&mut plan.sources),
     );
-    let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
+    let baseline = match load_baseline(&args.outputs.baseline, &plan) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
     };

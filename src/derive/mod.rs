@@ -13,8 +13,6 @@
 
 pub mod values;
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use crate::case::body::BodyTemplate;
@@ -107,7 +105,7 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
     if variant.valid && field.names_a_bucket() && variant.probe == Probe::Length {
         // A well-formed name the run made up: created, or refused only because no such
         // bucket exists on this account (api-facts: buckets must exist, CTS.0211).
-        step.expect.any_of = vec![
+        step.expect.any_of = Box::new([
             Expect {
                 status: Some(StatusSet::One(201)),
                 ..Expect::default()
@@ -117,7 +115,7 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
                 body: Some(Pattern::new(json!({"error_code": BUCKET_MISSING_CODE}))),
                 ..Expect::default()
             },
-        ];
+        ]);
     } else if variant.valid {
         step.expect.status = Some(StatusSet::One(201));
     } else {
@@ -190,8 +188,8 @@ fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
     step.expect_strict = Some(Box::new(Expect {
         status: Some(StatusSet::One(400)),
         body: code.map(|c| Pattern::new(json!({"error_code": c}))),
-        headers: BTreeMap::new(),
-        any_of: Vec::new(),
+        headers: Box::new([]),
+        any_of: Box::new([]),
     }));
 }
 

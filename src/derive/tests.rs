@@ -25,7 +25,7 @@ fn every_variant_is_what_it_claims_to_be() {
     assert!(cases.len() > 40, "only {} derived cases", cases.len());
     for case in cases
         .iter()
-        .filter(|c| c.suite == "derived::create_tracker")
+        .filter(|c| &*c.suite == "derived::create_tracker")
     {
         let step = &case.spec.steps[0];
         let rendered = step.body.as_ref().unwrap().render(&sample_vars()).unwrap();
