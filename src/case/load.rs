@@ -226,7 +226,7 @@ fn load_sharing_keys(
         checker.check_file(&file);
         let suite: Arc<str> = file.suite.as_str().into();
         let file_name: Arc<str> = source.name.as_str().into();
-        cases.reserve_exact(file.cases.len());
+        cases.reserve(file.cases.len());
         for (i, spec) in file.cases.into_iter().enumerate() {
             let id = format!("{}::{}", file.suite, spec.name);
             if let Some(&first) = seen.get(&id) {

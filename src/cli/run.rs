@@ -170,12 +170,6 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             return exit;
         }
     }
-    // The case files' texts are needed no more, only their fingerprint: a large suite's
-    // text is not kept for the whole run.
-    let fingerprint = report::results::fingerprint(
-        cts_conform::contract::EMBEDDED_OPENAPI,
-        &std::mem::take(&mut plan.sources),
-    );
     let baseline = match load_baseline(&args.outputs.baseline, &plan) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
@@ -196,6 +190,17 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Ok(planned) => planned,
         Err(exit) => return exit,
     };
+    // The case files' texts are needed no more than for their fingerprint, and that only
+    // for a recording or a report (it is left empty otherwise): a large suite's text is
+    // not kept for the whole run.
+    let sources = std::mem::take(&mut plan.sources);
+    let recording = args.record.is_some() && !libtest.list;
+    let fingerprint = if recording || reports.is_some() {
+        report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &sources)
+    } else {
+        String::new()
+    };
+    drop(sources);
     // The target: the embedded emulator, started fresh, or a URL.
     let run_id = run::config::new_run_id();
     let embedded_buckets = (args.target == "embedded").then(|| EmbeddedBuckets::for_run(&run_id));
