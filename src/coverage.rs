@@ -63,14 +63,41 @@ pub fn compute(contract: &Contract, cases: &[LoadedCase]) -> Vec<Row> {
     for op in OPERATIONS.iter().filter_map(|id| contract.operation(id)) {
         rows.extend(rows_of(contract, op));
     }
-    for row in &mut rows {
-        row.cases = cases
-            .iter()
-            .filter(|case| steps(case).any(|step| exercises(case, step, row)))
-            .map(|case| case.id.clone())
-            .collect();
+    for case in cases {
+        let written = Written::of(case);
+        for row in &mut rows {
+            let exercised = steps(case)
+                .zip(&written.bodies)
+                .any(|(step, body)| exercises(case, &written, step, body.as_ref(), row));
+            if exercised {
+                row.cases.push(case.id.clone());
+            }
+        }
     }
     rows
+}
+
+/// A case's request bodies and expected bodies as written, made once per case (a plan
+/// keeps them compiled, not as JSON).
+struct Written {
+    /// The body of each step (steps, then cleanup).
+    bodies: Vec<Option<Value>>,
+    /// Every expected body of the case, in both profiles, alternatives included.
+    expected: Vec<Value>,
+}
+
+impl Written {
+    fn of(case: &LoadedCase) -> Written {
+        Written {
+            bodies: steps(case)
+                .map(|step| step.body.as_ref().map(|body| body.to_value()))
+                .collect(),
+            expected: steps(case)
+                .flat_map(expectations)
+                .filter_map(|e| e.body.as_ref().map(|b| b.source()))
+                .collect(),
+        }
+    }
 }
 
 fn steps(case: &LoadedCase) -> impl Iterator<Item = &StepSpec> {
@@ -124,7 +151,13 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
     rows
 }
 
-fn exercises(case: &LoadedCase, step: &StepSpec, row: &Row) -> bool {
+fn exercises(
+    case: &LoadedCase,
+    written: &Written,
+    step: &StepSpec,
+    body: Option<&Value>,
+    row: &Row,
+) -> bool {
     if step.operation != row.operation {
         return false;
     }
@@ -132,12 +165,8 @@ fn exercises(case: &LoadedCase, step: &StepSpec, row: &Row) -> bool {
         RowKind::RequestField => {
             let keys: Vec<&str> = row.name.split('.').collect();
             let pointer = format!("/{}", keys.join("/"));
-            let sets = step
-                .body
-                .as_ref()
-                .and_then(|b| b.pointer(&pointer))
-                .is_some();
-            sets && (echoed(case, &keys) || refused_for(case, step, &row.name))
+            let sets = body.and_then(|b| b.pointer(&pointer)).is_some();
+            sets && (echoed(written, &keys) || refused_for(case, step, &row.name))
         }
         RowKind::QueryParameter => {
             step.query.contains_key(&row.name)
@@ -188,11 +217,8 @@ fn refused_for(case: &LoadedCase, step: &StepSpec, name: &str) -> bool {
 
 /// Whether an expected body anywhere in the case holds the field's keys, nested as in the
 /// request (e.g. `obs_info` then `bucket_name`), at any depth: an echo of the field.
-fn echoed(case: &LoadedCase, keys: &[&str]) -> bool {
-    steps(case)
-        .flat_map(expectations)
-        .filter_map(|e| e.body.as_ref().map(|b| b.source()))
-        .any(|body| holds_path(body, keys))
+fn echoed(written: &Written, keys: &[&str]) -> bool {
+    written.expected.iter().any(|body| holds_path(body, keys))
 }
 
 fn holds_path(value: &Value, keys: &[&str]) -> bool {

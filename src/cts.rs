@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::pattern::Pattern;
+use crate::case::string_map::StringMap;
 
 /// What every name the run gives starts with: `cc-`, then the run id.
 pub fn run_prefix(run_id: &str) -> String {
@@ -41,8 +42,11 @@ pub const DEFAULT_TRACKER_TYPE: &str = "data";
 
 /// The names a ledger keeps of what a step `creates` (`tracker_name` and `tracker_type`,
 /// data by default), still with their `${variables}`.
-pub fn created_names(creates: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut names = creates.clone();
+pub fn created_names(creates: &StringMap) -> BTreeMap<String, String> {
+    let mut names: BTreeMap<String, String> = creates
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     names.entry(TRACKER_NAME.to_string()).or_default();
     names
         .entry(TRACKER_TYPE.to_string())
@@ -102,14 +106,14 @@ pub fn removal_step(
     let (tracker_name, tracker_type) = tracker_of(names)?;
     let literal = |text: &str| text.replace("${", "$${");
     Ok(StepSpec {
-        name: Some(format!("remove {tracker_type} tracker {tracker_name}")),
+        name: Some(format!("remove {tracker_type} tracker {tracker_name}").into()),
         operation: "DeleteTracker".into(),
-        path: BTreeMap::from([("project_id".to_string(), literal(project_id))]),
-        query: BTreeMap::from([
+        path: StringMap::from([("project_id".to_string(), literal(project_id))]),
+        query: StringMap::from([
             (TRACKER_NAME.to_string(), literal(tracker_name)),
             (TRACKER_TYPE.to_string(), literal(tracker_type)),
         ]),
-        headers: BTreeMap::new(),
+        headers: StringMap::new(),
         body: None,
         raw_body: None,
         auth: Default::default(),
@@ -119,7 +123,7 @@ pub fn removal_step(
         },
         expect_strict: None,
         precondition: None,
-        capture: BTreeMap::new(),
+        capture: StringMap::new(),
         creates: None,
     })
 }
@@ -132,10 +136,10 @@ pub fn absence_step(
     names: &BTreeMap<String, String>,
 ) -> Result<StepSpec, NotATracker> {
     let mut step = removal_step(project_id, names)?;
-    step.name = Some(format!("{} is gone", describe(names)));
+    step.name = Some(format!("{} is gone", describe(names)).into());
     step.operation = "ListTrackers".into();
     step.expect = Expect {
-        any_of: vec![
+        any_of: Box::new([
             Expect {
                 status: Some(StatusSet::One(200)),
                 body: Some(Pattern::new(serde_json::json!({"trackers": []}))),
@@ -145,7 +149,7 @@ pub fn absence_step(
                 status: Some(StatusSet::One(404)),
                 ..Expect::default()
             },
-        ],
+        ]),
         ..Expect::default()
     };
     Ok(step)
@@ -171,18 +175,16 @@ pub const ALREADY_GONE: u16 = 404;
 /// as CTS does), still with their `${variables}`.
 pub fn removed_by(
     operation: &str,
-    query: &BTreeMap<String, String>,
+    query: &StringMap,
     status: u16,
 ) -> Option<BTreeMap<String, String>> {
     if operation != "DeleteTracker" || status != REMOVED {
         return None;
     }
     let name = query.get(TRACKER_NAME)?;
-    let kind = query
-        .get(TRACKER_TYPE)
-        .map_or(DEFAULT_TRACKER_TYPE, String::as_str);
+    let kind = query.get(TRACKER_TYPE).unwrap_or(DEFAULT_TRACKER_TYPE);
     Some(BTreeMap::from([
-        (TRACKER_NAME.to_string(), name.clone()),
+        (TRACKER_NAME.to_string(), name.to_string()),
         (TRACKER_TYPE.to_string(), kind.to_string()),
     ]))
 }
@@ -219,7 +221,7 @@ mod tests {
 
     #[test]
     fn a_delete_by_name_removes_that_tracker() {
-        let query = names(&[("tracker_name", "cc-1-a")]);
+        let query = StringMap::from([("tracker_name".to_string(), "cc-1-a".to_string())]);
         assert_eq!(
             removed_by("DeleteTracker", &query, 204),
             Some(names(&[
@@ -229,11 +231,14 @@ mod tests {
         );
         assert_eq!(removed_by("DeleteTracker", &query, 404), None);
         assert_eq!(removed_by("ListTrackers", &query, 204), None);
-        let created = created_names(&names(&[("tracker_name", "cc-${x}")]));
+        let created = created_names(&StringMap::from([(
+            "tracker_name".to_string(),
+            "cc-${x}".to_string(),
+        )]));
         assert_eq!(created["tracker_type"], "data");
         let step = removal_step("p", &created).expect("a tracker");
-        assert_eq!(step.query["tracker_name"], "cc-$${x}");
-        assert_eq!(step.query["tracker_type"], "data");
+        assert_eq!(&step.query["tracker_name"], "cc-$${x}");
+        assert_eq!(&step.query["tracker_type"], "data");
         let check = absence_step("p", &created).expect("a tracker");
         assert_eq!(check.name.as_deref(), Some("data tracker cc-${x} is gone"));
     }

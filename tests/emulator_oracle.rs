@@ -167,7 +167,7 @@ fn derived_bodies() -> Vec<Value> {
         .iter()
         .flat_map(|case| case.spec.steps.iter())
         .filter(|step| step.operation == "CreateTracker")
-        .filter_map(|step| step.body.as_ref().map(expand))
+        .filter_map(|step| step.body.as_ref().map(|body| expand(&body.to_value())))
         .collect()
 }
 

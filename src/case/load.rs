@@ -6,12 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::locate::{locate, Position};
 use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
-use super::pattern::{MatcherError, Pattern};
+use super::pattern::{self, MatcherError, Pattern};
+use super::string_map::StringMap;
 use super::vars;
 use crate::contract::{Contract, Operation, ParamLocation};
 use crate::json_pointer;
@@ -42,16 +44,26 @@ pub struct Source {
 pub struct LoadedCase {
     /// `suite::name`, the libtest trial name.
     pub id: String,
-    pub suite: String,
-    pub file: String,
-    pub spec: CaseSpec,
-    /// Every variable its steps and cleanup refer to, found once when it is built.
-    variables: BTreeSet<String>,
+    /// Shared by the cases of a file.
+    pub suite: Arc<str>,
+    /// Shared by the cases of a file.
+    pub file: Arc<str>,
+    /// Boxed: a plan's list of cases stays small to grow and to filter.
+    pub spec: Box<CaseSpec>,
+    /// Every variable its steps and cleanup refer to, found once when it is built (shared
+    /// by the cases of a load that refer to the same ones).
+    variables: Arc<BTreeSet<String>>,
 }
 
 impl LoadedCase {
     /// A case ready to run; the variables it refers to are found here, once.
     pub fn new(id: String, suite: String, file: String, spec: CaseSpec) -> LoadedCase {
+        LoadedCase::boxed(id, suite.into(), file.into(), Box::new(spec))
+    }
+
+    /// [`LoadedCase::new`] for a spec read boxed (not moved again), in a file whose name
+    /// and suite its cases share.
+    fn boxed(id: String, suite: Arc<str>, file: Arc<str>, spec: Box<CaseSpec>) -> LoadedCase {
         let variables = spec
             .steps
             .iter()
@@ -63,7 +75,7 @@ impl LoadedCase {
             suite,
             file,
             spec,
-            variables,
+            variables: Arc::new(variables),
         }
     }
 
@@ -184,10 +196,21 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<Source>, LoadErrors> {
 
 /// Parses and checks case files; returns the cases in file order, or every error found.
 pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, LoadErrors> {
+    // The expectations of a suite name the same few keys again and again.
+    pattern::sharing_keys(|| load_sharing_keys(sources, contract))
+}
+
+fn load_sharing_keys(
+    sources: &[Source],
+    contract: &Contract,
+) -> Result<Vec<LoadedCase>, LoadErrors> {
     let mut errors = Vec::new();
     let mut cases = Vec::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for source in sources {
+    // Case id -> the index of the file that defines it.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // One set of variable names per distinct set: most cases of a suite share theirs.
+    let mut variable_sets: BTreeSet<Arc<BTreeSet<String>>> = BTreeSet::new();
+    for (source_index, source) in sources.iter().enumerate() {
         let file: CaseFile = match serde_json::from_str(&source.text) {
             Ok(file) => file,
             Err(e) => {
@@ -201,9 +224,13 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
             errors: &mut errors,
         };
         checker.check_file(&file);
+        let suite: Arc<str> = file.suite.as_str().into();
+        let file_name: Arc<str> = source.name.as_str().into();
+        cases.reserve(file.cases.len());
         for (i, spec) in file.cases.into_iter().enumerate() {
             let id = format!("{}::{}", file.suite, spec.name);
-            if let Some(first) = seen.get(&id) {
+            if let Some(&first) = seen.get(&id) {
+                let first = &sources[first].name;
                 checker.error(
                     &format!("/cases/{i}/name"),
                     format!("duplicate case name {id} (first defined in {first})"),
@@ -211,16 +238,24 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
                 );
                 continue;
             }
-            seen.insert(id.clone(), source.name.clone());
+            seen.insert(id.clone(), source_index);
             checker.check_case(&spec, &format!("/cases/{i}"));
-            cases.push(LoadedCase::new(
+            let mut case = LoadedCase::boxed(
                 id,
-                file.suite.clone(),
-                source.name.clone(),
+                Arc::clone(&suite),
+                Arc::clone(&file_name),
                 with_inferred_creates(spec),
-            ));
+            );
+            match variable_sets.get(&case.variables) {
+                Some(shared) => case.variables = Arc::clone(shared),
+                None => {
+                    variable_sets.insert(Arc::clone(&case.variables));
+                }
+            }
+            cases.push(case);
         }
     }
+    cases.shrink_to_fit();
     if errors.is_empty() {
         Ok(cases)
     } else {
@@ -230,21 +265,18 @@ pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, 
 
 /// Every create on the ledger: a CreateTracker step without `creates` records what its
 /// body names (`tracker_name`, and `tracker_type`, data by default).
-fn with_inferred_creates(mut spec: CaseSpec) -> CaseSpec {
+fn with_inferred_creates(mut spec: Box<CaseSpec>) -> Box<CaseSpec> {
     for step in &mut spec.steps {
         if step.operation != "CreateTracker" || step.creates.is_some() {
             continue;
         }
-        let field = |key: &str| {
-            step.body
-                .as_ref()
-                .and_then(|body| body.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_string)
+        let Some(body) = step.body.as_ref().map(|body| body.to_value()) else {
+            continue;
         };
+        let field = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
         if let Some(name) = field("tracker_name") {
             let kind = field("tracker_type").unwrap_or_else(|| "data".into());
-            step.creates = Some(BTreeMap::from([
+            step.creates = Some(StringMap::from([
                 ("tracker_name".to_string(), name),
                 ("tracker_type".to_string(), kind),
             ]));
@@ -354,7 +386,7 @@ impl Checker<'_> {
         let mut known: BTreeSet<String> = RUN_VARIABLES.iter().map(|v| v.to_string()).collect();
         for (i, step) in case.steps.iter().enumerate() {
             self.check_step(step, &format!("{at}/steps/{i}"), &known);
-            known.extend(step.capture.keys().cloned());
+            known.extend(step.capture.keys().map(str::to_string));
         }
         for (i, step) in case.cleanup.iter().enumerate() {
             self.check_step(step, &format!("{at}/cleanup/{i}"), &known);
@@ -525,7 +557,7 @@ impl Checker<'_> {
             return;
         };
         for key in creates.keys() {
-            if !CREATES_KEYS.contains(&key.as_str()) {
+            if !CREATES_KEYS.contains(&key) {
                 self.error(
                     &format!("{at}/creates/{key}"),
                     format!("creates has no key {key:?}"),
@@ -599,13 +631,6 @@ impl Checker<'_> {
     }
 
     fn check_variables(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<String>) {
-        // Most steps are fine: find that without building a pointer for every string.
-        let fine = step.templated_texts().into_iter().all(|text| {
-            vars::names_in(text).is_ok_and(|names| names.iter().all(|n| known.contains(n)))
-        });
-        if fine {
-            return;
-        }
         let strings = step.templated_strings();
         for (relative, text) in strings {
             let pointer = format!("{at}{relative}");

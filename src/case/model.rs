@@ -5,14 +5,40 @@
 //! body (strings may hold `${variables}`), and says what it expects back. Expected bodies
 //! are subset matches that may contain matchers, compiled at load (see [`super::pattern`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Deserializer};
 
+use super::body::BodyTemplate;
 use super::pattern::Pattern;
+use super::string_map::StringMap;
 use super::vars::{VarError, Vars};
 use crate::json_pointer;
+
+/// An object read as a `BTreeMap` is (sorted by key, the last of a repeated key kept),
+/// kept as a boxed slice of its entries.
+fn by_name<'de, D, T>(deserializer: D) -> Result<Box<[(String, T)]>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let map = BTreeMap::<String, T>::deserialize(deserializer)?;
+    let mut entries = Vec::with_capacity(map.len());
+    entries.extend(map);
+    Ok(entries.into_boxed_slice())
+}
+
+/// A list read from a case file, without the spare capacity a growing `Vec` keeps (a plan
+/// of many cases holds many short lists).
+fn exact_vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut items = Vec::<T>::deserialize(deserializer)?;
+    items.shrink_to_fit();
+    Ok(items)
+}
 
 /// One case file.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +52,8 @@ pub struct CaseFile {
     /// Which document (or api-facts) the suite is about, shown in reports.
     #[serde(default)]
     pub description: Option<String>,
-    pub cases: Vec<CaseSpec>,
+    /// Boxed: each becomes a [`crate::case::LoadedCase`]'s without being moved again.
+    pub cases: Vec<Box<CaseSpec>>,
 }
 
 /// Which assertions a case belongs to.
@@ -50,14 +77,15 @@ pub struct CaseSpec {
     #[serde(default)]
     pub profile: Profile,
     /// Resources the case must hold alone while it runs (e.g. `management-tracker`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_vec")]
     pub serial: Vec<String>,
     /// Present: the case is ignored (libtest `--ignored` runs it), with this reason.
     #[serde(default)]
     pub ignore: Option<String>,
+    #[serde(deserialize_with = "exact_vec")]
     pub steps: Vec<StepSpec>,
     /// Steps that always run after `steps`, also after a failure; they remove what the case created.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_vec")]
     pub cleanup: Vec<StepSpec>,
 }
 
@@ -88,29 +116,31 @@ impl std::fmt::Display for AuthMode {
     }
 }
 
-/// One request and what is expected of its response.
+/// One request and what is expected of its response. Compact, as a plan may hold tens of
+/// thousands: maps are [`StringMap`]s, the body is a [`BodyTemplate`], the strict
+/// expectation is boxed.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// A short label shown in failures (defaults to the operation).
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Box<str>>,
     /// The contract's `operationId`.
     pub operation: String,
     /// Path parameters; `project_id` defaults to `${project_id}`.
     #[serde(default)]
-    pub path: BTreeMap<String, String>,
+    pub path: StringMap,
     /// Query parameters (documented names only), sent in this order.
     #[serde(default)]
-    pub query: BTreeMap<String, String>,
+    pub query: StringMap,
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: StringMap,
     /// JSON body (variables expanded); mutually exclusive with `raw_body`.
     #[serde(default)]
-    pub body: Option<Value>,
+    pub body: Option<BodyTemplate>,
     /// A body sent byte for byte (variables expanded), for malformed input.
     #[serde(default)]
-    pub raw_body: Option<String>,
+    pub raw_body: Option<Box<str>>,
     #[serde(default)]
     pub auth: AuthMode,
     #[serde(default)]
@@ -118,19 +148,19 @@ pub struct StepSpec {
     /// Extra expectations checked only with `--profile strict` (e.g. the exact CTS
     /// error code from api-facts, or a default the documents do not state).
     #[serde(default)]
-    pub expect_strict: Option<Expect>,
+    pub expect_strict: Option<Box<Expect>>,
     /// Makes this (read-only) step a precondition: if its expectations are not met, the
     /// case is reported ignored with this reason instead of failing. For states a case
     /// cannot create safely, e.g. "no management tracker exists yet".
     #[serde(default)]
-    pub precondition: Option<String>,
+    pub precondition: Option<Box<str>>,
     /// Variables to take from the response body: name -> JSON pointer.
     #[serde(default)]
-    pub capture: BTreeMap<String, String>,
+    pub capture: StringMap,
     /// Names of what this step creates, recorded in the ledger before its response is
     /// checked, so an interrupted run can remove exactly that: `{"tracker_name": ..., "tracker_type": ...}`.
     #[serde(default)]
-    pub creates: Option<BTreeMap<String, String>>,
+    pub creates: Option<StringMap>,
 }
 
 /// What a step expects of its response, on top of the automatic contract checks.
@@ -143,13 +173,13 @@ pub struct Expect {
     /// Subset of the body, with matchers (compiled when the file is read).
     #[serde(default)]
     pub body: Option<Pattern>,
-    /// Response headers: name -> expected value (a string, or a matcher object).
-    #[serde(default)]
-    pub headers: BTreeMap<String, Pattern>,
+    /// Response headers: name -> expected value (a string, or a matcher object), by name.
+    #[serde(default, deserialize_with = "by_name")]
+    pub headers: Box<[(String, Pattern)]>,
     /// Alternatives: the response must also match at least one of these, e.g. a 201
     /// with the echo, or a 400 `CTS.0211` where the named bucket does not exist.
     #[serde(default)]
-    pub any_of: Vec<Expect>,
+    pub any_of: Box<[Expect]>,
 }
 
 impl Expect {
@@ -205,17 +235,17 @@ impl std::fmt::Display for StatusSet {
 }
 
 impl Expect {
-    /// The strings of the expected body and headers (and alternatives), with their
-    /// pointers under `at`, as [`StepSpec::templated_strings`] lists them.
+    /// The strings of the expected body and headers (and alternatives) that may refer to
+    /// variables, with their pointers under `at`, as [`StepSpec::templated_strings`] lists them.
     fn templated_strings(&self, at: &str, strings: &mut Vec<(String, String)>) {
+        let mut found = |pointer: String, text: &str| strings.push((pointer, text.to_string()));
         if let Some(body) = &self.body {
-            crate::case::vars::strings_in(body.source(), &format!("{at}/body"), strings);
+            body.templated_strings(&format!("{at}/body"), &mut found);
         }
-        for (name, value) in &self.headers {
-            crate::case::vars::strings_in(
-                value.source(),
+        for (name, value) in self.headers.iter() {
+            value.templated_strings(
                 &json_pointer::child(&format!("{at}/headers"), name),
-                strings,
+                &mut found,
             );
         }
         for (i, alternative) in self.any_of.iter().enumerate() {
@@ -223,13 +253,13 @@ impl Expect {
         }
     }
 
-    /// [`Expect::templated_strings`] without the pointers.
-    fn templated_texts<'a>(&'a self, texts: &mut Vec<&'a str>) {
-        for pattern in self.body.iter().chain(self.headers.values()) {
-            crate::case::vars::texts_in(pattern.source(), texts);
+    /// The names of the variables of the expected body and headers (and alternatives).
+    fn variable_names(&self, found: &mut dyn FnMut(&str)) {
+        for pattern in self.body.iter().chain(self.headers.iter().map(|(_, p)| p)) {
+            pattern.variable_names(found);
         }
         for alternative in &self.any_of {
-            alternative.templated_texts(texts);
+            alternative.variable_names(found);
         }
     }
 }
@@ -239,13 +269,14 @@ impl StepSpec {
     pub fn expectations(&self, profile: Profile) -> impl Iterator<Item = &Expect> {
         let strict = self
             .expect_strict
-            .as_ref()
+            .as_deref()
             .filter(|_| profile == Profile::Strict);
         std::iter::once(&self.expect).chain(strict)
     }
 
     /// Every string of the step that may hold `${variables}`, with its JSON pointer
     /// relative to the step (e.g. `/query/tracker_name`, `/body/obs_info/bucket_name`).
+    /// Strings of the bodies that cannot (no `${` in them) may be left out.
     pub fn templated_strings(&self) -> Vec<(String, String)> {
         let mut strings = Vec::new();
         for (kind, map) in [
@@ -254,18 +285,18 @@ impl StepSpec {
             ("headers", &self.headers),
         ] {
             for (k, v) in map {
-                strings.push((format!("/{kind}/{k}"), v.clone()));
+                strings.push((format!("/{kind}/{k}"), v.to_string()));
             }
         }
         if let Some(raw) = &self.raw_body {
-            strings.push(("/raw_body".into(), raw.clone()));
+            strings.push(("/raw_body".into(), raw.to_string()));
         }
-        if let Some(body) = &self.body {
-            crate::case::vars::strings_in(body, "/body", &mut strings);
+        if let Some(body) = self.body.as_ref().filter(|body| !body.is_static()) {
+            crate::case::vars::strings_in(&body.to_value(), "/body", &mut strings);
         }
         let expectations = [
             ("expect", Some(&self.expect)),
-            ("expect_strict", self.expect_strict.as_ref()),
+            ("expect_strict", self.expect_strict.as_deref()),
         ];
         for (key, expect) in expectations {
             if let Some(expect) = expect {
@@ -273,38 +304,36 @@ impl StepSpec {
             }
         }
         for (k, v) in self.creates.iter().flatten() {
-            strings.push((format!("/creates/{k}"), v.clone()));
+            strings.push((format!("/creates/{k}"), v.to_string()));
         }
         strings
     }
 
-    /// The strings [`StepSpec::templated_strings`] lists that can refer to a variable (those
-    /// with a `$`), without building their pointers.
-    pub fn templated_texts(&self) -> Vec<&str> {
-        let mut texts: Vec<&str> = [&self.path, &self.query, &self.headers]
-            .into_iter()
-            .flat_map(|map| map.values())
-            .chain(self.raw_body.as_ref())
-            .chain(self.creates.iter().flat_map(|c| c.values()))
-            .map(String::as_str)
-            .filter(|text| text.contains('$'))
-            .collect();
-        if let Some(body) = &self.body {
-            crate::case::vars::texts_in(body, &mut texts);
-        }
-        for expect in std::iter::once(&self.expect).chain(self.expect_strict.as_ref()) {
-            expect.templated_texts(&mut texts);
-        }
-        texts
-    }
-
     /// The names of the variables the step refers to (malformed references are skipped;
     /// the loader reports them).
-    pub fn variable_names(&self) -> std::collections::BTreeSet<String> {
-        self.templated_texts()
+    pub fn variable_names(&self) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let mut found = |name: &str| {
+            if !names.contains(name) {
+                names.insert(name.to_string());
+            }
+        };
+        let texts = [&self.path, &self.query, &self.headers]
             .into_iter()
-            .filter_map(|text| crate::case::vars::names_in(text).ok())
-            .flatten()
-            .collect()
+            .flat_map(StringMap::values)
+            .chain(self.raw_body.as_deref())
+            .chain(self.creates.iter().flat_map(StringMap::values));
+        for text in texts {
+            if let Ok(parsed) = crate::case::vars::Template::parse(text) {
+                parsed.names().for_each(&mut found);
+            }
+        }
+        if let Some(body) = &self.body {
+            body.variable_names().for_each(&mut found);
+        }
+        for expect in std::iter::once(&self.expect).chain(self.expect_strict.as_deref()) {
+            expect.variable_names(&mut found);
+        }
+        names
     }
 }

@@ -14,6 +14,8 @@
 //! node, [`Pattern::errors`] lists each with its JSON pointer (the loader reports them with
 //! file, line and column), and it never matches.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -95,7 +97,8 @@ pub struct PatternError {
     pub error: MatcherError,
 }
 
-/// One node of a compiled expectation.
+/// One node of a compiled expectation. Compact (a plan holds one tree per expectation):
+/// lists are boxed slices and the rare parts are boxed.
 #[derive(Debug, Clone)]
 pub enum Node {
     /// A number, boolean, null or string without variables, compared by value.
@@ -103,9 +106,9 @@ pub enum Node {
     /// A string with `${variables}`, resolved by [`Pattern::expand`]; unexpanded, it matches nothing.
     Template(Template),
     /// A subset of an object: the members, in the order of their keys.
-    Object(Vec<Member>),
+    Object(Box<[Member]>),
     /// An array matched element by element.
-    Array(Vec<Node>),
+    Array(Box<[Node]>),
     Matcher(Matcher),
     /// A matcher written wrongly: never matches.
     Invalid(Box<Invalid>),
@@ -114,10 +117,52 @@ pub enum Node {
 /// One expected member of an object.
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub key: String,
-    /// The key escaped as a JSON pointer token.
-    pub token: String,
+    /// Shared with the members of the same key when compiled in [`sharing_keys`].
+    pub key: Arc<str>,
     pub node: Node,
+}
+
+thread_local! {
+    /// The keys of the members compiled on this thread inside [`sharing_keys`].
+    static SHARED_KEYS: RefCell<Option<HashSet<Arc<str>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `compile` with the object keys of the patterns it compiles shared: a load
+/// compiles thousands of expectations with the same few keys (`tracker_name`, `status`),
+/// and keeps one string of each instead of one per member. The keys are forgotten after.
+pub fn sharing_keys<T>(compile: impl FnOnce() -> T) -> T {
+    /// Puts back what was there before, also when `compile` panics.
+    struct Restore(Option<HashSet<Arc<str>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            SHARED_KEYS.with(|keys| *keys.borrow_mut() = before);
+        }
+    }
+    let _restore = Restore(SHARED_KEYS.with(|keys| keys.replace(Some(HashSet::new()))));
+    compile()
+}
+
+/// A member key: shared inside [`sharing_keys`], else its own.
+fn shared_key(key: &str) -> Arc<str> {
+    SHARED_KEYS.with(|keys| match keys.borrow_mut().as_mut() {
+        Some(shared) => match shared.get(key) {
+            Some(existing) => Arc::clone(existing),
+            None => {
+                let new: Arc<str> = key.into();
+                shared.insert(Arc::clone(&new));
+                new
+            }
+        },
+        None => key.into(),
+    })
+}
+
+impl Member {
+    /// The key escaped as a JSON pointer token (for failure paths; made when asked).
+    pub fn token(&self) -> std::borrow::Cow<'_, str> {
+        json_pointer::escape(&self.key)
+    }
 }
 
 /// A wrongly written matcher, as written.
@@ -131,12 +176,12 @@ pub struct Invalid {
 #[derive(Debug, Clone)]
 pub enum Matcher {
     Type(JsonType),
-    Regex(Regex),
+    Regex(Box<Regex>),
     /// A regex with `${variables}`, compiled when expanded.
     RegexTemplate(Template),
-    OneOf(Vec<Node>),
-    Contains(Vec<Node>),
-    Unordered(Vec<Node>),
+    OneOf(Box<[Node]>),
+    Contains(Box<[Node]>),
+    Unordered(Box<[Node]>),
     Every(Box<Node>),
     Absent,
     Any,
@@ -193,11 +238,25 @@ impl Node {
             },
             Value::Object(map) => Node::Object(
                 map.iter()
-                    .map(|(key, v)| member(key, Node::compile(v)))
+                    .map(|(key, v)| Member {
+                        key: shared_key(key),
+                        node: Node::compile(v),
+                    })
                     .collect(),
             ),
             Value::Array(items) => Node::Array(items.iter().map(Node::compile).collect()),
             scalar => Node::Scalar(scalar.clone()),
+        }
+    }
+
+    /// Whether [`Node::to_value`] gives back the expectation exactly as written: not so
+    /// when a string without variables was written with `$${` (compiled as its text).
+    fn gives_back_source(source: &Value) -> bool {
+        match source {
+            Value::String(text) => !text.contains("$${"),
+            Value::Array(items) => items.iter().all(Node::gives_back_source),
+            Value::Object(map) => map.values().all(Node::gives_back_source),
+            _ => true,
         }
     }
 
@@ -206,7 +265,10 @@ impl Node {
         match value {
             Value::Object(map) => Node::Object(
                 map.iter()
-                    .map(|(key, v)| member(key, Node::data(v)))
+                    .map(|(key, v)| Member {
+                        key: key.as_str().into(),
+                        node: Node::data(v),
+                    })
                     .collect(),
             ),
             Value::Array(items) => Node::Array(items.iter().map(Node::data).collect()),
@@ -222,7 +284,7 @@ impl Node {
             Node::Object(members) => Value::Object(
                 members
                     .iter()
-                    .map(|m| (m.key.clone(), m.node.to_value()))
+                    .map(|m| (m.key.to_string(), m.node.to_value()))
                     .collect(),
             ),
             Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
@@ -234,7 +296,10 @@ impl Node {
     /// The children of a node with their pointer tokens (matcher arguments included).
     fn children(&self) -> Vec<(String, &Node)> {
         match self {
-            Node::Object(members) => members.iter().map(|m| (m.token.clone(), &m.node)).collect(),
+            Node::Object(members) => members
+                .iter()
+                .map(|m| (m.token().into_owned(), &m.node))
+                .collect(),
             Node::Array(items) => indexed("", items),
             Node::Matcher(
                 m @ (Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items)),
@@ -249,6 +314,57 @@ impl Node {
             Node::Template(_) | Node::Matcher(Matcher::RegexTemplate(_)) => true,
             Node::Invalid(invalid) => matches!(invalid.error, MatcherError::Variable(_)),
             _ => self.children().iter().any(|(_, n)| n.needs_expansion()),
+        }
+    }
+
+    /// Calls `found` with each string that may refer to variables (a template, or any
+    /// string of a matcher written wrongly) and its pointer under `pointer`.
+    fn templated_strings(&self, pointer: &str, found: &mut dyn FnMut(String, &str)) {
+        match self {
+            Node::Template(t) => found(pointer.to_string(), t.raw()),
+            Node::Matcher(Matcher::RegexTemplate(t)) => found(format!("{pointer}/$regex"), t.raw()),
+            Node::Invalid(invalid) => {
+                let mut strings = Vec::new();
+                crate::case::vars::strings_in(&invalid.source, pointer, &mut strings);
+                for (at, text) in strings {
+                    found(at, &text);
+                }
+            }
+            _ => {
+                for (token, child) in self.children() {
+                    child.templated_strings(&format!("{pointer}/{token}"), found);
+                }
+            }
+        }
+    }
+
+    /// Calls `found` with the name of each variable the node refers to.
+    fn variable_names(&self, found: &mut dyn FnMut(&str)) {
+        match self {
+            Node::Template(t) | Node::Matcher(Matcher::RegexTemplate(t)) => {
+                t.names().for_each(found)
+            }
+            // The strings of a wrongly written matcher may name variables too; a
+            // malformed reference names nothing (the loader reports it).
+            Node::Invalid(invalid) => {
+                let mut strings = Vec::new();
+                crate::case::vars::strings_in(&invalid.source, "", &mut strings);
+                for (_, text) in strings {
+                    for name in crate::case::vars::names_in(&text).unwrap_or_default() {
+                        found(&name);
+                    }
+                }
+            }
+            Node::Scalar(_) => {}
+            Node::Object(members) => members.iter().for_each(|m| m.node.variable_names(found)),
+            Node::Array(items)
+            | Node::Matcher(
+                Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items),
+            ) => items.iter().for_each(|n| n.variable_names(found)),
+            Node::Matcher(Matcher::Every(item)) => item.variable_names(found),
+            Node::Matcher(
+                Matcher::Type(_) | Matcher::Regex(_) | Matcher::Absent | Matcher::Any,
+            ) => {}
         }
     }
 
@@ -282,7 +398,6 @@ impl Node {
                     .map(|m| {
                         Ok(Member {
                             key: m.key.clone(),
-                            token: m.token.clone(),
                             node: m.node.expand(vars)?,
                         })
                     })
@@ -296,7 +411,7 @@ impl Node {
                         other => other.to_string(),
                     };
                     match Regex::new(&text) {
-                        Ok(re) => Node::Matcher(Matcher::Regex(re)),
+                        Ok(re) => Node::Matcher(Matcher::Regex(Box::new(re))),
                         Err(e) => invalid(
                             &Value::Object(Map::from_iter([(
                                 "$regex".into(),
@@ -320,14 +435,6 @@ impl Node {
             },
             Node::Scalar(_) => self.clone(),
         })
-    }
-}
-
-fn member(key: &str, node: Node) -> Member {
-    Member {
-        key: key.to_string(),
-        token: json_pointer::escape(key).into_owned(),
-        node,
     }
 }
 
@@ -359,7 +466,7 @@ fn matcher_entry(value: &Value) -> Option<(&str, &Value)> {
 fn compile_matcher(key: &str, arg: &Value) -> Result<Matcher, MatcherError> {
     let items = |name: &'static str| {
         arg.as_array()
-            .map(|items| items.iter().map(Node::compile).collect::<Vec<_>>())
+            .map(|items| items.iter().map(Node::compile).collect::<Box<[_]>>())
             .ok_or(MatcherError::NotAnArray(name))
     };
     let flag = |name: &'static str, m: Matcher| {
@@ -382,7 +489,7 @@ fn compile_matcher(key: &str, arg: &Value) -> Result<Matcher, MatcherError> {
             let template = Template::parse(text)?;
             match template.as_static() {
                 Some(text) => Regex::new(&text)
-                    .map(Matcher::Regex)
+                    .map(|re| Matcher::Regex(Box::new(re)))
                     .map_err(|e| MatcherError::BadRegex(e.to_string())),
                 None => Ok(Matcher::RegexTemplate(template)),
             }
@@ -397,13 +504,25 @@ fn compile_matcher(key: &str, arg: &Value) -> Result<Matcher, MatcherError> {
     }
 }
 
-/// A compiled expectation (a body subset or a header value) and its text as written.
-/// Cloning is cheap (shared); a pattern without variables expands to itself.
+/// A compiled expectation (a body subset or a header value). Cloning is cheap (shared); a
+/// pattern without variables expands to itself.
+///
+/// Only the compiled tree is kept: the expectation as written is given back from it when
+/// asked ([`Pattern::source`]); a string written with `$${` makes it keep its text too.
 #[derive(Clone)]
 pub struct Pattern {
-    source: Arc<Value>,
-    root: Arc<Node>,
+    written: Arc<Written>,
+    /// The tree with variables resolved, once expanded; else the written tree is used.
+    expanded: Option<Arc<Node>>,
+}
+
+/// A pattern as compiled from the case file.
+#[derive(Debug)]
+struct Written {
+    root: Node,
     templated: bool,
+    /// The source as JSON text, when the tree cannot give it back (a `$${` in a string).
+    source_text: Option<Box<str>>,
 }
 
 impl Pattern {
@@ -411,10 +530,15 @@ impl Pattern {
     /// (see [`Pattern::errors`]). Case files are read this way.
     pub fn new(source: Value) -> Pattern {
         let root = Node::compile(&source);
+        let source_text =
+            (!Node::gives_back_source(&source)).then(|| source.to_string().into_boxed_str());
         Pattern {
-            templated: root.needs_expansion(),
-            source: Arc::new(source),
-            root: Arc::new(root),
+            written: Arc::new(Written {
+                templated: root.needs_expansion(),
+                root,
+                source_text,
+            }),
+            expanded: None,
         }
     }
 
@@ -427,44 +551,58 @@ impl Pattern {
         }
     }
 
-    /// The expectation as written in the case file (before expansion).
-    pub fn source(&self) -> &Value {
-        &self.source
+    /// The expectation as written in the case file (before expansion), made when asked.
+    pub fn source(&self) -> Value {
+        self.written
+            .source_text
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_else(|| self.written.root.to_value())
     }
 
     /// The compiled tree.
     pub fn root(&self) -> &Node {
-        &self.root
+        self.expanded.as_deref().unwrap_or(&self.written.root)
     }
 
     /// The expectation as JSON with variables expanded (when it was), for messages.
     pub fn to_value(&self) -> Value {
-        self.root.to_value()
+        self.root().to_value()
     }
 
     /// Every wrongly written matcher (and malformed `${`), with its pointer.
     pub fn errors(&self) -> Vec<PatternError> {
         let mut out = Vec::new();
-        self.root.errors("", &mut out);
+        self.root().errors("", &mut out);
         out
     }
 
-    /// Whether the expectation refers to variables.
+    /// Whether the expectation refers to variables (and is not expanded yet).
     pub fn is_templated(&self) -> bool {
-        self.templated
+        self.expanded.is_none() && self.written.templated
+    }
+
+    /// Calls `found` with each string of the expectation as written that may refer to
+    /// variables, with its pointer under `pointer` (strings without `${` are left out).
+    pub fn templated_strings(&self, pointer: &str, found: &mut dyn FnMut(String, &str)) {
+        self.written.root.templated_strings(pointer, found)
+    }
+
+    /// Calls `found` with the name of each variable the expectation as written refers to.
+    pub fn variable_names(&self, found: &mut dyn FnMut(&str)) {
+        self.written.root.variable_names(found)
     }
 
     /// The expectation with its `${variables}` resolved: a variable that is a whole string
     /// takes the variable's JSON value (compared as data); a `$regex` with variables is
     /// compiled now. Without variables this is a cheap clone.
     pub fn expand(&self, vars: &Vars) -> Result<Pattern, VarError> {
-        if !self.templated {
+        if !self.is_templated() {
             return Ok(self.clone());
         }
         Ok(Pattern {
-            source: Arc::clone(&self.source),
-            root: Arc::new(self.root.expand(vars)?),
-            templated: false,
+            written: Arc::clone(&self.written),
+            expanded: Some(Arc::new(self.written.root.expand(vars)?)),
         })
     }
 }
@@ -497,11 +635,11 @@ mod tests {
         let Node::Object(members) = pattern.root() else {
             panic!("{pattern:?}")
         };
-        let keys: Vec<(&str, &str)> = members
+        let keys: Vec<String> = members
             .iter()
-            .map(|m| (m.key.as_str(), m.token.as_str()))
+            .map(|m| format!("{} {}", m.key, m.token()))
             .collect();
-        assert_eq!(keys, [("a/b", "a~1b"), ("id", "id"), ("list", "list")]);
+        assert_eq!(keys, ["a/b a~1b", "id id", "list list"]);
         assert!(matches!(
             members[0].node,
             Node::Matcher(Matcher::Type(JsonType::Integer))
@@ -510,7 +648,80 @@ mod tests {
             matches!(&members[1].node, Node::Matcher(Matcher::Regex(re)) if re.as_str() == "^[0-9a-f]+$")
         );
         assert!(!pattern.is_templated());
-        assert_eq!(pattern.to_value(), *pattern.source());
+        assert_eq!(pattern.to_value(), pattern.source());
+    }
+
+    #[test]
+    fn the_source_is_given_back_exactly_as_written() {
+        for written in [
+            json!({"a": [1, 2.5, null, true], "b": {"$oneOf": ["x", {"$absent": true}]}}),
+            json!({"lit": "$${not}", "mixed": "${prefix}-$${x}", "re": {"$regex": "^$${a}"}}),
+            json!({"bad": {"$typo": 1}, "var": "${prefix}", "~/": {"$type": "string"}}),
+            json!("$${only}"),
+        ] {
+            let pattern = Pattern::new(written.clone());
+            assert_eq!(pattern.source(), written);
+            let expanded = pattern
+                .expand(&Vars::from([("prefix".to_string(), json!("cc-1"))]))
+                .unwrap();
+            assert_eq!(expanded.source(), written);
+        }
+    }
+
+    #[test]
+    fn keys_are_shared_inside_sharing_keys_only() {
+        let key_of = |pattern: &Pattern| match pattern.root() {
+            Node::Object(members) => Arc::clone(&members[0].key),
+            other => panic!("{other:?}"),
+        };
+        let (a, b) = sharing_keys(|| {
+            (
+                Pattern::new(json!({"tracker_name": "a"})),
+                Pattern::new(json!({"tracker_name": {"$type": "string"}})),
+            )
+        });
+        assert!(Arc::ptr_eq(&key_of(&a), &key_of(&b)));
+        let c = Pattern::new(json!({"tracker_name": "c"}));
+        assert!(!Arc::ptr_eq(&key_of(&a), &key_of(&c)));
+        assert_eq!(key_of(&a), key_of(&c));
+    }
+
+    #[test]
+    fn a_compiled_tree_is_compact() {
+        // A plan of 20,000 cases holds a tree per expectation: the nodes stay small.
+        assert!(
+            std::mem::size_of::<Node>() <= 40,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
+        assert!(std::mem::size_of::<Member>() <= 56);
+        assert!(std::mem::size_of::<Pattern>() <= 16);
+    }
+
+    #[test]
+    fn templated_strings_and_variable_names_come_from_the_tree() {
+        let pattern = Pattern::new(json!({
+            "a": "${x}-1",
+            "b": {"$oneOf": [{"$regex": "^${y}$"}, "plain"]},
+            "c": "${bad",
+            "d": {"$every": {"k": "${z}"}},
+        }));
+        let mut strings = Vec::new();
+        pattern.templated_strings("/body", &mut |at, text| {
+            strings.push((at, text.to_string()))
+        });
+        assert_eq!(
+            strings,
+            [
+                ("/body/a".to_string(), "${x}-1".to_string()),
+                ("/body/b/$oneOf/0/$regex".to_string(), "^${y}$".to_string()),
+                ("/body/c".to_string(), "${bad".to_string()),
+                ("/body/d/$every/k".to_string(), "${z}".to_string()),
+            ]
+        );
+        let mut names = Vec::new();
+        pattern.variable_names(&mut |name| names.push(name.to_string()));
+        assert_eq!(names, ["x", "y", "z"]);
     }
 
     #[test]

@@ -24,49 +24,92 @@ pub enum VarError {
     Unknown(String),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece<'a> {
     Text(&'a str),
     Var(&'a str),
 }
 
-fn pieces(text: &str) -> Result<Vec<Piece<'_>>, VarError> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        let after = &rest[i..];
-        if after.starts_with("$${") {
-            out.push(Piece::Text(&rest[..i]));
-            out.push(Piece::Text("${"));
-            rest = &rest[i + 3..];
-        } else if let Some(inner) = after.strip_prefix("${") {
-            let end = inner
-                .find('}')
-                .ok_or_else(|| VarError::Unclosed(text.to_string()))?;
-            let name = &inner[..end];
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(VarError::BadName(name.to_string()));
-            }
-            out.push(Piece::Text(&rest[..i]));
-            out.push(Piece::Var(name));
-            rest = &inner[end + 1..];
-        } else {
-            out.push(Piece::Text(&rest[..i + 1]));
-            rest = &rest[i + 1..];
-        }
+/// The pieces of a string, in order, without allocating: text (a `$${` is the text `${`;
+/// empty text is left out) and variable names. A malformed reference ends it with an error.
+struct Pieces<'a> {
+    text: &'a str,
+    rest: &'a str,
+    /// A piece found after the text before it, given next.
+    pending: Option<Piece<'a>>,
+}
+
+fn pieces(text: &str) -> Pieces<'_> {
+    Pieces {
+        text,
+        rest: text,
+        pending: None,
     }
-    out.push(Piece::Text(rest));
-    Ok(out)
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Result<Piece<'a>, VarError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(piece) = self.pending.take() {
+            return Some(Ok(piece));
+        }
+        let rest = self.rest;
+        let mut from = 0;
+        while let Some(found) = rest[from..].find('$') {
+            let i = from + found;
+            let after = &rest[i..];
+            let (piece, skip) = if after.starts_with("$${") {
+                // The `${` of the `$${`.
+                (Piece::Text(&after[1..3]), 3)
+            } else if let Some(inner) = after.strip_prefix("${") {
+                let Some(end) = inner.find('}') else {
+                    self.rest = "";
+                    return Some(Err(VarError::Unclosed(self.text.to_string())));
+                };
+                let name = &inner[..end];
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    self.rest = "";
+                    return Some(Err(VarError::BadName(name.to_string())));
+                }
+                (Piece::Var(name), end + 3)
+            } else {
+                // A `$` that starts nothing: plain text.
+                from = i + 1;
+                continue;
+            };
+            self.rest = &rest[i + skip..];
+            if i == 0 {
+                return Some(Ok(piece));
+            }
+            self.pending = Some(piece);
+            return Some(Ok(Piece::Text(&rest[..i])));
+        }
+        self.rest = "";
+        (!rest.is_empty()).then_some(Ok(Piece::Text(rest)))
+    }
 }
 
 /// The names of the variables a string refers to.
 pub fn names_in(text: &str) -> Result<Vec<String>, VarError> {
-    Ok(pieces(text)?
-        .into_iter()
-        .filter_map(|p| match p {
-            Piece::Var(name) => Some(name.to_string()),
-            Piece::Text(_) => None,
-        })
-        .collect())
+    let mut names = Vec::new();
+    for piece in pieces(text) {
+        if let Piece::Var(name) = piece? {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// The names of the variables a string refers to, found without allocating.
+pub fn names_of(text: &str) -> Result<impl Iterator<Item = &str>, VarError> {
+    for piece in pieces(text) {
+        piece?;
+    }
+    Ok(pieces(text).filter_map(|piece| match piece {
+        Ok(Piece::Var(name)) => Some(name),
+        _ => None,
+    }))
 }
 
 /// Expands a string; a string that is exactly one variable takes the variable's value.
@@ -77,39 +120,22 @@ pub fn expand_str(text: &str, vars: &Vars) -> Result<Value, VarError> {
     Template::parse(text)?.expand(vars)
 }
 
-/// A string parsed once into text and `${variable}` parts, expanded as often as needed.
+/// A string checked once for well-formed `${variable}` references, expanded as often as
+/// needed. Compact, as a plan of many cases holds many: only the string as written is
+/// kept (one allocation); its pieces are found again, without allocating, when used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
-    /// The string as written.
-    raw: String,
-    /// Text and variable parts (empty text parts dropped; `$${` already unescaped).
-    parts: Vec<Part>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Text(String),
-    Var(String),
+    /// The string as written (its references well formed).
+    raw: Box<str>,
 }
 
 impl Template {
     /// Parses a string; malformed references (`${x`, `${a-b}`) are errors.
     pub fn parse(text: &str) -> Result<Template, VarError> {
-        let mut parts: Vec<Part> = Vec::new();
-        for piece in pieces(text)? {
-            match piece {
-                Piece::Text("") => {}
-                Piece::Text(t) => match parts.last_mut() {
-                    Some(Part::Text(last)) => last.push_str(t),
-                    _ => parts.push(Part::Text(t.to_string())),
-                },
-                Piece::Var(name) => parts.push(Part::Var(name.to_string())),
-            }
+        for piece in pieces(text) {
+            piece?;
         }
-        Ok(Template {
-            raw: text.to_string(),
-            parts,
-        })
+        Ok(Template { raw: text.into() })
     }
 
     /// The string as written in the case file.
@@ -117,14 +143,39 @@ impl Template {
         &self.raw
     }
 
+    /// The pieces of the string (well formed: checked by [`Template::parse`]).
+    fn pieces(&self) -> impl Iterator<Item = Piece<'_>> {
+        pieces(&self.raw).map_while(Result::ok)
+    }
+
     /// The text when the string refers to no variable (`$${` written as `${`).
     pub fn as_static(&self) -> Option<String> {
-        // Adjacent text parts are merged, so more than one part means a variable.
-        match self.parts.as_slice() {
-            [] => Some(String::new()),
-            [Part::Text(text)] => Some(text.clone()),
-            _ => None,
+        let mut text = String::new();
+        for piece in self.pieces() {
+            match piece {
+                Piece::Text(t) => text.push_str(t),
+                Piece::Var(_) => return None,
+            }
         }
+        Some(text)
+    }
+
+    /// Whether the string refers to no variable and is its own text (no `$${` in it).
+    pub fn is_literal(&self) -> bool {
+        let mut pieces = self.pieces();
+        match (pieces.next(), pieces.next()) {
+            (None, _) => true,
+            (Some(Piece::Text(text)), None) => text.len() == self.raw.len(),
+            _ => false,
+        }
+    }
+
+    /// The names of the variables the string refers to, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pieces().filter_map(|piece| match piece {
+            Piece::Var(name) => Some(name),
+            Piece::Text(_) => None,
+        })
     }
 
     /// The value: a string that is exactly one variable takes the variable's JSON value;
@@ -134,14 +185,17 @@ impl Template {
             vars.get(name)
                 .ok_or_else(|| VarError::Unknown(name.to_string()))
         };
-        if let [Part::Var(name)] = self.parts.as_slice() {
+        let mut pieces = self.pieces();
+        let first = pieces.next();
+        let second = pieces.next();
+        if let (Some(Piece::Var(name)), None) = (first, second) {
             return lookup(name).cloned();
         }
-        let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Text(t) => out.push_str(t),
-                Part::Var(name) => match lookup(name)? {
+        let mut out = String::with_capacity(self.raw.len());
+        for piece in first.into_iter().chain(second).chain(pieces) {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Var(name) => match lookup(name)? {
                     Value::String(s) => out.push_str(s),
                     other => out.push_str(&other.to_string()),
                 },
@@ -157,8 +211,8 @@ pub fn expand_text(text: &str, vars: &Vars) -> Result<String, VarError> {
         return Ok(text.to_string());
     }
     let mut out = String::with_capacity(text.len() + 16);
-    for piece in pieces(text)? {
-        match piece {
+    for piece in pieces(text) {
+        match piece? {
             Piece::Text(t) => out.push_str(t),
             Piece::Var(name) => push_text(&mut out, lookup(vars, name)?),
         }
@@ -196,85 +250,6 @@ pub fn expand_json(value: &Value, vars: &Vars) -> Result<Value, VarError> {
         ),
         other => other.clone(),
     })
-}
-
-/// The bytes of `serde_json::to_vec(&expand_json(value, vars)?)`, written directly: no
-/// expanded copy of the value is built (this is what every request body goes through).
-pub fn expand_json_bytes(value: &Value, vars: &Vars) -> Result<Vec<u8>, VarError> {
-    let mut out = Vec::with_capacity(256);
-    write_expanded(value, vars, &mut out)?;
-    Ok(out)
-}
-
-fn write_expanded(value: &Value, vars: &Vars, out: &mut Vec<u8>) -> Result<(), VarError> {
-    // Writing JSON into a Vec cannot fail: serde_json's io errors come only from the writer.
-    let write = |out: &mut Vec<u8>, v: &dyn erased::Json| v.write_to(out);
-    match value {
-        Value::String(s) if s.contains('$') => {
-            let mut pieces = pieces(s)?;
-            pieces.retain(|p| !matches!(p, Piece::Text("")));
-            if let [Piece::Var(name)] = pieces.as_slice() {
-                write(out, lookup(vars, name)?);
-            } else {
-                let mut text = String::with_capacity(s.len() + 16);
-                for piece in pieces {
-                    match piece {
-                        Piece::Text(t) => text.push_str(t),
-                        Piece::Var(name) => push_text(&mut text, lookup(vars, name)?),
-                    }
-                }
-                write(out, &text.as_str());
-            }
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_expanded(item, vars, out)?;
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write(out, &key.as_str());
-                out.push(b':');
-                write_expanded(item, vars, out)?;
-            }
-            out.push(b'}');
-        }
-        scalar => write(out, scalar),
-    }
-    Ok(())
-}
-
-/// Values written as compact JSON into a byte buffer.
-mod erased {
-    pub trait Json {
-        fn write_to(&self, out: &mut Vec<u8>);
-    }
-    impl<T: serde::Serialize + ?Sized> Json for T {
-        fn write_to(&self, out: &mut Vec<u8>) {
-            // Serializing a string or a serde_json::Value into a Vec never fails.
-            let _ = serde_json::to_writer(out, self);
-        }
-    }
-}
-
-/// Every string in a JSON value that may refer to a variable (any string with a `$`),
-/// without its pointer: what finding a step's variables needs.
-pub fn texts_in<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::String(s) if s.contains('$') => out.push(s),
-        Value::Array(items) => items.iter().for_each(|v| texts_in(v, out)),
-        Value::Object(map) => map.values().for_each(|v| texts_in(v, out)),
-        _ => {}
-    }
 }
 
 /// Every string in a JSON value that refers to a variable (or is malformed as one: any
@@ -339,33 +314,6 @@ mod tests {
         assert_eq!(
             expand_json(&json!({"a": ["${run_id}", 1]}), &vars()).unwrap(),
             json!({"a": ["7f3a", 1]})
-        );
-    }
-
-    #[test]
-    fn body_bytes_are_the_expanded_value_serialized() {
-        let vars = Vars::from([
-            ("run_id".into(), json!("7f3a")),
-            ("n".into(), json!(5)),
-            ("quote".into(), json!("a\"b\\c\n")),
-            ("obj".into(), json!({"z": 1, "a": [true, null]})),
-        ]);
-        for body in [
-            json!({"b": "cc-${run_id}", "a": ["${n}", "${obj}", 1.5, null, false], "e": {}}),
-            json!({"q": "x${quote}y", "whole": "${quote}", "lit": "$${run_id} $5", "ü\"": "é"}),
-            json!(["${n}", [], [[]], {"k": "${obj}"}]),
-            json!("${run_id}"),
-            json!(-0.25),
-        ] {
-            assert_eq!(
-                expand_json_bytes(&body, &vars).unwrap(),
-                serde_json::to_vec(&expand_json(&body, &vars).unwrap()).unwrap(),
-                "{body}"
-            );
-        }
-        assert_eq!(
-            expand_json_bytes(&json!({"a": "${missing}"}), &vars).unwrap_err(),
-            VarError::Unknown("missing".into())
         );
     }
 

@@ -78,7 +78,7 @@ fn node_matches(node: &Node, actual: &Value) -> bool {
         Node::Object(members) => actual.as_object().is_some_and(|have| {
             members
                 .iter()
-                .all(|m| member_matches(&m.node, have.get(&m.key)))
+                .all(|m| member_matches(&m.node, have.get(&*m.key)))
         }),
         Node::Array(items) => actual.as_array().is_some_and(|have| {
             have.len() == items.len() && items.iter().zip(have).all(|(w, h)| node_matches(w, h))
@@ -240,8 +240,8 @@ fn walk_object(
     let mut ev = Map::new();
     let mut av = Map::new();
     for member in members {
-        let child = format!("{path}/{}", member.token);
-        let key = &member.key;
+        let child = format!("{path}/{}", member.token());
+        let key = &*member.key;
         match (have.get(key), &member.node) {
             (None, node) if allows_missing(node) => {}
             (Some(h), Node::Matcher(Matcher::Absent)) => {
@@ -249,19 +249,19 @@ fn walk_object(
                     path: child,
                     reason: "expected no such key, but it is present".into(),
                 });
-                av.insert(key.clone(), h.clone());
+                av.insert(key.to_string(), h.clone());
             }
             (None, node) => {
                 out.push(Mismatch {
                     path: child,
                     reason: "missing".into(),
                 });
-                ev.insert(key.clone(), node.to_value());
+                ev.insert(key.to_string(), node.to_value());
             }
             (Some(h), node) => {
                 let (e, a) = walk(node, h, &child, out);
-                ev.insert(key.clone(), e);
-                av.insert(key.clone(), a);
+                ev.insert(key.to_string(), e);
+                av.insert(key.to_string(), a);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The plan of a run: case files (built in or `--cases`), derived cases, profile and
 //! partition; and `cts-conform coverage`, which shows what the plan exercises.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use cts_conform::case::model::Profile;
 use cts_conform::case::{self, LoadError, LoadErrors, LoadedCase, Source};
@@ -15,11 +15,24 @@ use super::exit::Exit;
 pub(crate) struct Plan {
     /// The cases of the profile, in load order.
     pub(crate) cases: Vec<LoadedCase>,
-    /// Every case id, whatever its profile (a baseline may list any).
-    pub(crate) ids: BTreeSet<String>,
+    /// The ids of the cases loaded but left out of `cases` (another profile, or derived
+    /// with --no-derived): with those of `cases`, every case a baseline may list.
+    pub(crate) left_out: BTreeSet<String>,
     /// The case files, for the fingerprint.
     pub(crate) sources: Vec<Source>,
     pub(crate) profile: Profile,
+}
+
+impl Plan {
+    /// Every case id a baseline may name, whatever the profile or --no-derived (made when
+    /// a baseline is read, so that a plan does not keep a second copy of its ids).
+    pub(crate) fn known_ids(&self) -> HashSet<&str> {
+        self.cases
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(self.left_out.iter().map(String::as_str))
+            .collect()
+    }
 }
 
 pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
@@ -34,18 +47,27 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
     let loaded =
         sources.and_then(|sources| case::load(&sources, contract).map(|cases| (sources, cases)));
     match loaded {
-        Ok((sources, cases)) => {
+        Ok((sources, mut cases)) => {
             let derived = derive::derived_cases(contract);
-            // A baseline may list any case, whatever the profile or --no-derived.
-            let ids = cases.iter().chain(&derived).map(|c| c.id.clone()).collect();
-            let derived = if args.no_derived { Vec::new() } else { derived };
+            // A baseline may list any case, whatever the profile or --no-derived: the
+            // ids of those left out are kept (the plan's own are in its cases).
+            let mut left_out = BTreeSet::new();
+            if args.no_derived {
+                left_out.extend(derived.into_iter().map(|c| c.id));
+            } else {
+                cases.extend(derived);
+            }
+            // In place: a plan of many cases is not copied to be filtered.
+            cases.retain(|c| {
+                let planned = c.spec.profile <= profile;
+                if !planned {
+                    left_out.insert(c.id.clone());
+                }
+                planned
+            });
             Ok(Plan {
-                ids,
-                cases: cases
-                    .into_iter()
-                    .chain(derived)
-                    .filter(|c| c.spec.profile <= profile)
-                    .collect(),
+                left_out,
+                cases,
                 sources,
                 profile,
             })
@@ -64,7 +86,7 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
 pub(crate) fn check_created_names(plan: &Plan) -> Result<(), Exit> {
     let mut errors = Vec::new();
     for case in &plan.cases {
-        let Some(source) = plan.sources.iter().find(|s| s.name == case.file) else {
+        let Some(source) = plan.sources.iter().find(|s| *s.name == *case.file) else {
             continue;
         };
         for (j, step) in case.spec.steps.iter().enumerate() {
@@ -79,8 +101,8 @@ pub(crate) fn check_created_names(plan: &Plan) -> Result<(), Exit> {
                     "add \"creates\": {\"tracker_name\": \"${prefix}-...\", \"tracker_type\": \"data\"}",
                 )),
                 Some(creates) => {
-                    let name = creates.get("tracker_name").map_or("", String::as_str);
-                    let kind = creates.get("tracker_type").map_or("data", String::as_str);
+                    let name = creates.get("tracker_name").unwrap_or("");
+                    let kind = creates.get("tracker_type").unwrap_or("data");
                     let prefixed = name.starts_with("${prefix}") || name.starts_with("cc-${run_id}");
                     (kind != "system" && !prefixed).then(|| {
                         let pointer = if step_has_key(source, &case.spec.name, j, "creates") {

@@ -4,7 +4,6 @@
 //! before the run (its directory exists), so a plain typo is a usage error before any
 //! request. Also the known-failure baseline.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +12,7 @@ use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
+use super::plan::Plan;
 
 /// Where one report goes.
 pub(crate) struct ReportFile {
@@ -136,13 +136,11 @@ impl Reports {
     }
 }
 
-pub(crate) fn load_baseline(
-    path: &Option<PathBuf>,
-    ids: &BTreeSet<String>,
-) -> Result<Baseline, Exit> {
+pub(crate) fn load_baseline(path: &Option<PathBuf>, plan: &Plan) -> Result<Baseline, Exit> {
     let Some(path) = path else {
         return Ok(Baseline::default());
     };
+    let ids = plan.known_ids();
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;

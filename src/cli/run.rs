@@ -170,7 +170,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             return exit;
         }
     }
-    let baseline = match load_baseline(&args.outputs.baseline, &plan.ids) {
+    let baseline = match load_baseline(&args.outputs.baseline, &plan) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
     };
@@ -190,6 +190,17 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Ok(planned) => planned,
         Err(exit) => return exit,
     };
+    // The case files' texts are needed no more than for their fingerprint, and that only
+    // for a recording or a report (it is left empty otherwise): a large suite's text is
+    // not kept for the whole run.
+    let sources = std::mem::take(&mut plan.sources);
+    let recording = args.record.is_some() && !libtest.list;
+    let fingerprint = if recording || reports.is_some() {
+        report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &sources)
+    } else {
+        String::new()
+    };
+    drop(sources);
     // The target: the embedded emulator, started fresh, or a URL.
     let run_id = run::config::new_run_id();
     let embedded_buckets = (args.target == "embedded").then(|| EmbeddedBuckets::for_run(&run_id));
@@ -327,10 +338,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 },
                 profile: format!("{:?}", plan.profile).to_lowercase(),
                 partition: args.outputs.partition.map(|p| p.to_string()),
-                fingerprint: report::results::fingerprint(
-                    cts_conform::contract::EMBEDDED_OPENAPI,
-                    &plan.sources,
-                ),
+                fingerprint: fingerprint.clone(),
             };
             match super::replay::start_recording(dir, start, &redactor) {
                 Ok(recorder) => Some(recorder),
@@ -392,10 +400,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 .baseline
                 .as_ref()
                 .map(|p| p.display().to_string()),
-            fingerprint: report::results::fingerprint(
-                cts_conform::contract::EMBEDDED_OPENAPI,
-                &plan.sources,
-            ),
+            fingerprint,
             started,
             finished: time::OffsetDateTime::now_utc(),
             interrupted: session.interrupted(),

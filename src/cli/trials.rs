@@ -16,6 +16,16 @@ use cts_conform::report::failure::render_case;
 use cts_conform::report::results::Verdict;
 use cts_conform::run::Session;
 
+/// What every trial shares: one `Arc` per trial, not one per part (a plan may hold tens
+/// of thousands of trials).
+struct Shared {
+    session: Arc<Session>,
+    cases: Arc<Vec<LoadedCase>>,
+    redactor: Arc<Redactor>,
+    baseline: Arc<Baseline>,
+    color: bool,
+}
+
 /// Builds the trials for `cases`, which they share (no case is copied per trial).
 pub(crate) fn trials(
     session: &Arc<Session>,
@@ -24,21 +34,29 @@ pub(crate) fn trials(
     baseline: &Arc<Baseline>,
     color: bool,
 ) -> Vec<Trial> {
+    let shared = Arc::new(Shared {
+        session: Arc::clone(session),
+        cases: Arc::clone(cases),
+        redactor: Arc::clone(redactor),
+        baseline: Arc::clone(baseline),
+        color,
+    });
     (0..cases.len())
         .map(|index| {
             let case = &cases[index];
             let ignored = case.spec.ignore.is_some();
             let name = case.id.clone();
-            let cases = Arc::clone(cases);
-            let session = Arc::clone(session);
-            let redactor = Arc::clone(redactor);
-            let baseline = Arc::clone(baseline);
+            let shared = Arc::clone(&shared);
             Trial::ignorable_test(name, move || {
-                let outcome = session.run_blocking(&cases[index]);
-                let verdict = baseline.judge(&outcome);
+                let outcome = shared.session.run_blocking(&shared.cases[index]);
+                let verdict = shared.baseline.judge(&outcome);
                 match verdict {
                     Verdict::Passed => Ok(Completion::Completed),
-                    Verdict::Failed => Err(Failed::from(render_case(&outcome, &redactor, color))),
+                    Verdict::Failed => Err(Failed::from(render_case(
+                        &outcome,
+                        &shared.redactor,
+                        shared.color,
+                    ))),
                     Verdict::UnexpectedPass(_) => {
                         Err(Failed::from(verdict.message().unwrap_or_default()))
                     }

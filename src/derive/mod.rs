@@ -13,12 +13,12 @@
 
 pub mod values;
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
+use crate::case::body::BodyTemplate;
 use crate::case::model::{CaseSpec, Expect, Profile, StatusSet, StepSpec};
 use crate::case::pattern::Pattern;
+use crate::case::string_map::StringMap;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
 use values::{Field, Probe, Variant};
@@ -98,14 +98,14 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
         .unwrap_or(&own_name)
         .to_string();
     let mut step = step("CreateTracker", Some(body));
-    step.creates = Some(BTreeMap::from([
+    step.creates = Some(StringMap::from([
         ("tracker_name".to_string(), created_name),
         ("tracker_type".to_string(), "data".to_string()),
     ]));
     if variant.valid && field.names_a_bucket() && variant.probe == Probe::Length {
         // A well-formed name the run made up: created, or refused only because no such
         // bucket exists on this account (api-facts: buckets must exist, CTS.0211).
-        step.expect.any_of = vec![
+        step.expect.any_of = Box::new([
             Expect {
                 status: Some(StatusSet::One(201)),
                 ..Expect::default()
@@ -115,7 +115,7 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
                 body: Some(Pattern::new(json!({"error_code": BUCKET_MISSING_CODE}))),
                 ..Expect::default()
             },
-        ];
+        ]);
     } else if variant.valid {
         step.expect.status = Some(StatusSet::One(201));
     } else {
@@ -167,16 +167,16 @@ fn step(operation: &str, body: Option<Value>) -> StepSpec {
     StepSpec {
         name: None,
         operation: operation.into(),
-        path: BTreeMap::new(),
-        query: BTreeMap::new(),
-        headers: BTreeMap::new(),
-        body,
+        path: StringMap::new(),
+        query: StringMap::new(),
+        headers: StringMap::new(),
+        body: body.map(BodyTemplate::from),
         raw_body: None,
         auth: Default::default(),
         expect: Expect::default(),
         expect_strict: None,
         precondition: None,
-        capture: BTreeMap::new(),
+        capture: StringMap::new(),
         creates: None,
     }
 }
@@ -185,12 +185,12 @@ fn step(operation: &str, body: Option<Value>) -> StepSpec {
 /// which); strict: 400 and, where known, the exact CTS error code.
 fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
     step.expect.status = Some(StatusSet::Any(documented));
-    step.expect_strict = Some(Expect {
+    step.expect_strict = Some(Box::new(Expect {
         status: Some(StatusSet::One(400)),
         body: code.map(|c| Pattern::new(json!({"error_code": c}))),
-        headers: BTreeMap::new(),
-        any_of: Vec::new(),
-    });
+        headers: Box::new([]),
+        any_of: Box::new([]),
+    }));
 }
 
 fn loaded(suite: &str, name: String, doc: String, step: StepSpec) -> LoadedCase {

@@ -168,7 +168,7 @@ pub fn collect(
                 }
             }
             CaseResult {
-                suite: case.suite.clone(),
+                suite: case.suite.to_string(),
                 operations,
                 outcome,
                 verdict,

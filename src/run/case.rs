@@ -38,7 +38,7 @@ pub struct StepOutcome {
 impl StepOutcome {
     fn new(step: &StepSpec) -> Self {
         StepOutcome {
-            label: step.name.clone().unwrap_or_else(|| step.operation.clone()),
+            label: step.name.as_deref().unwrap_or(&step.operation).to_string(),
             operation: step.operation.clone(),
             exchange: None,
             findings: Vec::new(),
@@ -91,7 +91,7 @@ impl CaseOutcome {
         CaseOutcome {
             id: case.id.clone(),
             doc: case.spec.doc.clone(),
-            file: case.file.clone(),
+            file: case.file.to_string(),
             steps: Vec::new(),
             planned_steps: case.spec.steps.len(),
             cleanup: Vec::new(),
@@ -196,7 +196,7 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
     CaseOutcome {
         id: case.id.clone(),
         doc: case.spec.doc.clone(),
-        file: case.file.clone(),
+        file: case.file.to_string(),
         planned_steps: case.spec.steps.len(),
         steps,
         cleanup,
@@ -603,7 +603,7 @@ fn capture(step: &StepSpec, body: check::ParsedBody, vars: &mut Vars, findings: 
     for (name, pointer) in &step.capture {
         match body.pointer(pointer) {
             Some(value) => {
-                vars.insert(name.clone(), value.clone());
+                vars.insert(name.to_string(), value.clone());
             }
             None => findings.push(Finding::new(
                 FindingKind::Capture,

@@ -47,7 +47,7 @@ pub fn render(
         canonical::push_encoded(&mut url, &vars::expand_text(value, vars)?);
     }
     let body = match (&step.body, &step.raw_body) {
-        (Some(json), _) => Some(vars::expand_json_bytes(json, vars)?),
+        (Some(json), _) => Some(json.render(vars)?),
         (None, Some(raw)) => Some(vars::expand_text(raw, vars)?.into_bytes()),
         (None, None) => None,
     };
@@ -61,7 +61,7 @@ pub fn render(
         headers.push(("Content-Type".into(), "application/json".into()));
     }
     for (name, value) in &step.headers {
-        headers.push((name.clone(), vars::expand_text(value, vars)?));
+        headers.push((name.to_string(), vars::expand_text(value, vars)?));
     }
     Ok(SentRequest {
         method: op.method.clone(),
