@@ -137,4 +137,4 @@ row "   time per case, 20,000 / 1,000" \
     "$(python3 -c "import sys; print(f'{(float(sys.argv[2])/20000)/(float(sys.argv[1])/1000):.2f}')" "$s1" "$s20")  (goal <= 1.20)"
 row "   peak RSS: 1,000 / 20,000 cases" "$((rss_1k / 1024)) MB / $((rss_20k / 1024)) MB  (goal: 20,000 < 64 MB)"
 row "peak RSS: full suite (with embedded emulator)" "$((rss_suite / 1024)) MB"
-row "cold cargo build --release" "$cold  (today's baseline ~6 min)"
+row "cold cargo build --release" "$cold  (issue 16: ~6 min with aws-lc-sys)"
