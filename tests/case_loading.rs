@@ -149,3 +149,84 @@ fn a_file_using_every_key_loads_in_file_order() {
         Some("needs a target with credentials")
     );
 }
+
+/// Each place a variable can be written, each with one problem, and a step without any:
+/// every problem is found at its pointer (the loader's cheap check first lets the clean
+/// step through, then looks at the others string by string).
+#[test]
+fn every_variable_problem_is_found_at_its_pointer() {
+    let text = r#"{"suite": "vars", "cases": [{"name": "v", "doc": "x", "steps": [
+      {"operation": "CreateTracker",
+       "body": {"tracker_type": "data", "tracker_name": "${prefix}-ok",
+                "data_bucket": {"data_bucket_name": "${data_bucket}"}},
+       "expect": {"status": 201, "body": {"tracker_name": "${prefix}-ok"}},
+       "capture": {"id": "/id"}},
+      {"operation": "ListTrackers", "query": {"tracker_name": "${nope}"}},
+      {"operation": "CreateTracker",
+       "body": {"tracker_type": "data", "tracker_name": "${prefix}-${bad"}},
+      {"operation": "ListTrackers", "expect": {"body": {"trackers": [{"id": "${id}"}, {"tracker_name": "${missing}"}]}}},
+      {"operation": "ListTrackers", "expect": {"any_of": [{"status": 200}, {"body": {"x": "${gone}"}}]}},
+      {"operation": "ListTrackers", "expect_strict": {"headers": {"x-a": "${hdr}"}}}
+    ]}]}"#;
+    let sources = [Source {
+        name: "vars.json".into(),
+        text: text.into(),
+    }];
+    let errors = load(&sources, Contract::embedded()).unwrap_err();
+    let found: Vec<(String, String)> = errors
+        .0
+        .iter()
+        .map(|e| (e.pointer.clone().unwrap_or_default(), e.message.clone()))
+        .filter(|(_, message)| message.contains("variable") || message.contains("${"))
+        .collect();
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/cases/0/steps/1/query/tracker_name",
+            "/cases/0/steps/2/body/tracker_name",
+            "/cases/0/steps/3/expect/body/trackers/1/tracker_name",
+            "/cases/0/steps/4/expect/any_of/1/body/x",
+            "/cases/0/steps/5/expect_strict/headers/x-a",
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found[0].1.starts_with("unknown variable ${nope}"),
+        "{found:#?}"
+    );
+    assert!(found[1].1.contains("unclosed ${"), "{found:#?}");
+    assert!(
+        found[2].1.starts_with("unknown variable ${missing}"),
+        "{found:#?}"
+    );
+}
+
+/// The loader's cheap check says yes to a clean step and no to each kind of problem.
+#[test]
+fn the_cheap_variable_check_tells_clean_steps_from_the_rest() {
+    use cts_conform::case::model::StepSpec;
+    let known: std::collections::BTreeSet<String> =
+        ["prefix", "data_bucket", "id"].map(String::from).into();
+    let step = |json: &str| -> StepSpec { serde_json::from_str(json).expect("a step") };
+    assert!(step(
+        r#"{"operation": "CreateTracker",
+            "body": {"tracker_name": "${prefix}-a", "n": "$${literal}"},
+            "expect": {"body": {"id": "${id}"}, "any_of": [{"headers": {"x": "${prefix}"}}]},
+            "creates": {"tracker_name": "${prefix}-a"}}"#
+    )
+    .variables_within(&known));
+    for bad in [
+        r#"{"operation": "ListTrackers", "query": {"tracker_name": "${nope}"}}"#,
+        r#"{"operation": "ListTrackers", "path": {"project_id": "${bad"}}"#,
+        r#"{"operation": "CreateTracker", "body": {"tracker_name": "${a-b}"}}"#,
+        r#"{"operation": "CreateTracker", "raw_body": "${nope}"}"#,
+        r#"{"operation": "CreateTracker", "creates": {"tracker_name": "${nope}"}}"#,
+        r#"{"operation": "ListTrackers", "expect": {"body": {"x": "${nope}"}}}"#,
+        r#"{"operation": "ListTrackers", "expect": {"body": {"x": "${bad"}}}"#,
+        r#"{"operation": "ListTrackers", "expect": {"any_of": [{"body": {"x": "${nope}"}}]}}"#,
+        r#"{"operation": "ListTrackers", "expect_strict": {"headers": {"x": "${nope}"}}}"#,
+    ] {
+        assert!(!step(bad).variables_within(&known), "{bad}");
+    }
+}

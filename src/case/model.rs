@@ -253,6 +253,16 @@ impl Expect {
         }
     }
 
+    /// Whether no expected body or header (nor alternative) holds a wrongly written
+    /// matcher or `${`.
+    fn well_formed(&self) -> bool {
+        self.body
+            .iter()
+            .chain(self.headers.iter().map(|(_, p)| p))
+            .all(Pattern::is_well_formed)
+            && self.any_of.iter().all(Expect::well_formed)
+    }
+
     /// The names of the variables of the expected body and headers (and alternatives).
     fn variable_names(&self, found: &mut dyn FnMut(&str)) {
         for pattern in self.body.iter().chain(self.headers.iter().map(|(_, p)| p)) {
@@ -307,6 +317,33 @@ impl StepSpec {
             strings.push((format!("/creates/{k}"), v.to_string()));
         }
         strings
+    }
+
+    /// Whether every `${...}` of the step is well formed and names one of `known`: the
+    /// loader's first, cheap check, which builds no pointer; only a step that fails it is
+    /// looked at string by string ([`StepSpec::templated_strings`]).
+    pub fn variables_within(&self, known: &BTreeSet<String>) -> bool {
+        let fine = |text: &str| {
+            crate::case::vars::names_of(text)
+                .is_ok_and(|mut names| names.all(|n| known.contains(n)))
+        };
+        let mut texts = [&self.path, &self.query, &self.headers]
+            .into_iter()
+            .flat_map(StringMap::values)
+            .chain(self.raw_body.as_deref())
+            .chain(self.creates.iter().flat_map(StringMap::values));
+        if !texts.all(fine) || !self.body.iter().all(|b| b.templated_strings().all(fine)) {
+            return false;
+        }
+        let expects = || std::iter::once(&self.expect).chain(self.expect_strict.as_deref());
+        if !expects().all(Expect::well_formed) {
+            return false;
+        }
+        let mut all_known = true;
+        for expect in expects() {
+            expect.variable_names(&mut |name| all_known &= known.contains(name));
+        }
+        all_known
     }
 
     /// The names of the variables the step refers to (malformed references are skipped;

@@ -309,6 +309,21 @@ impl Node {
         }
     }
 
+    /// Whether this node or one below it is a wrongly written matcher (or `${`): what
+    /// [`Pattern::errors`] would list, found without building a pointer.
+    fn has_invalid(&self) -> bool {
+        match self {
+            Node::Invalid(_) => true,
+            Node::Object(members) => members.iter().any(|m| m.node.has_invalid()),
+            Node::Array(items)
+            | Node::Matcher(
+                Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items),
+            ) => items.iter().any(Node::has_invalid),
+            Node::Matcher(Matcher::Every(item)) => item.has_invalid(),
+            Node::Scalar(_) | Node::Template(_) | Node::Matcher(_) => false,
+        }
+    }
+
     fn needs_expansion(&self) -> bool {
         match self {
             Node::Template(_) | Node::Matcher(Matcher::RegexTemplate(_)) => true,
@@ -570,6 +585,12 @@ impl Pattern {
         self.root().to_value()
     }
 
+    /// Whether no matcher (nor `${`) is wrongly written: [`Pattern::errors`] would be
+    /// empty; no pointer is built.
+    pub fn is_well_formed(&self) -> bool {
+        !self.root().has_invalid()
+    }
+
     /// Every wrongly written matcher (and malformed `${`), with its pointer.
     pub fn errors(&self) -> Vec<PatternError> {
         let mut out = Vec::new();
@@ -798,5 +819,30 @@ mod tests {
             pattern.expand(&Vars::new()),
             Err(VarError::Unclosed(_))
         ));
+    }
+
+    #[test]
+    fn well_formed_is_no_errors_without_pointers() {
+        for (i, source) in [
+            json!({"a": [1, {"b": "${x}"}], "c": {"$type": "string"}}),
+            json!({"a": {"$contains": [{"b": {"$regex": "^x"}}]}, "e": {"$every": {"$any": true}}}),
+            json!({"x": "${oops"}),
+            json!({"a": [{"b": {"$regex": "("}}]}),
+            json!({"a": {"$contains": [{"$nope": 1}]}}),
+            json!({"a": {"$every": {"$type": "nothing"}}}),
+            json!({"a": {"$one_of": [1, {"$unordered": "not an array"}]}}),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let pattern = Pattern::new(source.clone());
+            // The first two are written right, the others each wrongly somewhere.
+            assert_eq!(pattern.is_well_formed(), i < 2, "{source}");
+            assert_eq!(
+                pattern.is_well_formed(),
+                pattern.errors().is_empty(),
+                "{source}"
+            );
+        }
     }
 }
