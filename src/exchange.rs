@@ -108,3 +108,18 @@ impl ReceivedResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
+
+/// Headers as the exchange types hold them: (name, value) pairs in the map's order, each
+/// value read as UTF-8 (lossily: a header is bytes). One home for the runner, the proxy and
+/// the emulator.
+pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}

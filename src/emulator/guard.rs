@@ -59,17 +59,7 @@ pub fn authenticate(
     now: OffsetDateTime,
 ) -> Result<(), Refusal> {
     let uri = &request.parts.uri;
-    let headers: Vec<(String, String)> = request
-        .parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::exchange::header_pairs(&request.parts.headers);
     let parts = RequestParts {
         method: request.parts.method.as_str(),
         path: uri.path(),

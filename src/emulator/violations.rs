@@ -65,16 +65,7 @@ pub async fn judge(
             .into_response())
         }
     };
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::exchange::header_pairs(&parts.headers);
     let mut id_buffer = [0; uuid::fmt::Hyphenated::LENGTH];
     let request_id = request_id.hyphenated(&mut id_buffer);
     let judgement = judge.judge(

@@ -188,16 +188,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
             )
         }
     };
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::exchange::header_pairs(&parts.headers);
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     let received = RequestParts {

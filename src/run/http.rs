@@ -168,16 +168,7 @@ impl HttpClient {
         };
         let mut response = sent?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = crate::exchange::header_pairs(response.headers());
         if let Some(length) = response.content_length() {
             if length > cap as u64 {
                 return Err(TransportError::TooLarge { cap, read: 0 });
