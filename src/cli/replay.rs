@@ -185,7 +185,9 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         Some(ColorSetting::Never) => false,
         _ => std::io::stdout().is_terminal(),
     };
-    libtest.test_threads = libtest.test_threads.or(Some(8));
+    libtest.test_threads = libtest
+        .test_threads
+        .or(Some(super::trials::DEFAULT_CONCURRENCY));
     let ledger = Ledger::in_memory(&config.run_id);
     // A replay keeps every outcome: its verdicts are the point (and reports may be asked).
     let collector = Arc::new(Collector::default());
@@ -196,8 +198,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
     );
     let started = time::OffsetDateTime::now_utc();
     let cases = Arc::new(cases);
-    let trials = super::trials::trials(&session, &cases, &redactor, &baseline, color);
-    let conclusion = libtest_mimic::run(&libtest, trials);
+    let conclusion = super::trials::run(&libtest, &session, &cases, &redactor, &baseline, color);
     let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
     let results = report::results::collect(&cases, collector.outcomes(), &baseline, filtered);
     let mut written = true;

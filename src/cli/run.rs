@@ -318,7 +318,9 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         _ => std::io::stdout().is_terminal(),
     };
     // Cases wait on the network, not the CPU: run more at once than there are cores.
-    libtest.test_threads = libtest.test_threads.or(Some(8));
+    libtest.test_threads = libtest
+        .test_threads
+        .or(Some(super::trials::DEFAULT_CONCURRENCY));
     config.allow_mutations = args.allow_mutations;
     let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
         Ok(ledger) => ledger,
@@ -359,8 +361,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
     let started = time::OffsetDateTime::now_utc();
     let cases = Arc::new(cases);
-    let trials = super::trials::trials(&session, &cases, &redactor, &baseline, color);
-    let conclusion = libtest_mimic::run(&libtest, trials);
+    let conclusion = super::trials::run(&libtest, &session, &cases, &redactor, &baseline, color);
     if libtest.list {
         return Exit::Passed;
     }

@@ -82,12 +82,6 @@ impl RunConfig {
         }
     }
 
-    /// Whether cases that change the target may run: always on loopback (the embedded
-    /// emulator, a local server), elsewhere only with `--allow-mutations`.
-    pub fn mutations_allowed(&self) -> bool {
-        self.allow_mutations || is_loopback(&self.base_url)
-    }
-
     /// The run's buckets: the ones given; else, on a loopback target (assumed to accept
     /// any valid name), names made up from the run's prefix; else none.
     pub fn bucket_pool(&self) -> BucketPool {

@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod pool;
 pub mod preflight;
 pub mod render;
+pub mod schedule;
 pub mod session;
 pub mod signing;
 pub mod sweep;

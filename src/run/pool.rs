@@ -130,9 +130,8 @@ impl BucketPool {
         }
         let mut held = lock(&self.held);
         loop {
-            if let Some(index) = held.iter().position(|h| !h) {
-                held[index] = true;
-                return Ok(Lease { pool: self, index });
+            if let Some(lease) = self.take_free(&mut held) {
+                return Ok(lease);
             }
             if give_up() {
                 return Err(NoLease::GaveUp);
@@ -143,6 +142,22 @@ impl BucketPool {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+    }
+}
+
+impl BucketPool {
+    /// Takes a free data bucket without waiting: `Ok(None)` when all are held.
+    pub fn try_lease(&self) -> Result<Option<Lease<'_>>, NoLease> {
+        if self.data.is_empty() {
+            return Err(NoLease::Empty);
+        }
+        Ok(self.take_free(&mut lock(&self.held)))
+    }
+
+    fn take_free(&self, held: &mut [bool]) -> Option<Lease<'_>> {
+        let index = held.iter().position(|h| !h)?;
+        held[index] = true;
+        Some(Lease { pool: self, index })
     }
 }
 
@@ -191,6 +206,22 @@ mod tests {
                 .expect("freed")
                 .bucket(),
             name
+        );
+    }
+
+    #[test]
+    fn try_lease_never_waits() {
+        let pool = pool(&["a"]);
+        let held = pool.try_lease().expect("not empty").expect("free");
+        assert_eq!(held.bucket(), "a");
+        assert!(pool.try_lease().expect("not empty").is_none(), "all held");
+        drop(held);
+        assert!(pool.try_lease().expect("not empty").is_some(), "given back");
+        assert_eq!(
+            super::BucketPool::new(PoolOrigin::Explicit, vec![], vec![])
+                .try_lease()
+                .err(),
+            Some(NoLease::Empty)
         );
     }
 

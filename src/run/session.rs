@@ -37,6 +37,8 @@ pub struct Session {
     reporters: Vec<Arc<dyn Reporter>>,
     /// The run-level variables (`${project_id}`, `${prefix}`, ...), made once.
     run_vars: Vars,
+    /// Whether the target is on loopback, decided once (it is asked of every case).
+    loopback: bool,
     /// Replay and recording (see `run::transport`).
     pub(super) seam: super::transport::Seam,
 }
@@ -53,8 +55,10 @@ impl Session {
         let pool = config.bucket_pool();
         let rate = RateLimiter::new(config.rate);
         let run_vars = run_vars(&config, &pool);
+        let loopback = is_loopback(&config.base_url);
         Session {
             run_vars,
+            loopback,
             contract,
             pool,
             rate,
@@ -103,6 +107,12 @@ impl Session {
         self.run_vars.clone()
     }
 
+    /// Whether cases that change the target may run: on loopback, or when allowed
+    /// (`--allow-mutations`).
+    pub fn mutations_allowed(&self) -> bool {
+        self.config.allow_mutations || self.loopback
+    }
+
     /// The run's buckets.
     pub fn pool(&self) -> &BucketPool {
         &self.pool
@@ -142,7 +152,7 @@ impl Session {
                  is assumed to accept any valid bucket name)"
                     .into(),
             ),
-            "bucket_3" if !is_loopback(&self.config.base_url) => Some(
+            "bucket_3" if !self.loopback => Some(
                 "a 3-character bucket name belongs to some account (OBS names are global), \
                  so its answer proves nothing here; this boundary is checked on loopback targets"
                     .into(),
@@ -162,7 +172,7 @@ impl Session {
     /// Takes a data bucket for `case` if it tracks one, waiting while all are held.
     /// `Ok(None)`: the case tracks no bucket. `Err`: the run was interrupted meanwhile.
     pub fn lease_for(&self, case: &LoadedCase) -> Result<Option<Lease<'_>>, NoLease> {
-        if !case.variables().contains("data_bucket") {
+        if !Self::needs_bucket(case) {
             return Ok(None);
         }
         self.pool
@@ -188,7 +198,30 @@ impl Session {
         // nothing else, so the two cannot deadlock.
         let locks = self.serial.locks_for(&case.spec.serial);
         let _guards = SerialLocks::hold(&locks);
-        let lease = match self.lease_for(case) {
+        let lease = self.lease_for(case);
+        self.adopt_thread_client();
+        let local = THREAD_RUNTIME
+            .with(|runtime| runtime.borrow_mut().take())
+            .or_else(current_thread_runtime);
+        match local {
+            Some(runtime) => {
+                let outcome = runtime.block_on(self.run_admitted(case, lease));
+                THREAD_RUNTIME.with(|slot| *slot.borrow_mut() = Some(runtime));
+                outcome
+            }
+            None => self.runtime.block_on(self.run_admitted(case, lease)),
+        }
+    }
+
+    /// Runs a case admitted to run: it holds its serial groups, and `lease` is its data
+    /// bucket (`Ok(None)`: it tracks none), or why it has none, which ignores the case.
+    /// The lease is given back when the case (and its cleanup) ended.
+    pub async fn run_admitted(
+        &self,
+        case: &LoadedCase,
+        lease: Result<Option<Lease<'_>>, NoLease>,
+    ) -> CaseOutcome {
+        let lease = match lease {
             Ok(lease) => lease,
             Err(no_lease) => {
                 let reason = match no_lease {
@@ -206,30 +239,30 @@ impl Session {
         vars.extend(self.replayed_lease(&case.id));
         let leased = vars.clone();
         self.emit(&TestEvent::CaseStarted { case });
+        let outcome = run_case(self, case, vars).await;
+        drop(lease);
+        self.finished(outcome, &leased)
+    }
+
+    /// Whether `case` holds a data bucket of the pool while it runs.
+    pub fn needs_bucket(case: &LoadedCase) -> bool {
+        case.variables().contains("data_bucket")
+    }
+
+    /// Gives the current thread an HTTP client of its own (see [`Session::http`]), whose
+    /// connections live on the runtime that thread drives, if it has none yet.
+    pub(super) fn adopt_thread_client(&self) {
         THREAD_CLIENT.with(|client| {
             let mut client = client.borrow_mut();
             if client.is_none() {
                 *client = HttpClient::for_target_with(&self.config.base_url, &self.config.tls).ok();
             }
         });
-        let local = THREAD_RUNTIME
-            .with(|runtime| runtime.borrow_mut().take())
-            .or_else(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()
-            });
-        let outcome = match local {
-            Some(runtime) => {
-                let outcome = runtime.block_on(run_case(self, case, vars));
-                THREAD_RUNTIME.with(|slot| *slot.borrow_mut() = Some(runtime));
-                outcome
-            }
-            None => self.runtime.block_on(run_case(self, case, vars)),
-        };
-        drop(lease);
-        self.finished(outcome, &leased)
+    }
+
+    /// The session's shared (multi-thread) runtime, for a thread that cannot build its own.
+    pub(super) fn shared_runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
     }
 
     /// A case ended: its final verdict (a replay may call it "not replayable"), told to
@@ -298,6 +331,14 @@ thread_local! {
     static THREAD_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
     /// A trial thread's own HTTP client, whose connections live on that runtime.
     static THREAD_CLIENT: RefCell<Option<HttpClient>> = const { RefCell::new(None) };
+}
+
+/// A current-thread runtime for one thread's cases (`None` if the system refuses one).
+pub(super) fn current_thread_runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()
 }
 
 /// A poisoned lock only means another trial panicked; the data is still usable.

@@ -1,0 +1,361 @@
+//! Running many cases at once on one thread: the cases of a run are futures driven by one
+//! current-thread runtime with one HTTP client, at most `concurrency` at a time, as a bare
+//! async client would send its requests. A case waits for nothing while it runs: it is
+//! started only once its serial groups are free and a data bucket is (if it tracks one), so
+//! no thread ever blocks on a lock or a lease. Finished outcomes go to a [`Mailbox`], from
+//! which a reporter on another thread takes them in its own order.
+//!
+//! Why one thread: a case spends its time waiting on the target, and a thread per case
+//! costs a context switch per response (eight trial threads on two cores spent more time
+//! switching than checking); futures on one thread answer many responses per wake-up.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use super::case::CaseOutcome;
+use super::pool::{Lease, NoLease};
+use super::session::{current_thread_runtime, Session};
+use crate::case::LoadedCase;
+
+/// Outcomes finished but not taken beyond which no new case is started while others run:
+/// a reporter that falls behind (a slow terminal) bounds the memory of a large run.
+const BACKLOG_PER_SLOT: usize = 8;
+
+/// Finished outcomes by case index, handed from the runner's thread to a reporter's.
+#[derive(Debug, Default)]
+pub struct Mailbox {
+    state: Mutex<MailboxState>,
+    arrived: Condvar,
+    taken: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct MailboxState {
+    outcomes: HashMap<usize, CaseOutcome>,
+    /// No outcome will come any more (the runner ended, or stopped).
+    closed: bool,
+}
+
+impl Mailbox {
+    fn state(&self) -> MutexGuard<'_, MailboxState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Leaves the outcome of case `index`.
+    pub fn put(&self, index: usize, outcome: CaseOutcome) {
+        self.state().outcomes.insert(index, outcome);
+        self.arrived.notify_all();
+    }
+
+    /// No outcome will come any more: every waiting [`Mailbox::take`] returns.
+    pub fn close(&self) {
+        self.state().closed = true;
+        self.arrived.notify_all();
+    }
+
+    /// The outcome of case `index`, waiting until it arrives; `None` if the mailbox is
+    /// closed without it (the case was never run: a defect the caller must report).
+    pub fn take(&self, index: usize) -> Option<CaseOutcome> {
+        let mut state = self.state();
+        loop {
+            if let Some(outcome) = state.outcomes.remove(&index) {
+                drop(state);
+                self.taken.notify_one();
+                return Some(outcome);
+            }
+            if state.closed {
+                return None;
+            }
+            state = self
+                .arrived
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// How many outcomes wait to be taken.
+    fn backlog(&self) -> usize {
+        self.state().outcomes.len()
+    }
+}
+
+/// Closes the mailbox when the runner ends, also by a panic: a reporter waiting for an
+/// outcome never waits forever.
+struct CloseOnDrop<'a>(&'a Mailbox);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Runs the cases `order` names (indices into `cases`, in the order to start them), at
+/// most `concurrency` at once, and leaves each outcome in `mailbox`, which is closed at
+/// the end. The cases are shared by up to one runner thread per core (the calling
+/// thread is one), each a current-thread runtime with its own HTTP client: a runner
+/// waits on the network, but checking answers is CPU work. Returns when every case has
+/// ended.
+pub fn run_cases(
+    session: &Session,
+    cases: &[LoadedCase],
+    order: &[usize],
+    concurrency: usize,
+    mailbox: &Mailbox,
+) {
+    let _close = CloseOnDrop(mailbox);
+    let concurrency = concurrency.max(1);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let runners = concurrency.min(cores);
+    let shared = Shared {
+        admission: Mutex::new(Admission::new(order)),
+        freed: tokio::sync::Notify::new(),
+        backlog_cap: concurrency.saturating_mul(BACKLOG_PER_SLOT).max(64),
+    };
+    // Runner i runs its share of the cases at once: together, `concurrency`.
+    let slots = |i: usize| concurrency / runners + usize::from(i < concurrency % runners);
+    std::thread::scope(|scope| {
+        for i in 1..runners {
+            let shared = &shared;
+            let started = std::thread::Builder::new()
+                .name(format!("cts-conform-runner-{i}"))
+                .spawn_scoped(scope, move || {
+                    runner(session, cases, slots(i), shared, mailbox)
+                });
+            if started.is_err() {
+                // The others run its share of the cases; fewer at once, nothing lost.
+                break;
+            }
+        }
+        runner(session, cases, slots(0), &shared, mailbox);
+    });
+}
+
+/// What the runner threads share: who starts what next, and a wake-up when a running
+/// case ends (its groups or bucket may let a waiting case start on another runner).
+struct Shared<'o> {
+    admission: Mutex<Admission<'o>>,
+    freed: tokio::sync::Notify,
+    backlog_cap: usize,
+}
+
+impl<'o> Shared<'o> {
+    fn admission(&self) -> MutexGuard<'_, Admission<'o>> {
+        self.admission
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One runner thread: its own runtime and client, `slots` cases at once.
+fn runner(
+    session: &Session,
+    cases: &[LoadedCase],
+    slots: usize,
+    shared: &Shared<'_>,
+    mailbox: &Mailbox,
+) {
+    session.adopt_thread_client();
+    let work = drive(session, cases, slots.max(1), shared, mailbox);
+    match current_thread_runtime() {
+        Some(runtime) => runtime.block_on(work),
+        None => session.shared_runtime().block_on(work),
+    }
+}
+
+/// What a case holds while it runs, given back when it ends.
+struct Held<'a> {
+    groups: Vec<&'a str>,
+}
+
+async fn drive(
+    session: &Session,
+    cases: &[LoadedCase],
+    slots: usize,
+    shared: &Shared<'_>,
+    mailbox: &Mailbox,
+) {
+    let mut running = FuturesUnordered::new();
+    loop {
+        // Registered before looking, so that a case ending on another runner between
+        // the look and the wait is not missed.
+        let freed = shared.freed.notified();
+        tokio::pin!(freed);
+        freed.as_mut().enable();
+        // A reporter far behind: let the running cases finish before starting more.
+        let paced = !running.is_empty() && mailbox.backlog() >= shared.backlog_cap;
+        let mut exhausted = false;
+        while !paced && running.len() < slots {
+            let next = shared.admission().next(session, cases);
+            match next {
+                Admitted::Case(index, lease, held) => {
+                    let case = &cases[index];
+                    running.push(async move {
+                        let outcome = session.run_admitted(case, lease).await;
+                        (index, outcome, held)
+                    });
+                }
+                Admitted::Waiting => break,
+                Admitted::Nothing => {
+                    exhausted = true;
+                    break;
+                }
+            }
+        }
+        if running.is_empty() {
+            if exhausted {
+                return;
+            }
+            // Every case left waits for one running on another runner.
+            freed.await;
+            continue;
+        }
+        tokio::select! {
+            finished = running.next() => {
+                if let Some((index, outcome, held)) = finished {
+                    shared.admission().release(held);
+                    shared.freed.notify_waiters();
+                    mailbox.put(index, outcome);
+                }
+            }
+            // Something freed on another runner, or the reporter took an outcome.
+            _ = &mut freed, if !paced => {}
+            _ = mailbox.taken.notified(), if paced => {}
+        }
+    }
+}
+
+/// What [`Admission::next`] found.
+enum Admitted<'s, 'c> {
+    /// This case starts now, with its lease and what it holds.
+    Case(usize, Result<Option<Lease<'s>>, NoLease>, Held<'c>),
+    /// Cases are left, but each waits for a running one to end.
+    Waiting,
+    /// No case is left to start.
+    Nothing,
+}
+
+/// Which case starts next: the first in order whose serial groups are free and, if it
+/// tracks a bucket, for which a bucket is free. A case that must wait keeps its place;
+/// the cases behind it go first meanwhile.
+struct Admission<'o> {
+    /// Not yet looked at, in order.
+    fresh: std::iter::Copied<std::slice::Iter<'o, usize>>,
+    /// Looked at and blocked: by a busy serial group (checked on every release), or by
+    /// the pool (all buckets held; these need a free bucket before anything else).
+    blocked_by_groups: VecDeque<usize>,
+    blocked_by_pool: VecDeque<usize>,
+    /// The serial groups held by running cases.
+    groups: BTreeSet<String>,
+}
+
+impl<'o> Admission<'o> {
+    fn new(order: &'o [usize]) -> Self {
+        Admission {
+            fresh: order.iter().copied(),
+            blocked_by_groups: VecDeque::new(),
+            blocked_by_pool: VecDeque::new(),
+            groups: BTreeSet::new(),
+        }
+    }
+
+    /// The next case that can start now, if any.
+    fn next<'s, 'c>(&mut self, session: &'s Session, cases: &'c [LoadedCase]) -> Admitted<'s, 'c> {
+        match self.next_admissible(session, cases) {
+            Some((index, lease, held)) => Admitted::Case(index, lease, held),
+            None if self.blocked_by_groups.is_empty() && self.blocked_by_pool.is_empty() => {
+                Admitted::Nothing
+            }
+            None => Admitted::Waiting,
+        }
+    }
+
+    fn next_admissible<'s, 'c>(
+        &mut self,
+        session: &'s Session,
+        cases: &'c [LoadedCase],
+    ) -> Option<(usize, Result<Option<Lease<'s>>, NoLease>, Held<'c>)> {
+        // An interrupted run starts nothing: each case left ends at once as "not run".
+        if session.interrupted() {
+            let index = self
+                .blocked_by_groups
+                .pop_front()
+                .or_else(|| self.blocked_by_pool.pop_front())
+                .or_else(|| self.fresh.next())?;
+            return Some((index, Err(NoLease::GaveUp), Held { groups: Vec::new() }));
+        }
+        // Those that waited longest first: a group or a bucket may have been freed.
+        for position in 0..self.blocked_by_groups.len() {
+            let index = self.blocked_by_groups[position];
+            if let Some(admitted) = self.try_admit(session, cases, index) {
+                self.blocked_by_groups.remove(position);
+                return Some(admitted);
+            }
+        }
+        while let Some(&index) = self.blocked_by_pool.front() {
+            match self.try_admit(session, cases, index) {
+                Some(admitted) => {
+                    self.blocked_by_pool.pop_front();
+                    return Some(admitted);
+                }
+                // Still no bucket: neither will the others behind it get one.
+                None if self.groups_free(&cases[index]) => break,
+                None => {
+                    // Its bucket may come, but a group is busy now: wait as such.
+                    self.blocked_by_pool.pop_front();
+                    self.blocked_by_groups.push_back(index);
+                }
+            }
+        }
+        while let Some(index) = self.fresh.next() {
+            if let Some(admitted) = self.try_admit(session, cases, index) {
+                return Some(admitted);
+            }
+            if self.groups_free(&cases[index]) {
+                self.blocked_by_pool.push_back(index);
+            } else {
+                self.blocked_by_groups.push_back(index);
+            }
+        }
+        None
+    }
+
+    fn groups_free(&self, case: &LoadedCase) -> bool {
+        case.spec.serial.iter().all(|g| !self.groups.contains(g))
+    }
+
+    /// Admits case `index` if its groups and (when it tracks one) a bucket are free.
+    fn try_admit<'s, 'c>(
+        &mut self,
+        session: &'s Session,
+        cases: &'c [LoadedCase],
+        index: usize,
+    ) -> Option<(usize, Result<Option<Lease<'s>>, NoLease>, Held<'c>)> {
+        let case = &cases[index];
+        if !self.groups_free(case) {
+            return None;
+        }
+        let lease = if Session::needs_bucket(case) {
+            match session.pool().try_lease() {
+                Ok(Some(lease)) => Ok(Some(lease)),
+                Ok(None) => return None,
+                // No bucket at all: the case starts, to be ignored with the reason.
+                Err(no_lease) => Err(no_lease),
+            }
+        } else {
+            Ok(None)
+        };
+        let groups: Vec<&str> = case.spec.serial.iter().map(String::as_str).collect();
+        for group in &groups {
+            self.groups.insert((*group).to_owned());
+        }
+        Some((index, lease, Held { groups }))
+    }
+
+    fn release(&mut self, held: Held<'_>) {
+        for group in held.groups {
+            self.groups.remove(group);
+        }
+    }
+}
