@@ -124,7 +124,7 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
     if let Some(reason) = session.unavailable_for(case) {
         return CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
     }
-    if !session.config.mutations_allowed() && mutates(session, case) {
+    if !session.mutations_allowed() && mutates(session, case) {
         return CaseOutcome::without_steps(
             case,
             CaseStatus::Ignored(format!(
@@ -368,19 +368,25 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         return outcome;
     }
     // Before sending a create: if its answer never arrives, the ledger still knows.
-    let intent = created_by(session, step, vars).and_then(|created| match created {
-        Some(created) => Ok(session.ledger().intent(case, created)?),
-        None => Ok(()),
+    let created = created_by(session, step, vars).and_then(|created| match created {
+        Some(created) => {
+            session.ledger().intent(case, created.clone())?;
+            Ok(Some(created))
+        }
+        None => Ok(None),
     });
-    if let Err(e) = intent {
-        fail(&mut outcome, FindingKind::Cleanup, format!("not sent: {e}"));
-        return outcome;
-    }
+    let created = match created {
+        Ok(created) => created,
+        Err(e) => {
+            fail(&mut outcome, FindingKind::Cleanup, format!("not sent: {e}"));
+            return outcome;
+        }
+    };
     let exchange = send_with_retries(session, case, request, &mut outcome.retries).await;
     match &exchange.response {
         Err(e) => fail(&mut outcome, FindingKind::Transport, e.to_string()),
         Ok(response) if throttle::is_throttled(response) => {
-            if let Err(e) = record(session, case, step, vars, response) {
+            if let Err(e) = record(session, case, step, vars, created, response) {
                 fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
             let code = throttle::error_code(response)
@@ -399,7 +405,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         }
         Ok(response) => {
             // The ledger first: whatever was created is recorded before anything is judged.
-            if let Err(e) = record(session, case, step, vars, response) {
+            if let Err(e) = record(session, case, step, vars, created, response) {
                 fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
             let body = response.json();
@@ -506,17 +512,19 @@ fn resource(
     })
 }
 
-/// Ledger bookkeeping for one answered step: the create the step announced was made (2xx)
-/// or refused; a step that removes something ([`cts::removed_by`]) records its removal.
+/// Ledger bookkeeping for one answered step: the create the step announced (`created`)
+/// was made (2xx) or refused; a step that removes something ([`cts::removed_by`]) records
+/// its removal.
 fn record(
     session: &Session,
     case: &str,
     step: &StepSpec,
     vars: &Vars,
+    created: Option<Resource>,
     response: &ReceivedResponse,
 ) -> Result<(), BookkeepingError> {
     let ledger = session.ledger();
-    if let Some(created) = created_by(session, step, vars)? {
+    if let Some(created) = created {
         if (200..300).contains(&response.status) {
             ledger.created(case, created)?;
         } else {
