@@ -161,6 +161,13 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         return usage(problem);
     }
     report::failure::set_rerun_command(super::reports::rerun_command(&args));
+    if !libtest.list {
+        // The response schemas compile on another core while the cases load (if no thread
+        // can be had, each compiles when first needed, as before).
+        let _ = std::thread::Builder::new()
+            .name("cts-conform-schemas".into())
+            .spawn(|| contract.compile_response_schemas());
+    }
     let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,

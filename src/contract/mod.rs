@@ -138,6 +138,20 @@ impl Contract {
         }))
     }
 
+    /// Compiles the schema of every documented response now, each once. A run starts this
+    /// on a thread of its own while it loads its cases, so that its first answers find
+    /// their validators ready; a validator asked for meanwhile waits for that compilation.
+    pub fn compile_response_schemas(&self) {
+        let names: std::collections::BTreeSet<&str> = self
+            .operations
+            .values()
+            .flat_map(|op| op.responses.values().filter_map(|r| r.schema.as_deref()))
+            .collect();
+        for name in names {
+            let _ = self.validator(name);
+        }
+    }
+
     /// Validates `instance` against the component schema `name`.
     ///
     /// Returns every violation (empty when valid), or `None` when there is no such schema.
