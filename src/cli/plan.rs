@@ -15,9 +15,12 @@ use super::exit::Exit;
 pub(crate) struct Plan {
     /// The cases of the profile, in load order.
     pub(crate) cases: Vec<LoadedCase>,
-    /// The ids of the cases loaded but left out of `cases` (another profile, or derived
-    /// with --no-derived): with those of `cases`, every case a baseline may list.
+    /// The ids of the cases loaded but left out of `cases` (another profile): with those
+    /// of `cases` and the derived ones, every case a baseline may list.
     pub(crate) left_out: BTreeSet<String>,
+    /// With --no-derived the derived cases are not made at all; a baseline may still name
+    /// them ([`Plan::known_ids`] makes their ids then).
+    pub(crate) derived_left_out: bool,
     /// The case files, for the fingerprint.
     pub(crate) sources: Vec<Source>,
     pub(crate) profile: Profile,
@@ -26,11 +29,16 @@ pub(crate) struct Plan {
 impl Plan {
     /// Every case id a baseline may name, whatever the profile or --no-derived (made when
     /// a baseline is read, so that a plan does not keep a second copy of its ids).
-    pub(crate) fn known_ids(&self) -> HashSet<&str> {
+    pub(crate) fn known_ids(&self, contract: &Contract) -> HashSet<String> {
+        let derived = match self.derived_left_out {
+            true => derive::derived_cases(contract),
+            false => Vec::new(),
+        };
         self.cases
             .iter()
-            .map(|c| c.id.as_str())
-            .chain(self.left_out.iter().map(String::as_str))
+            .map(|c| c.id.clone())
+            .chain(self.left_out.iter().cloned())
+            .chain(derived.into_iter().map(|c| c.id))
             .collect()
     }
 }
@@ -48,14 +56,11 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
         sources.and_then(|sources| case::load(&sources, contract).map(|cases| (sources, cases)));
     match loaded {
         Ok((sources, mut cases)) => {
-            let derived = derive::derived_cases(contract);
             // A baseline may list any case, whatever the profile or --no-derived: the
             // ids of those left out are kept (the plan's own are in its cases).
             let mut left_out = BTreeSet::new();
-            if args.no_derived {
-                left_out.extend(derived.into_iter().map(|c| c.id));
-            } else {
-                cases.extend(derived);
+            if !args.no_derived {
+                cases.extend(derive::derived_cases(contract));
             }
             // In place: a plan of many cases is not copied to be filtered.
             cases.retain(|c| {
@@ -67,6 +72,7 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
             });
             Ok(Plan {
                 left_out,
+                derived_left_out: args.no_derived,
                 cases,
                 sources,
                 profile,

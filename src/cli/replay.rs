@@ -135,7 +135,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
-    let baseline = match load_baseline(&args.outputs.baseline, &plan) {
+    let baseline = match load_baseline(&args.outputs.baseline, &plan, contract) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
     };

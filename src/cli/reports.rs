@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
+use cts_conform::contract::Contract;
 use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
@@ -136,11 +137,15 @@ impl Reports {
     }
 }
 
-pub(crate) fn load_baseline(path: &Option<PathBuf>, plan: &Plan) -> Result<Baseline, Exit> {
+pub(crate) fn load_baseline(
+    path: &Option<PathBuf>,
+    plan: &Plan,
+    contract: &Contract,
+) -> Result<Baseline, Exit> {
     let Some(path) = path else {
         return Ok(Baseline::default());
     };
-    let ids = plan.known_ids();
+    let ids = plan.known_ids(contract);
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;

@@ -177,7 +177,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             return exit;
         }
     }
-    let baseline = match load_baseline(&args.outputs.baseline, &plan) {
+    let baseline = match load_baseline(&args.outputs.baseline, &plan, contract) {
         Ok(baseline) => Arc::new(baseline),
         Err(exit) => return exit,
     };
