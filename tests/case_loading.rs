@@ -209,13 +209,25 @@ fn the_cheap_variable_check_tells_clean_steps_from_the_rest() {
     let known: std::collections::BTreeSet<String> =
         ["prefix", "data_bucket", "id"].map(String::from).into();
     let step = |json: &str| -> StepSpec { serde_json::from_str(json).expect("a step") };
+    // As the loader asks it: every `${...}` well formed, and each name known.
+    let within = |step: StepSpec| {
+        let mut names = std::collections::BTreeSet::new();
+        let well_formed = step.collect_variables(&mut names);
+        well_formed && names.iter().all(|n| known.contains(n))
+    };
+    let mut names = std::collections::BTreeSet::new();
     assert!(step(
+        r#"{"operation": "ListTrackers", "query": {"a": "${prefix}", "b": "${id}"},
+                      "expect": {"body": {"x": "${prefix}-${run_id}"}}}"#
+    )
+    .collect_variables(&mut names));
+    assert_eq!(names, ["id", "prefix", "run_id"].map(String::from).into());
+    assert!(within(step(
         r#"{"operation": "CreateTracker",
             "body": {"tracker_name": "${prefix}-a", "n": "$${literal}"},
             "expect": {"body": {"id": "${id}"}, "any_of": [{"headers": {"x": "${prefix}"}}]},
             "creates": {"tracker_name": "${prefix}-a"}}"#
-    )
-    .variables_within(&known));
+    )));
     for bad in [
         r#"{"operation": "ListTrackers", "query": {"tracker_name": "${nope}"}}"#,
         r#"{"operation": "ListTrackers", "path": {"project_id": "${bad"}}"#,
@@ -227,6 +239,29 @@ fn the_cheap_variable_check_tells_clean_steps_from_the_rest() {
         r#"{"operation": "ListTrackers", "expect": {"any_of": [{"body": {"x": "${nope}"}}]}}"#,
         r#"{"operation": "ListTrackers", "expect_strict": {"headers": {"x": "${nope}"}}}"#,
     ] {
-        assert!(!step(bad).variables_within(&known), "{bad}");
+        assert!(!within(step(bad)), "{bad}");
     }
+}
+
+/// The loader takes a case's variables from its checking walk; they are exactly those a
+/// case made on its own finds (for every built-in case, `creates` inferred included).
+#[test]
+fn the_loader_finds_each_case_its_own_variables() {
+    let cases = cts_conform::case::load(
+        &cts_conform::case::builtin_sources(),
+        cts_conform::contract::Contract::embedded(),
+    )
+    .expect("the built-in cases load");
+    let mut with_variables = 0;
+    for case in &cases {
+        let alone = cts_conform::case::LoadedCase::new(
+            case.id.clone(),
+            case.suite.to_string(),
+            case.file.to_string(),
+            (*case.spec).clone(),
+        );
+        assert_eq!(case.variables(), alone.variables(), "{}", case.id);
+        with_variables += usize::from(!case.variables().is_empty());
+    }
+    assert!(with_variables > 50, "{with_variables} cases refer to variables");
 }

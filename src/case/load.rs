@@ -64,12 +64,10 @@ impl LoadedCase {
     /// [`LoadedCase::new`] for a spec read boxed (not moved again), in a file whose name
     /// and suite its cases share.
     fn boxed(id: String, suite: Arc<str>, file: Arc<str>, spec: Box<CaseSpec>) -> LoadedCase {
-        let variables = spec
-            .steps
-            .iter()
-            .chain(&spec.cleanup)
-            .flat_map(StepSpec::variable_names)
-            .collect();
+        let mut variables = BTreeSet::new();
+        for step in spec.steps.iter().chain(&spec.cleanup) {
+            step.collect_variables(&mut variables);
+        }
         LoadedCase {
             id,
             suite,
@@ -239,20 +237,24 @@ fn load_sharing_keys(
                 continue;
             }
             seen.insert(id.clone(), source_index);
-            checker.check_case(&spec, &format!("/cases/{i}"));
-            let mut case = LoadedCase::boxed(
-                id,
-                Arc::clone(&suite),
-                Arc::clone(&file_name),
-                with_inferred_creates(spec),
-            );
-            match variable_sets.get(&case.variables) {
-                Some(shared) => case.variables = Arc::clone(shared),
+            // The checker walks every string of the case once; the variables it found are
+            // the case's (a `creates` inferred from the body names no other variable).
+            let variables = checker.check_case(&spec, &format!("/cases/{i}"));
+            let variables = match variable_sets.get(&variables) {
+                Some(shared) => Arc::clone(shared),
                 None => {
-                    variable_sets.insert(Arc::clone(&case.variables));
+                    let variables = Arc::new(variables);
+                    variable_sets.insert(Arc::clone(&variables));
+                    variables
                 }
-            }
-            cases.push(case);
+            };
+            cases.push(LoadedCase {
+                id,
+                suite: Arc::clone(&suite),
+                file: Arc::clone(&file_name),
+                spec: with_inferred_creates(spec),
+                variables,
+            });
         }
     }
     cases.shrink_to_fit();
@@ -345,7 +347,8 @@ impl Checker<'_> {
         }
     }
 
-    fn check_case(&mut self, case: &CaseSpec, at: &str) {
+    /// Checks a case; returns the variables its steps and cleanup refer to.
+    fn check_case(&mut self, case: &CaseSpec, at: &str) -> BTreeSet<String> {
         if !is_name(&case.name) {
             self.error(
                 &format!("{at}/name"),
@@ -383,17 +386,33 @@ impl Checker<'_> {
                 "say why the case is ignored",
             );
         }
-        let mut known: BTreeSet<String> = RUN_VARIABLES.iter().map(|v| v.to_string()).collect();
-        for (i, step) in case.steps.iter().enumerate() {
-            self.check_step(step, &format!("{at}/steps/{i}"), &known);
-            known.extend(step.capture.keys().map(str::to_string));
+        let mut known: BTreeSet<&str> = RUN_VARIABLES.into_iter().collect();
+        let mut variables = BTreeSet::new();
+        for (list, steps) in [("steps", &case.steps), ("cleanup", &case.cleanup)] {
+            for (i, step) in steps.iter().enumerate() {
+                let mut names = BTreeSet::new();
+                let well_formed = step.collect_variables(&mut names);
+                let fine = well_formed && names.iter().all(|n| known.contains(n.as_str()));
+                self.check_step(step, &format!("{at}/{list}/{i}"), &known, fine);
+                if list == "steps" {
+                    // Captures are known to the steps after (and to the cleanup).
+                    known.extend(step.capture.keys());
+                }
+                variables.append(&mut names);
+            }
         }
-        for (i, step) in case.cleanup.iter().enumerate() {
-            self.check_step(step, &format!("{at}/cleanup/{i}"), &known);
-        }
+        variables
     }
 
-    fn check_step(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<String>) {
+    /// `variables_fine`: every `${...}` of the step is well formed and known (then its
+    /// strings need no look one by one).
+    fn check_step(
+        &mut self,
+        step: &StepSpec,
+        at: &str,
+        known: &BTreeSet<&str>,
+        variables_fine: bool,
+    ) {
         let Some(op) = self.contract.operation(&step.operation) else {
             let names: Vec<&str> = self.contract.operations().map(|o| o.id.as_str()).collect();
             self.error(
@@ -412,7 +431,9 @@ impl Checker<'_> {
         self.check_expect(step, op, at);
         self.check_captures(step, op, at);
         self.check_creates(step, at);
-        self.check_variables(step, at, known);
+        if !variables_fine {
+            self.check_variables(step, at, known);
+        }
     }
 
     fn check_parameters(&mut self, step: &StepSpec, op: &Operation, at: &str) {
@@ -527,6 +548,9 @@ impl Checker<'_> {
             expectations.push((json_pointer::child(&format!("{at}/headers"), name), value));
         }
         for (base, pattern) in expectations {
+            if pattern.is_well_formed() {
+                continue;
+            }
             for e in pattern.errors() {
                 // Malformed `${` are reported with the other variable errors.
                 if !matches!(e.error, MatcherError::Variable(_)) {
@@ -630,19 +654,15 @@ impl Checker<'_> {
         }
     }
 
-    fn check_variables(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<String>) {
-        // Most steps are fine: find that without a pointer for every string.
-        if step.variables_within(known) {
-            return;
-        }
+    fn check_variables(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<&str>) {
         let strings = step.templated_strings();
         for (relative, text) in strings {
             let pointer = format!("{at}{relative}");
             match vars::names_in(&text) {
                 Err(e) => self.error(&pointer, e.to_string(), ""),
                 Ok(names) => {
-                    for name in names.iter().filter(|n| !known.contains(*n)) {
-                        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+                    for name in names.iter().filter(|n| !known.contains(n.as_str())) {
+                        let list: Vec<&str> = known.iter().copied().collect();
                         self.error(
                             &pointer,
                             format!(

@@ -319,37 +319,20 @@ impl StepSpec {
         strings
     }
 
-    /// Whether every `${...}` of the step is well formed and names one of `known`: the
-    /// loader's first, cheap check, which builds no pointer; only a step that fails it is
-    /// looked at string by string ([`StepSpec::templated_strings`]).
-    pub fn variables_within(&self, known: &BTreeSet<String>) -> bool {
-        let fine = |text: &str| {
-            crate::case::vars::names_of(text)
-                .is_ok_and(|mut names| names.all(|n| known.contains(n)))
-        };
-        let mut texts = [&self.path, &self.query, &self.headers]
-            .into_iter()
-            .flat_map(StringMap::values)
-            .chain(self.raw_body.as_deref())
-            .chain(self.creates.iter().flat_map(StringMap::values));
-        if !texts.all(fine) || !self.body.iter().all(|b| b.templated_strings().all(fine)) {
-            return false;
-        }
-        let expects = || std::iter::once(&self.expect).chain(self.expect_strict.as_deref());
-        if !expects().all(Expect::well_formed) {
-            return false;
-        }
-        let mut all_known = true;
-        for expect in expects() {
-            expect.variable_names(&mut |name| all_known &= known.contains(name));
-        }
-        all_known
-    }
-
     /// The names of the variables the step refers to (malformed references are skipped;
     /// the loader reports them).
     pub fn variable_names(&self) -> BTreeSet<String> {
         let mut names = BTreeSet::new();
+        self.collect_variables(&mut names);
+        names
+    }
+
+    /// Adds the names of the variables the step refers to to `names`, in one pass over
+    /// its strings, and says whether every `${...}` (and matcher) of it is well formed: the
+    /// loader's cheap check, which builds no pointer; only a step with a malformed or
+    /// unknown variable is looked at string by string ([`StepSpec::templated_strings`]).
+    pub fn collect_variables(&self, names: &mut BTreeSet<String>) -> bool {
+        let mut well_formed = true;
         let mut found = |name: &str| {
             if !names.contains(name) {
                 names.insert(name.to_string());
@@ -361,16 +344,21 @@ impl StepSpec {
             .chain(self.raw_body.as_deref())
             .chain(self.creates.iter().flat_map(StringMap::values));
         for text in texts {
-            if let Ok(parsed) = crate::case::vars::Template::parse(text) {
-                parsed.names().for_each(&mut found);
+            match crate::case::vars::names_of(text) {
+                Ok(parsed) => parsed.for_each(&mut found),
+                Err(_) => well_formed = false,
             }
         }
-        if let Some(body) = &self.body {
-            body.variable_names().for_each(&mut found);
+        for text in self.body.iter().flat_map(BodyTemplate::templated_strings) {
+            match crate::case::vars::names_of(text) {
+                Ok(parsed) => parsed.for_each(&mut found),
+                Err(_) => well_formed = false,
+            }
         }
         for expect in std::iter::once(&self.expect).chain(self.expect_strict.as_deref()) {
+            well_formed &= expect.well_formed();
             expect.variable_names(&mut found);
         }
-        names
+        well_formed
     }
 }
