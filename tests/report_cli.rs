@@ -247,3 +247,41 @@ fn list_shows_each_shard_and_the_shards_cover_the_suite() {
     assert_eq!(shards, all);
     assert!(names(&["--list", "--partition", "hash:1/3"]).len() < all.len());
 }
+
+#[test]
+fn a_baseline_may_name_a_derived_case_with_no_derived() {
+    // With --no-derived no derived case is made, yet a baseline naming one is valid (the
+    // same baseline serves runs with and without them); a misspelt one is still refused.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = case_dir(dir.path());
+    let (baseline, baseline_s) = path(dir.path(), "baseline.json");
+    let derived = "derived::list_trackers::tracker_type::enum_bogus";
+    std::fs::write(
+        &baseline,
+        format!(r#"{{"expected_failures": [{{"case": "{derived}", "reason": "x"}}]}}"#),
+    )
+    .expect("write");
+    let out = cts(&[
+        "--cases",
+        &cases,
+        "--no-derived",
+        "--baseline",
+        &baseline_s,
+        "cli::passes",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    std::fs::write(
+        &baseline,
+        format!(r#"{{"expected_failures": [{{"case": "{derived}x", "reason": "x"}}]}}"#),
+    )
+    .expect("write");
+    let out = cts(&[
+        "--cases",
+        &cases,
+        "--no-derived",
+        "--baseline",
+        &baseline_s,
+        "cli::passes",
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
