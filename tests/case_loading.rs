@@ -263,5 +263,8 @@ fn the_loader_finds_each_case_its_own_variables() {
         assert_eq!(case.variables(), alone.variables(), "{}", case.id);
         with_variables += usize::from(!case.variables().is_empty());
     }
-    assert!(with_variables > 50, "{with_variables} cases refer to variables");
+    assert!(
+        with_variables > 50,
+        "{with_variables} cases refer to variables"
+    );
 }

@@ -220,6 +220,13 @@ pub fn expand_text(text: &str, vars: &Vars) -> Result<String, VarError> {
     Ok(out)
 }
 
+/// The text of variable `name`, as `${name}` expands to.
+pub fn variable_text(name: &str, vars: &Vars) -> Result<String, VarError> {
+    let mut out = String::new();
+    push_text(&mut out, lookup(vars, name)?);
+    Ok(out)
+}
+
 fn lookup<'v>(vars: &'v Vars, name: &str) -> Result<&'v Value, VarError> {
     vars.get(name)
         .ok_or_else(|| VarError::Unknown(name.to_string()))

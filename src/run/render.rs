@@ -34,7 +34,7 @@ pub fn render(
         let name = &rest[open + 1..close];
         let value = match step.path.get(name) {
             Some(value) => vars::expand_text(value, vars)?,
-            None => vars::expand_text(&format!("${{{name}}}"), vars)?,
+            None => vars::variable_text(name, vars)?,
         };
         canonical::push_encoded(&mut url, &value);
         rest = &rest[close + 1..];
