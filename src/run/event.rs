@@ -28,7 +28,7 @@ pub enum TestEvent<'a> {
     },
 }
 
-/// Consumes events; called from the trial threads, so it must be thread-safe and quick.
+/// Consumes events; called from the runner threads, so it must be thread-safe and quick.
 pub trait Reporter: Send + Sync + std::fmt::Debug {
     fn event(&self, event: &TestEvent<'_>);
 }

@@ -98,7 +98,7 @@ impl HttpClient {
     }
 
     /// A client for `base_url`: for a plain `http://` target no TLS roots are loaded,
-    /// which makes the client cheap enough to build one per trial thread.
+    /// which makes the client cheap enough to build one per runner thread.
     pub fn for_target(base_url: &str) -> Result<Self, TransportError> {
         Self::for_target_with(base_url, &TlsTrust::default())
     }

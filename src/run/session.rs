@@ -1,6 +1,7 @@
 //! A run's shared state, as parts: the run context (contract, configuration, HTTP client,
-//! runtime), the ledger, the interrupt flag, the serial-group locks ([`SerialLocks`]), the
-//! bucket pool and the rate cap; and the reporters told of every event ([`super::event`]).
+//! runtime), the ledger, the interrupt flag, the serial-group locks ([`SerialLocks`], for
+//! cases run one at a time; [`super::schedule`] keeps its own), the bucket pool and the
+//! rate cap; and the reporters told of every event ([`super::event`]).
 //! It keeps no outcome itself.
 
 use std::cell::RefCell;
@@ -22,7 +23,7 @@ use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
 
-/// Shared by every trial of a run.
+/// Shared by every case of a run.
 #[derive(Debug)]
 pub struct Session {
     pub contract: &'static Contract,
@@ -180,19 +181,21 @@ impl Session {
             .map(Some)
     }
 
-    /// The HTTP client for the current thread: a trial thread's own (see
-    /// [`Session::run_blocking`]), else the session's shared one.
+    /// The HTTP client for the current thread: a runner thread's own (see
+    /// [`super::schedule`] and [`Session::run_blocking`]), else the session's shared one.
     pub fn http(&self) -> HttpClient {
         THREAD_CLIENT
             .with(|client| client.borrow().clone())
             .unwrap_or_else(|| self.client.clone())
     }
 
-    /// Runs a case from a (non-async) trial thread, holding its serial groups meanwhile.
+    /// Runs a case from a (non-async) thread, one at a time, waiting for its serial groups
+    /// and its bucket (the libtest thread of `--test-threads 1`; tests). Many at once:
+    /// [`super::schedule::run_cases`].
     ///
-    /// Each trial thread drives its cases on a runtime and a client of its own (a
-    /// current-thread runtime, so a request's I/O never hops between threads); the
-    /// session's shared runtime is the fallback if one cannot be built.
+    /// The thread drives its cases on a runtime and a client of its own (a current-thread
+    /// runtime, so a request's I/O never hops between threads); the session's shared
+    /// runtime is the fallback if one cannot be built.
     pub fn run_blocking(&self, case: &LoadedCase) -> CaseOutcome {
         // The serial groups first, then the bucket: a case holding a bucket waits for
         // nothing else, so the two cannot deadlock.
@@ -327,9 +330,9 @@ impl SerialLocks {
 }
 
 thread_local! {
-    /// A trial thread's own runtime (taken out while it drives a case).
+    /// A thread's own runtime for [`Session::run_blocking`] (taken out while it drives a case).
     static THREAD_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
-    /// A trial thread's own HTTP client, whose connections live on that runtime.
+    /// A runner thread's own HTTP client, whose connections live on its runtime.
     static THREAD_CLIENT: RefCell<Option<HttpClient>> = const { RefCell::new(None) };
 }
 
