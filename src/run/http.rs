@@ -15,7 +15,10 @@ use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
 /// client when none is installed; every client must therefore start here.
 pub fn http_client_builder() -> reqwest::ClientBuilder {
     install_tls_provider();
-    reqwest::Client::builder()
+    // Each request is sent once by reqwest: its default policy retries only HTTP/2 and
+    // HTTP/3 refusals (never used here: HTTP/1.1 only), yet copies every request to be
+    // ready for it. The runner decides itself what is sent again (run::case).
+    reqwest::Client::builder().retry(reqwest::retry::never().max_retries_per_request(0))
 }
 
 /// Makes ring the process-wide crypto provider of rustls, once; a provider some other code
