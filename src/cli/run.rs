@@ -161,17 +161,19 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         return usage(problem);
     }
     report::failure::set_rerun_command(super::reports::rerun_command(&args));
-    if !libtest.list {
-        // The response schemas compile on another core while the cases load (if no thread
-        // can be had, each compiles when first needed, as before).
-        let _ = std::thread::Builder::new()
-            .name("cts-conform-schemas".into())
-            .spawn(|| contract.compile_response_schemas());
-    }
     let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
+    if !libtest.list {
+        // The response schemas compile on another core while the run gets ready (the
+        // target's check, the emulator), not on the way of the first answers; if no
+        // thread can be had, each compiles when first needed. Not during the load: the
+        // two would add up at a large plan's peak of memory.
+        let _ = std::thread::Builder::new()
+            .name("cts-conform-schemas".into())
+            .spawn(|| contract.compile_response_schemas());
+    }
     if args.target != "embedded" {
         if let Err(exit) = super::plan::check_created_names(&plan) {
             return exit;

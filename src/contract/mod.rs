@@ -139,7 +139,7 @@ impl Contract {
     }
 
     /// Compiles the schema of every documented response now, each once. A run starts this
-    /// on a thread of its own while it loads its cases, so that its first answers find
+    /// on a thread of its own while it gets ready to send, so that its first answers find
     /// their validators ready; a validator asked for meanwhile waits for that compilation.
     pub fn compile_response_schemas(&self) {
         let names: std::collections::BTreeSet<&str> = self
