@@ -255,33 +255,21 @@ fn a_baseline_may_name_a_derived_case_with_no_derived() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = case_dir(dir.path());
     let (baseline, baseline_s) = path(dir.path(), "baseline.json");
+    let with_expected_failure = |case: &str| {
+        let text = format!(r#"{{"expected_failures": [{{"case": "{case}", "reason": "x"}}]}}"#);
+        std::fs::write(&baseline, text).expect("write");
+        cts(&[
+            "--cases",
+            &cases,
+            "--no-derived",
+            "--baseline",
+            &baseline_s,
+            "cli::passes",
+        ])
+    };
     let derived = "derived::list_trackers::tracker_type::enum_bogus";
-    std::fs::write(
-        &baseline,
-        format!(r#"{{"expected_failures": [{{"case": "{derived}", "reason": "x"}}]}}"#),
-    )
-    .expect("write");
-    let out = cts(&[
-        "--cases",
-        &cases,
-        "--no-derived",
-        "--baseline",
-        &baseline_s,
-        "cli::passes",
-    ]);
+    let out = with_expected_failure(derived);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
-    std::fs::write(
-        &baseline,
-        format!(r#"{{"expected_failures": [{{"case": "{derived}x", "reason": "x"}}]}}"#),
-    )
-    .expect("write");
-    let out = cts(&[
-        "--cases",
-        &cases,
-        "--no-derived",
-        "--baseline",
-        &baseline_s,
-        "cli::passes",
-    ]);
+    let out = with_expected_failure(&format!("{derived}x"));
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
