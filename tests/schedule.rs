@@ -141,13 +141,38 @@ impl Reporter for Leases {
     }
 }
 
+/// Panics when the case named `case` starts, as a defect in the runner would.
+#[derive(Debug)]
+struct PanicsOn(&'static str);
+
+impl Reporter for PanicsOn {
+    fn event(&self, event: &TestEvent<'_>) {
+        if let TestEvent::CaseStarted { case } = event {
+            if case.id.ends_with(self.0) {
+                panic!("a defect in case {}", case.id);
+            }
+        }
+    }
+}
+
 struct Run {
-    outcomes: BTreeMap<usize, CaseStatus>,
+    /// `None`: the case ended without an outcome (abandoned).
+    outcomes: BTreeMap<usize, Option<CaseStatus>>,
     watch: Arc<Watch>,
     leases: Arc<Leases>,
 }
 
 fn run(cases: &[LoadedCase], concurrency: usize, buckets: &[&str], interrupt: bool) -> Run {
+    run_with(cases, concurrency, buckets, interrupt, None)
+}
+
+fn run_with(
+    cases: &[LoadedCase],
+    concurrency: usize,
+    buckets: &[&str],
+    interrupt: bool,
+    panics_on: Option<&'static str>,
+) -> Run {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let running = runtime
         .block_on(emulator::start(
@@ -170,6 +195,10 @@ fn run(cases: &[LoadedCase], concurrency: usize, buckets: &[&str], interrupt: bo
     )
     .with_reporter(Arc::clone(&watch) as Arc<dyn Reporter>)
     .with_reporter(Arc::clone(&leases) as Arc<dyn Reporter>);
+    let session = match panics_on {
+        Some(case) => session.with_reporter(Arc::new(PanicsOn(case))),
+        None => session,
+    };
     if interrupt {
         session.interrupt();
     }
@@ -178,8 +207,7 @@ fn run(cases: &[LoadedCase], concurrency: usize, buckets: &[&str], interrupt: bo
     run_cases(&session, cases, &order, concurrency, &mailbox);
     let mut outcomes = BTreeMap::new();
     for index in order {
-        let outcome = mailbox.take(index).expect("every case ends");
-        outcomes.insert(index, outcome.status);
+        outcomes.insert(index, mailbox.take(index).map(|outcome| outcome.status));
     }
     // Closed, and nothing more in it: each case ended once.
     assert!(mailbox.take(cases.len()).is_none());
@@ -200,7 +228,7 @@ fn every_case_ends_once_and_no_more_run_at_once_than_asked() {
         assert!(run
             .outcomes
             .values()
-            .all(|s| matches!(s, CaseStatus::Passed)));
+            .all(|s| matches!(s, Some(CaseStatus::Passed))));
         let watch = run.watch.state.lock().unwrap();
         let mut finished = watch.finished.clone();
         finished.sort();
@@ -231,7 +259,7 @@ fn cases_of_one_serial_group_never_overlap() {
     assert!(run
         .outcomes
         .values()
-        .all(|s| matches!(s, CaseStatus::Passed)));
+        .all(|s| matches!(s, Some(CaseStatus::Passed))));
     let watch = run.watch.state.lock().unwrap();
     assert!(watch.overlaps.is_empty(), "overlaps: {:?}", watch.overlaps);
     // Ungrouped and other-group cases did run beside grouped ones.
@@ -244,7 +272,7 @@ fn no_two_cases_hold_one_bucket_and_no_more_than_the_pool_at_once() {
     let run = run(&cases, 8, &["sched-b1", "sched-b2"], false);
     for (index, status) in &run.outcomes {
         assert!(
-            matches!(status, CaseStatus::Passed),
+            matches!(status, Some(CaseStatus::Passed)),
             "{}: {status:?}",
             cases[*index].id
         );
@@ -262,7 +290,7 @@ fn without_a_bucket_the_cases_that_track_one_are_ignored_and_the_rest_run() {
     let ignored: BTreeSet<usize> = run
         .outcomes
         .iter()
-        .filter(|(_, s)| matches!(s, CaseStatus::Ignored(_)))
+        .filter(|(_, s)| matches!(s, Some(CaseStatus::Ignored(_))))
         .map(|(i, _)| *i)
         .collect();
     assert_eq!(ignored, BTreeSet::from([3, 4, 5]));
@@ -274,9 +302,28 @@ fn an_interrupted_run_starts_nothing() {
     let run = run(&cases, 4, &["sched-b1"], true);
     for status in run.outcomes.values() {
         match status {
-            CaseStatus::Ignored(reason) => assert!(reason.contains("interrupted"), "{reason}"),
+            Some(CaseStatus::Ignored(reason)) => {
+                assert!(reason.contains("interrupted"), "{reason}")
+            }
             other => panic!("expected not run, got {other:?}"),
         }
     }
     assert_eq!(run.watch.state.lock().unwrap().most_running, 0);
+}
+
+#[test]
+fn a_case_that_panics_is_abandoned_and_the_rest_run() {
+    // list_1 panics as it starts, holding group "a": list_3 (also "a") still runs, and
+    // its reporter learns at once that list_1 has no outcome.
+    let cases = cases(&[&["a"], &["a"], NONE, &["a"], NONE], 0);
+    let run = run_with(&cases, 4, &[], false, Some("list_1"));
+    for (index, status) in &run.outcomes {
+        match index {
+            1 => assert!(status.is_none(), "{status:?}"),
+            _ => assert!(
+                matches!(status, Some(CaseStatus::Passed)),
+                "{index}: {status:?}"
+            ),
+        }
+    }
 }

@@ -120,8 +120,9 @@ fn trials(
                 let case = &shared.cases[index];
                 let outcome = match &shared.mailbox {
                     None => shared.session.run_blocking(case),
-                    // Closed without it only if the runner thread could not start or
-                    // stopped early: then the case runs here, on this thread.
+                    // None only if the runner thread could not start or stopped early,
+                    // or a defect panicked in the case: it runs here, on this thread
+                    // (where libtest reports a panic as the case's failure).
                     Some(mailbox) => mailbox
                         .take(index)
                         .unwrap_or_else(|| shared.session.run_blocking(case)),

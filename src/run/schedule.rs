@@ -12,7 +12,10 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use std::panic::AssertUnwindSafe;
+
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 
 use super::case::CaseOutcome;
 use super::pool::{Lease, NoLease};
@@ -33,7 +36,8 @@ pub struct Mailbox {
 
 #[derive(Debug, Default)]
 struct MailboxState {
-    outcomes: HashMap<usize, CaseOutcome>,
+    /// `None`: the case ended without an outcome (see [`Mailbox::abandon`]).
+    outcomes: HashMap<usize, Option<CaseOutcome>>,
     /// No outcome will come any more (the runner ended, or stopped).
     closed: bool,
 }
@@ -45,7 +49,14 @@ impl Mailbox {
 
     /// Leaves the outcome of case `index`.
     pub fn put(&self, index: usize, outcome: CaseOutcome) {
-        self.state().outcomes.insert(index, outcome);
+        self.state().outcomes.insert(index, Some(outcome));
+        self.arrived.notify_all();
+    }
+
+    /// Case `index` ended without an outcome (a defect stopped it): [`Mailbox::take`]
+    /// says so at once.
+    pub fn abandon(&self, index: usize) {
+        self.state().outcomes.insert(index, None);
         self.arrived.notify_all();
     }
 
@@ -55,15 +66,16 @@ impl Mailbox {
         self.arrived.notify_all();
     }
 
-    /// The outcome of case `index`, waiting until it arrives; `None` if the mailbox is
-    /// closed without it (the case was never run: a defect the caller must report).
+    /// The outcome of case `index`, waiting until it arrives; `None` if the case ended
+    /// without one, or the mailbox is closed without it (never run): a defect the caller
+    /// must deal with.
     pub fn take(&self, index: usize) -> Option<CaseOutcome> {
         let mut state = self.state();
         loop {
             if let Some(outcome) = state.outcomes.remove(&index) {
                 drop(state);
                 self.taken.notify_one();
-                return Some(outcome);
+                return outcome;
             }
             if state.closed {
                 return None;
@@ -192,8 +204,11 @@ async fn drive(
                 Admitted::Case(index, lease, held) => {
                     let case = &cases[index];
                     running.push(async move {
-                        let outcome = session.run_admitted(case, lease).await;
-                        (index, outcome, held)
+                        // A defect that panics ends this case, not the runner: the case
+                        // is abandoned, and the reporter runs it again on its own thread,
+                        // where the panic is reported as the case's failure.
+                        let run = AssertUnwindSafe(session.run_admitted(case, lease));
+                        (index, run.catch_unwind().await.ok(), held)
                     });
                 }
                 Admitted::Waiting => break,
@@ -216,7 +231,10 @@ async fn drive(
                 if let Some((index, outcome, held)) = finished {
                     shared.admission().release(held);
                     shared.freed.notify_waiters();
-                    mailbox.put(index, outcome);
+                    match outcome {
+                        Some(outcome) => mailbox.put(index, outcome),
+                        None => mailbox.abandon(index),
+                    }
                 }
             }
             // Something freed on another runner, or the reporter took an outcome.
