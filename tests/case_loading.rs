@@ -354,3 +354,49 @@ fn creates_inferred_from_the_body_are_those_of_the_body_as_json() {
         assert_eq!(got, expected, "{}", case.id);
     }
 }
+
+/// A case id defined twice is an error at the second definition naming the file of the
+/// first, within a file and across files; the same name in another suite is another id.
+#[test]
+fn a_case_id_defined_twice_names_the_file_of_the_first() {
+    let case = |name: &str| {
+        format!(r#"{{"name": "{name}", "doc": "d", "steps": [{{"operation": "ListTrackers"}}]}}"#)
+    };
+    let file = |name: &str, suite: &str, cases: &[&str]| Source {
+        name: name.into(),
+        text: format!(
+            r#"{{"suite": "{suite}", "cases": [{}]}}"#,
+            cases.iter().map(|c| case(c)).collect::<Vec<_>>().join(",")
+        ),
+    };
+    let errors = load_errors(&[
+        file("a.json", "s", &["one", "two"]),
+        file("b.json", "s", &["three", "one", "three"]),
+        file("c.json", "t", &["one"]),
+    ]);
+    let found: Vec<(String, String, String)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.file.clone(),
+                e.pointer.clone().unwrap_or_default(),
+                e.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "b.json".to_string(),
+                "/cases/1/name".to_string(),
+                "duplicate case name s::one (first defined in a.json)".to_string()
+            ),
+            (
+                "b.json".to_string(),
+                "/cases/2/name".to_string(),
+                "duplicate case name s::three (first defined in b.json)".to_string()
+            ),
+        ]
+    );
+}

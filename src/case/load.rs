@@ -3,8 +3,8 @@
 //! contract before anything runs. Every error names the file, line, column and JSON
 //! pointer, says what is wrong and what to do; all errors of all files are reported at once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::{self, Write as _};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
@@ -205,13 +205,13 @@ fn load_sharing_keys(
     contract: &Contract,
 ) -> Result<Vec<LoadedCase>, LoadErrors> {
     let mut errors = Vec::new();
-    let mut cases = Vec::new();
-    // Case id -> the index of the file that defines it.
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut cases: Vec<LoadedCase> = Vec::new();
+    // A hash of a case id -> the indexes in `cases` of the cases of ids of that hash.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     // One set of variable names per distinct set: most cases of a suite share theirs.
     let mut variable_sets = VariableSets::default();
     let mut case_at = String::new();
-    for (source_index, source) in sources.iter().enumerate() {
+    for source in sources {
         let file: CaseFile = match serde_json::from_str(&source.text) {
             Ok(file) => file,
             Err(e) => {
@@ -230,8 +230,15 @@ fn load_sharing_keys(
         cases.reserve(file.cases.len());
         for (i, spec) in file.cases.into_iter().enumerate() {
             let id = format!("{}::{}", file.suite, spec.name);
-            if let Some(&first) = seen.get(&id) {
-                let first = &sources[first].name;
+            let id_hash = {
+                let mut hasher = DefaultHasher::new();
+                id.hash(&mut hasher);
+                hasher.finish()
+            };
+            // The case of this id loaded before, if any (its file is its source's name).
+            let earlier = seen.get(&id_hash).into_iter().flatten();
+            if let Some(&j) = earlier.into_iter().find(|&&j| cases[j].id == id) {
+                let first = &cases[j].file;
                 checker.error(
                     &format!("/cases/{i}/name"),
                     format!("duplicate case name {id} (first defined in {first})"),
@@ -239,12 +246,12 @@ fn load_sharing_keys(
                 );
                 continue;
             }
-            seen.insert(id.clone(), source_index);
+            seen.entry(id_hash).or_default().push(cases.len());
             // The checker walks every string of the case once; the variables it found are
             // the case's (a `creates` inferred from the body names no other variable).
             case_at.clear();
-            // Writing to a String cannot fail.
-            let _ = write!(case_at, "/cases/{i}");
+            case_at.push_str("/cases");
+            push_index(&mut case_at, i);
             let variables = variable_sets.share(&checker.check_case(&spec, &case_at));
             cases.push(LoadedCase {
                 id,
@@ -260,6 +267,21 @@ fn load_sharing_keys(
         Ok(cases)
     } else {
         Err(LoadErrors(errors))
+    }
+}
+
+/// Appends `/` and `index` in decimal (as `format!` would, without its machinery: this
+/// runs for every step loaded).
+fn push_index(pointer: &mut String, index: usize) {
+    pointer.push('/');
+    let start = pointer.len();
+    let mut rest = index;
+    loop {
+        pointer.insert(start, char::from(b'0' + (rest % 10) as u8));
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
 }
 
@@ -317,10 +339,13 @@ fn with_inferred_creates(mut spec: Box<CaseSpec>) -> Box<CaseSpec> {
         };
         if let Some(name) = field(named.tracker_name) {
             let kind = field(named.tracker_type).unwrap_or_else(|| "data".into());
-            step.creates = Some(StringMap::from([
-                ("tracker_name".to_string(), name),
-                ("tracker_type".to_string(), kind),
-            ]));
+            step.creates = Some(StringMap::from_sorted(
+                [
+                    ("tracker_name", name.as_str()),
+                    ("tracker_type", kind.as_str()),
+                ]
+                .into_iter(),
+            ));
         }
     }
     spec
@@ -435,8 +460,10 @@ impl Checker<'_> {
                 let well_formed = step.variables_into(&mut variables);
                 let fine = well_formed && variables[first..].iter().all(|n| known.contains(n));
                 step_at.clear();
-                // Writing to a String cannot fail.
-                let _ = write!(step_at, "{at}/{list}/{i}");
+                step_at.push_str(at);
+                step_at.push('/');
+                step_at.push_str(list);
+                push_index(&mut step_at, i);
                 self.check_step(step, &step_at, &known, fine);
                 if list == "steps" {
                     // Captures are known to the steps after (and to the cleanup).
@@ -778,4 +805,18 @@ fn field_names(contract: &Contract, schema: &str) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|p| p.keys().map(|k| format!("/{k}")).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_index_writes_what_format_writes() {
+        for index in [0, 7, 10, 99, 1234, usize::MAX] {
+            let mut pointer = "/cases".to_string();
+            push_index(&mut pointer, index);
+            assert_eq!(pointer, format!("/cases/{index}"));
+        }
+    }
 }

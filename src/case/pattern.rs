@@ -255,6 +255,14 @@ impl Node {
     fn compile_owned(value: Value) -> Node {
         match value {
             Value::String(text) if !vars::has_dollar(&text) => Node::Scalar(Value::String(text)),
+            // As [`Node::compile`] does, without copying the string.
+            Value::String(text) => match Template::parse_owned(text) {
+                Ok(template) => match template.as_static() {
+                    Some(text) => Node::Scalar(Value::String(text)),
+                    None => Node::Template(template),
+                },
+                Err((text, e)) => invalid(&Value::String(text), e.into()),
+            },
             Value::Object(map) if matcher_entry_of(&map).is_none() => Node::Object(
                 map.into_iter()
                     .map(|(key, v)| Member {

@@ -128,7 +128,9 @@ impl From<BTreeMap<String, String>> for StringMap {
 
 impl StringMap {
     /// The map of entries given sorted by key, each key once.
-    fn from_sorted<'a>(entries: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> StringMap {
+    pub(crate) fn from_sorted<'a>(
+        entries: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> StringMap {
         let size: usize = entries.clone().map(|(k, v)| k.len() + v.len() + 8).sum();
         let mut text = String::with_capacity(size);
         for string in entries.flat_map(|(k, v)| [k, v]) {
@@ -209,20 +211,21 @@ impl<'de> Visitor<'de> for StringMapVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
-        let mut entries: Vec<(MaybeBorrowed<'de>, MaybeBorrowed<'de>)> = Vec::new();
+        // A step's maps hold a few entries.
+        let mut entries: Vec<(MaybeBorrowed<'de>, MaybeBorrowed<'de>)> = Vec::with_capacity(4);
         while let Some(entry) = map.next_entry()? {
             entries.push(entry);
         }
         // Stable: of a key given twice, the last stays last, and is the one kept.
         entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-        let mut kept: Vec<(&str, &str)> = Vec::with_capacity(entries.len());
-        for (key, value) in &entries {
-            match kept.last_mut() {
-                Some(last) if last.0 == key.as_str() => last.1 = value.as_str(),
-                _ => kept.push((key.as_str(), value.as_str())),
-            }
-        }
-        Ok(StringMap::from_sorted(kept.iter().copied()))
+        let kept = entries.iter().enumerate().filter(|(i, (key, _))| {
+            entries
+                .get(i + 1)
+                .is_none_or(|(next, _)| next.as_str() != key.as_str())
+        });
+        Ok(StringMap::from_sorted(
+            kept.map(|(_, (key, value))| (key.as_str(), value.as_str())),
+        ))
     }
 }
 

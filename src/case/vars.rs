@@ -69,7 +69,9 @@ impl<'a> Iterator for Pieces<'a> {
                     return Some(Err(VarError::Unclosed(self.text.to_string())));
                 };
                 let name = &inner[..end];
-                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                // By bytes: a non-ASCII character is no letter, digit nor `_` either way.
+                let bad = |b: &u8| !(b.is_ascii_alphanumeric() || *b == b'_');
+                if name.is_empty() || name.as_bytes().iter().any(bad) {
                     self.rest = "";
                     return Some(Err(VarError::BadName(name.to_string())));
                 }
@@ -187,6 +189,16 @@ impl Template {
     pub fn parse(text: &str) -> Result<Template, VarError> {
         check(text)?;
         Ok(Template { raw: text.into() })
+    }
+
+    /// [`Template::parse`] of a string no longer needed: it is kept, not copied.
+    pub fn parse_owned(text: String) -> Result<Template, (String, VarError)> {
+        match check(&text) {
+            Ok(()) => Ok(Template {
+                raw: text.into_boxed_str(),
+            }),
+            Err(e) => Err((text, e)),
+        }
     }
 
     /// The string as written in the case file.
