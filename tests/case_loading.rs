@@ -268,3 +268,135 @@ fn the_loader_finds_each_case_its_own_variables() {
         "{with_variables} cases refer to variables"
     );
 }
+
+/// A case's variables, found in one pass over its compiled steps, are exactly the names
+/// the slow path of the loader's messages finds string by string (`templated_strings`,
+/// `names_in`), for every built-in case and for steps with matchers written wrongly.
+#[test]
+fn the_one_pass_variables_are_those_of_the_templated_strings() {
+    use cts_conform::case::model::StepSpec;
+    use cts_conform::case::vars::names_in;
+    use std::collections::BTreeSet;
+    let slow = |steps: &[&StepSpec]| -> BTreeSet<String> {
+        steps
+            .iter()
+            .flat_map(|step| step.templated_strings())
+            .flat_map(|(_, text)| names_in(&text).unwrap_or_default())
+            .collect()
+    };
+    let cases = load(&builtin_sources(), Contract::embedded()).expect("the built-in cases load");
+    for case in &cases {
+        let steps: Vec<&StepSpec> = case.spec.steps.iter().chain(&case.spec.cleanup).collect();
+        assert_eq!(*case.variables(), slow(&steps), "{}", case.id);
+        for step in &steps {
+            assert_eq!(step.variable_names(), slow(&[step]), "{}", case.id);
+        }
+    }
+    for json in [
+        r#"{"operation": "ListTrackers", "expect": {"body": {"a": {"$typo": ["${x}", "${bad"]},
+            "b": {"$oneOf": [{"$regex": "^${y}$"}, "$${lit}"]}, "c": {"$every": {"k": "${z}-${w}"}}},
+            "headers": {"h": {"$regex": "${v}"}}, "any_of": [{"body": "${u}"}, {"status": 200}]},
+            "expect_strict": {"body": {"$contains": "${t}"}}}"#,
+        r#"{"operation": "CreateTracker", "path": {"p": "${a}${a}"}, "query": {"q": "x${b"},
+            "headers": {"x": "$${c}"}, "raw_body": "${d}", "creates": {"tracker_name": "${e}"}}"#,
+        r#"{"operation": "CreateTracker", "body": {"n": ["${f}", {"m": "${g"}, 1, "${h}"]}}"#,
+    ] {
+        let step: StepSpec = serde_json::from_str(json).expect("a step");
+        assert_eq!(step.variable_names(), slow(&[&step]), "{json}");
+    }
+}
+
+/// A CreateTracker step without `creates` records what its body names, read as the whole
+/// body read as JSON would give it, whatever the body's shape.
+#[test]
+fn creates_inferred_from_the_body_are_those_of_the_body_as_json() {
+    let bodies = [
+        r#"{"tracker_name": "${prefix}-a", "tracker_type": "system", "x": [1, {"y": "${run_id}"}]}"#,
+        r#"{"tracker_name": "${prefix}-b"}"#,
+        r#"{"tracker_name": "lit\"é", "tracker_type": null}"#,
+        r#"{"tracker_name": "${prefix}-c", "tracker_type": 5}"#,
+        r#"{"tracker_name": 7}"#,
+        r#"{"tracker_name": null}"#,
+        r#"{"other": "${prefix}"}"#,
+        r#"["${prefix}-d"]"#,
+        r#""${prefix}""#,
+        r#"{}"#,
+    ];
+    let cases: Vec<String> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            format!(
+                r#"{{"name": "c{i}", "doc": "d", "steps": [{{"operation": "CreateTracker",
+                    "body": {body}, "expect": {{"status": 201}}}}]}}"#
+            )
+        })
+        .collect();
+    let source = Source {
+        name: "creates.json".into(),
+        text: format!(r#"{{"suite": "s", "cases": [{}]}}"#, cases.join(",")),
+    };
+    let loaded = load(&[source], Contract::embedded()).expect("the cases load");
+    for (case, body) in loaded.iter().zip(bodies) {
+        let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        let field = |key: &str| body.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let expected = field("tracker_name").map(|name| {
+            let kind = field("tracker_type").unwrap_or_else(|| "data".into());
+            vec![("tracker_name", name), ("tracker_type", kind)]
+        });
+        let step = &case.spec.steps[0];
+        let got = step.creates.as_ref().map(|creates| {
+            creates
+                .iter()
+                .map(|(k, v)| (k, v.to_string()))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(got, expected, "{}", case.id);
+    }
+}
+
+/// A case id defined twice is an error at the second definition naming the file of the
+/// first, within a file and across files; the same name in another suite is another id.
+#[test]
+fn a_case_id_defined_twice_names_the_file_of_the_first() {
+    let case = |name: &str| {
+        format!(r#"{{"name": "{name}", "doc": "d", "steps": [{{"operation": "ListTrackers"}}]}}"#)
+    };
+    let file = |name: &str, suite: &str, cases: &[&str]| Source {
+        name: name.into(),
+        text: format!(
+            r#"{{"suite": "{suite}", "cases": [{}]}}"#,
+            cases.iter().map(|c| case(c)).collect::<Vec<_>>().join(",")
+        ),
+    };
+    let errors = load_errors(&[
+        file("a.json", "s", &["one", "two"]),
+        file("b.json", "s", &["three", "one", "three"]),
+        file("c.json", "t", &["one"]),
+    ]);
+    let found: Vec<(String, String, String)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.file.clone(),
+                e.pointer.clone().unwrap_or_default(),
+                e.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "b.json".to_string(),
+                "/cases/1/name".to_string(),
+                "duplicate case name s::one (first defined in a.json)".to_string()
+            ),
+            (
+                "b.json".to_string(),
+                "/cases/2/name".to_string(),
+                "duplicate case name s::three (first defined in b.json)".to_string()
+            ),
+        ]
+    );
+}

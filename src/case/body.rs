@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::vars::{expand_str, names_of, Template, VarError, Vars};
+use super::vars::{self, expand_str, names_of, VarError, Vars};
 
 /// A JSON request body with its variables still to fill.
 #[derive(Clone)]
@@ -33,9 +33,12 @@ struct Hole {
 impl BodyTemplate {
     /// Compiles a body as written in a case file.
     pub fn new(body: &Value) -> BodyTemplate {
-        let mut json = String::new();
+        let mut bytes = Vec::new();
         let mut strings = Vec::new();
-        write(body, &mut json, &mut strings);
+        write(body, &mut bytes, &mut strings);
+        // Only strings and JSON punctuation were written: UTF-8.
+        let json = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let mut text =
             String::with_capacity(strings.iter().map(|(_, s)| s.len()).sum::<usize>() + json.len());
         let mut holes = Vec::with_capacity(strings.len());
@@ -88,16 +91,22 @@ impl BodyTemplate {
 
     /// The body as written (variables unexpanded), made when asked.
     pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.written_json()).unwrap_or(Value::Null)
+    }
+
+    /// The body as written (variables unexpanded), as compact JSON text.
+    pub fn written_json(&self) -> Vec<u8> {
         let json = self.json();
-        let mut text = String::with_capacity(self.text.len() + 8 * self.holes.len());
+        let json = json.as_bytes();
+        let mut text = Vec::with_capacity(self.text.len() + 8 * self.holes.len());
         let mut from = 0;
         for (at, string) in self.holes() {
-            text.push_str(&json[from..at]);
+            text.extend_from_slice(&json[from..at]);
             push_json_string(&mut text, string);
             from = at;
         }
-        text.push_str(&json[from..]);
-        serde_json::from_str(&text).unwrap_or(Value::Null)
+        text.extend_from_slice(&json[from..]);
+        text
     }
 
     /// Whether the body refers to no variable: rendering it gives its text as it is.
@@ -121,41 +130,45 @@ impl BodyTemplate {
 
 /// Appends `value` as compact JSON, leaving out each string that is not its own literal
 /// text: those are listed in `holes` with the offset where their value goes.
-fn write<'a>(value: &'a Value, text: &mut String, holes: &mut Vec<(usize, &'a str)>) {
+fn write<'a>(value: &'a Value, text: &mut Vec<u8>, holes: &mut Vec<(usize, &'a str)>) {
     match value {
-        Value::String(s) => match Template::parse(s) {
-            Ok(template) if template.is_literal() => push_json_string(text, s),
-            _ => holes.push((text.len(), s)),
+        Value::String(s) => match vars::is_literal(s) {
+            true => push_json_string(text, s),
+            false => holes.push((text.len(), s)),
         },
         Value::Array(items) => {
-            text.push('[');
+            text.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    text.push(',');
+                    text.push(b',');
                 }
                 write(item, text, holes);
             }
-            text.push(']');
+            text.push(b']');
         }
         Value::Object(map) => {
-            text.push('{');
+            text.push(b'{');
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
-                    text.push(',');
+                    text.push(b',');
                 }
                 push_json_string(text, key);
-                text.push(':');
+                text.push(b':');
                 write(item, text, holes);
             }
-            text.push('}');
+            text.push(b'}');
         }
-        scalar => text.push_str(&scalar.to_string()),
+        // Writing JSON to a Vec cannot fail.
+        scalar => {
+            let _ = serde_json::to_writer(&mut *text, scalar);
+        }
     }
 }
 
-fn push_json_string(text: &mut String, s: &str) {
-    // Serialising a string cannot fail.
-    text.push_str(&serde_json::to_string(s).unwrap_or_default());
+/// Appends `s` as a JSON string, as `serde_json` writes it.
+fn push_json_string(text: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *text, s);
 }
 
 impl From<Value> for BodyTemplate {

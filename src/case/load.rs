@@ -3,16 +3,18 @@
 //! contract before anything runs. Every error names the file, line, column and JSON
 //! pointer, says what is wrong and what to do; all errors of all files are reported at once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::locate::{locate, Position};
 use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
-use super::pattern::{self, MatcherError, Pattern};
+use super::pattern::{self, MatcherError};
 use super::string_map::StringMap;
 use super::vars;
 use crate::contract::{Contract, Operation, ParamLocation};
@@ -203,12 +205,13 @@ fn load_sharing_keys(
     contract: &Contract,
 ) -> Result<Vec<LoadedCase>, LoadErrors> {
     let mut errors = Vec::new();
-    let mut cases = Vec::new();
-    // Case id -> the index of the file that defines it.
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut cases: Vec<LoadedCase> = Vec::new();
+    // A hash of a case id -> the indexes in `cases` of the cases of ids of that hash.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     // One set of variable names per distinct set: most cases of a suite share theirs.
-    let mut variable_sets: BTreeSet<Arc<BTreeSet<String>>> = BTreeSet::new();
-    for (source_index, source) in sources.iter().enumerate() {
+    let mut variable_sets = VariableSets::default();
+    let mut case_at = String::new();
+    for source in sources {
         let file: CaseFile = match serde_json::from_str(&source.text) {
             Ok(file) => file,
             Err(e) => {
@@ -227,8 +230,15 @@ fn load_sharing_keys(
         cases.reserve(file.cases.len());
         for (i, spec) in file.cases.into_iter().enumerate() {
             let id = format!("{}::{}", file.suite, spec.name);
-            if let Some(&first) = seen.get(&id) {
-                let first = &sources[first].name;
+            let id_hash = {
+                let mut hasher = DefaultHasher::new();
+                id.hash(&mut hasher);
+                hasher.finish()
+            };
+            // The case of this id loaded before, if any (its file is its source's name).
+            let earlier = seen.get(&id_hash).into_iter().flatten();
+            if let Some(&j) = earlier.into_iter().find(|&&j| cases[j].id == id) {
+                let first = &cases[j].file;
                 checker.error(
                     &format!("/cases/{i}/name"),
                     format!("duplicate case name {id} (first defined in {first})"),
@@ -236,18 +246,13 @@ fn load_sharing_keys(
                 );
                 continue;
             }
-            seen.insert(id.clone(), source_index);
+            seen.entry(id_hash).or_default().push(cases.len());
             // The checker walks every string of the case once; the variables it found are
             // the case's (a `creates` inferred from the body names no other variable).
-            let variables = checker.check_case(&spec, &format!("/cases/{i}"));
-            let variables = match variable_sets.get(&variables) {
-                Some(shared) => Arc::clone(shared),
-                None => {
-                    let variables = Arc::new(variables);
-                    variable_sets.insert(Arc::clone(&variables));
-                    variables
-                }
-            };
+            case_at.clear();
+            case_at.push_str("/cases");
+            push_index(&mut case_at, i);
+            let variables = variable_sets.share(&checker.check_case(&spec, &case_at));
             cases.push(LoadedCase {
                 id,
                 suite: Arc::clone(&suite),
@@ -265,6 +270,45 @@ fn load_sharing_keys(
     }
 }
 
+/// Appends `/` and `index` in decimal (as `format!` would, without its machinery: this
+/// runs for every step loaded).
+fn push_index(pointer: &mut String, index: usize) {
+    pointer.push('/');
+    let start = pointer.len();
+    let mut rest = index;
+    loop {
+        pointer.insert(start, char::from(b'0' + (rest % 10) as u8));
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+}
+
+/// The distinct sets of variable names of a load, each made once and shared by the cases
+/// that refer to the same variables; found by a hash of the names, without building a set.
+#[derive(Default)]
+struct VariableSets {
+    by_hash: HashMap<u64, Vec<Arc<BTreeSet<String>>>>,
+}
+
+impl VariableSets {
+    /// The shared set of `names` (sorted, each once).
+    fn share(&mut self, names: &[&str]) -> Arc<BTreeSet<String>> {
+        let mut hasher = DefaultHasher::new();
+        names.hash(&mut hasher);
+        let sets = self.by_hash.entry(hasher.finish()).or_default();
+        let same =
+            |set: &&Arc<BTreeSet<String>>| set.iter().map(String::as_str).eq(names.iter().copied());
+        if let Some(shared) = sets.iter().find(same) {
+            return Arc::clone(shared);
+        }
+        let set = Arc::new(names.iter().map(|name| name.to_string()).collect());
+        sets.push(Arc::clone(&set));
+        set
+    }
+}
+
 /// Every create on the ledger: a CreateTracker step without `creates` records what its
 /// body names (`tracker_name`, and `tracker_type`, data by default).
 fn with_inferred_creates(mut spec: Box<CaseSpec>) -> Box<CaseSpec> {
@@ -272,16 +316,36 @@ fn with_inferred_creates(mut spec: Box<CaseSpec>) -> Box<CaseSpec> {
         if step.operation != "CreateTracker" || step.creates.is_some() {
             continue;
         }
-        let Some(body) = step.body.as_ref().map(|body| body.to_value()) else {
+        let Some(body) = step.body.as_ref().map(|body| body.written_json()) else {
             continue;
         };
-        let field = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
-        if let Some(name) = field("tracker_name") {
-            let kind = field("tracker_type").unwrap_or_else(|| "data".into());
-            step.creates = Some(StringMap::from([
-                ("tracker_name".to_string(), name),
-                ("tracker_type".to_string(), kind),
-            ]));
+        // Only these two members are read (not the whole body); a body that is not an
+        // object names nothing.
+        #[derive(Deserialize)]
+        struct Named {
+            tracker_name: Option<Value>,
+            tracker_type: Option<Value>,
+        }
+        let named = match body.first() {
+            Some(b'{') => serde_json::from_slice::<Named>(&body).ok(),
+            _ => None,
+        };
+        let Some(named) = named else {
+            continue;
+        };
+        let field = |value: Option<Value>| match value {
+            Some(Value::String(text)) => Some(text),
+            _ => None,
+        };
+        if let Some(name) = field(named.tracker_name) {
+            let kind = field(named.tracker_type).unwrap_or_else(|| "data".into());
+            step.creates = Some(StringMap::from_sorted(
+                [
+                    ("tracker_name", name.as_str()),
+                    ("tracker_type", kind.as_str()),
+                ]
+                .into_iter(),
+            ));
         }
     }
     spec
@@ -347,8 +411,8 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks a case; returns the variables its steps and cleanup refer to.
-    fn check_case(&mut self, case: &CaseSpec, at: &str) -> BTreeSet<String> {
+    /// Checks a case; returns the variables its steps and cleanup refer to, sorted, each once.
+    fn check_case<'s>(&mut self, case: &'s CaseSpec, at: &str) -> Vec<&'s str> {
         if !is_name(&case.name) {
             self.error(
                 &format!("{at}/name"),
@@ -386,33 +450,35 @@ impl Checker<'_> {
                 "say why the case is ignored",
             );
         }
-        let mut known: BTreeSet<&str> = RUN_VARIABLES.into_iter().collect();
-        let mut variables = BTreeSet::new();
+        // The variables known at each step (a few: a list), and those the steps refer to.
+        let mut known: Vec<&str> = RUN_VARIABLES.to_vec();
+        let mut variables: Vec<&'s str> = Vec::new();
+        let mut step_at = String::new();
         for (list, steps) in [("steps", &case.steps), ("cleanup", &case.cleanup)] {
             for (i, step) in steps.iter().enumerate() {
-                let mut names = BTreeSet::new();
-                let well_formed = step.collect_variables(&mut names);
-                let fine = well_formed && names.iter().all(|n| known.contains(n.as_str()));
-                self.check_step(step, &format!("{at}/{list}/{i}"), &known, fine);
+                let first = variables.len();
+                let well_formed = step.variables_into(&mut variables);
+                let fine = well_formed && variables[first..].iter().all(|n| known.contains(n));
+                step_at.clear();
+                step_at.push_str(at);
+                step_at.push('/');
+                step_at.push_str(list);
+                push_index(&mut step_at, i);
+                self.check_step(step, &step_at, &known, fine);
                 if list == "steps" {
                     // Captures are known to the steps after (and to the cleanup).
                     known.extend(step.capture.keys());
                 }
-                variables.append(&mut names);
             }
         }
+        variables.sort_unstable();
+        variables.dedup();
         variables
     }
 
     /// `variables_fine`: every `${...}` of the step is well formed and known (then its
     /// strings need no look one by one).
-    fn check_step(
-        &mut self,
-        step: &StepSpec,
-        at: &str,
-        known: &BTreeSet<&str>,
-        variables_fine: bool,
-    ) {
+    fn check_step(&mut self, step: &StepSpec, at: &str, known: &[&str], variables_fine: bool) {
         let Some(op) = self.contract.operation(&step.operation) else {
             let names: Vec<&str> = self.contract.operations().map(|o| o.id.as_str()).collect();
             self.error(
@@ -501,9 +567,9 @@ impl Checker<'_> {
     }
 
     fn check_expect(&mut self, step: &StepSpec, op: &Operation, at: &str) {
-        self.check_one_expect(&step.expect, op, &format!("{at}/expect"));
+        self.check_one_expect(&step.expect, op, at, "/expect");
         if let Some(strict) = &step.expect_strict {
-            self.check_one_expect(strict, op, &format!("{at}/expect_strict"));
+            self.check_one_expect(strict, op, at, "/expect_strict");
         }
         if step.precondition.is_some() && op.method != "GET" {
             self.error(
@@ -517,11 +583,12 @@ impl Checker<'_> {
         }
     }
 
-    fn check_one_expect(&mut self, expect: &Expect, op: &Operation, at: &str) {
+    /// Checks the expectation at `{base}{key}` (the pointer is made only for an error).
+    fn check_one_expect(&mut self, expect: &Expect, op: &Operation, base: &str, key: &str) {
         if let Some(status) = &expect.status {
             if status.codes().is_empty() {
                 self.error(
-                    &format!("{at}/status"),
+                    &format!("{base}{key}/status"),
                     "an empty list of statuses".into(),
                     "",
                 );
@@ -530,7 +597,7 @@ impl Checker<'_> {
                 if op.response(*code).is_none() {
                     let documented: Vec<String> = op.responses.keys().map(u16::to_string).collect();
                     self.error(
-                        &format!("{at}/status"),
+                        &format!("{base}{key}/status"),
                         format!("status {code} is not documented for {}", op.id),
                         &format!(
                             "expect one of the documented statuses: {}",
@@ -540,22 +607,25 @@ impl Checker<'_> {
                 }
             }
         }
-        let mut expectations: Vec<(String, &Pattern)> = Vec::new();
-        if let Some(body) = &expect.body {
-            expectations.push((format!("{at}/body"), body));
-        }
-        for (name, value) in &expect.headers {
-            expectations.push((json_pointer::child(&format!("{at}/headers"), name), value));
-        }
-        for (base, pattern) in expectations {
+        let expectations = (expect.body.iter().map(|body| (None, body))).chain(
+            expect
+                .headers
+                .iter()
+                .map(|(name, value)| (Some(name), value)),
+        );
+        for (header, pattern) in expectations {
             if pattern.is_well_formed() {
                 continue;
             }
+            let pattern_at = match header {
+                None => format!("{base}{key}/body"),
+                Some(name) => json_pointer::child(&format!("{base}{key}/headers"), name),
+            };
             for e in pattern.errors() {
                 // Malformed `${` are reported with the other variable errors.
                 if !matches!(e.error, MatcherError::Variable(_)) {
                     self.error(
-                        &format!("{base}{}", e.pointer),
+                        &format!("{pattern_at}{}", e.pointer),
                         e.error.to_string(),
                         "see the matchers in docs/case-format.md",
                     );
@@ -564,13 +634,14 @@ impl Checker<'_> {
         }
         if expect.any_of.len() == 1 {
             self.error(
-                &format!("{at}/any_of"),
+                &format!("{base}{key}/any_of"),
                 "any_of with a single alternative".into(),
                 "give two or more alternatives, or move the one into expect itself",
             );
         }
         for (i, alternative) in expect.any_of.iter().enumerate() {
-            self.check_one_expect(alternative, op, &format!("{at}/any_of/{i}"));
+            let here = format!("{base}{key}/any_of/{i}");
+            self.check_one_expect(alternative, op, &here, "");
         }
     }
 
@@ -654,7 +725,8 @@ impl Checker<'_> {
         }
     }
 
-    fn check_variables(&mut self, step: &StepSpec, at: &str, known: &BTreeSet<&str>) {
+    fn check_variables(&mut self, step: &StepSpec, at: &str, known: &[&str]) {
+        let known: BTreeSet<&str> = known.iter().copied().collect();
         let strings = step.templated_strings();
         for (relative, text) in strings {
             let pointer = format!("{at}{relative}");
@@ -733,4 +805,18 @@ fn field_names(contract: &Contract, schema: &str) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|p| p.keys().map(|k| format!("/{k}")).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_index_writes_what_format_writes() {
+        for index in [0, 7, 10, 99, 1234, usize::MAX] {
+            let mut pointer = "/cases".to_string();
+            push_index(&mut pointer, index);
+            assert_eq!(pointer, format!("/cases/{index}"));
+        }
+    }
 }

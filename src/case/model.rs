@@ -264,9 +264,9 @@ impl Expect {
     }
 
     /// The names of the variables of the expected body and headers (and alternatives).
-    fn variable_names(&self, found: &mut dyn FnMut(&str)) {
+    fn variable_names<'a>(&'a self, found: &mut dyn FnMut(&'a str)) {
         for pattern in self.body.iter().chain(self.headers.iter().map(|(_, p)| p)) {
-            pattern.variable_names(found);
+            pattern.variable_names_borrowed(found);
         }
         for alternative in &self.any_of {
             alternative.variable_names(found);
@@ -332,32 +332,35 @@ impl StepSpec {
     /// loader's cheap check, which builds no pointer; only a step with a malformed or
     /// unknown variable is looked at string by string ([`StepSpec::templated_strings`]).
     pub fn collect_variables(&self, names: &mut BTreeSet<String>) -> bool {
-        let mut well_formed = true;
-        let mut found = |name: &str| {
+        let mut found = Vec::new();
+        let well_formed = self.variables_into(&mut found);
+        for name in found {
             if !names.contains(name) {
                 names.insert(name.to_string());
             }
-        };
+        }
+        well_formed
+    }
+
+    /// Appends each variable name the step refers to (borrowed from it, in the order of
+    /// its strings, repeats included) to `names` and says whether every `${...}` (and
+    /// matcher) of it is well formed: [`StepSpec::collect_variables`] without a set.
+    pub fn variables_into<'a>(&'a self, names: &mut Vec<&'a str>) -> bool {
+        let mut well_formed = true;
         let texts = [&self.path, &self.query, &self.headers]
             .into_iter()
             .flat_map(StringMap::values)
             .chain(self.raw_body.as_deref())
-            .chain(self.creates.iter().flat_map(StringMap::values));
+            .chain(self.creates.iter().flat_map(StringMap::values))
+            .chain(self.body.iter().flat_map(BodyTemplate::templated_strings));
         for text in texts {
-            match crate::case::vars::names_of(text) {
-                Ok(parsed) => parsed.for_each(&mut found),
-                Err(_) => well_formed = false,
-            }
-        }
-        for text in self.body.iter().flat_map(BodyTemplate::templated_strings) {
-            match crate::case::vars::names_of(text) {
-                Ok(parsed) => parsed.for_each(&mut found),
-                Err(_) => well_formed = false,
+            if crate::case::vars::push_names(text, names).is_err() {
+                well_formed = false;
             }
         }
         for expect in std::iter::once(&self.expect).chain(self.expect_strict.as_deref()) {
             well_formed &= expect.well_formed();
-            expect.variable_names(&mut found);
+            expect.variable_names(&mut |name| names.push(name));
         }
         well_formed
     }

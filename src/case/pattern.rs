@@ -23,7 +23,7 @@ use regex::Regex;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use super::vars::{Template, VarError, Vars};
+use super::vars::{self, Template, VarError, Vars};
 use crate::json_pointer;
 
 /// The JSON types `$type` accepts.
@@ -229,6 +229,7 @@ impl Node {
             };
         }
         match value {
+            Value::String(text) if !vars::has_dollar(text) => Node::Scalar(value.clone()),
             Value::String(text) => match Template::parse(text) {
                 Ok(template) => match template.as_static() {
                     Some(text) => Node::Scalar(Value::String(text)),
@@ -249,11 +250,39 @@ impl Node {
         }
     }
 
+    /// [`Node::compile`] of a value no longer needed: its strings and arrays are taken,
+    /// not copied.
+    fn compile_owned(value: Value) -> Node {
+        match value {
+            Value::String(text) if !vars::has_dollar(&text) => Node::Scalar(Value::String(text)),
+            // As [`Node::compile`] does, without copying the string.
+            Value::String(text) => match Template::parse_owned(text) {
+                Ok(template) => match template.as_static() {
+                    Some(text) => Node::Scalar(Value::String(text)),
+                    None => Node::Template(template),
+                },
+                Err((text, e)) => invalid(&Value::String(text), e.into()),
+            },
+            Value::Object(map) if matcher_entry_of(&map).is_none() => Node::Object(
+                map.into_iter()
+                    .map(|(key, v)| Member {
+                        key: shared_key(&key),
+                        node: Node::compile_owned(v),
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => {
+                Node::Array(items.into_iter().map(Node::compile_owned).collect())
+            }
+            other => Node::compile(&other),
+        }
+    }
+
     /// Whether [`Node::to_value`] gives back the expectation exactly as written: not so
     /// when a string without variables was written with `$${` (compiled as its text).
     fn gives_back_source(source: &Value) -> bool {
         match source {
-            Value::String(text) => !text.contains("$${"),
+            Value::String(text) => !(vars::has_dollar(text) && text.contains("$${")),
             Value::Array(items) => items.iter().all(Node::gives_back_source),
             Value::Object(map) => map.values().all(Node::gives_back_source),
             _ => true,
@@ -328,7 +357,16 @@ impl Node {
         match self {
             Node::Template(_) | Node::Matcher(Matcher::RegexTemplate(_)) => true,
             Node::Invalid(invalid) => matches!(invalid.error, MatcherError::Variable(_)),
-            _ => self.children().iter().any(|(_, n)| n.needs_expansion()),
+            Node::Object(members) => members.iter().any(|m| m.node.needs_expansion()),
+            Node::Array(items)
+            | Node::Matcher(
+                Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items),
+            ) => items.iter().any(Node::needs_expansion),
+            Node::Matcher(Matcher::Every(item)) => item.needs_expansion(),
+            Node::Scalar(_)
+            | Node::Matcher(
+                Matcher::Type(_) | Matcher::Regex(_) | Matcher::Absent | Matcher::Any,
+            ) => false,
         }
     }
 
@@ -353,23 +391,16 @@ impl Node {
         }
     }
 
-    /// Calls `found` with the name of each variable the node refers to.
-    fn variable_names(&self, found: &mut dyn FnMut(&str)) {
+    /// Calls `found` with the name of each variable the node refers to, borrowed from
+    /// the node.
+    fn variable_names<'a>(&'a self, found: &mut dyn FnMut(&'a str)) {
         match self {
             Node::Template(t) | Node::Matcher(Matcher::RegexTemplate(t)) => {
                 t.names().for_each(found)
             }
             // The strings of a wrongly written matcher may name variables too; a
             // malformed reference names nothing (the loader reports it).
-            Node::Invalid(invalid) => {
-                let mut strings = Vec::new();
-                crate::case::vars::strings_in(&invalid.source, "", &mut strings);
-                for (_, text) in strings {
-                    for name in crate::case::vars::names_in(&text).unwrap_or_default() {
-                        found(&name);
-                    }
-                }
-            }
+            Node::Invalid(invalid) => names_in_value(&invalid.source, found),
             Node::Scalar(_) => {}
             Node::Object(members) => members.iter().for_each(|m| m.node.variable_names(found)),
             Node::Array(items)
@@ -453,6 +484,21 @@ impl Node {
     }
 }
 
+/// The names of the variables of the strings of a JSON value, in document order (of
+/// [`crate::case::vars::strings_in`]); a malformed string names none.
+fn names_in_value<'a>(value: &'a Value, found: &mut dyn FnMut(&'a str)) {
+    match value {
+        Value::String(text) => {
+            if let Ok(names) = vars::names_of(text) {
+                names.for_each(&mut *found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| names_in_value(v, found)),
+        Value::Object(map) => map.values().for_each(|v| names_in_value(v, found)),
+        _ => {}
+    }
+}
+
 fn indexed<'a>(prefix: &str, nodes: &'a [Node]) -> Vec<(String, &'a Node)> {
     nodes
         .iter()
@@ -470,7 +516,11 @@ fn invalid(source: &Value, error: MatcherError) -> Node {
 
 /// The key and argument of a one-key object whose key starts with `$`.
 fn matcher_entry(value: &Value) -> Option<(&str, &Value)> {
-    let object = value.as_object()?;
+    matcher_entry_of(value.as_object()?)
+}
+
+/// [`matcher_entry`] of an object.
+fn matcher_entry_of(object: &Map<String, Value>) -> Option<(&str, &Value)> {
     if object.len() != 1 {
         return None;
     }
@@ -544,9 +594,9 @@ impl Pattern {
     /// Compiles an expectation, keeping wrongly written matchers as [`Node::Invalid`]
     /// (see [`Pattern::errors`]). Case files are read this way.
     pub fn new(source: Value) -> Pattern {
-        let root = Node::compile(&source);
         let source_text =
             (!Node::gives_back_source(&source)).then(|| source.to_string().into_boxed_str());
+        let root = Node::compile_owned(source);
         Pattern {
             written: Arc::new(Written {
                 templated: root.needs_expansion(),
@@ -611,6 +661,11 @@ impl Pattern {
 
     /// Calls `found` with the name of each variable the expectation as written refers to.
     pub fn variable_names(&self, found: &mut dyn FnMut(&str)) {
+        self.written.root.variable_names(&mut |name| found(name))
+    }
+
+    /// [`Pattern::variable_names`], borrowed from the pattern.
+    pub fn variable_names_borrowed<'a>(&'a self, found: &mut dyn FnMut(&'a str)) {
         self.written.root.variable_names(found)
     }
 

@@ -5,9 +5,11 @@
 //! spends a 544-byte node and two strings per entry. A plan of 20,000 cases holds tens of
 //! thousands of them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Strings by name, sorted by name, each name once.
@@ -77,8 +79,22 @@ pub struct Iter<'a> {
 impl<'a> Iter<'a> {
     /// The next length-prefixed string (`None` at the end, or on text this map never writes).
     fn string(&mut self) -> Option<&'a str> {
-        let (length, rest) = self.rest.split_once(':')?;
-        let length: usize = length.parse().ok()?;
+        // The length's digits, read by hand: this runs for every look-up of a step's maps.
+        let mut length: usize = 0;
+        let mut digits = 0;
+        for &byte in self.rest.as_bytes() {
+            match byte {
+                b'0'..=b'9' => {
+                    length = length
+                        .checked_mul(10)?
+                        .checked_add(usize::from(byte - b'0'))?;
+                    digits += 1;
+                }
+                b':' if digits > 0 => break,
+                _ => return None,
+            }
+        }
+        let rest = self.rest.get(digits + 1..)?;
         let string = rest.get(..length)?;
         self.rest = &rest[length..];
         Some(string)
@@ -106,14 +122,41 @@ impl<'a> IntoIterator for &'a StringMap {
 
 impl From<BTreeMap<String, String>> for StringMap {
     fn from(map: BTreeMap<String, String>) -> StringMap {
-        let size: usize = map.iter().map(|(k, v)| k.len() + v.len() + 8).sum();
+        StringMap::from_sorted(map.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+}
+
+impl StringMap {
+    /// The map of entries given sorted by key, each key once.
+    pub(crate) fn from_sorted<'a>(
+        entries: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> StringMap {
+        let size: usize = entries.clone().map(|(k, v)| k.len() + v.len() + 8).sum();
         let mut text = String::with_capacity(size);
-        for string in map.iter().flat_map(|(k, v)| [k, v]) {
-            text.push_str(&string.len().to_string());
+        for string in entries.flat_map(|(k, v)| [k, v]) {
+            push_length(&mut text, string.len());
             text.push(':');
             text.push_str(string);
         }
         StringMap(text.into_boxed_str())
+    }
+}
+
+/// Writes `n` in decimal (as `n.to_string()` does, without allocating).
+fn push_length(text: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[i..] {
+        text.push(char::from(digit));
     }
 }
 
@@ -152,7 +195,80 @@ impl fmt::Debug for StringMap {
 /// key given twice keeps its last value).
 impl<'de> Deserialize<'de> for StringMap {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        BTreeMap::<String, String>::deserialize(deserializer).map(StringMap::from)
+        deserializer.deserialize_map(StringMapVisitor)
+    }
+}
+
+/// Reads the entries as `BTreeMap<String, String>`'s visitor does (same expectations, so
+/// the same errors), borrowing the strings from the input where it can, then sorts them.
+struct StringMapVisitor;
+
+impl<'de> Visitor<'de> for StringMapVisitor {
+    type Value = StringMap;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
+        // A step's maps hold a few entries.
+        let mut entries: Vec<(MaybeBorrowed<'de>, MaybeBorrowed<'de>)> = Vec::with_capacity(4);
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        // Stable: of a key given twice, the last stays last, and is the one kept.
+        entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        let kept = entries.iter().enumerate().filter(|(i, (key, _))| {
+            entries
+                .get(i + 1)
+                .is_none_or(|(next, _)| next.as_str() != key.as_str())
+        });
+        Ok(StringMap::from_sorted(
+            kept.map(|(_, (key, value))| (key.as_str(), value.as_str())),
+        ))
+    }
+}
+
+/// A string read from the input: borrowed when it has no escapes, else owned.
+struct MaybeBorrowed<'de>(Cow<'de, str>);
+
+impl MaybeBorrowed<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for MaybeBorrowed<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = MaybeBorrowed<'de>;
+
+            /// As `String`'s, so that a wrong type reads the same.
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeBorrowed(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeBorrowed(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MaybeBorrowed(Cow::Owned(v)))
+            }
+
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => Ok(MaybeBorrowed(Cow::Owned(s.to_string()))),
+                    Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_string(StrVisitor)
     }
 }
 
@@ -183,6 +299,33 @@ mod tests {
         let wrong = serde_json::from_str::<StringMap>(r#"{"a": 1}"#).unwrap_err();
         let wrong_tree = serde_json::from_str::<BTreeMap<String, String>>(r#"{"a": 1}"#);
         assert_eq!(wrong.to_string(), wrong_tree.unwrap_err().to_string());
+    }
+
+    #[test]
+    fn reads_and_fails_as_the_btreemap_does() {
+        for text in [
+            r#"{"z": "1", "a\u0041": "esc\n", "m": "", "z": "again", "a": "x"}"#,
+            r#"{}"#,
+            r#"{"a": null}"#,
+            r#"{"a": ["x"]}"#,
+            r#"{"a": "x",}"#,
+            r#"["a", "b"]"#,
+            r#""a""#,
+            r#"{"a": "x" "b": "y"}"#,
+        ] {
+            let compact = serde_json::from_str::<StringMap>(text);
+            let tree = serde_json::from_str::<BTreeMap<String, String>>(text);
+            match (compact, tree) {
+                (Ok(compact), Ok(tree)) => assert!(
+                    compact
+                        .iter()
+                        .eq(tree.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                    "{text}"
+                ),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                (a, b) => panic!("{text}: {a:?} / {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -56,19 +56,22 @@ impl<'a> Iterator for Pieces<'a> {
         }
         let rest = self.rest;
         let mut from = 0;
-        while let Some(found) = rest[from..].find('$') {
+        // A byte search: `$` is ASCII, and most strings are short.
+        while let Some(found) = rest.as_bytes()[from..].iter().position(|&b| b == b'$') {
             let i = from + found;
             let after = &rest[i..];
             let (piece, skip) = if after.starts_with("$${") {
                 // The `${` of the `$${`.
                 (Piece::Text(&after[1..3]), 3)
             } else if let Some(inner) = after.strip_prefix("${") {
-                let Some(end) = inner.find('}') else {
+                let Some(end) = inner.as_bytes().iter().position(|&b| b == b'}') else {
                     self.rest = "";
                     return Some(Err(VarError::Unclosed(self.text.to_string())));
                 };
                 let name = &inner[..end];
-                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                // By bytes: a non-ASCII character is no letter, digit nor `_` either way.
+                let bad = |b: &u8| !(b.is_ascii_alphanumeric() || *b == b'_');
+                if name.is_empty() || name.as_bytes().iter().any(bad) {
                     self.rest = "";
                     return Some(Err(VarError::BadName(name.to_string())));
                 }
@@ -103,8 +106,10 @@ pub fn names_in(text: &str) -> Result<Vec<String>, VarError> {
 
 /// The names of the variables a string refers to, found without allocating.
 pub fn names_of(text: &str) -> Result<impl Iterator<Item = &str>, VarError> {
-    for piece in pieces(text) {
-        piece?;
+    if has_dollar(text) {
+        for piece in pieces(text) {
+            piece?;
+        }
     }
     Ok(pieces(text).filter_map(|piece| match piece {
         Ok(Piece::Var(name)) => Some(name),
@@ -112,9 +117,59 @@ pub fn names_of(text: &str) -> Result<impl Iterator<Item = &str>, VarError> {
     }))
 }
 
+/// Appends the names of the variables a string refers to (borrowed from it) to `names`,
+/// in one pass; a malformed reference is the error, and then nothing is appended.
+pub fn push_names<'a>(text: &'a str, names: &mut Vec<&'a str>) -> Result<(), VarError> {
+    if !has_dollar(text) {
+        return Ok(());
+    }
+    let before = names.len();
+    for piece in pieces(text) {
+        match piece {
+            Ok(Piece::Var(name)) => names.push(name),
+            Ok(Piece::Text(_)) => {}
+            Err(e) => {
+                names.truncate(before);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a string has a `$` (without one it refers to no variable and is its own text).
+pub fn has_dollar(text: &str) -> bool {
+    text.as_bytes().contains(&b'$')
+}
+
+/// Checks a string's `${...}` references without keeping anything: the error of
+/// [`Template::parse`], found without allocating.
+pub fn check(text: &str) -> Result<(), VarError> {
+    if has_dollar(text) {
+        for piece in pieces(text) {
+            piece?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a string refers to no variable and is its own text (no `$${`, nothing
+/// malformed): [`Template::is_literal`] of a string that parses, found without allocating.
+pub fn is_literal(text: &str) -> bool {
+    if !has_dollar(text) {
+        return true;
+    }
+    let mut pieces = pieces(text);
+    match (pieces.next(), pieces.next()) {
+        (None, _) => true,
+        (Some(Ok(Piece::Text(t))), None) => t.len() == text.len(),
+        _ => false,
+    }
+}
+
 /// Expands a string; a string that is exactly one variable takes the variable's value.
 pub fn expand_str(text: &str, vars: &Vars) -> Result<Value, VarError> {
-    if !text.contains('$') {
+    if !has_dollar(text) {
         return Ok(Value::String(text.to_string()));
     }
     Template::parse(text)?.expand(vars)
@@ -132,10 +187,18 @@ pub struct Template {
 impl Template {
     /// Parses a string; malformed references (`${x`, `${a-b}`) are errors.
     pub fn parse(text: &str) -> Result<Template, VarError> {
-        for piece in pieces(text) {
-            piece?;
-        }
+        check(text)?;
         Ok(Template { raw: text.into() })
+    }
+
+    /// [`Template::parse`] of a string no longer needed: it is kept, not copied.
+    pub fn parse_owned(text: String) -> Result<Template, (String, VarError)> {
+        match check(&text) {
+            Ok(()) => Ok(Template {
+                raw: text.into_boxed_str(),
+            }),
+            Err(e) => Err((text, e)),
+        }
     }
 
     /// The string as written in the case file.
@@ -207,7 +270,7 @@ impl Template {
 
 /// Expands a string to text (non-string values are written as JSON).
 pub fn expand_text(text: &str, vars: &Vars) -> Result<String, VarError> {
-    if !text.contains('$') {
+    if !text.as_bytes().contains(&b'$') {
         return Ok(text.to_string());
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -243,7 +306,7 @@ fn push_text(out: &mut String, value: &Value) {
 /// Expands every string inside a JSON value (object keys are left alone).
 pub fn expand_json(value: &Value, vars: &Vars) -> Result<Value, VarError> {
     Ok(match value {
-        Value::String(s) if s.contains('$') => expand_str(s, vars)?,
+        Value::String(s) if s.as_bytes().contains(&b'$') => expand_str(s, vars)?,
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -270,7 +333,7 @@ pub fn strings_in(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
         out: &mut Vec<(String, String)>,
     ) {
         match value {
-            Value::String(s) if s.contains('$') => {
+            Value::String(s) if s.as_bytes().contains(&b'$') => {
                 let mut pointer = path.to_string();
                 for token in tokens.iter() {
                     pointer = json_pointer::child(&pointer, token);
