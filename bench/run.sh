@@ -7,7 +7,8 @@
 #      that checks nothing (examples/bare_client.rs, the floor), against the same standalone
 #      emulator, best of N, 8 at a time and one at a time: Hurl / ours and ours / bare, and
 #      Hurl / bare: the most Hurl / ours can be on this machine (the emulator's own time per
-#      request is in all three);
+#      request is in all three); and ours and the bare client's instructions (callgrind,
+#      8 at a time), a ratio that does not move with the machine's load as times do;
 #   3. the emulator's ListTrackers throughput (wrk) against a minimal axum server that
 #      answers the same body (the floor): emulator / floor;
 #   4. scale: generated suites of 1,000 and 20,000 cases against the embedded emulator:
@@ -26,7 +27,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 need_apt=()
-for tool in wrk hyperfine; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+for tool in wrk hyperfine valgrind; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
 [ -x /usr/bin/time ] || need_apt+=(time)
 if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
     need_apt+=(libclang-dev libxml2-dev libcurl4-openssl-dev pkg-config)
@@ -81,6 +82,14 @@ for jobs in 8 1; do
     hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/bare-$jobs.json" "$(bare_cmd $jobs)" >/dev/null
 done
 
+# Instructions of the whole process (ours: a fresh run prefix each time, so no collision).
+instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null \
+        | awk '/Collected :/ {print $NF}'
+}
+instr_ours="$(instructions $(ours 8))"
+instr_bare="$(instructions $(bare_cmd 8))"
+
 echo "== 3. emulator throughput vs the axum floor (wrk, ListTrackers)"
 for i in 1 2; do
     curl -s -o /dev/null -X POST "$base/v3/wrk/tracker" -H 'Content-Type: application/json' \
@@ -129,6 +138,14 @@ for jobs in 8 1; do
     row "   Hurl / bare client (the most Hurl / ours can be here)" "$(ratio "$h" "$b")x"
     row "   ours / bare client (what checking costs)" "$(ratio "$o" "$b")  (goal <= 1.30)"
 done
+row "1,000 requests, 8 at a time: instructions, ours / bare" \
+    "$(python3 -c "
+import sys
+try:
+    o, b = int(sys.argv[1]), int(sys.argv[2])
+    print(f'{o/1e6:.1f} M / {b/1e6:.1f} M = {o/b:.2f}  (callgrind; steady where times are not)')
+except ValueError:
+    print('unavailable (valgrind did not report)')" "$instr_ours" "$instr_bare")"
 row "ListTrackers req/s: emulator / axum floor" \
     "$emulator_rps / $floor_rps  ratio $(ratio "$emulator_rps" "$floor_rps")  (goal >= 0.80)"
 s1="$(best "$work/scale-1k.json")"; s20="$(best "$work/scale-20k.json")"
