@@ -273,3 +273,38 @@ fn a_baseline_may_name_a_derived_case_with_no_derived() {
     let out = with_expected_failure(&format!("{derived}x"));
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
+
+#[test]
+fn ignored_runs_only_the_ignored_cases_and_include_ignored_all() {
+    // `--ignored` once said "no case matched" (exit 4): the selection check asked libtest
+    // about a trial without its ignore flag.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = case_dir(dir.path());
+    let out = cts(&[
+        "--cases",
+        &cases,
+        "--no-derived",
+        "--ignored",
+        "--format",
+        "terse",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("1 passed; 0 failed; 0 ignored"),
+        "{}",
+        stdout(&out)
+    );
+    let out = cts(&[
+        "--cases",
+        &cases,
+        "--no-derived",
+        "--include-ignored",
+        "cli::ignored",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("cli::ignored ... ok"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use cts_conform::case::LoadedCase;
 use cts_conform::contract::Contract;
-use libtest_mimic::Trial;
 use serde_json::Value;
 
 use super::args::{NoTests, RunArgs};
@@ -153,12 +152,7 @@ pub(crate) fn check_selection(
     libtest: &libtest_mimic::Arguments,
     no_tests: NoTests,
 ) -> Result<(), Exit> {
-    let runs = |case: &LoadedCase| {
-        let ignored = case.spec.ignore.is_some();
-        !libtest.is_filtered_out(&Trial::test(&case.id, || Ok(())))
-            && (!ignored || libtest.ignored || libtest.include_ignored)
-    };
-    if cases.iter().any(runs) {
+    if cases.iter().any(|case| super::trials::runs(libtest, case)) {
         return Ok(());
     }
     let filter = libtest.filter.as_deref().unwrap_or_default();
