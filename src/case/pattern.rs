@@ -338,36 +338,32 @@ impl Node {
         }
     }
 
+    /// Whether `hit` holds for this node or one below it (walked without allocating).
+    fn any_node(&self, hit: &impl Fn(&Node) -> bool) -> bool {
+        hit(self)
+            || match self {
+                Node::Object(members) => members.iter().any(|m| m.node.any_node(hit)),
+                Node::Array(items)
+                | Node::Matcher(
+                    Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items),
+                ) => items.iter().any(|item| item.any_node(hit)),
+                Node::Matcher(Matcher::Every(item)) => item.any_node(hit),
+                Node::Scalar(_) | Node::Template(_) | Node::Matcher(_) | Node::Invalid(_) => false,
+            }
+    }
+
     /// Whether this node or one below it is a wrongly written matcher (or `${`): what
     /// [`Pattern::errors`] would list, found without building a pointer.
     fn has_invalid(&self) -> bool {
-        match self {
-            Node::Invalid(_) => true,
-            Node::Object(members) => members.iter().any(|m| m.node.has_invalid()),
-            Node::Array(items)
-            | Node::Matcher(
-                Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items),
-            ) => items.iter().any(Node::has_invalid),
-            Node::Matcher(Matcher::Every(item)) => item.has_invalid(),
-            Node::Scalar(_) | Node::Template(_) | Node::Matcher(_) => false,
-        }
+        self.any_node(&|node| matches!(node, Node::Invalid(_)))
     }
 
     fn needs_expansion(&self) -> bool {
-        match self {
+        self.any_node(&|node| match node {
             Node::Template(_) | Node::Matcher(Matcher::RegexTemplate(_)) => true,
             Node::Invalid(invalid) => matches!(invalid.error, MatcherError::Variable(_)),
-            Node::Object(members) => members.iter().any(|m| m.node.needs_expansion()),
-            Node::Array(items)
-            | Node::Matcher(
-                Matcher::OneOf(items) | Matcher::Contains(items) | Matcher::Unordered(items),
-            ) => items.iter().any(Node::needs_expansion),
-            Node::Matcher(Matcher::Every(item)) => item.needs_expansion(),
-            Node::Scalar(_)
-            | Node::Matcher(
-                Matcher::Type(_) | Matcher::Regex(_) | Matcher::Absent | Matcher::Any,
-            ) => false,
-        }
+            _ => false,
+        })
     }
 
     /// Calls `found` with each string that may refer to variables (a template, or any
