@@ -40,6 +40,10 @@ struct MailboxState {
     outcomes: HashMap<usize, Option<CaseOutcome>>,
     /// No outcome will come any more (the runner ended, or stopped).
     closed: bool,
+    /// The cases whose outcomes a [`Mailbox::take`] waits for (one per waiting reporter):
+    /// only their arrival wakes one (the others it finds when it asks for them), so a
+    /// reporter behind the runners is not woken once per outcome.
+    awaited: Vec<usize>,
 }
 
 impl Mailbox {
@@ -49,15 +53,23 @@ impl Mailbox {
 
     /// Leaves the outcome of case `index`.
     pub fn put(&self, index: usize, outcome: CaseOutcome) {
-        self.state().outcomes.insert(index, Some(outcome));
-        self.arrived.notify_all();
+        self.deliver(index, Some(outcome));
     }
 
     /// Case `index` ended without an outcome (a defect stopped it): [`Mailbox::take`]
     /// says so at once.
     pub fn abandon(&self, index: usize) {
-        self.state().outcomes.insert(index, None);
-        self.arrived.notify_all();
+        self.deliver(index, None);
+    }
+
+    fn deliver(&self, index: usize, outcome: Option<CaseOutcome>) {
+        let mut state = self.state();
+        state.outcomes.insert(index, outcome);
+        let awaited = state.awaited.contains(&index);
+        drop(state);
+        if awaited {
+            self.arrived.notify_all();
+        }
     }
 
     /// No outcome will come any more: every waiting [`Mailbox::take`] returns.
@@ -80,10 +92,14 @@ impl Mailbox {
             if state.closed {
                 return None;
             }
+            state.awaited.push(index);
             state = self
                 .arrived
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            if let Some(at) = state.awaited.iter().position(|&i| i == index) {
+                state.awaited.swap_remove(at);
+            }
         }
     }
 
@@ -375,5 +391,68 @@ impl<'o> Admission<'o> {
         for group in held.groups {
             self.groups.remove(group);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::case::CaseStatus;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn outcome(id: &str) -> CaseOutcome {
+        CaseOutcome {
+            id: id.into(),
+            doc: String::new(),
+            file: String::new(),
+            steps: Vec::new(),
+            planned_steps: 0,
+            cleanup: Vec::new(),
+            status: CaseStatus::Passed,
+            interrupted: false,
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// Takes the outcomes of `indices` in order on another thread; each id arrives on the
+    /// channel (`None`: taken as abandoned or closed).
+    fn taker(mailbox: &'static Mailbox, indices: Vec<usize>) -> mpsc::Receiver<Option<String>> {
+        let (sent, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for index in indices {
+                let _ = sent.send(mailbox.take(index).map(|o| o.id));
+            }
+        });
+        received
+    }
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_waiting_reporter_wakes_for_its_case_and_finds_the_others_that_came_first() {
+        let mailbox: &'static Mailbox = Box::leak(Box::default());
+        let taken = taker(mailbox, vec![0, 1, 2]);
+        // Cases 2 and 1 end before case 0: the reporter waits for 0 and is not woken.
+        mailbox.put(2, outcome("c2"));
+        mailbox.put(1, outcome("c1"));
+        assert!(taken.recv_timeout(Duration::from_millis(50)).is_err());
+        mailbox.put(0, outcome("c0"));
+        for id in ["c0", "c1", "c2"] {
+            assert_eq!(taken.recv_timeout(WAIT), Ok(Some(id.to_string())));
+        }
+        assert_eq!(mailbox.backlog(), 0);
+    }
+
+    #[test]
+    fn an_abandoned_or_never_run_case_wakes_the_reporter_waiting_for_it() {
+        let mailbox: &'static Mailbox = Box::leak(Box::default());
+        let taken = taker(mailbox, vec![0, 1]);
+        std::thread::sleep(Duration::from_millis(20));
+        mailbox.abandon(0);
+        assert_eq!(taken.recv_timeout(WAIT), Ok(None));
+        std::thread::sleep(Duration::from_millis(20));
+        mailbox.close();
+        assert_eq!(taken.recv_timeout(WAIT), Ok(None));
     }
 }
