@@ -17,7 +17,8 @@
 #      Skip it with BENCH_COLD_BUILD=0.
 # Installs what it needs (Debian packages, Hurl from crates.io), builds in release mode.
 #
-#   bench/run.sh [RUNS]      RUNS: repetitions for best-of (default 5)
+#   bench/run.sh [RUNS]      RUNS: repetitions for best-of (default 5; the workload's
+#                            in three rounds, RUNS rounded up to a multiple of 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
@@ -55,8 +56,11 @@ start() { # start NAME CMD...: runs CMD in the background, waits for "listening 
     for _ in $(seq 100); do grep -q "listening on" "$work/$name.log" && return 0; sleep 0.05; done
     cat "$work/$name.log" >&2; echo "$name did not start" >&2; exit 1
 }
-best() { # best JSON: the fastest run of a hyperfine export, in seconds
-    python3 -c 'import json,sys; print(min(json.load(open(sys.argv[1]))["results"][0]["times"]))' "$1"
+best() { # best JSON...: the fastest run of hyperfine exports, in seconds
+    python3 -c 'import json,sys; print(min(t for f in sys.argv[1:] for t in json.load(open(f))["results"][0]["times"]))' "$@"
+}
+cpu() { # cpu JSON...: the mean CPU time (user + system) of hyperfine exports' runs, in seconds
+    python3 -c 'import json,sys; rs=[json.load(open(f))["results"][0] for f in sys.argv[1:]]; print(sum(r["user"]+r["system"] for r in rs)/len(rs))' "$@"
 }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
 
@@ -76,10 +80,23 @@ bare_cmd() { echo "$bare $base bench 250 $1"; }
 $(ours 8) >/dev/null   # correctness first: each must pass
 eval "$(hurl_cmd 8)" >/dev/null 2>&1 || { echo "Hurl's workload failed" >&2; eval "$(hurl_cmd 1)" 2>&1 | tail -20; exit 1; }
 $(bare_cmd 8)
-for jobs in 8 1; do
-    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/ours-$jobs.json" "$(ours $jobs)" >/dev/null
-    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/hurl-$jobs.json" "$(hurl_cmd $jobs)" >/dev/null
-    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/bare-$jobs.json" "$(bare_cmd $jobs)" >/dev/null
+# In rounds, each a third of the runs of every command in turn, so that a machine that
+# slows down for a while (a shared VM) slows all three alike, not the one measured then.
+rounds=3
+per_round=$(( (runs + rounds - 1) / rounds ))
+measure() { # measure NAME ROUND CMD: hyperfine runs of CMD, exported to NAME-ROUND.json
+    hyperfine --runs "$per_round" --warmup 1 --style none --export-json "$work/$1-$2.json" "$3" >/dev/null
+}
+for round in $(seq "$rounds"); do
+    for jobs in 8 1; do
+        measure "ours-$jobs" "$round" "$(ours $jobs)"
+        measure "hurl-$jobs" "$round" "$(hurl_cmd $jobs)"
+        measure "bare-$jobs" "$round" "$(bare_cmd $jobs)"
+    done
+    # What starting costs, without a request: ours loading the same plan (a filter that
+    # matches no case), the bare client with no iteration.
+    measure ours-start "$round" "$(ours 8) --no-tests=pass no-such-case"
+    measure bare-start "$round" "$bare $base bench 0 1"
 done
 
 # Instructions of the whole process (ours: a fresh run prefix each time, so no collision).
@@ -130,14 +147,20 @@ row() { printf '%-60s %s\n' "$1" "$2"; }
 row "full suite, embedded emulator ($cases cases)" \
     "$(python3 -c "import sys; t=float(sys.argv[1]); print(f'{t*1000:.0f} ms wall, {int(sys.argv[2])/t:.0f} cases/s  (goal < 500 ms)')" "$suite" "$cases")"
 for jobs in 8 1; do
-    o="$(best "$work/ours-$jobs.json")"; h="$(best "$work/hurl-$jobs.json")"; b="$(best "$work/bare-$jobs.json")"
+    o="$(best "$work"/ours-$jobs-*.json)"; h="$(best "$work"/hurl-$jobs-*.json)"; b="$(best "$work"/bare-$jobs-*.json)"
     goal=3.5; [ "$jobs" = 1 ] && goal=3
     row "1,000 requests, $jobs at a time: ours / Hurl / bare client" \
         "$(python3 -c "import sys; print(' / '.join(f'{float(t)*1000:.0f} ms' for t in sys.argv[1:]))" "$o" "$h" "$b")"
     row "   Hurl / ours" "$(ratio "$h" "$o")x  (goal >= ${goal}x)"
     row "   Hurl / bare client (the most Hurl / ours can be here)" "$(ratio "$h" "$b")x"
     row "   ours / bare client (what checking costs)" "$(ratio "$o" "$b")  (goal <= 1.30)"
+    oc="$(cpu "$work"/ours-$jobs-*.json)"; bc="$(cpu "$work"/bare-$jobs-*.json)"
+    row "   CPU time (user + system, mean): ours / bare client" \
+        "$(python3 -c "import sys; o,b=map(float,sys.argv[1:]); print(f'{o*1000:.0f} ms / {b*1000:.0f} ms = {o/b:.2f}')" "$oc" "$bc")"
 done
+row "starting, no request sent: ours / bare client (wall; CPU)" \
+    "$(python3 -c "import sys; w1,w2,c1,c2=map(float,sys.argv[1:]); print(f'{w1*1000:.1f} ms / {w2*1000:.1f} ms; {c1*1000:.1f} ms / {c2*1000:.1f} ms (in every figure above)')" \
+       "$(best "$work"/ours-start-*.json)" "$(best "$work"/bare-start-*.json)" "$(cpu "$work"/ours-start-*.json)" "$(cpu "$work"/bare-start-*.json)")"
 row "1,000 requests, 8 at a time: instructions, ours / bare" \
     "$(python3 -c "
 import sys
