@@ -34,9 +34,27 @@ pub struct BucketPool {
     origin: PoolOrigin,
     data: Vec<String>,
     obs: Vec<String>,
-    /// `held[i]`: `data[i]` is leased.
-    held: Mutex<Vec<bool>>,
+    held: Mutex<Held>,
     freed: Condvar,
+}
+
+/// Who holds which bucket, and how many wait for one.
+#[derive(Debug)]
+struct Held {
+    /// `flags[i]`: `data[i]` is leased.
+    flags: Vec<bool>,
+    /// Callers of [`BucketPool::lease`] waiting now: a lease given back wakes one only
+    /// when there is one (a wake-up is a system call even when nobody waits).
+    waiting: usize,
+}
+
+impl Held {
+    fn none(buckets: usize) -> Self {
+        Held {
+            flags: vec![false; buckets],
+            waiting: 0,
+        }
+    }
 }
 
 /// A data bucket held by one case; given back when dropped.
@@ -56,10 +74,12 @@ impl Lease<'_> {
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let mut held = lock(&self.pool.held);
-        if let Some(slot) = held.get_mut(self.index) {
+        if let Some(slot) = held.flags.get_mut(self.index) {
             *slot = false;
         }
-        self.pool.freed.notify_one();
+        if held.waiting > 0 {
+            self.pool.freed.notify_one();
+        }
     }
 }
 
@@ -76,7 +96,7 @@ impl BucketPool {
     /// A pool of data (tracked) and obs (transfer) buckets; duplicates are dropped.
     pub fn new(origin: PoolOrigin, data: Vec<String>, obs: Vec<String>) -> Self {
         let data = dedup(data);
-        let held = Mutex::new(vec![false; data.len()]);
+        let held = Mutex::new(Held::none(data.len()));
         BucketPool {
             origin,
             data,
@@ -118,7 +138,7 @@ impl BucketPool {
         let (out, kept): (Vec<String>, Vec<String>) =
             self.data.drain(..).partition(|b| taken.contains(b));
         self.data = kept;
-        *lock(&self.held) = vec![false; self.data.len()];
+        *lock(&self.held) = Held::none(self.data.len());
         out
     }
 
@@ -136,11 +156,13 @@ impl BucketPool {
             if give_up() {
                 return Err(NoLease::GaveUp);
             }
+            held.waiting += 1;
             held = self
                 .freed
                 .wait_timeout(held, poll)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            held.waiting -= 1;
         }
     }
 }
@@ -154,9 +176,9 @@ impl BucketPool {
         Ok(self.take_free(&mut lock(&self.held)))
     }
 
-    fn take_free(&self, held: &mut [bool]) -> Option<Lease<'_>> {
-        let index = held.iter().position(|h| !h)?;
-        held[index] = true;
+    fn take_free(&self, held: &mut Held) -> Option<Lease<'_>> {
+        let index = held.flags.iter().position(|h| !h)?;
+        held.flags[index] = true;
         Some(Lease { pool: self, index })
     }
 }
@@ -243,6 +265,34 @@ mod tests {
         let lease = pool.lease(Duration::from_millis(1), || false).expect("b");
         assert_eq!(lease.bucket(), "b");
         assert!(pool.lease(Duration::from_millis(1), || true).is_err());
+    }
+
+    #[test]
+    fn a_waiting_lease_is_woken_by_the_give_back_not_its_poll() {
+        // The waiter polls once a minute: only the give-back's wake-up lets it through in
+        // time (a give-back that wakes nobody would leave it waiting the minute).
+        let pool = Arc::new(pool(&["only"]));
+        let held = pool.try_lease().expect("not empty").expect("free");
+        let (sent, got) = std::sync::mpsc::channel();
+        let waiter = {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let lease = pool
+                    .lease(Duration::from_secs(60), || false)
+                    .expect("lease");
+                let _ = sent.send(lease.bucket().to_string());
+            })
+        };
+        while lock(&pool.held).waiting == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(held);
+        assert_eq!(
+            got.recv_timeout(Duration::from_secs(10)).as_deref(),
+            Ok("only")
+        );
+        waiter.join().expect("waiter");
+        assert_eq!(lock(&pool.held).waiting, 0);
     }
 
     #[test]
