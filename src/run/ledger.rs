@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -87,11 +87,65 @@ pub struct Ledger {
     run_id: String,
     /// The file, opened (created if missing) on the first line written, so a run that
     /// creates nothing (`--list`, an unreachable target) leaves no file behind.
-    file: Option<(PathBuf, Mutex<Option<File>>)>,
+    file: Option<LedgerFile>,
     /// The entries of each case still running or with something left to remove (a case
     /// that removed all it created is forgotten: [`Ledger::settle`]), so memory and the
     /// per-case look-ups stay small however long the run.
     entries: Mutex<HashMap<String, Vec<Entry>>>,
+}
+
+/// The ledger's file, opened once for appending. Lines are written without a lock of this
+/// process: each is one `write` to a file opened with `O_APPEND`, which the system appends
+/// whole, as it does for two runs appending to one ledger at once; runner threads do not
+/// wait for each other's writes.
+#[derive(Debug)]
+struct LedgerFile {
+    path: PathBuf,
+    handle: OnceLock<File>,
+    /// Held only while the file is opened, so that it is opened once.
+    opening: Mutex<()>,
+}
+
+impl LedgerFile {
+    fn new(path: &Path) -> Self {
+        LedgerFile {
+            path: path.to_path_buf(),
+            handle: OnceLock::new(),
+            opening: Mutex::new(()),
+        }
+    }
+
+    fn handle(&self) -> Result<&File, LedgerError> {
+        if let Some(file) = self.handle.get() {
+            return Ok(file);
+        }
+        let _opening = self
+            .opening
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(file) = self.handle.get() {
+            return Ok(file);
+        }
+        let opened = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|source| LedgerError::Open {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(self.handle.get_or_init(|| opened))
+    }
+
+    /// Appends `line` (one JSON line with its newline) in one write.
+    fn append(&self, line: &str) -> Result<(), LedgerError> {
+        let mut file = self.handle()?;
+        file.write_all(line.as_bytes())
+            .map_err(|source| LedgerError::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
 }
 
 impl Ledger {
@@ -121,7 +175,7 @@ impl Ledger {
             });
         }
         Ok(Ledger {
-            file: Some((path.to_path_buf(), Mutex::new(None))),
+            file: Some(LedgerFile::new(path)),
             ..Ledger::in_memory(run_id)
         })
     }
@@ -143,7 +197,7 @@ impl Ledger {
 
     /// The file path, if the ledger has one.
     pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|(p, _)| p.as_path())
+        self.file.as_ref().map(|file| file.path.as_path())
     }
 
     /// Records that `case` is about to send a create of `resource`.
@@ -187,25 +241,8 @@ impl Ledger {
             .entry(entry.case.clone())
             .or_default()
             .push(entry);
-        if let (Some((path, file)), Some(line)) = (&self.file, line) {
-            let mut slot = file
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if slot.is_none() {
-                let opened = OpenOptions::new().create(true).append(true).open(path);
-                *slot = Some(opened.map_err(|source| LedgerError::Open {
-                    path: path.clone(),
-                    source,
-                })?);
-            }
-            if let Some(file) = slot.as_mut() {
-                file.write_all(line.as_bytes())
-                    .and_then(|()| file.flush())
-                    .map_err(|source| LedgerError::Write {
-                        path: path.clone(),
-                        source,
-                    })?;
-            }
+        if let (Some(file), Some(line)) = (&self.file, line) {
+            file.append(&line)?;
         }
         Ok(())
     }
@@ -371,6 +408,39 @@ mod tests {
         assert_eq!(ledger.outstanding_for("c"), [ours, tracker("cc-r1-made")]);
         let entries = ledger.entries.lock().unwrap()["c"].clone();
         assert_eq!(unconfirmed(&entries), [tracker("system")]);
+    }
+
+    #[test]
+    fn lines_written_at_once_by_many_threads_and_two_ledgers_stay_whole() {
+        // Eight threads on each of two ledgers of one file (two runs sharing it): every
+        // line reads back, none is lost or cut into another.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let ledgers = [
+            Ledger::with_file("r1", &path).unwrap(),
+            Ledger::with_file("r2", &path).unwrap(),
+        ];
+        std::thread::scope(|scope| {
+            for ledger in &ledgers {
+                for thread in 0..8 {
+                    scope.spawn(move || {
+                        for i in 0..100 {
+                            let name = format!("t{thread}-{i}-{}", "x".repeat(i * 7));
+                            ledger
+                                .created(&format!("c{thread}"), tracker(&name))
+                                .unwrap();
+                        }
+                    });
+                }
+            }
+        });
+        let entries = read(&path).unwrap();
+        assert_eq!(entries.len(), 2 * 8 * 100);
+        assert_eq!(
+            outstanding(&entries).len(),
+            2 * 8 * 100 / 2,
+            "both runs name the same trackers"
+        );
     }
 
     #[test]
