@@ -93,8 +93,8 @@ for round in $(seq "$rounds"); do
         measure "hurl-$jobs" "$round" "$(hurl_cmd $jobs)"
         measure "bare-$jobs" "$round" "$(bare_cmd $jobs)"
     done
-    # What starting costs, without a request: ours loading the same plan (a filter that
-    # matches no case), the bare client with no iteration.
+    # What starting costs, running no case: ours loading the same plan (a filter that
+    # matches no case; its one reachability check is sent), the bare client with no iteration.
     measure ours-start "$round" "$(ours 8) --no-tests=pass no-such-case"
     measure bare-start "$round" "$bare $base bench 0 1"
 done
@@ -158,7 +158,7 @@ for jobs in 8 1; do
     row "   CPU time (user + system, mean): ours / bare client" \
         "$(python3 -c "import sys; o,b=map(float,sys.argv[1:]); print(f'{o*1000:.0f} ms / {b*1000:.0f} ms = {o/b:.2f}')" "$oc" "$bc")"
 done
-row "starting, no request sent: ours / bare client (wall; CPU)" \
+row "starting, no case run: ours / bare client (wall; CPU)" \
     "$(python3 -c "import sys; w1,w2,c1,c2=map(float,sys.argv[1:]); print(f'{w1*1000:.1f} ms / {w2*1000:.1f} ms; {c1*1000:.1f} ms / {c2*1000:.1f} ms (in every figure above)')" \
        "$(best "$work"/ours-start-*.json)" "$(best "$work"/bare-start-*.json)" "$(cpu "$work"/ours-start-*.json)" "$(cpu "$work"/bare-start-*.json)")"
 row "1,000 requests, 8 at a time: instructions, ours / bare" \
