@@ -94,7 +94,7 @@ for round in $(seq "$rounds"); do
         measure "bare-$jobs" "$round" "$(bare_cmd $jobs)"
     done
     # What starting costs, running no case: ours loading the same plan (a filter that
-    # matches no case; its one reachability check is sent), the bare client with no iteration.
+    # matches no case: nothing is sent), the bare client with no iteration.
     measure ours-start "$round" "$(ours 8) --no-tests=pass no-such-case"
     measure bare-start "$round" "$bare $base bench 0 1"
 done

@@ -308,3 +308,32 @@ fn ignored_runs_only_the_ignored_cases_and_include_ignored_all() {
         stdout(&out)
     );
 }
+
+/// A filter (or shard) that selects no case, allowed by `--no-tests=pass`, runs nothing and
+/// sends nothing, not even the check before the run: the target below accepts connections
+/// but never answers, and sees none.
+#[test]
+fn a_run_that_selects_no_case_sends_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = case_dir(dir.path());
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let target = format!("http://{}", silent.local_addr().expect("addr"));
+    let output = cts(&[
+        "--target",
+        &target,
+        "--project-id",
+        "p",
+        "--cases",
+        &cases,
+        "--timeout",
+        "1",
+        "--no-tests=pass",
+        "no-such-case",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    silent.set_nonblocking(true).expect("nonblocking");
+    assert!(
+        matches!(silent.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the run connected to the target"
+    );
+}
