@@ -5,7 +5,8 @@
 //! Each resource a step creates (a 2xx answer to a step with `creates`) is appended as a
 //! `created` line *before* the response is checked; each removal (the case deleted it, or
 //! the automatic cleanup did) as a `removed` line. The file is JSON Lines, each line
-//! written to it (one unbuffered write) as it happens, appended to across runs. What is outstanding is `created` minus `removed`.
+//! written to it (one unbuffered write) as it happens, appended to across runs. What is
+//! outstanding is `created` minus `removed`.
 //!
 //! The ledger does not know what it keeps: a resource is its target, project and the
 //! names it was created with, written as flat members of the line
