@@ -34,13 +34,13 @@ pub struct BucketPool {
     origin: PoolOrigin,
     data: Vec<String>,
     obs: Vec<String>,
-    held: Mutex<Held>,
+    held: Mutex<Holders>,
     freed: Condvar,
 }
 
 /// Who holds which bucket, and how many wait for one.
 #[derive(Debug)]
-struct Held {
+struct Holders {
     /// `flags[i]`: `data[i]` is leased.
     flags: Vec<bool>,
     /// Callers of [`BucketPool::lease`] waiting now: a lease given back wakes one only
@@ -48,9 +48,9 @@ struct Held {
     waiting: usize,
 }
 
-impl Held {
+impl Holders {
     fn none(buckets: usize) -> Self {
-        Held {
+        Holders {
             flags: vec![false; buckets],
             waiting: 0,
         }
@@ -96,7 +96,7 @@ impl BucketPool {
     /// A pool of data (tracked) and obs (transfer) buckets; duplicates are dropped.
     pub fn new(origin: PoolOrigin, data: Vec<String>, obs: Vec<String>) -> Self {
         let data = dedup(data);
-        let held = Mutex::new(Held::none(data.len()));
+        let held = Mutex::new(Holders::none(data.len()));
         BucketPool {
             origin,
             data,
@@ -138,7 +138,7 @@ impl BucketPool {
         let (out, kept): (Vec<String>, Vec<String>) =
             self.data.drain(..).partition(|b| taken.contains(b));
         self.data = kept;
-        *lock(&self.held) = Held::none(self.data.len());
+        *lock(&self.held) = Holders::none(self.data.len());
         out
     }
 
@@ -165,9 +165,7 @@ impl BucketPool {
             held.waiting -= 1;
         }
     }
-}
 
-impl BucketPool {
     /// Takes a free data bucket without waiting: `Ok(None)` when all are held.
     pub fn try_lease(&self) -> Result<Option<Lease<'_>>, NoLease> {
         if self.data.is_empty() {
@@ -176,7 +174,7 @@ impl BucketPool {
         Ok(self.take_free(&mut lock(&self.held)))
     }
 
-    fn take_free(&self, held: &mut Held) -> Option<Lease<'_>> {
+    fn take_free(&self, held: &mut Holders) -> Option<Lease<'_>> {
         let index = held.flags.iter().position(|h| !h)?;
         held.flags[index] = true;
         Some(Lease { pool: self, index })
