@@ -214,6 +214,9 @@ async fn drive(
         // A reporter far behind: let the running cases finish before starting more.
         let paced = !running.is_empty() && mailbox.backlog() >= shared.backlog_cap;
         let mut exhausted = false;
+        // A case left waits for one running elsewhere: only then may a case ending on
+        // another runner let this one start something (else that wake-up is wasted).
+        let mut blocked = false;
         while !paced && running.len() < slots {
             let next = shared.admission().next(session, cases);
             match next {
@@ -227,7 +230,10 @@ async fn drive(
                         (index, run.catch_unwind().await.ok(), held)
                     });
                 }
-                Admitted::Waiting => break,
+                Admitted::Waiting => {
+                    blocked = true;
+                    break;
+                }
                 Admitted::Nothing => {
                     exhausted = true;
                     break;
@@ -254,7 +260,7 @@ async fn drive(
                 }
             }
             // Something freed on another runner, or the reporter took an outcome.
-            _ = &mut freed, if !paced => {}
+            _ = &mut freed, if blocked => {}
             _ = mailbox.taken.notified(), if paced => {}
         }
     }
