@@ -4,10 +4,12 @@
 //! Data flows one way: case files ([`case`], compiled at load, plus [`derive`](mod@derive)d cases)
 //! -> a plan -> [`run`] (requests, [`exchange`]s) -> [`check`] (findings, pure) ->
 //! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
-//! before them in this list (`tests/layers.rs` keeps it so): `json_pointer`, `suggest`,
+//! before them in this list (`tests/it/layers.rs` keeps it so): `json_pointer`, `suggest`,
 //! [`auth`], [`exchange`], [`contract`], [`case`], [`cts`] (what is CTS-specific about
-//! running), [`derive`](mod@derive), [`check`], [`run`], [`violations`], [`coverage`], [`partition`],
-//! [`record`], [`report`], [`parity`], [`emulator`], [`proxy`]. The command line
+//! running), [`derive`](mod@derive), [`check`], [`outcome`] (what a run produces: outcomes,
+//! verdicts, the baseline), [`run`], [`violations`], [`coverage`], [`partition`],
+//! [`record`], [`report`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
+//! check, schedule, results), [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
 
 pub mod auth;
@@ -20,11 +22,13 @@ pub mod derive;
 pub mod emulator;
 pub mod exchange;
 pub mod json_pointer;
+pub mod outcome;
 pub mod parity;
 pub mod partition;
 pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod runner;
 pub mod suggest;
 pub mod violations;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
 use cts_conform::contract::Contract;
-use cts_conform::report::{self, Baseline, CaseResult, RunSummary};
+use cts_conform::outcome::Baseline;
+use cts_conform::report::{self, CaseResult, RunSummary};
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
@@ -104,15 +105,6 @@ impl Reports {
         };
         let any = reports.junit.is_some() || reports.json.is_some() || reports.html.is_some();
         Ok(any.then_some(reports))
-    }
-
-    /// [`Reports::plan`], or none when the run only lists its cases (`--list`).
-    pub(crate) fn plan_for(listing: bool, args: &OutputArgs) -> Result<Option<Self>, Exit> {
-        if listing {
-            Ok(None)
-        } else {
-            Reports::plan(args)
-        }
     }
 
     /// Renders and writes every requested report; false when one could not be written.

@@ -1,20 +1,19 @@
-//! The main job: the suite against a target (the embedded emulator by default), with
-//! libtest output, reports, the ledger and Ctrl-C handling.
+//! The main job: the suite against a target (the embedded emulator by default). Flags
+//! become a [`RunSpec`] for the library's runner ([`cts_conform::runner`]); its outcome
+//! becomes libtest output, reports and an exit code. `replay` goes through
+//! [`execute`] too.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cts_conform::auth::Redactor;
 use cts_conform::contract::Contract;
-use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
-use cts_conform::report::{self, RunSummary};
-use cts_conform::run::event::{Collector, Reporter};
-use cts_conform::run::ledger::Ledger;
+use cts_conform::report;
+use cts_conform::run::reorder::ReorderBuffer;
 use cts_conform::run::{self, Credentials, RunConfig, Session};
-use libtest_mimic::{ColorSetting, Trial};
+use cts_conform::runner::{self, LedgerSpec, RunError, RunSpec, Target};
+use libtest_mimic::ColorSetting;
 
 use super::args::{RunArgs, DEFAULT_LEDGER};
 use super::checks::{check_run_args, check_selection};
@@ -24,66 +23,6 @@ use super::reports::{load_baseline, Reports};
 
 /// The project the embedded target runs against unless told otherwise.
 const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
-/// The embedded emulator's policy: the run's own credentials, granting its project.
-fn embedded_policy(
-    credentials: &Credentials,
-    project_id: &str,
-) -> Result<Option<AuthPolicy>, String> {
-    let (accounts, tokens) = match credentials {
-        Credentials::None => return Ok(None),
-        Credentials::AkSk(credentials) => (
-            vec![Account {
-                credentials: credentials.clone(),
-                project_id: project_id.to_owned(),
-            }],
-            Vec::new(),
-        ),
-        Credentials::Token(token) => (
-            Vec::new(),
-            vec![Token {
-                token: token.clone(),
-                project_id: project_id.to_owned(),
-            }],
-        ),
-    };
-    AuthPolicy::new(accounts, tokens)
-        .map(Some)
-        .map_err(|e| format!("invalid credentials: {e}"))
-}
-
-/// A fresh AK (20 upper-case letters and digits, like a real one) and SK (40
-/// characters) for the embedded run, so that it runs signed by default.
-fn generated_credentials() -> Credentials {
-    let random = || uuid::Uuid::new_v4().simple().to_string();
-    let ak = format!("CC{}", random()[..18].to_ascii_uppercase());
-    let sk = format!("{}{}", random(), random())[..40].to_owned();
-    Credentials::AkSk(cts_conform::auth::Credentials::new(ak, sk))
-}
-
-/// The ledger of this run: in memory for the embedded target, else a file.
-fn ledger_for(args: &RunArgs, embedded: bool, run_id: &str) -> Result<Ledger, Exit> {
-    let path = match (&args.ledger, embedded) {
-        (Some(path), _) => path.clone(),
-        (None, true) => return Ok(Ledger::in_memory(run_id)),
-        (None, false) => PathBuf::from(DEFAULT_LEDGER),
-    };
-    Ledger::with_file(run_id, &path)
-        .map_err(|e| usage(format!("{e}; pass a writable --ledger FILE")))
-}
-
-/// The embedded run's own bucket pool, which its emulator is told exist.
-struct EmbeddedBuckets {
-    data: Vec<String>,
-    obs: Vec<String>,
-}
-
-impl EmbeddedBuckets {
-    /// The buckets a run makes up ([`cts_conform::cts::made_up_buckets`]).
-    fn for_run(run_id: &str) -> Self {
-        let (data, obs) = cts_conform::cts::made_up_buckets(run_id);
-        EmbeddedBuckets { data, obs }
-    }
-}
 
 /// A pool flag's names; without any, the single-bucket environment variable of earlier
 /// versions (`CTS_DATA_BUCKET`, `CTS_OBS_BUCKET`) if set.
@@ -102,37 +41,6 @@ fn pool_names(given: &[String], single_env: &str) -> Vec<String> {
         .filter(|n| !n.is_empty())
         .into_iter()
         .collect()
-}
-
-/// Leaves out of the pool the data buckets that trackers already on the account track
-/// (the run did not create them, so their bucket operations are taken), with a warning.
-fn leave_out_tracked_buckets(config: &mut RunConfig, tracked: &std::collections::BTreeSet<String>) {
-    let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
-        .into_iter()
-        .partition(|b| tracked.contains(b));
-    config.data_buckets = free;
-    if !taken.is_empty() {
-        eprintln!(
-            "warning: left out of the bucket pool, already tracked by a tracker this run did not \
-             create: {}{}",
-            taken.join(", "),
-            if config.data_buckets.is_empty() {
-                " (no data bucket is left: cases that track one are ignored)"
-            } else {
-                ""
-            }
-        );
-    }
-}
-
-/// What to try when the credentials were refused.
-fn credentials_hint(credentials: &Credentials) -> &'static str {
-    match credentials {
-        Credentials::None => {
-            " (no credentials were given: pass --ak/--sk, or --token, or set HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK)"
-        }
-        _ => " (check the AK/SK or token, and that they belong to the project)",
-    }
 }
 
 /// First Ctrl-C: stop gracefully (finish in-flight requests, clean up). Second: quit now.
@@ -155,7 +63,7 @@ async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
     }
 }
 
-pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
+pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exit {
     let contract = Contract::embedded();
     if let Some(problem) = check_run_args(&args, &libtest, contract) {
         return usage(problem);
@@ -174,13 +82,14 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             .name("cts-conform-schemas".into())
             .spawn(|| contract.compile_response_schemas());
     }
-    if args.target != "embedded" {
+    let embedded = args.target == "embedded";
+    if !embedded {
         if let Err(exit) = super::plan::check_created_names(&plan) {
             return exit;
         }
     }
     let baseline = match load_baseline(&args.outputs.baseline, &plan, contract) {
-        Ok(baseline) => Arc::new(baseline),
+        Ok(baseline) => baseline,
         Err(exit) => return exit,
     };
     let planned = std::mem::take(&mut plan.cases);
@@ -188,247 +97,184 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Some(partition) => partition.select(planned),
         None => planned,
     };
-    if !libtest.list {
-        if let Err(exit) = check_selection(&cases, &libtest, args.no_tests) {
-            return exit;
-        }
+    if libtest.list {
+        super::trials::list(&libtest, &cases);
+        return Exit::Passed;
     }
-    let (reports, runtime) = match Reports::plan_for(libtest.list, &args.outputs)
-        .and_then(|reports| runtime().map(|runtime| (reports, runtime)))
-    {
-        Ok(planned) => planned,
+    if let Err(exit) = check_selection(&cases, &libtest, args.no_tests) {
+        return exit;
+    }
+    let reports = match Reports::plan(&args.outputs) {
+        Ok(reports) => reports,
         Err(exit) => return exit,
     };
     // The case files' texts are needed no more than for their fingerprint, and that only
     // for a recording or a report (it is left empty otherwise): a large suite's text is
     // not kept for the whole run.
     let sources = std::mem::take(&mut plan.sources);
-    let recording = args.record.is_some() && !libtest.list;
-    let fingerprint = if recording || reports.is_some() {
+    let fingerprint = if args.record.is_some() || reports.is_some() {
         report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &sources)
     } else {
         String::new()
     };
     drop(sources);
-    // The target: the embedded emulator, started fresh, or a URL.
-    let run_id = run::config::new_run_id();
-    let embedded_buckets = (args.target == "embedded").then(|| EmbeddedBuckets::for_run(&run_id));
-    let mut embedded = None;
+    let (target, config) = match target_config(&args) {
+        Ok(target) => target,
+        Err(exit) => return exit,
+    };
+    let ledger = match (&args.ledger, embedded) {
+        (Some(path), _) => LedgerSpec::File(path.clone()),
+        (None, true) => LedgerSpec::InMemory,
+        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
+    };
+    let spec = RunSpec {
+        contract,
+        target,
+        config,
+        selection: super::trials::selection(&libtest, &cases),
+        cases,
+        concurrency: libtest
+            .test_threads
+            .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
+        baseline,
+        ledger,
+        record: args.record.clone(),
+        keep_results: reports.is_some(),
+        reporters: Vec::new(),
+        pace: None,
+        profile: format!("{:?}", plan.profile).to_lowercase(),
+        partition: args.outputs.partition.map(|p| p.to_string()),
+        baseline_file: args
+            .outputs
+            .baseline
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        fingerprint,
+    };
+    execute(spec, &libtest, reports)
+}
+
+/// The target and the run's configuration from the flags: the embedded emulator (its
+/// project, generated credentials unless given, the buckets it makes up for the run) or a
+/// URL with its project and pool.
+fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
     let mut credentials = args.credentials.credentials();
-    let (base_url, project_id) = if args.target == "embedded" {
+    let (target, mut config) = if args.target == "embedded" {
         let project_id = args
             .project_id
             .clone()
             .unwrap_or_else(|| EMBEDDED_PROJECT_ID.into());
         if matches!(credentials, Credentials::None) {
-            credentials = generated_credentials();
+            credentials = runner::generated_credentials();
         }
-        if libtest.list {
-            ("http://127.0.0.1:0".to_string(), project_id)
-        } else {
-            let config = match embedded_policy(&credentials, &project_id) {
-                Ok(auth) => EmulatorConfig {
-                    auth,
-                    faults: args.emulator_fault.iter().copied().collect(),
-                    // The run's own pool is the whole of what exists: the suite then
-                    // meets the bucket rules of a real account (api-facts, CTS.0211).
-                    buckets: embedded_buckets
-                        .as_ref()
-                        .map(|b| b.data.iter().chain(&b.obs).cloned().collect()),
-                    ..EmulatorConfig::default()
-                },
-                Err(message) => return usage(message),
-            };
-            let listen = SocketAddr::from(([127, 0, 0, 1], 0));
-            match runtime.block_on(emulator::start(config, listen)) {
-                Ok(running) => {
-                    let url = running.base_url();
-                    embedded = Some(running);
-                    (url, project_id)
-                }
-                Err(e) => return usage(format!("cannot start the embedded emulator: {e}")),
-            }
-        }
+        let mut config = RunConfig::new("http://127.0.0.1:0", project_id);
+        let (data, obs) = cts_conform::cts::made_up_buckets(&config.run_id);
+        config.data_buckets = data;
+        config.obs_buckets = obs;
+        let faults = args.emulator_fault.clone();
+        (Target::Embedded { faults }, config)
     } else {
         if !args.emulator_fault.is_empty() {
-            return usage(format!(
+            return Err(usage(format!(
                 "--emulator-fault needs the embedded target; {} is not the built-in emulator \
                  (run `cts-conform serve --fault NAME` to break a standalone one)",
                 args.target
-            ));
+            )));
         }
         let Some(project_id) = args.project_id.clone() else {
-            return usage("a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into());
+            return Err(usage(
+                "a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into(),
+            ));
         };
-        (args.target.clone(), project_id)
+        let mut config = RunConfig::new(args.target.clone(), project_id);
+        config.data_buckets = pool_names(&args.data_bucket, "CTS_DATA_BUCKET");
+        config.obs_buckets = pool_names(&args.obs_bucket, "CTS_OBS_BUCKET");
+        (Target::Url, config)
     };
-    let mut config = RunConfig::new(base_url, project_id);
-    config.run_id = run_id;
     config.credentials = credentials;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
-    config.profile = plan.profile;
-    config.tls = match super::tls::tls_trust(&args.tls, &args.target) {
-        Ok(tls) => tls,
-        Err(message) => return usage(message),
+    config.profile = match args.plan.profile {
+        super::args::ProfileArg::Documented => cts_conform::case::model::Profile::Documented,
+        super::args::ProfileArg::Strict => cts_conform::case::model::Profile::Strict,
     };
-    let client = match run::http::HttpClient::for_target_with(&config.base_url, &config.tls) {
-        Ok(client) => client,
-        Err(e) => return usage(e.to_string()),
-    };
-    let redactor = Arc::new(Redactor::new(config.credentials.secrets()));
+    config.tls = super::tls::tls_trust(&args.tls, &args.target).map_err(usage)?;
     config.rate = args.rate;
     config.max_retries = args.max_retries;
-    config.data_buckets = pool_names(&args.data_bucket, "CTS_DATA_BUCKET");
-    config.obs_buckets = pool_names(&args.obs_bucket, "CTS_OBS_BUCKET");
-    if let Some(names) = &embedded_buckets {
-        config.data_buckets = names.data.clone();
-        config.obs_buckets = names.obs.clone();
-    }
-    // A run that runs no case (a filter or a shard that selects none, as `--no-tests`
-    // allows) sends nothing, not even the check: it cannot fail for a target it never
-    // needed, nor ask anything of a real account.
-    let sends = !libtest.list && cases.iter().any(|case| super::trials::runs(&libtest, case));
-    if sends {
-        match runtime.block_on(run::preflight(&client, &config)) {
-            Err(e) => {
-                eprintln!(
-                    "error: {}",
-                    redactor.redact(&format!("target {} is unreachable: {e}", config.base_url))
-                );
-                return Exit::Unreachable;
-            }
-            Ok(check) if check.rejected() => {
-                eprintln!(
-                    "error: {}",
-                    redactor.redact(&format!(
-                        "credentials rejected by {}: {}{}",
-                        config.base_url,
-                        check.answer(),
-                        credentials_hint(&config.credentials)
-                    ))
-                );
-                return Exit::Unreachable;
-            }
-            Ok(check) => {
-                if !(200..300).contains(&check.status) {
-                    eprintln!(
-                        "warning: {}",
-                        redactor.redact(&format!(
-                            "the check before the run (ListTrackers of the project) was answered {}; \
-                             the pool's buckets could not be checked against existing trackers",
-                            check.answer()
-                        ))
-                    );
-                }
-                leave_out_tracked_buckets(&mut config, &check.tracked_buckets());
-            }
-        }
-    }
+    config.allow_mutations = args.allow_mutations;
+    Ok((target, config))
+}
+
+/// Runs `spec` with the terminal as its printer, writes the reports, and gives the exit
+/// code: the one pipeline of `run` and `replay`.
+pub(crate) fn execute(
+    mut spec: RunSpec,
+    libtest: &libtest_mimic::Arguments,
+    reports: Option<Reports>,
+) -> Exit {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(exit) => return exit,
+    };
     let color = match libtest.color {
         Some(ColorSetting::Always) => true,
         Some(ColorSetting::Never) => false,
         _ => std::io::stdout().is_terminal(),
     };
-    // Cases wait on the network, not the CPU: run more at once than there are cores.
-    libtest.test_threads = libtest
-        .test_threads
-        .or(Some(super::trials::DEFAULT_CONCURRENCY));
-    config.allow_mutations = args.allow_mutations;
-    let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
-        Ok(ledger) => ledger,
-        Err(exit) => return exit,
+    let buffer = Arc::new(ReorderBuffer::default());
+    spec.reporters
+        .push(Arc::clone(&buffer) as Arc<dyn run::event::Reporter>);
+    spec.pace = Some(Arc::clone(&buffer));
+    let ledger_path = match &spec.ledger {
+        LedgerSpec::File(path) => Some(path.display().to_string()),
+        LedgerSpec::InMemory => None,
     };
-    let ledger_path = ledger.path().map(|p| p.display().to_string());
-    // --record DIR: run.json now, each case's file as it finishes.
-    let recorder = match args.record.as_deref().filter(|_| !libtest.list) {
-        None => None,
-        Some(dir) => {
-            let start = super::replay::RecordingStart {
-                config: &config,
-                target_kind: if embedded.is_some() {
-                    "embedded"
-                } else {
-                    "url"
-                },
-                profile: format!("{:?}", plan.profile).to_lowercase(),
-                partition: args.outputs.partition.map(|p| p.to_string()),
-                fingerprint: fingerprint.clone(),
-            };
-            match super::replay::start_recording(dir, start, &redactor) {
-                Ok(recorder) => Some(recorder),
-                Err(exit) => return exit,
-            }
+    let prepared = match runner::prepare(spec, runtime.handle()) {
+        Ok(prepared) => prepared,
+        Err(RunError::Config(message)) => return usage(message),
+        Err(RunError::Unreachable(message)) => {
+            eprintln!("error: {message}");
+            return Exit::Unreachable;
         }
     };
-    let mut session = Session::new(contract, config, client, runtime.handle().clone(), ledger);
-    if let Some(recorder) = &recorder {
-        session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
+    for warning in &prepared.warnings {
+        eprintln!("warning: {warning}");
     }
-    // Outcomes are kept only for the reports asked for.
-    let collector = reports.as_ref().map(|_| Arc::new(Collector::default()));
-    if let Some(collector) = &collector {
-        session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>);
-    }
-    let session = Arc::new(session);
-    runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
-    let started = time::OffsetDateTime::now_utc();
-    let cases = Arc::new(cases);
-    let conclusion = super::trials::run(&libtest, &session, &cases, &redactor, &baseline, color);
-    if libtest.list {
-        return Exit::Passed;
-    }
-    if let Some(running) = embedded {
-        runtime.block_on(running.shutdown());
-    }
-    let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
-    let results = match &collector {
-        Some(collector) => {
-            report::results::collect(&cases, collector.outcomes(), &baseline, filtered)
-        }
-        None => Vec::new(),
-    };
+    runtime.spawn(watch_interrupts(
+        Arc::clone(prepared.session()),
+        ledger_path,
+    ));
+    let conclusion = super::trials::print_while(
+        libtest,
+        prepared.cases(),
+        &buffer,
+        prepared.redactor(),
+        color,
+        || prepared.execute(),
+    );
+    let redactor = Arc::clone(prepared.redactor());
+    let interrupted = prepared.session().interrupted();
+    // Coverage of the plan's cases, for the reports (the cases go with the run).
+    let coverage = reports
+        .as_ref()
+        .map(|_| cts_conform::coverage::compute(prepared.session().contract, prepared.cases()));
+    let finished = prepared.finish();
     let mut written = true;
-    if let Some(recorder) = recorder {
-        if let Err(e) = recorder.finish(super::replay::now()) {
-            eprintln!("error: {e}");
-            written = false;
-        }
+    if let Some(error) = &finished.recording_error {
+        eprintln!("error: {error}");
+        written = false;
     }
-    if let Some(reports) = reports {
-        let summary = RunSummary {
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            target: session.config.base_url.clone(),
-            target_kind: if args.target == "embedded" {
-                "embedded"
-            } else {
-                "url"
-            }
-            .into(),
-            project_id: session.config.project_id.clone(),
-            run_id: session.config.run_id.clone(),
-            profile: format!("{:?}", plan.profile).to_lowercase(),
-            partition: args.outputs.partition.map(|p| p.to_string()),
-            baseline: args
-                .outputs
-                .baseline
-                .as_ref()
-                .map(|p| p.display().to_string()),
-            fingerprint,
-            started,
-            finished: time::OffsetDateTime::now_utc(),
-            interrupted: session.interrupted(),
-        };
-        let coverage = cts_conform::coverage::compute(contract, &cases);
-        written = reports.write(&summary, &results, &coverage, &redactor);
+    if let (Some(reports), Some(coverage)) = (reports, coverage) {
+        written &= reports.write(&finished.summary, &finished.results, &coverage, &redactor);
     }
-    if session.interrupted() {
+    if interrupted {
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
         return Exit::Interrupted;
     }
-    // The process ends next: freeing every loaded case one by one would only cost time.
-    std::mem::forget(cases);
-    verdict(conclusion.has_failed(), &results, written)
+    let exit = verdict(conclusion.has_failed(), &finished.results, written);
+    // The process ends next: freeing every result one by one would only cost time.
+    std::mem::forget(finished);
+    exit
 }
 
 /// The exit code of a run that ran: a report that could not be written first (CI would

@@ -52,7 +52,7 @@ impl Contract {
         static EMBEDDED: OnceLock<Contract> = OnceLock::new();
         EMBEDDED.get_or_init(|| {
             // The embedded document is part of the source tree and tested by
-            // `tests/contract.rs`; failing here is a build defect, not bad input.
+            // `tests/it/contract.rs`; failing here is a build defect, not bad input.
             // A run uses a handful of its schemas: each compiles when first used.
             Contract::load(EMBEDDED_OPENAPI, false)
                 .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}"))

@@ -1,7 +1,7 @@
 //! Fault modes: each makes the emulator break the contract in one known way, so that
 //! the harness's power to detect a broken target is itself tested
 //! (`cts-conform serve --fault NAME`, `cts-conform --emulator-fault NAME`,
-//! `tests/detection.rs`, `docs/faults.md`).
+//! `tests/it/detection.rs`, `docs/faults.md`).
 //!
 //! Every fault is one row of [`TABLE`]: name, class, description, the contract rule it
 //! breaks, and the text a failing case's message must contain for the suite to have

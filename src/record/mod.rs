@@ -60,6 +60,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::time::Duration;
+
+use crate::auth::SecretString;
+use crate::case::model::Profile;
+use crate::run::{Credentials, RunConfig};
+
 pub use read::{Recording, ReplayError};
 pub use write::{RecordError, Recorder};
 
@@ -106,6 +112,84 @@ pub struct RunSettings {
     pub max_response_bytes: usize,
     /// `aksk`, `token` or `none`.
     pub credentials: String,
+}
+
+impl RunMeta {
+    /// What `run.json` says of a run about to start with `config`.
+    pub fn for_run(
+        config: &RunConfig,
+        target_kind: &str,
+        profile: &str,
+        partition: Option<String>,
+        fingerprint: &str,
+    ) -> Self {
+        RunMeta {
+            format: FORMAT,
+            tool: Tool {
+                name: "cts-conform".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            target: Target {
+                url: config.base_url.clone(),
+                kind: target_kind.into(),
+                project_id: config.project_id.clone(),
+            },
+            run_id: config.run_id.clone(),
+            profile: profile.into(),
+            partition,
+            fingerprint_sha256: fingerprint.into(),
+            started: now(),
+            finished: None,
+            config: RunSettings {
+                other_project_id: config.other_project_id.clone(),
+                data_buckets: config.data_buckets.clone(),
+                obs_buckets: config.obs_buckets.clone(),
+                allow_mutations: config.allow_mutations,
+                max_retries: config.max_retries,
+                timeout_ms: config.timeout.as_millis() as u64,
+                max_response_bytes: config.max_response_bytes,
+                credentials: match config.credentials {
+                    Credentials::None => "none",
+                    Credentials::Token(_) => "token",
+                    Credentials::AkSk(_) => "aksk",
+                }
+                .into(),
+            },
+        }
+    }
+
+    /// The run configuration the recorded run had, so that a replay renders the same
+    /// requests. Credentials are stand-ins of the recorded kind: a replay sends nothing,
+    /// and signatures are not compared.
+    pub fn replay_config(&self, profile: Profile) -> RunConfig {
+        let settings = &self.config;
+        let mut config = RunConfig::new(self.target.url.clone(), self.target.project_id.clone());
+        config.run_id = self.run_id.clone();
+        config.other_project_id = settings.other_project_id.clone();
+        config.credentials = match settings.credentials.as_str() {
+            "aksk" => Credentials::AkSk(crate::auth::Credentials::new(
+                "REPLAYREPLAYREPLAY00",
+                "replay-secret-key-that-signs-nothing-000",
+            )),
+            "token" => Credentials::Token(SecretString::new("replay-token-sent-nowhere")),
+            _ => Credentials::None,
+        };
+        config.timeout = Duration::from_millis(settings.timeout_ms.max(1));
+        config.max_response_bytes = settings.max_response_bytes;
+        config.profile = profile;
+        config.allow_mutations = settings.allow_mutations;
+        config.data_buckets = settings.data_buckets.clone();
+        config.obs_buckets = settings.obs_buckets.clone();
+        config.max_retries = settings.max_retries;
+        config
+    }
+}
+
+/// Now, as RFC 3339 (the times of `run.json`).
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// One case file.

@@ -16,7 +16,7 @@ use crate::auth::redact::MASK;
 use crate::auth::Redactor;
 use crate::case::vars::Vars;
 use crate::exchange::{Exchange, SentRequest};
-use crate::run::{CaseOutcome, CaseStatus, StepOutcome};
+use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome};
 
 use super::{
     case_file_name, Body, RecordedCase, RecordedFinding, RecordedRequest, RecordedResponse,
@@ -59,7 +59,10 @@ pub struct Recorder {
 /// The recorder is a reporter: each case is written as it finishes.
 impl Reporter for Recorder {
     fn event(&self, event: &TestEvent<'_>) {
-        if let TestEvent::CaseFinished { outcome, leased } = event {
+        if let TestEvent::CaseFinished {
+            outcome, leased, ..
+        } = event
+        {
             self.case_finished(outcome, leased);
         }
     }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use crate::auth::Redactor;
 use crate::check::FindingKind;
 use crate::exchange::{Exchange, TransportError};
-use crate::run::{CaseOutcome, StepOutcome};
+use crate::outcome::{CaseOutcome, StepOutcome};
 
 use super::curl::curl_command;
 use super::diff::{diff_lines, Style};

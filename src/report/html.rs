@@ -16,7 +16,8 @@ use crate::coverage::{self, Row, RowKind};
 use super::diff::Style;
 use super::escape::{attr, text};
 use super::failure::case_lines;
-use super::results::{totals, CaseResult, RunSummary, Verdict};
+use super::results::{totals, CaseResult, RunSummary};
+use crate::outcome::Verdict;
 
 const CSS: &str = include_str!("report.css");
 

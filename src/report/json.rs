@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Redactor;
 use crate::exchange::{Exchange, SentRequest};
-use crate::run::StepOutcome;
+use crate::outcome::StepOutcome;
 
 use super::curl::curl_command;
 use super::failure::render_case;

@@ -15,7 +15,8 @@ use crate::auth::Redactor;
 
 use super::escape::{attr, text};
 use super::failure::render_case;
-use super::results::{CaseResult, RunSummary, Verdict};
+use super::results::{CaseResult, RunSummary};
+use crate::outcome::Verdict;
 
 /// Renders the JUnit XML document.
 pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor) -> String {

@@ -11,10 +11,10 @@ use time::OffsetDateTime;
 
 use crate::check::{Finding, FindingKind, JsonDiff};
 use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
-use crate::run::{CaseOutcome, CaseStatus, StepOutcome};
+use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome, Verdict};
 
 use super::json::FORMAT;
-use super::results::{CaseResult, RunSummary, Verdict};
+use super::results::{CaseResult, RunSummary};
 
 /// Every finding kind, to read its kebab-case name back.
 const KINDS: [FindingKind; 10] = [

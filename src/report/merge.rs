@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::json::FORMAT;
-use super::results::Verdict;
+use crate::outcome::Verdict;
 
 /// Why shard reports cannot be merged (each message is one line).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -3,7 +3,6 @@
 //! its events); they run no case, send nothing and write no files (the command does; the
 //! libtest glue that drives trials is the command's, in `src/cli/trials.rs`).
 
-pub mod baseline;
 pub mod curl;
 pub mod diff;
 pub mod escape;
@@ -15,5 +14,4 @@ pub mod load;
 pub mod merge;
 pub mod results;
 
-pub use baseline::Baseline;
-pub use results::{CaseResult, RunSummary, Verdict};
+pub use results::{CaseResult, RunSummary};

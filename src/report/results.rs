@@ -1,8 +1,8 @@
 //! What the file reporters consume: a [`RunSummary`] of the run and one [`CaseResult`] per
 //! planned case (in plan order), each with its [`Verdict`] after the known-failure
-//! baseline. Built once by the command, after libtest-mimic has run the trials.
+//! baseline (judged once, by the runner). Built once, when the run ends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -10,9 +10,7 @@ use time::OffsetDateTime;
 
 use crate::case::{LoadedCase, Source};
 use crate::check::{Finding, FindingKind};
-use crate::run::{CaseOutcome, CaseStatus, StepOutcome};
-
-use super::baseline::Baseline;
+use crate::outcome::{CaseOutcome, CaseStatus, FinishedCase, StepOutcome, Verdict};
 
 /// The run as a whole.
 #[derive(Debug, Clone)]
@@ -58,67 +56,6 @@ pub fn fingerprint(contract: &str, cases: &[Source]) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// How a case counts, after the baseline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    Failed,
-    /// Ignored by the case file, an unmet precondition, the mutation guard or an interrupt.
-    Ignored(String),
-    /// In the plan but not run by this invocation (filtered out by name).
-    NotRun(String),
-    /// Failed, and the baseline says it is known to (with the baseline's reason).
-    ExpectedFailure(String),
-    /// Passed, but the baseline says it fails (with the baseline's reason).
-    UnexpectedPass(String),
-}
-
-impl Verdict {
-    /// All verdict names, in report order.
-    pub const NAMES: [&'static str; 6] = [
-        "passed",
-        "failed",
-        "unexpected-pass",
-        "expected-failure",
-        "ignored",
-        "not-run",
-    ];
-
-    /// The kebab-case name used in the JSON report and as CSS class.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Verdict::Passed => "passed",
-            Verdict::Failed => "failed",
-            Verdict::Ignored(_) => "ignored",
-            Verdict::NotRun(_) => "not-run",
-            Verdict::ExpectedFailure(_) => "expected-failure",
-            Verdict::UnexpectedPass(_) => "unexpected-pass",
-        }
-    }
-
-    /// Whether this verdict makes the run fail (exit 101).
-    pub fn fails_run(&self) -> bool {
-        matches!(self, Verdict::Failed | Verdict::UnexpectedPass(_))
-    }
-
-    /// Whether the case's failure text is worth showing (it failed, expectedly or not).
-    pub fn has_failure_text(&self) -> bool {
-        matches!(self, Verdict::Failed | Verdict::ExpectedFailure(_))
-    }
-
-    /// One line for a person: why the case is not a plain pass or fail.
-    pub fn message(&self) -> Option<String> {
-        match self {
-            Verdict::Passed | Verdict::Failed => None,
-            Verdict::Ignored(reason) | Verdict::NotRun(reason) => Some(reason.clone()),
-            Verdict::ExpectedFailure(reason) => Some(format!("expected failure: {reason}")),
-            Verdict::UnexpectedPass(reason) => Some(format!(
-                "unexpected pass: remove it from the baseline (listed as: {reason})"
-            )),
-        }
-    }
-}
-
 /// One planned case and what became of it.
 #[derive(Debug, Clone)]
 pub struct CaseResult {
@@ -140,26 +77,30 @@ impl CaseResult {
     }
 }
 
-/// One result per planned case, in plan order. A case with no outcome did not run:
-/// `filtered(id)` says whether the command line filtered it out; else it is ignored
-/// (`ignore` in its file, without `--ignored`) or its trial stopped without an outcome (a
-/// harness panic, which libtest reports as a failure).
+/// One result per planned case, in plan order: a case that ran has its verdict from the
+/// run (judged once, when it ended); `skipped[i]` is the verdict of a case that did not
+/// run (filtered out, ignored by its file). A case that should have run but has no
+/// outcome fails: the runner stopped without it, a defect of the harness.
 pub fn collect(
     plan: &[LoadedCase],
-    outcomes: Vec<CaseOutcome>,
-    baseline: &Baseline,
-    filtered: impl Fn(&str) -> bool,
+    skipped: &[Option<Verdict>],
+    finished: Vec<FinishedCase>,
 ) -> Vec<CaseResult> {
-    let mut by_id: BTreeMap<String, CaseOutcome> =
-        outcomes.into_iter().map(|o| (o.id.clone(), o)).collect();
+    let mut by_id: HashMap<String, FinishedCase> = finished
+        .into_iter()
+        .map(|f| (f.outcome.id.clone(), f))
+        .collect();
     plan.iter()
-        .map(|case| {
-            let (outcome, verdict) = match by_id.remove(&case.id) {
-                Some(outcome) => {
-                    let verdict = baseline.judge(&outcome);
-                    (outcome, verdict)
+        .enumerate()
+        .map(|(index, case)| {
+            let skip = skipped.get(index).cloned().flatten();
+            let (outcome, verdict) = match (by_id.remove(&case.id), skip) {
+                (Some(finished), _) => (finished.outcome, finished.verdict),
+                (None, Some(verdict)) => {
+                    let status = CaseStatus::Ignored(verdict.message().unwrap_or_default());
+                    (CaseOutcome::without_steps(case, status), verdict)
                 }
-                None => without_outcome(case, filtered(&case.id)),
+                (None, None) => without_outcome(case),
             };
             let mut operations: Vec<String> = Vec::new();
             for step in &case.spec.steps {
@@ -177,28 +118,20 @@ pub fn collect(
         .collect()
 }
 
-fn without_outcome(case: &LoadedCase, filtered: bool) -> (CaseOutcome, Verdict) {
+fn without_outcome(case: &LoadedCase) -> (CaseOutcome, Verdict) {
     let mut outcome = CaseOutcome::without_steps(case, CaseStatus::Failed);
-    let verdict = match (&case.spec.ignore, filtered) {
-        (_, true) => Verdict::NotRun("not run: filtered out".into()),
-        (Some(reason), false) => Verdict::Ignored(reason.clone()),
-        (None, false) => {
-            outcome.steps.push(StepOutcome {
-                label: "harness".into(),
-                operation: String::new(),
-                exchange: None,
-                findings: vec![Finding::new(
-                    FindingKind::Harness,
-                    "the case stopped without an outcome (a harness panic: see the terminal output)",
-                )],
-                skipped: None,
-                retries: Vec::new(),
-            });
-            return (outcome, Verdict::Failed);
-        }
-    };
-    outcome.status = CaseStatus::Ignored(verdict.message().unwrap_or_default());
-    (outcome, verdict)
+    outcome.steps.push(StepOutcome {
+        label: "harness".into(),
+        operation: String::new(),
+        exchange: None,
+        findings: vec![Finding::new(
+            FindingKind::Harness,
+            "the run ended without an outcome for this case (a defect of cts-conform: see the terminal output)",
+        )],
+        skipped: None,
+        retries: Vec::new(),
+    });
+    (outcome, Verdict::Failed)
 }
 
 /// How many results have each verdict name (every name present, zero or not).

@@ -6,7 +6,7 @@
 //! run is interrupted, a case stops after its current step and still cleans up.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -21,86 +21,7 @@ use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
 use crate::cts;
 use crate::exchange::{Exchange, ReceivedResponse, SentRequest};
-
-/// What happened in one step.
-#[derive(Debug, Clone)]
-pub struct StepOutcome {
-    pub label: String,
-    pub operation: String,
-    pub exchange: Option<Exchange>,
-    pub findings: Vec<Finding>,
-    /// Set when the step was not sent (a cleanup step whose capture never happened).
-    pub skipped: Option<String>,
-    /// Throttled answers that were waited out and sent again, in order.
-    pub retries: Vec<throttle::Retry>,
-}
-
-impl StepOutcome {
-    fn new(step: &StepSpec) -> Self {
-        StepOutcome {
-            label: step.name.as_deref().unwrap_or(&step.operation).to_string(),
-            operation: step.operation.clone(),
-            exchange: None,
-            findings: Vec::new(),
-            skipped: None,
-            retries: Vec::new(),
-        }
-    }
-
-    pub fn failed(&self) -> bool {
-        !self.findings.is_empty()
-    }
-}
-
-/// How a case ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaseStatus {
-    Passed,
-    Failed,
-    Ignored(String),
-}
-
-/// Everything about one case's run, for reporters.
-#[derive(Debug, Clone)]
-pub struct CaseOutcome {
-    pub id: String,
-    pub doc: String,
-    pub file: String,
-    pub steps: Vec<StepOutcome>,
-    /// Number of steps in the case (some may not have run).
-    pub planned_steps: usize,
-    /// The case's cleanup steps, then the automatic removal of what it created.
-    pub cleanup: Vec<StepOutcome>,
-    pub status: CaseStatus,
-    /// The run was interrupted while this case ran: later steps were not run.
-    pub interrupted: bool,
-    pub duration: Duration,
-}
-
-impl CaseOutcome {
-    /// All findings, steps first, then cleanup.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.steps
-            .iter()
-            .chain(&self.cleanup)
-            .flat_map(|s| &s.findings)
-    }
-
-    /// The outcome of a case that sent nothing (not run, ignored before its first step).
-    pub fn without_steps(case: &LoadedCase, status: CaseStatus) -> Self {
-        CaseOutcome {
-            id: case.id.clone(),
-            doc: case.spec.doc.clone(),
-            file: case.file.to_string(),
-            steps: Vec::new(),
-            planned_steps: case.spec.steps.len(),
-            cleanup: Vec::new(),
-            status,
-            interrupted: false,
-            duration: Duration::ZERO,
-        }
-    }
-}
+use crate::outcome::{CaseOutcome, CaseStatus, Retry, StepOutcome};
 
 /// Whether any step of the case changes the target (a method other than GET).
 pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
@@ -238,7 +159,7 @@ async fn run_cleanup_step(
         .filter(|n| !vars.contains_key(n))
         .collect();
     if !missing.is_empty() {
-        let mut outcome = StepOutcome::new(step);
+        let mut outcome = StepOutcome::for_step(step);
         outcome.skipped = Some(format!(
             "not needed: ${{{}}} was never captured",
             missing.join("}, ${")
@@ -333,7 +254,7 @@ async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> Ste
 }
 
 async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Vars) -> StepOutcome {
-    let mut outcome = StepOutcome::new(step);
+    let mut outcome = StepOutcome::for_step(step);
     let fail = |outcome: &mut StepOutcome, kind, message: String| {
         outcome.findings.push(Finding::new(kind, message))
     };
@@ -447,7 +368,7 @@ async fn send_with_retries(
     session: &Session,
     case: &str,
     request: SentRequest,
-    retries: &mut Vec<throttle::Retry>,
+    retries: &mut Vec<Retry>,
 ) -> Exchange {
     let config = &session.config;
     let deadline = tokio::time::Instant::now() + config.timeout;

@@ -1,13 +1,16 @@
 //! What the runner tells reporters, as it happens (cargo-nextest's `TestEvent`): a case
-//! started, a step finished, a case finished. Reporters (the file reports' collector, the
-//! recorder) subscribe with [`crate::run::Session::with_reporter`]; nothing keeps a case's
-//! outcome unless a reporter asks for it, so a run without reports holds one case at a time.
+//! started, a step finished, a case finished (with its verdict, the baseline applied once,
+//! by the runner), the run finished. It is the one route of every outcome: the terminal
+//! (through [`super::reorder::ReorderBuffer`]), the file reports' [`Collector`] and the
+//! recorder all subscribe with [`crate::run::Session::with_reporter`]; nothing keeps a
+//! case's outcome unless a reporter asks for it, so a run without reports holds one case at
+//! a time.
 
 use std::sync::{Mutex, PoisonError};
 
-use super::case::{CaseOutcome, StepOutcome};
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
+use crate::outcome::{CaseOutcome, FinishedCase, StepOutcome, Verdict};
 
 /// One thing that happened in a run.
 #[derive(Debug, Clone, Copy)]
@@ -21,11 +24,16 @@ pub enum TestEvent<'a> {
         step: &'a StepOutcome,
         cleanup: bool,
     },
-    /// A case ended, with the variables it was leased (its `${data_bucket}`).
+    /// Case `index` (its place in the run's cases) ended: its outcome, its verdict after
+    /// the baseline, and the variables it was leased (its `${data_bucket}`).
     CaseFinished {
+        index: usize,
         outcome: &'a CaseOutcome,
+        verdict: &'a Verdict,
         leased: &'a Vars,
     },
+    /// Every case has ended (or the runner stopped): no event follows.
+    RunFinished,
 }
 
 /// Consumes events; called from the runner threads, so it must be thread-safe and quick.
@@ -33,29 +41,40 @@ pub trait Reporter: Send + Sync + std::fmt::Debug {
     fn event(&self, event: &TestEvent<'_>);
 }
 
-/// Keeps every finished case's outcome, for the reports written at the end of a run.
+/// Keeps every finished case, for the reports written at the end of a run.
 #[derive(Debug, Default)]
 pub struct Collector {
-    outcomes: Mutex<Vec<CaseOutcome>>,
+    finished: Mutex<Vec<FinishedCase>>,
 }
 
 impl Collector {
-    /// The outcomes collected so far, in completion order.
-    pub fn outcomes(&self) -> Vec<CaseOutcome> {
-        self.outcomes
+    /// The cases finished so far, in completion order.
+    pub fn finished(&self) -> Vec<FinishedCase> {
+        self.finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The cases finished, taken out (the collector is left empty).
+    pub fn take(&self) -> Vec<FinishedCase> {
+        std::mem::take(&mut *self.finished.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
 impl Reporter for Collector {
     fn event(&self, event: &TestEvent<'_>) {
-        if let TestEvent::CaseFinished { outcome, .. } = event {
-            self.outcomes
+        if let TestEvent::CaseFinished {
+            outcome, verdict, ..
+        } = event
+        {
+            self.finished
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .push((*outcome).clone());
+                .push(FinishedCase {
+                    outcome: (*outcome).clone(),
+                    verdict: (*verdict).clone(),
+                });
         }
     }
 }

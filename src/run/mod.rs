@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod pool;
 pub mod preflight;
 pub mod render;
+pub mod reorder;
 pub mod schedule;
 pub mod session;
 pub mod signing;
@@ -16,7 +17,6 @@ pub mod sweep;
 pub mod throttle;
 pub mod transport;
 
-pub use case::{CaseOutcome, CaseStatus, StepOutcome};
 pub use config::{Credentials, RunConfig};
 pub use preflight::preflight;
 pub use session::Session;

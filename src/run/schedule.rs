@@ -2,126 +2,44 @@
 //! current-thread runtime with one HTTP client, at most `concurrency` at a time, as a bare
 //! async client would send its requests. A case waits for nothing while it runs: it is
 //! started only once its serial groups are free and a data bucket is (if it tracks one), so
-//! no thread ever blocks on a lock or a lease. Finished outcomes go to a [`Mailbox`], from
-//! which a reporter on another thread takes them in its own order.
+//! no thread ever blocks on a lock or a lease. Each case's end is an event to the session's
+//! reporters; `--test-threads 1` is this scheduler with one slot.
 //!
 //! Why one thread: a case spends its time waiting on the target, and a thread per case
 //! costs a context switch per response (eight trial threads on two cores spent more time
 //! switching than checking); futures on one thread answer many responses per wake-up.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use std::panic::AssertUnwindSafe;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 
-use super::case::CaseOutcome;
+use super::event::TestEvent;
 use super::pool::{Lease, NoLease};
+use super::reorder::ReorderBuffer;
 use super::session::{current_thread_runtime, Session};
 use crate::case::LoadedCase;
 
-/// Outcomes finished but not taken beyond which no new case is started while others run:
-/// a reporter that falls behind (a slow terminal) bounds the memory of a large run.
+/// Finished cases not yet printed beyond which no new case is started while others run:
+/// a printer that falls behind (a slow terminal) bounds the memory of a large run.
 const BACKLOG_PER_SLOT: usize = 8;
 
-/// Finished outcomes by case index, handed from the runner's thread to a reporter's.
-#[derive(Debug, Default)]
-pub struct Mailbox {
-    state: Mutex<MailboxState>,
-    arrived: Condvar,
-    taken: tokio::sync::Notify,
-}
+/// Tells the reporters that the run finished when the runner ends, also by a panic: a
+/// printer waiting for a case never waits forever.
+struct FinishOnDrop<'a>(&'a Session);
 
-#[derive(Debug, Default)]
-struct MailboxState {
-    /// `None`: the case ended without an outcome (see [`Mailbox::abandon`]).
-    outcomes: HashMap<usize, Option<CaseOutcome>>,
-    /// No outcome will come any more (the runner ended, or stopped).
-    closed: bool,
-    /// The cases whose outcomes a [`Mailbox::take`] waits for (one per waiting reporter):
-    /// only their arrival wakes one (the others it finds when it asks for them), so a
-    /// reporter behind the runners is not woken once per outcome.
-    awaited: Vec<usize>,
-}
-
-impl Mailbox {
-    fn state(&self) -> MutexGuard<'_, MailboxState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Leaves the outcome of case `index`.
-    pub fn put(&self, index: usize, outcome: CaseOutcome) {
-        self.deliver(index, Some(outcome));
-    }
-
-    /// Case `index` ended without an outcome (a defect stopped it): [`Mailbox::take`]
-    /// says so at once.
-    pub fn abandon(&self, index: usize) {
-        self.deliver(index, None);
-    }
-
-    fn deliver(&self, index: usize, outcome: Option<CaseOutcome>) {
-        let mut state = self.state();
-        state.outcomes.insert(index, outcome);
-        let awaited = state.awaited.contains(&index);
-        drop(state);
-        if awaited {
-            self.arrived.notify_all();
-        }
-    }
-
-    /// No outcome will come any more: every waiting [`Mailbox::take`] returns.
-    pub fn close(&self) {
-        self.state().closed = true;
-        self.arrived.notify_all();
-    }
-
-    /// The outcome of case `index`, waiting until it arrives; `None` if the case ended
-    /// without one, or the mailbox is closed without it (never run): a defect the caller
-    /// must deal with.
-    pub fn take(&self, index: usize) -> Option<CaseOutcome> {
-        let mut state = self.state();
-        loop {
-            if let Some(outcome) = state.outcomes.remove(&index) {
-                drop(state);
-                self.taken.notify_one();
-                return outcome;
-            }
-            if state.closed {
-                return None;
-            }
-            state.awaited.push(index);
-            state = self
-                .arrived
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Some(at) = state.awaited.iter().position(|&i| i == index) {
-                state.awaited.swap_remove(at);
-            }
-        }
-    }
-
-    /// How many outcomes wait to be taken.
-    fn backlog(&self) -> usize {
-        self.state().outcomes.len()
-    }
-}
-
-/// Closes the mailbox when the runner ends, also by a panic: a reporter waiting for an
-/// outcome never waits forever.
-struct CloseOnDrop<'a>(&'a Mailbox);
-
-impl Drop for CloseOnDrop<'_> {
+impl Drop for FinishOnDrop<'_> {
     fn drop(&mut self) {
-        self.0.close();
+        self.0.emit(&TestEvent::RunFinished);
     }
 }
 
 /// Runs the cases `order` names (indices into `cases`, in the order to start them), at
-/// most `concurrency` at once, and leaves each outcome in `mailbox`, which is closed at
-/// the end. The cases are shared by up to one runner thread per core (the calling
+/// most `concurrency` at once; each case's end, and then the run's, are events to the
+/// session's reporters. `pace`: the terminal's buffer, whose backlog holds back new cases. The cases are shared by up to one runner thread per core (the calling
 /// thread is one), each a current-thread runtime with its own HTTP client: a runner
 /// waits on the network, but checking answers is CPU work. Returns when every case has
 /// ended.
@@ -130,9 +48,9 @@ pub fn run_cases(
     cases: &[LoadedCase],
     order: &[usize],
     concurrency: usize,
-    mailbox: &Mailbox,
+    pace: Option<&ReorderBuffer>,
 ) {
-    let _close = CloseOnDrop(mailbox);
+    let _finish = FinishOnDrop(session);
     let concurrency = concurrency.max(1);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runners = concurrency.min(cores);
@@ -149,14 +67,14 @@ pub fn run_cases(
             let started = std::thread::Builder::new()
                 .name(format!("cts-conform-runner-{i}"))
                 .spawn_scoped(scope, move || {
-                    runner(session, cases, slots(i), shared, mailbox)
+                    runner(session, cases, slots(i), shared, pace)
                 });
             if started.is_err() {
                 // The others run its share of the cases; fewer at once, nothing lost.
                 break;
             }
         }
-        runner(session, cases, slots(0), &shared, mailbox);
+        runner(session, cases, slots(0), &shared, pace);
     });
 }
 
@@ -182,10 +100,10 @@ fn runner(
     cases: &[LoadedCase],
     slots: usize,
     shared: &Shared<'_>,
-    mailbox: &Mailbox,
+    pace: Option<&ReorderBuffer>,
 ) {
     session.adopt_thread_client();
-    let work = drive(session, cases, slots.max(1), shared, mailbox);
+    let work = drive(session, cases, slots.max(1), shared, pace);
     match current_thread_runtime() {
         Some(runtime) => runtime.block_on(work),
         None => session.shared_runtime().block_on(work),
@@ -202,7 +120,7 @@ async fn drive(
     cases: &[LoadedCase],
     slots: usize,
     shared: &Shared<'_>,
-    mailbox: &Mailbox,
+    pace: Option<&ReorderBuffer>,
 ) {
     let mut running = FuturesUnordered::new();
     loop {
@@ -211,8 +129,9 @@ async fn drive(
         let freed = shared.freed.notified();
         tokio::pin!(freed);
         freed.as_mut().enable();
-        // A reporter far behind: let the running cases finish before starting more.
-        let paced = !running.is_empty() && mailbox.backlog() >= shared.backlog_cap;
+        // A printer far behind: let the running cases finish before starting more.
+        let paced = !running.is_empty()
+            && pace.is_some_and(|buffer| buffer.backlog() >= shared.backlog_cap);
         let mut exhausted = false;
         // A case left waits for one running elsewhere: only then may a case ending on
         // another runner let this one start something (else that wake-up is wasted).
@@ -224,10 +143,9 @@ async fn drive(
                     let case = &cases[index];
                     running.push(async move {
                         // A defect that panics ends this case, not the runner: the case
-                        // is abandoned, and the reporter runs it again on its own thread,
-                        // where the panic is reported as the case's failure.
-                        let run = AssertUnwindSafe(session.run_admitted(case, lease));
-                        (index, run.catch_unwind().await.ok(), held)
+                        // fails with a harness finding naming the panic.
+                        let run = AssertUnwindSafe(session.run_admitted(index, case, lease));
+                        (index, run.catch_unwind().await.err(), held)
                     });
                 }
                 Admitted::Waiting => {
@@ -250,20 +168,28 @@ async fn drive(
         }
         tokio::select! {
             finished = running.next() => {
-                if let Some((index, outcome, held)) = finished {
+                if let Some((index, panic, held)) = finished {
                     shared.admission().release(held);
                     shared.freed.notify_waiters();
-                    match outcome {
-                        Some(outcome) => mailbox.put(index, outcome),
-                        None => mailbox.abandon(index),
+                    if let Some(panic) = panic {
+                        session.abandoned(index, &cases[index], &panic_message(&*panic));
                     }
                 }
             }
-            // Something freed on another runner, or the reporter took an outcome.
+            // Something freed on another runner, or the printer took a case.
             _ = &mut freed, if blocked => {}
-            _ = mailbox.taken.notified(), if paced => {}
+            _ = async { if let Some(buffer) = pace { buffer.taken().notified().await } }, if paced => {}
         }
     }
+}
+
+/// What a panic said, for the harness finding of the case it stopped.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 /// What [`Admission::next`] found.
@@ -397,68 +323,5 @@ impl<'o> Admission<'o> {
         for group in held.groups {
             self.groups.remove(group);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::run::case::CaseStatus;
-    use std::sync::mpsc;
-    use std::time::Duration;
-
-    fn outcome(id: &str) -> CaseOutcome {
-        CaseOutcome {
-            id: id.into(),
-            doc: String::new(),
-            file: String::new(),
-            steps: Vec::new(),
-            planned_steps: 0,
-            cleanup: Vec::new(),
-            status: CaseStatus::Passed,
-            interrupted: false,
-            duration: Duration::ZERO,
-        }
-    }
-
-    /// Takes the outcomes of `indices` in order on another thread; each id arrives on the
-    /// channel (`None`: taken as abandoned or closed).
-    fn taker(mailbox: &'static Mailbox, indices: Vec<usize>) -> mpsc::Receiver<Option<String>> {
-        let (sent, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for index in indices {
-                let _ = sent.send(mailbox.take(index).map(|o| o.id));
-            }
-        });
-        received
-    }
-
-    const WAIT: Duration = Duration::from_secs(10);
-
-    #[test]
-    fn a_waiting_reporter_wakes_for_its_case_and_finds_the_others_that_came_first() {
-        let mailbox: &'static Mailbox = Box::leak(Box::default());
-        let taken = taker(mailbox, vec![0, 1, 2]);
-        // Cases 2 and 1 end before case 0: the reporter waits for 0 and is not woken.
-        mailbox.put(2, outcome("c2"));
-        mailbox.put(1, outcome("c1"));
-        assert!(taken.recv_timeout(Duration::from_millis(50)).is_err());
-        mailbox.put(0, outcome("c0"));
-        for id in ["c0", "c1", "c2"] {
-            assert_eq!(taken.recv_timeout(WAIT), Ok(Some(id.to_string())));
-        }
-        assert_eq!(mailbox.backlog(), 0);
-    }
-
-    #[test]
-    fn an_abandoned_or_never_run_case_wakes_the_reporter_waiting_for_it() {
-        let mailbox: &'static Mailbox = Box::leak(Box::default());
-        let taken = taker(mailbox, vec![0, 1]);
-        std::thread::sleep(Duration::from_millis(20));
-        mailbox.abandon(0);
-        assert_eq!(taken.recv_timeout(WAIT), Ok(None));
-        std::thread::sleep(Duration::from_millis(20));
-        mailbox.close();
-        assert_eq!(taken.recv_timeout(WAIT), Ok(None));
     }
 }

@@ -1,18 +1,16 @@
 //! A run's shared state, as parts: the run context (contract, configuration, HTTP client,
-//! runtime), the ledger, the interrupt flag, the serial-group locks ([`SerialLocks`], for
-//! cases run one at a time; [`super::schedule`] keeps its own), the bucket pool and the
-//! rate cap; and the reporters told of every event ([`super::event`]).
-//! It keeps no outcome itself.
+//! runtime), the ledger, the interrupt flag, the bucket pool, the rate cap, the
+//! known-failure baseline (each case's verdict is judged here, once); and the reporters
+//! told of every event ([`super::event`]). Cases are started by [`super::schedule`], the
+//! one way a case runs. It keeps no outcome itself.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::case::{run_case, CaseOutcome, CaseStatus};
+use super::case::run_case;
 use super::config::{is_loopback, RunConfig};
 use super::event::{Reporter, TestEvent};
 use super::http::HttpClient;
@@ -21,7 +19,9 @@ use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
 use super::throttle::{RateLimiter, RetryPolicy};
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
+use crate::check::{Finding, FindingKind};
 use crate::contract::Contract;
+use crate::outcome::{Baseline, CaseOutcome, CaseStatus, StepOutcome};
 
 /// Shared by every case of a run.
 #[derive(Debug)]
@@ -32,10 +32,11 @@ pub struct Session {
     runtime: tokio::runtime::Handle,
     ledger: Ledger,
     interrupted: AtomicBool,
-    serial: SerialLocks,
     pool: BucketPool,
     rate: RateLimiter,
     reporters: Vec<Arc<dyn Reporter>>,
+    /// Known failures: a case's verdict is judged against it when the case ends.
+    baseline: Arc<Baseline>,
     /// The run-level variables (`${project_id}`, `${prefix}`, ...), made once.
     run_vars: Vars,
     /// Whether the target is on loopback, decided once (it is asked of every case).
@@ -68,8 +69,8 @@ impl Session {
             runtime,
             ledger,
             interrupted: AtomicBool::new(false),
-            serial: SerialLocks::default(),
             reporters: Vec::new(),
+            baseline: Arc::default(),
             seam: Default::default(),
         }
     }
@@ -77,6 +78,12 @@ impl Session {
     /// Tells `reporter` of every event of the run.
     pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
         self.reporters.push(reporter);
+        self
+    }
+
+    /// Judges every case's verdict against `baseline` (known failures).
+    pub fn with_baseline(mut self, baseline: Arc<Baseline>) -> Self {
+        self.baseline = baseline;
         self
     }
 
@@ -170,50 +177,12 @@ impl Session {
         })
     }
 
-    /// Takes a data bucket for `case` if it tracks one, waiting while all are held.
-    /// `Ok(None)`: the case tracks no bucket. `Err`: the run was interrupted meanwhile.
-    pub fn lease_for(&self, case: &LoadedCase) -> Result<Option<Lease<'_>>, NoLease> {
-        if !Self::needs_bucket(case) {
-            return Ok(None);
-        }
-        self.pool
-            .lease(Duration::from_millis(50), || self.interrupted())
-            .map(Some)
-    }
-
     /// The HTTP client for the current thread: a runner thread's own (see
-    /// [`super::schedule`] and [`Session::run_blocking`]), else the session's shared one.
+    /// [`super::schedule`]), else the session's shared one.
     pub fn http(&self) -> HttpClient {
         THREAD_CLIENT
             .with(|client| client.borrow().clone())
             .unwrap_or_else(|| self.client.clone())
-    }
-
-    /// Runs a case from a (non-async) thread, one at a time, waiting for its serial groups
-    /// and its bucket (the libtest thread of `--test-threads 1`; tests). Many at once:
-    /// [`super::schedule::run_cases`].
-    ///
-    /// The thread drives its cases on a runtime and a client of its own (a current-thread
-    /// runtime, so a request's I/O never hops between threads); the session's shared
-    /// runtime is the fallback if one cannot be built.
-    pub fn run_blocking(&self, case: &LoadedCase) -> CaseOutcome {
-        // The serial groups first, then the bucket: a case holding a bucket waits for
-        // nothing else, so the two cannot deadlock.
-        let locks = self.serial.locks_for(&case.spec.serial);
-        let _guards = SerialLocks::hold(&locks);
-        let lease = self.lease_for(case);
-        self.adopt_thread_client();
-        let local = THREAD_RUNTIME
-            .with(|runtime| runtime.borrow_mut().take())
-            .or_else(current_thread_runtime);
-        match local {
-            Some(runtime) => {
-                let outcome = runtime.block_on(self.run_admitted(case, lease));
-                THREAD_RUNTIME.with(|slot| *slot.borrow_mut() = Some(runtime));
-                outcome
-            }
-            None => self.runtime.block_on(self.run_admitted(case, lease)),
-        }
     }
 
     /// Runs a case admitted to run: it holds its serial groups, and `lease` is its data
@@ -221,9 +190,10 @@ impl Session {
     /// The lease is given back when the case (and its cleanup) ended.
     pub async fn run_admitted(
         &self,
+        index: usize,
         case: &LoadedCase,
         lease: Result<Option<Lease<'_>>, NoLease>,
-    ) -> CaseOutcome {
+    ) {
         let lease = match lease {
             Ok(lease) => lease,
             Err(no_lease) => {
@@ -232,7 +202,7 @@ impl Session {
                     NoLease::GaveUp => "not run: the run was interrupted".into(),
                 };
                 let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
-                return self.finished(outcome, &Vars::new());
+                return self.finished(index, outcome, &Vars::new());
             }
         };
         let mut vars = Vars::new();
@@ -244,7 +214,26 @@ impl Session {
         self.emit(&TestEvent::CaseStarted { case });
         let outcome = run_case(self, case, vars).await;
         drop(lease);
-        self.finished(outcome, &leased)
+        self.finished(index, outcome, &leased);
+    }
+
+    /// Case `index` stopped by a defect of the harness (a panic, `message`): it fails
+    /// with a harness finding, reported like any other outcome. What it created is in the
+    /// ledger, for the end-of-run notice and `sweep`.
+    pub fn abandoned(&self, index: usize, case: &LoadedCase, message: &str) {
+        let mut outcome = CaseOutcome::without_steps(case, CaseStatus::Failed);
+        outcome.steps.push(StepOutcome {
+            label: "harness".into(),
+            operation: String::new(),
+            exchange: None,
+            findings: vec![Finding::new(
+                FindingKind::Harness,
+                format!("the harness stopped this case: {message} (a defect of cts-conform; please report it)"),
+            )],
+            skipped: None,
+            retries: Vec::new(),
+        });
+        self.finished(index, outcome, &Vars::new());
     }
 
     /// Whether `case` holds a data bucket of the pool while it runs.
@@ -268,15 +257,17 @@ impl Session {
         &self.runtime
     }
 
-    /// A case ended: its final verdict (a replay may call it "not replayable"), told to
-    /// every reporter.
-    fn finished(&self, outcome: CaseOutcome, leased: &Vars) -> CaseOutcome {
+    /// Case `index` ended: its final status (a replay may call it "not replayable") and
+    /// its verdict after the baseline, told to every reporter.
+    fn finished(&self, index: usize, outcome: CaseOutcome, leased: &Vars) {
         let outcome = self.replay_verdict(outcome);
+        let verdict = self.baseline.judge(&outcome);
         self.emit(&TestEvent::CaseFinished {
+            index,
             outcome: &outcome,
+            verdict: &verdict,
             leased,
         });
-        outcome
     }
 }
 
@@ -304,34 +295,7 @@ fn run_vars(c: &RunConfig, pool: &BucketPool) -> Vars {
     vars
 }
 
-/// The serial groups' locks: a case holds each of its groups alone while it runs.
-#[derive(Debug, Default)]
-pub struct SerialLocks {
-    table: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
-}
-
-impl SerialLocks {
-    /// The locks of `groups`, in name order (so two cases sharing groups cannot deadlock).
-    pub fn locks_for(&self, groups: &[String]) -> Vec<Arc<Mutex<()>>> {
-        let mut table = lock(&self.table);
-        let mut names: Vec<&String> = groups.iter().collect();
-        names.sort();
-        names.dedup();
-        names
-            .into_iter()
-            .map(|g| Arc::clone(table.entry(g.clone()).or_default()))
-            .collect()
-    }
-
-    /// Takes `locks` in order; they are held until the guards are dropped.
-    pub fn hold(locks: &[Arc<Mutex<()>>]) -> Vec<MutexGuard<'_, ()>> {
-        locks.iter().map(|l| lock(l)).collect()
-    }
-}
-
 thread_local! {
-    /// A thread's own runtime for [`Session::run_blocking`] (taken out while it drives a case).
-    static THREAD_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
     /// A runner thread's own HTTP client, whose connections live on its runtime.
     static THREAD_CLIENT: RefCell<Option<HttpClient>> = const { RefCell::new(None) };
 }
@@ -342,9 +306,4 @@ pub(super) fn current_thread_runtime() -> Option<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .ok()
-}
-
-/// A poisoned lock only means another trial panicked; the data is still usable.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

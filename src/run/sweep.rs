@@ -12,8 +12,8 @@ use super::config::{Credentials, RunConfig};
 use super::http::{HttpClient, TlsTrust};
 use super::ledger::{self, Ledger, LedgerError, Resource};
 use super::session::Session;
-use super::StepOutcome;
 use crate::contract::Contract;
+use crate::outcome::StepOutcome;
 
 /// What a sweep did with each outstanding resource.
 #[derive(Debug)]

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::exchange::ReceivedResponse;
+use crate::outcome::Retry;
 
 /// The first wait before a retry; doubled for each further retry.
 const BASE_DELAY: Duration = Duration::from_millis(200);
@@ -40,20 +41,22 @@ impl RateLimiter {
     /// Waits for this request's turn. Turns are handed out in call order, so every
     /// thread of the run shares one budget.
     pub async fn wait(&self) {
-        let Some(interval) = self.interval else {
-            return;
-        };
-        let slot = {
-            let mut next = self
-                .next
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + interval);
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
+        if let Some(slot) = self.reserve(Instant::now()) {
+            tokio::time::sleep_until(slot).await;
+        }
+    }
+
+    /// The start of the next free turn at `now` or later, taken for the caller; `None`
+    /// without a cap.
+    fn reserve(&self, now: Instant) -> Option<Instant> {
+        let interval = self.interval?;
+        let mut next = self
+            .next
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = next.map_or(now, |n| n.max(now));
+        *next = Some(slot + interval);
+        Some(slot)
     }
 }
 
@@ -61,33 +64,6 @@ impl RateLimiter {
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub max_retries: u32,
-}
-
-/// One wait-and-resend, for the step's trail and the reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Retry {
-    /// The status that was throttled (429 or 503).
-    pub status: u16,
-    /// The gateway's or service's error code, when the body had one.
-    pub error_code: Option<String>,
-    pub waited: Duration,
-    /// The wait came from the answer's `Retry-After` header.
-    pub from_retry_after: bool,
-}
-
-impl std::fmt::Display for Retry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.status)?;
-        if let Some(code) = &self.error_code {
-            write!(f, " {code}")?;
-        }
-        let source = if self.from_retry_after {
-            " (Retry-After)"
-        } else {
-            ""
-        };
-        write!(f, ": retried after {} ms{source}", self.waited.as_millis())
-    }
 }
 
 /// Whether an answer is the target throttling: 429, or 503 with `Retry-After`.
@@ -217,8 +193,8 @@ mod tests {
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
-    #[tokio::test(flavor = "current_thread", start_paused = true)]
-    async fn retries_stop_at_the_limit_and_at_the_deadline() {
+    #[test]
+    fn retries_stop_at_the_limit_and_at_the_deadline() {
         let policy = RetryPolicy { max_retries: 2 };
         let far = Instant::now() + Duration::from_secs(600);
         let throttled = answer(429, &[], r#"{"error_code":"APIGW.0308","error_msg":"x"}"#);
@@ -235,18 +211,20 @@ mod tests {
         assert!(next_wait(policy, 0, &hinted, near).is_none(), "deadline");
     }
 
-    #[tokio::test(flavor = "current_thread", start_paused = true)]
-    async fn the_rate_cap_spaces_requests() {
+    #[test]
+    fn the_rate_cap_spaces_requests() {
         let limiter = RateLimiter::new(Some(10.0));
         let start = Instant::now();
-        for _ in 0..5 {
-            limiter.wait().await;
-        }
-        // Paused clock: four intervals of 100 ms were slept, exactly.
-        assert_eq!(Instant::now() - start, Duration::from_millis(400));
-        let free = RateLimiter::new(None);
-        let start = Instant::now();
-        free.wait().await;
-        assert_eq!(Instant::now() - start, Duration::ZERO);
+        // Five callers at once get turns 100 ms apart, in call order.
+        let turns: Vec<Duration> = (0..5)
+            .map(|_| limiter.reserve(start).expect("capped") - start)
+            .collect();
+        let expected: Vec<Duration> = (0..5).map(|i| Duration::from_millis(100 * i)).collect();
+        assert_eq!(turns, expected);
+        // A caller after a pause waits for nothing that has passed.
+        let later = start + Duration::from_secs(2);
+        assert_eq!(limiter.reserve(later), Some(later));
+        assert_eq!(RateLimiter::new(None).reserve(start), None);
+        assert_eq!(RateLimiter::new(Some(0.0)).reserve(start), None);
     }
 }

@@ -10,10 +10,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::case::{CaseOutcome, CaseStatus};
 use super::session::Session;
 use crate::case::vars::Vars;
 use crate::exchange::{Exchange, SentRequest};
+use crate::outcome::{CaseOutcome, CaseStatus};
 
 /// Answers requests from a recording instead of the network.
 pub trait Replayer: Send + Sync {

@@ -30,12 +30,19 @@ impl Reporter for Log {
                 if *cleanup { "cleanup" } else { "step" },
                 step.label
             ),
-            TestEvent::CaseFinished { outcome, leased } => format!(
-                "finished {} {:?} leased {}",
+            TestEvent::CaseFinished {
+                index,
+                outcome,
+                verdict,
+                leased,
+            } => format!(
+                "finished {index} {} {:?} {} leased {}",
                 outcome.id,
                 outcome.status,
+                verdict.name(),
                 leased.contains_key("data_bucket")
             ),
+            TestEvent::RunFinished => "run finished".into(),
         };
         self.0.lock().unwrap().push(line);
     }
@@ -66,7 +73,7 @@ fn a_case_is_told_as_it_happens() {
     )
     .with_reporter(Arc::clone(&log) as Arc<dyn Reporter>)
     .with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>);
-    let outcome = session.run_blocking(case);
+    let finished = crate::run_one::run_one(&session, &collector, case);
     let lines = log.0.lock().unwrap().clone();
     assert_eq!(
         lines,
@@ -75,11 +82,10 @@ fn a_case_is_told_as_it_happens() {
             format!("step {wanted}: CreateTracker"),
             format!("step {wanted}: ListTrackers"),
             format!("cleanup {wanted}: DeleteTracker"),
-            format!("finished {wanted} Passed leased true"),
+            format!("finished 0 {wanted} Passed passed leased true"),
+            "run finished".to_string(),
         ]
     );
-    let collected = collector.outcomes();
-    assert_eq!(collected.len(), 1);
-    assert_eq!(collected[0].id, outcome.id);
+    assert_eq!(finished.outcome.id, wanted);
     runtime.block_on(running.shutdown());
 }

@@ -5,9 +5,7 @@
 //! and any `Signature=<64 hex digits>`, as is every file the run writes (its ledger).
 //! None may appear; the mask `***` must.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -4,8 +4,7 @@
 //! re-signed for the upstream's host (the upstream verifies them); the client's own
 //! signing faults are reported; no secret is written or printed.
 
-#[path = "support/signed.rs"]
-mod signed;
+use crate::signed;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;

@@ -3,8 +3,7 @@
 //! (step, request, unified diff, curl; snapshotted), that a malformed case directory and
 //! `--list` send no request, libtest selection flags and formats, and diff colour.
 
-#[path = "support/cli_run.rs"]
-mod cli_run;
+use crate::cli_run;
 
 use cli_run::{cases, closed_url, normalise, run, Probe};
 use cts_conform::case::model::Profile;

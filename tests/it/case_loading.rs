@@ -3,8 +3,7 @@
 //! its file, exact line and column, JSON pointer and reason; all errors of all files come
 //! back at once; well-formed files (the built-in `cases/`, `tests/fixtures/good-cases/`) load.
 
-#[path = "support/bad_cases.rs"]
-mod bad_cases;
+use crate::bad_cases;
 
 use std::path::Path;
 

@@ -10,13 +10,11 @@
 //! need buckets that exist and a data bucket no other case uses at the same time.
 //!
 //! The detection table (fault -> the cases that caught it) is printed (see it with
-//! `cargo test --test detection -- --nocapture`) and written to
+//! `cargo test --test it detection -- --nocapture`) and written to
 //! `target/detection-table.md`. With `CTS_UPDATE_FAULT_DOCS=1` the test also rewrites
 //! `docs/faults.md` from the fault table and these results.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -283,8 +281,8 @@ fn faults_doc(detections: &[Detection]) -> String {
          - `tests/detection.rs` runs the default suite once per fault and once without; \
          each fault must fail the run with a failing case whose message contains the \
          fault's evidence texts (`src/emulator/fault.rs`, `TABLE`), and the clean run must \
-         pass. `cargo test --test detection -- --nocapture` prints the table below; \
-         `CTS_UPDATE_FAULT_DOCS=1 cargo test --test detection` regenerates this file.\n\
+         pass. `cargo test --test it detection -- --nocapture` prints the table below; \
+         `CTS_UPDATE_FAULT_DOCS=1 cargo test --test it detection` regenerates this file.\n\
          - The account-rule faults ({}) are run against an emulator where only the run's \
          data and transfer buckets exist, with `cases/account_rules.json` alone, one case at \
          a time.\n\n\
@@ -429,7 +427,7 @@ fn docs_name_every_fault() {
     for info in &TABLE {
         assert!(
             doc.contains(&format!("`{}`", info.name)),
-            "docs/faults.md does not describe {} (regenerate it: CTS_UPDATE_FAULT_DOCS=1 cargo test --test detection)",
+            "docs/faults.md does not describe {} (regenerate it: CTS_UPDATE_FAULT_DOCS=1 cargo test --test it detection)",
             info.name
         );
     }

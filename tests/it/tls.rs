@@ -4,9 +4,7 @@
 //! certificate are made here (rcgen); the target is a tiny TLS server (tokio-rustls) that
 //! answers every request with an empty tracker list.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

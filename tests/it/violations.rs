@@ -3,8 +3,7 @@
 //! violation, at the right pointer; a correct request leaves none; strict mode
 //! answers 400; the summary comes at shutdown; no secret is written or printed.
 
-#[path = "support/signed.rs"]
-mod signed;
+use crate::signed;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;

@@ -8,11 +8,8 @@
 //! which then removes what was left. Either way a tracker the run did not create is
 //! untouched, byte for byte.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
-#[path = "support/wire.rs"]
-mod wire;
+use crate::cli_run;
+use crate::wire;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -10,11 +10,13 @@ use std::sync::{Arc, Mutex};
 use cts_conform::case::{self, LoadedCase, Source};
 use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, EmulatorConfig};
+use cts_conform::outcome::CaseStatus;
 use cts_conform::run::event::{Reporter, TestEvent};
 use cts_conform::run::http::HttpClient;
 use cts_conform::run::ledger::Ledger;
-use cts_conform::run::schedule::{run_cases, Mailbox};
-use cts_conform::run::{CaseStatus, RunConfig, Session};
+use cts_conform::run::reorder::ReorderBuffer;
+use cts_conform::run::schedule::run_cases;
+use cts_conform::run::{RunConfig, Session};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const NONE: &[&str] = &[];
@@ -90,7 +92,7 @@ impl Reporter for Watch {
                 s.holder_groups
                     .insert(case.id.clone(), case.spec.serial.clone());
             }
-            TestEvent::StepFinished { .. } => {}
+            TestEvent::StepFinished { .. } | TestEvent::RunFinished => {}
             TestEvent::CaseFinished { outcome, .. } => {
                 s.finished.push(outcome.id.clone());
                 if let Some(groups) = s.holder_groups.remove(&outcome.id) {
@@ -136,7 +138,7 @@ impl Reporter for Leases {
             TestEvent::CaseFinished { outcome, .. } => {
                 held.remove(&outcome.id);
             }
-            TestEvent::CaseStarted { .. } => {}
+            TestEvent::CaseStarted { .. } | TestEvent::RunFinished => {}
         }
     }
 }
@@ -156,8 +158,8 @@ impl Reporter for PanicsOn {
 }
 
 struct Run {
-    /// `None`: the case ended without an outcome (abandoned).
-    outcomes: BTreeMap<usize, Option<CaseStatus>>,
+    /// How each case ended, and the message of its first finding.
+    outcomes: BTreeMap<usize, (CaseStatus, String)>,
     watch: Arc<Watch>,
     leases: Arc<Leases>,
 }
@@ -195,6 +197,9 @@ fn run_with(
     )
     .with_reporter(Arc::clone(&watch) as Arc<dyn Reporter>)
     .with_reporter(Arc::clone(&leases) as Arc<dyn Reporter>);
+    // The terminal's buffer: each case's end from the event stream, by plan index.
+    let buffer = Arc::new(ReorderBuffer::default());
+    let session = session.with_reporter(Arc::clone(&buffer) as Arc<dyn Reporter>);
     let session = match panics_on {
         Some(case) => session.with_reporter(Arc::new(PanicsOn(case))),
         None => session,
@@ -203,14 +208,21 @@ fn run_with(
         session.interrupt();
     }
     let order: Vec<usize> = (0..cases.len()).collect();
-    let mailbox = Mailbox::default();
-    run_cases(&session, cases, &order, concurrency, &mailbox);
+    run_cases(&session, cases, &order, concurrency, Some(&buffer));
     let mut outcomes = BTreeMap::new();
     for index in order {
-        outcomes.insert(index, mailbox.take(index).map(|outcome| outcome.status));
+        let finished = buffer.take(index).expect("every case ends");
+        let message = finished
+            .outcome
+            .findings()
+            .next()
+            .map(|f| f.summary.clone())
+            .unwrap_or_default();
+        outcomes.insert(index, (finished.outcome.status, message));
     }
-    // Closed, and nothing more in it: each case ended once.
-    assert!(mailbox.take(cases.len()).is_none());
+    // The run finished, and nothing more is in the buffer: each case ended once.
+    assert!(buffer.take(cases.len()).is_none());
+    assert_eq!(buffer.backlog(), 0);
     runtime.block_on(running.shutdown());
     Run {
         outcomes,
@@ -228,7 +240,7 @@ fn every_case_ends_once_and_no_more_run_at_once_than_asked() {
         assert!(run
             .outcomes
             .values()
-            .all(|s| matches!(s, Some(CaseStatus::Passed))));
+            .all(|(s, _)| matches!(s, CaseStatus::Passed)));
         let watch = run.watch.state.lock().unwrap();
         let mut finished = watch.finished.clone();
         finished.sort();
@@ -259,7 +271,7 @@ fn cases_of_one_serial_group_never_overlap() {
     assert!(run
         .outcomes
         .values()
-        .all(|s| matches!(s, Some(CaseStatus::Passed))));
+        .all(|(s, _)| matches!(s, CaseStatus::Passed)));
     let watch = run.watch.state.lock().unwrap();
     assert!(watch.overlaps.is_empty(), "overlaps: {:?}", watch.overlaps);
     // Ungrouped and other-group cases did run beside grouped ones.
@@ -270,9 +282,9 @@ fn cases_of_one_serial_group_never_overlap() {
 fn no_two_cases_hold_one_bucket_and_no_more_than_the_pool_at_once() {
     let cases = cases(&[NONE; 6], 12);
     let run = run(&cases, 8, &["sched-b1", "sched-b2"], false);
-    for (index, status) in &run.outcomes {
+    for (index, (status, _)) in &run.outcomes {
         assert!(
-            matches!(status, Some(CaseStatus::Passed)),
+            matches!(status, CaseStatus::Passed),
             "{}: {status:?}",
             cases[*index].id
         );
@@ -290,7 +302,7 @@ fn without_a_bucket_the_cases_that_track_one_are_ignored_and_the_rest_run() {
     let ignored: BTreeSet<usize> = run
         .outcomes
         .iter()
-        .filter(|(_, s)| matches!(s, Some(CaseStatus::Ignored(_))))
+        .filter(|(_, (s, _))| matches!(s, CaseStatus::Ignored(_)))
         .map(|(i, _)| *i)
         .collect();
     assert_eq!(ignored, BTreeSet::from([3, 4, 5]));
@@ -300,9 +312,9 @@ fn without_a_bucket_the_cases_that_track_one_are_ignored_and_the_rest_run() {
 fn an_interrupted_run_starts_nothing() {
     let cases = cases(&[&["a"], NONE, &["a"]], 2);
     let run = run(&cases, 4, &["sched-b1"], true);
-    for status in run.outcomes.values() {
+    for (status, _) in run.outcomes.values() {
         match status {
-            Some(CaseStatus::Ignored(reason)) => {
+            CaseStatus::Ignored(reason) => {
                 assert!(reason.contains("interrupted"), "{reason}")
             }
             other => panic!("expected not run, got {other:?}"),
@@ -312,18 +324,21 @@ fn an_interrupted_run_starts_nothing() {
 }
 
 #[test]
-fn a_case_that_panics_is_abandoned_and_the_rest_run() {
+fn a_case_that_panics_fails_with_the_panic_named_and_the_rest_run() {
     // list_1 panics as it starts, holding group "a": list_3 (also "a") still runs, and
-    // its reporter learns at once that list_1 has no outcome.
+    // list_1 fails with a harness finding that names the panic.
     let cases = cases(&[&["a"], &["a"], NONE, &["a"], NONE], 0);
     let run = run_with(&cases, 4, &[], false, Some("list_1"));
-    for (index, status) in &run.outcomes {
+    for (index, (status, message)) in &run.outcomes {
         match index {
-            1 => assert!(status.is_none(), "{status:?}"),
-            _ => assert!(
-                matches!(status, Some(CaseStatus::Passed)),
-                "{index}: {status:?}"
-            ),
+            1 => {
+                assert_eq!(status, &CaseStatus::Failed);
+                assert!(
+                    message.contains("a defect in case schedule::list_1"),
+                    "{message}"
+                );
+            }
+            _ => assert!(matches!(status, CaseStatus::Passed), "{index}: {status:?}"),
         }
     }
 }

@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use cts_conform::case::{self, LoadedCase, Source};
 use cts_conform::contract::Contract;
-use cts_conform::run::event::{Reporter, TestEvent};
+use cts_conform::outcome::CaseStatus;
+use cts_conform::run::event::{Collector, Reporter, TestEvent};
 use cts_conform::run::http::HttpClient;
 use cts_conform::run::ledger::Ledger;
-use cts_conform::run::{CaseStatus, RunConfig, Session};
+use cts_conform::run::{RunConfig, Session};
+
+use crate::run_one::run_one;
 
 /// One case whose only step uses `variable` in its body.
 fn case_using(variable: &str) -> LoadedCase {
@@ -31,20 +34,30 @@ fn case_using(variable: &str) -> LoadedCase {
 
 /// A session for `base_url` (never contacted by these tests: every case is ignored before
 /// its first request, or the target is a closed port).
-fn session(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Session {
+fn session(
+    runtime: &tokio::runtime::Runtime,
+    config: RunConfig,
+    reporter: Option<Arc<dyn Reporter>>,
+) -> (Session, Arc<Collector>) {
     let client = HttpClient::for_target(&config.base_url).expect("a client");
     let run_id = config.run_id.clone();
-    Session::new(
+    let collector = Arc::new(Collector::default());
+    let mut session = Session::new(
         Contract::embedded(),
         config,
         client,
         runtime.handle().clone(),
         Ledger::in_memory(&run_id),
     )
+    .with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>);
+    if let Some(reporter) = reporter {
+        session = session.with_reporter(reporter);
+    }
+    (session, collector)
 }
 
-fn ignored_reason(session: &Session, case: &LoadedCase) -> String {
-    match session.run_blocking(case).status {
+fn ignored_reason((session, collector): &(Session, Arc<Collector>), case: &LoadedCase) -> String {
+    match run_one(session, collector, case).outcome.status {
         CaseStatus::Ignored(reason) => reason,
         other => panic!("expected ignored, got {other:?}"),
     }
@@ -54,7 +67,7 @@ fn ignored_reason(session: &Session, case: &LoadedCase) -> String {
 fn a_url_target_without_a_pool_ignores_cases_that_track_a_bucket() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = RunConfig::new("https://cts.example.invalid", "p");
-    let session = session(&runtime, config);
+    let session = session(&runtime, config, None);
     let reason = ignored_reason(&session, &case_using("data_bucket"));
     assert!(
         reason.contains("${data_bucket}") && reason.contains("--data-bucket"),
@@ -70,7 +83,7 @@ fn an_absent_bucket_needs_a_pool_that_is_the_whole_truth() {
     // A loopback target without --data-bucket: names are made up, so nothing is known
     // not to exist.
     let config = RunConfig::new("http://127.0.0.1:9", "p");
-    let session = session(&runtime, config);
+    let session = session(&runtime, config, None);
     let reason = ignored_reason(&session, &case_using("absent_bucket"));
     assert!(reason.contains("which buckets exist"), "{reason}");
 }
@@ -99,11 +112,19 @@ fn with_a_pool_each_case_tracks_a_pool_bucket() {
     config.data_buckets = vec!["pool-a".into(), "pool-b".into()];
     config.obs_buckets = vec!["pool-obs".into()];
     let leases = Arc::new(Leases::default());
-    let session = session(&runtime, config).with_reporter(Arc::clone(&leases) as Arc<dyn Reporter>);
+    let (session, collector) = session(
+        &runtime,
+        config,
+        Some(Arc::clone(&leases) as Arc<dyn Reporter>),
+    );
     let case = case_using("data_bucket");
-    let first = session.run_blocking(&case);
-    assert_eq!(first.status, CaseStatus::Failed, "nothing listens there");
-    session.run_blocking(&case);
+    let first = run_one(&session, &collector, &case);
+    assert_eq!(
+        first.outcome.status,
+        CaseStatus::Failed,
+        "nothing listens there"
+    );
+    run_one(&session, &collector, &case);
     let leased = leases.0.lock().unwrap().clone();
     assert_eq!(leased.len(), 2);
     assert!(

@@ -3,9 +3,7 @@
 //! sent without credentials, with a wrong key or a tampered signature gets 401, and
 //! one on another project's path gets 403.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 /// Every auth mode, each with the status the embedded emulator must answer.
 const AUTH_CASES: &str = r#"{

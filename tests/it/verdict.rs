@@ -4,9 +4,7 @@
 //! 2 or 3, their own exit code when they cannot be written), JUnit `<error>` apart from
 //! `<failure>`, and the HTML "by operation" table blaming the failed step's operation.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::io::Read;
 use std::net::SocketAddr;

@@ -3,9 +3,7 @@
 //! full run, and after a run in which cases fail. (After Ctrl-C plus `sweep`:
 //! `tests/interrupt.rs`.)
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::net::SocketAddr;
 

@@ -2,9 +2,7 @@
 //! run at once with exit code 3 and one line naming the answer, before any case; and a
 //! precondition the target refuses fails its case instead of turning it into "ignored".
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::net::SocketAddr;
 

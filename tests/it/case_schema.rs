@@ -5,8 +5,7 @@
 //! empty list, bad name) is rejected by the schema too, while fixtures that only the
 //! contract-aware loader can judge are accepted by it.
 
-#[path = "support/bad_cases.rs"]
-mod bad_cases;
+use crate::bad_cases;
 
 use std::path::{Path, PathBuf};
 

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::run::{CaseOutcome, CaseStatus};
+use super::{CaseOutcome, CaseStatus};
 
-use super::results::Verdict;
+use super::Verdict;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,9 +5,7 @@
 //! it held before, its own trackers byte for byte; a throttling gateway costs retries, not
 //! red cases; a pool bucket the account's own tracker tracks is left out with a warning.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

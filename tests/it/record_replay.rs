@@ -4,9 +4,7 @@
 //! finds exactly the differences planted in a copy; recordings hold no secret; three
 //! shards merge into the unsharded totals.
 
-#[path = "support/cli_run.rs"]
-#[allow(dead_code)]
-mod cli_run;
+use crate::cli_run;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,360 @@
+//! A run, start to end, as a library: a [`RunSpec`] (target, credentials, cases and which of
+//! them run, baseline, ledger, recording) goes in; the target is started (the embedded
+//! emulator) or checked (one ListTrackers before the first case), the cases are scheduled
+//! ([`crate::run::schedule`]), each case's verdict is judged once (the session applies the
+//! baseline) and every outcome leaves as an event to the reporters; the results and the
+//! run's summary come out. `run` and `replay` are this one pipeline with another target:
+//! a replay's session answers from a recording instead of the network.
+//!
+//! The command line turns flags into a [`RunSpec`] and a [`Finished`] run into an exit
+//! code; everything between is here. Three phases, so that the caller can print while the
+//! cases run (libtest on the main thread): [`prepare`], [`Prepared::execute`] (on a thread
+//! of its own), [`Prepared::finish`].
+
+pub mod target;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::auth::Redactor;
+use crate::case::LoadedCase;
+use crate::contract::Contract;
+use crate::emulator::{Fault, RunningEmulator};
+use crate::outcome::{Baseline, Verdict};
+use crate::record::{Recorder, Recording, RunMeta};
+use crate::report::results::{self, CaseResult, RunSummary};
+use crate::run::event::{Collector, Reporter};
+use crate::run::http::HttpClient;
+use crate::run::ledger::Ledger;
+use crate::run::reorder::ReorderBuffer;
+use crate::run::{self, RunConfig, Session};
+
+pub use target::{credentials_hint, generated_credentials};
+
+/// What a run is pointed at.
+pub enum Target {
+    /// The built-in emulator, started fresh on a free loopback port for this run, with
+    /// these fault modes switched on. It accepts exactly the run's credentials and
+    /// knows the run's made-up buckets as the ones that exist.
+    Embedded { faults: Vec<Fault> },
+    /// An endpoint at the config's base URL.
+    Url,
+    /// A recording answers every request; nothing is sent.
+    Replay(Arc<Recording>),
+}
+
+impl Target {
+    /// `embedded`, `url` or `replay`, as reports and recordings name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Embedded { .. } => "embedded",
+            Target::Url => "url",
+            Target::Replay(_) => "replay",
+        }
+    }
+}
+
+/// Whether a planned case runs in this invocation, and if not, its verdict.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    Run,
+    /// Not run: filtered out, or ignored by its case file (without `--ignored`).
+    Skip(Verdict),
+}
+
+/// Where the run's ledger of created trackers is kept.
+#[derive(Debug, Clone)]
+pub enum LedgerSpec {
+    InMemory,
+    File(PathBuf),
+}
+
+/// Everything a run needs.
+pub struct RunSpec {
+    pub contract: &'static Contract,
+    pub target: Target,
+    /// For the embedded target its base URL is filled in when the emulator starts.
+    pub config: RunConfig,
+    /// The planned cases (after the partition), in plan order.
+    pub cases: Vec<LoadedCase>,
+    /// One per case: whether it runs.
+    pub selection: Vec<Selection>,
+    /// Cases run at once (at least 1).
+    pub concurrency: usize,
+    pub baseline: Baseline,
+    pub ledger: LedgerSpec,
+    /// `--record DIR`: every exchange kept (secrets redacted).
+    pub record: Option<PathBuf>,
+    /// Keep every outcome for reports written at the end (else none is kept).
+    pub keep_results: bool,
+    /// Told of every event besides the collector and the recorder (the terminal's
+    /// buffer, tests' observers).
+    pub reporters: Vec<Arc<dyn Reporter>>,
+    /// The terminal's buffer, whose backlog holds back new cases.
+    pub pace: Option<Arc<ReorderBuffer>>,
+    /// For the summary and the recording.
+    pub profile: String,
+    pub partition: Option<String>,
+    pub baseline_file: Option<String>,
+    pub fingerprint: String,
+}
+
+/// Why a run could not start. Nothing was sent to the target but the check before the run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A configuration problem (exit 2).
+    #[error("{0}")]
+    Config(String),
+    /// The target did not answer the check before the run, or refused the credentials
+    /// (exit 3). Already redacted.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+/// A run ready to execute: its target started and checked, its session made.
+pub struct Prepared {
+    session: Arc<Session>,
+    cases: Vec<LoadedCase>,
+    selection: Vec<Selection>,
+    concurrency: usize,
+    pace: Option<Arc<ReorderBuffer>>,
+    embedded: Option<RunningEmulator>,
+    recorder: Option<Arc<Recorder>>,
+    collector: Option<Arc<Collector>>,
+    runtime: tokio::runtime::Handle,
+    target_kind: &'static str,
+    profile: String,
+    partition: Option<String>,
+    baseline_file: Option<String>,
+    fingerprint: String,
+    redactor: Arc<Redactor>,
+    /// What the caller should say before the first case (already redacted).
+    pub warnings: Vec<String>,
+    started: OffsetDateTime,
+}
+
+/// A run that ended.
+pub struct Finished {
+    /// One per planned case, in plan order.
+    pub results: Vec<CaseResult>,
+    pub summary: RunSummary,
+    /// The recording could not be finished (the message says why).
+    pub recording_error: Option<String>,
+}
+
+/// Starts the target, checks it (unless no case runs), and makes the run's session.
+pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Prepared, RunError> {
+    let mut warnings = Vec::new();
+    let redactor = Arc::new(Redactor::new(spec.config.credentials.secrets()));
+    let sends = spec.selection.iter().any(|s| matches!(s, Selection::Run));
+    let mut embedded = None;
+    if let Target::Embedded { faults } = &spec.target {
+        if sends {
+            let running = runtime
+                .block_on(target::start_embedded(&spec.config, faults))
+                .map_err(RunError::Config)?;
+            spec.config.base_url = running.base_url();
+            embedded = Some(running);
+        }
+    }
+    let client = match &spec.target {
+        Target::Replay(_) => HttpClient::for_target(&spec.config.base_url),
+        _ => HttpClient::for_target_with(&spec.config.base_url, &spec.config.tls),
+    }
+    .map_err(|e| RunError::Config(e.to_string()))?;
+    // A run that runs no case (a filter or a shard that selects none, as `--no-tests`
+    // allows) sends nothing, not even the check: it cannot fail for a target it never
+    // needed, nor ask anything of a real account. A replay sends nothing at all.
+    if sends && !matches!(spec.target, Target::Replay(_)) {
+        let check = runtime
+            .block_on(run::preflight(&client, &spec.config))
+            .map_err(|e| {
+                RunError::Unreachable(
+                    redactor
+                        .redact(&format!(
+                            "target {} is unreachable: {e}",
+                            spec.config.base_url
+                        ))
+                        .into_owned(),
+                )
+            })?;
+        if check.rejected() {
+            return Err(RunError::Unreachable(
+                redactor
+                    .redact(&format!(
+                        "credentials rejected by {}: {}{}",
+                        spec.config.base_url,
+                        check.answer(),
+                        credentials_hint(&spec.config.credentials)
+                    ))
+                    .into_owned(),
+            ));
+        }
+        if !(200..300).contains(&check.status) {
+            warnings.push(
+                redactor
+                    .redact(&format!(
+                        "the check before the run (ListTrackers of the project) was answered {}; \
+                         the pool's buckets could not be checked against existing trackers",
+                        check.answer()
+                    ))
+                    .into_owned(),
+            );
+        }
+        warnings.extend(target::leave_out_tracked_buckets(
+            &mut spec.config,
+            &check.tracked_buckets(),
+        ));
+    }
+    let ledger = match &spec.ledger {
+        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id),
+        LedgerSpec::File(path) => Ledger::with_file(&spec.config.run_id, path)
+            .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?,
+    };
+    let recorder = match &spec.record {
+        None => None,
+        Some(dir) => {
+            let meta = RunMeta::for_run(
+                &spec.config,
+                spec.target.kind(),
+                &spec.profile,
+                spec.partition.clone(),
+                &spec.fingerprint,
+            );
+            Some(
+                Recorder::create(dir, meta, (*redactor).clone())
+                    .map_err(|e| RunError::Config(e.to_string()))?,
+            )
+        }
+    };
+    let mut session = Session::new(spec.contract, spec.config, client, runtime.clone(), ledger)
+        .with_baseline(Arc::new(spec.baseline));
+    if let Target::Replay(recording) = &spec.target {
+        session = session.with_replay(Arc::clone(recording) as _);
+    }
+    if let Some(recorder) = &recorder {
+        session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
+    }
+    let collector = spec.keep_results.then(|| Arc::new(Collector::default()));
+    if let Some(collector) = &collector {
+        session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>);
+    }
+    for reporter in spec.reporters {
+        session = session.with_reporter(reporter);
+    }
+    Ok(Prepared {
+        session: Arc::new(session),
+        cases: spec.cases,
+        selection: spec.selection,
+        concurrency: spec.concurrency.max(1),
+        pace: spec.pace,
+        embedded,
+        recorder,
+        collector,
+        runtime: runtime.clone(),
+        target_kind: spec.target.kind(),
+        profile: spec.profile,
+        partition: spec.partition,
+        baseline_file: spec.baseline_file,
+        fingerprint: spec.fingerprint,
+        redactor,
+        warnings,
+        started: OffsetDateTime::now_utc(),
+    })
+}
+
+impl Prepared {
+    /// The run's session (to interrupt it, or read its ledger).
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
+    /// The planned cases, in plan order.
+    pub fn cases(&self) -> &[LoadedCase] {
+        &self.cases
+    }
+
+    /// Redacts the run's secrets.
+    pub fn redactor(&self) -> &Arc<Redactor> {
+        &self.redactor
+    }
+
+    /// Runs the selected cases, `concurrency` at once, until every one has ended (or the
+    /// run was interrupted and the started ones cleaned up). Blocks; every outcome leaves
+    /// as an event.
+    pub fn execute(&self) {
+        let order: Vec<usize> = self
+            .selection
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Selection::Run))
+            .map(|(index, _)| index)
+            .collect();
+        run::schedule::run_cases(
+            &self.session,
+            &self.cases,
+            &order,
+            self.concurrency,
+            self.pace.as_deref(),
+        );
+    }
+
+    /// Stops the embedded target, finishes the recording, and gives the results (one per
+    /// planned case) and the summary.
+    pub fn finish(mut self) -> Finished {
+        if let Some(running) = self.embedded.take() {
+            self.runtime.block_on(running.shutdown());
+        }
+        let finished = self
+            .collector
+            .as_ref()
+            .map(|c| c.take())
+            .unwrap_or_default();
+        let results = match &self.collector {
+            Some(_) => results::collect(&self.cases, &self.selection_verdicts(), finished),
+            None => Vec::new(),
+        };
+        let recording_error = self
+            .recorder
+            .and_then(|recorder| recorder.finish(crate::record::now()).err())
+            .map(|e| e.to_string());
+        let config = &self.session.config;
+        let summary = RunSummary {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            target: config.base_url.clone(),
+            target_kind: self.target_kind.into(),
+            project_id: config.project_id.clone(),
+            run_id: config.run_id.clone(),
+            profile: self.profile,
+            partition: self.partition,
+            baseline: self.baseline_file,
+            fingerprint: self.fingerprint,
+            started: self.started,
+            finished: OffsetDateTime::now_utc(),
+            interrupted: self.session.interrupted(),
+        };
+        Finished {
+            results,
+            summary,
+            recording_error,
+        }
+    }
+
+    /// For each planned case, the verdict it has without running (`None`: it runs).
+    fn selection_verdicts(&self) -> Vec<Option<Verdict>> {
+        self.selection
+            .iter()
+            .map(|s| match s {
+                Selection::Run => None,
+                Selection::Skip(verdict) => Some(verdict.clone()),
+            })
+            .collect()
+    }
+}
+
+/// A run configuration for the embedded target, URL to come (see [`prepare`]).
+pub fn embedded_config(project_id: &str) -> RunConfig {
+    RunConfig::new("http://127.0.0.1:0", project_id)
+}

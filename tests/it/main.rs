@@ -1,0 +1,56 @@
+//! The integration tests, one binary (issue 29: one link instead of one per file; a
+//! library edit rebuilds one test crate). `tests/hostile.rs` stays apart: it measures its
+//! children's memory, which other tests' children would disturb.
+//! Shared helpers are in `tests/support/`.
+
+#[path = "../support/bad_cases.rs"]
+#[allow(dead_code)]
+mod bad_cases;
+#[path = "../support/cli_run.rs"]
+#[allow(dead_code)]
+mod cli_run;
+#[path = "../support/run_one.rs"]
+#[allow(dead_code)]
+mod run_one;
+#[path = "../support/signed.rs"]
+#[allow(dead_code)]
+mod signed;
+#[path = "../support/wire.rs"]
+#[allow(dead_code)]
+mod wire;
+
+mod auth;
+mod auth_embedded;
+mod auth_emulator;
+mod auth_redact;
+mod auth_serve_cli;
+mod bucket_pool;
+mod case_loading;
+mod case_schema;
+mod checks;
+mod cli;
+mod concurrency;
+mod contract;
+mod coverage;
+mod credentials_check;
+mod dependencies;
+mod detection;
+mod emulator;
+mod emulator_account;
+mod emulator_oracle;
+mod events;
+mod interrupt;
+mod layers;
+mod partition;
+mod plan_memory;
+mod preloaded;
+mod proxy;
+mod real_account;
+mod record_replay;
+mod redaction;
+mod report_cli;
+mod report_render;
+mod schedule;
+mod tls;
+mod verdict;
+mod violations;
