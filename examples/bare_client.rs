@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let iterations: usize = args.next().ok_or(usage)?.parse()?;
     let jobs: usize = args.next().ok_or(usage)?.parse()?;
     // One client (one connection pool), as cts-conform's trial threads each have one.
-    let client = cts_conform::run::http::http_client_builder().build()?;
+    let client = cts_conform::http::client::http_client_builder().build()?;
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..jobs.max(1) {

@@ -2,10 +2,10 @@
 //! tracker API, with a reference emulator of that API built in.
 //!
 //! Data flows one way: case files ([`case`], compiled at load, plus [`derive`](mod@derive)d cases)
-//! -> a plan -> [`run`] (requests, [`exchange`]s) -> [`check`] (findings, pure) ->
+//! -> a plan -> [`run`] (requests, [`http::exchange`]s) -> [`check`] (findings, pure) ->
 //! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
 //! before them in this list (`tests/it/layers.rs` keeps it so): `json_pointer`, `suggest`,
-//! [`auth`], [`exchange`], [`contract`], [`case`], [`cts`] (what is CTS-specific about
+//! [`auth`], [`http`] (exchanges, client, throttling), [`contract`], [`case`], [`cts`] (what is CTS-specific about
 //! running), [`derive`](mod@derive), [`check`], [`outcome`] (what a run produces: outcomes,
 //! verdicts, the baseline), [`run`], [`violations`], [`coverage`], [`partition`],
 //! [`record`], [`report`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
@@ -20,7 +20,7 @@ pub mod coverage;
 pub mod cts;
 pub mod derive;
 pub mod emulator;
-pub mod exchange;
+pub mod http;
 pub mod json_pointer;
 pub mod outcome;
 pub mod parity;

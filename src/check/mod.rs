@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::case::model::Expect;
 use crate::contract::{Contract, Operation};
-use crate::exchange::{BodyError, ReceivedResponse};
+use crate::http::exchange::{is_json_media_type, BodyError, ReceivedResponse};
 
 /// What kind of rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -266,16 +266,4 @@ pub fn expectation_checks_parsed(
         }
     }
     findings
-}
-
-/// `application/json`, or any `+json` type, with or without parameters.
-pub fn is_json_media_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

@@ -3,7 +3,7 @@
 //! needs nothing here: the system roots are read through rustls-native-certs, which
 //! takes the file it names instead of the system's bundle.
 
-use cts_conform::run::http::TlsTrust;
+use cts_conform::http::client::TlsTrust;
 
 use super::args::TlsArgs;
 

@@ -59,7 +59,7 @@ pub fn authenticate(
     now: OffsetDateTime,
 ) -> Result<(), Refusal> {
     let uri = &request.parts.uri;
-    let headers = crate::exchange::header_pairs(&request.parts.headers);
+    let headers = crate::http::exchange::header_pairs(&request.parts.headers);
     let parts = RequestParts {
         method: request.parts.method.as_str(),
         path: uri.path(),

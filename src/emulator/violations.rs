@@ -65,7 +65,7 @@ pub async fn judge(
             .into_response())
         }
     };
-    let headers = crate::exchange::header_pairs(&parts.headers);
+    let headers = crate::http::exchange::header_pairs(&parts.headers);
     let mut id_buffer = [0; uuid::fmt::Hyphenated::LENGTH];
     let request_id = request_id.hyphenated(&mut id_buffer);
     let judgement = judge.judge(

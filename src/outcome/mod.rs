@@ -1,6 +1,5 @@
 //! What a run produces, the vocabulary every later stage shares: a step's and a case's
-//! outcome ([`StepOutcome`], [`CaseOutcome`], [`CaseStatus`]), the retries a step waited
-//! out ([`Retry`]), and a case's [`Verdict`] once the known-failure [`Baseline`] is
+//! outcome ([`StepOutcome`], [`CaseOutcome`], [`CaseStatus`]), and a case's [`Verdict`] once the known-failure [`Baseline`] is
 //! applied (once, by the runner). The runner makes them; reporters, recordings and
 //! merges read them. Nothing here does I/O.
 
@@ -11,7 +10,8 @@ use std::time::Duration;
 use crate::case::model::StepSpec;
 use crate::case::LoadedCase;
 use crate::check::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
+use crate::http::throttle::Retry;
 
 pub use baseline::{Baseline, BaselineError, EntryProblem};
 
@@ -93,33 +93,6 @@ impl CaseOutcome {
             interrupted: false,
             duration: Duration::ZERO,
         }
-    }
-}
-
-/// One wait-and-resend, for the step's trail and the reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Retry {
-    /// The status that was throttled (429 or 503).
-    pub status: u16,
-    /// The gateway's or service's error code, when the body had one.
-    pub error_code: Option<String>,
-    pub waited: Duration,
-    /// The wait came from the answer's `Retry-After` header.
-    pub from_retry_after: bool,
-}
-
-impl std::fmt::Display for Retry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.status)?;
-        if let Some(code) = &self.error_code {
-            write!(f, " {code}")?;
-        }
-        let source = if self.from_retry_after {
-            " (Retry-After)"
-        } else {
-            ""
-        };
-        write!(f, ": retried after {} ms{source}", self.waited.as_millis())
     }
 }
 

@@ -24,8 +24,8 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
 use crate::auth::{self, Credentials, RequestParts, SecretString};
-use crate::exchange::{ReceivedResponse, SentRequest, TransportError};
-use crate::run::http::HttpClient;
+use crate::http::client::HttpClient;
+use crate::http::exchange::{ReceivedResponse, SentRequest, TransportError};
 use crate::violations::signing::MUST_BE_SIGNED;
 use crate::violations::{judge_response, Judge, JudgeContext, JudgeError, ViolationSink};
 
@@ -188,7 +188,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
             )
         }
     };
-    let headers = crate::exchange::header_pairs(&parts.headers);
+    let headers = crate::http::exchange::header_pairs(&parts.headers);
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     let received = RequestParts {

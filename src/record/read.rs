@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::case::vars::Vars;
-use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
 use crate::run::transport::Replayer;
 
 use super::{RecordedCase, RecordedRequest, RecordedStep, RunMeta, FORMAT};

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::auth::redact::MASK;
 use crate::auth::Redactor;
 use crate::case::vars::Vars;
-use crate::exchange::{Exchange, SentRequest};
+use crate::http::exchange::{Exchange, SentRequest};
 use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome};
 
 use super::{

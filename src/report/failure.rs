@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use crate::auth::Redactor;
 use crate::check::FindingKind;
-use crate::exchange::{Exchange, TransportError};
+use crate::http::exchange::{Exchange, TransportError};
 use crate::outcome::{CaseOutcome, StepOutcome};
 
 use super::curl::curl_command;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Redactor;
-use crate::exchange::{Exchange, SentRequest};
+use crate::http::exchange::{Exchange, SentRequest};
 use crate::outcome::StepOutcome;
 
 use super::curl::curl_command;

@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::check::{Finding, FindingKind, JsonDiff};
-use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
 use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome, Verdict};
 
 use super::json::FORMAT;

@@ -14,14 +14,15 @@ use super::event::TestEvent;
 use super::ledger::{LedgerError, Resource};
 use super::render;
 use super::session::Session;
-use super::throttle;
 use crate::case::model::{Expect, StepSpec};
 use crate::case::vars::{self, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
 use crate::cts;
-use crate::exchange::{Exchange, ReceivedResponse, SentRequest};
-use crate::outcome::{CaseOutcome, CaseStatus, Retry, StepOutcome};
+use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest};
+use crate::http::throttle;
+use crate::http::throttle::Retry;
+use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome};
 
 /// Whether any step of the case changes the target (a method other than GET).
 pub fn mutates(session: &Session, case: &LoadedCase) -> bool {

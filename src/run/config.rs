@@ -55,7 +55,7 @@ pub struct RunConfig {
     /// Retries of a throttled answer (`--max-retries`).
     pub max_retries: u32,
     /// TLS trust beyond the system's roots (`--cacert`, `--insecure`).
-    pub tls: super::http::TlsTrust,
+    pub tls: crate::http::client::TlsTrust,
 }
 
 /// The default cap on a response body.
@@ -78,7 +78,7 @@ impl RunConfig {
             obs_buckets: Vec::new(),
             rate: None,
             max_retries: 5,
-            tls: super::http::TlsTrust::default(),
+            tls: crate::http::client::TlsTrust::default(),
         }
     }
 

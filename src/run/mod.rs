@@ -4,7 +4,6 @@
 pub mod case;
 pub mod config;
 pub mod event;
-pub mod http;
 pub mod ledger;
 pub mod pool;
 pub mod preflight;
@@ -14,7 +13,6 @@ pub mod schedule;
 pub mod session;
 pub mod signing;
 pub mod sweep;
-pub mod throttle;
 pub mod transport;
 
 pub use config::{Credentials, RunConfig};

@@ -11,11 +11,11 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::config::RunConfig;
-use super::http::HttpClient;
 use super::render::{authorize, encode_component};
-use super::throttle::{self, RetryPolicy};
 use crate::case::model::AuthMode;
-use crate::exchange::{ReceivedResponse, SentRequest, TransportError};
+use crate::http::client::HttpClient;
+use crate::http::exchange::{ReceivedResponse, SentRequest, TransportError};
+use crate::http::throttle::{self, RetryPolicy};
 
 /// What the check found.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use super::config::Credentials;
 use crate::case::model::{AuthMode, StepSpec};
 use crate::case::vars::{self, VarError, Vars};
 use crate::contract::Operation;
-use crate::exchange::SentRequest;
+use crate::http::exchange::SentRequest;
 
 use crate::auth::canonical;
 /// Percent-encodes one path segment or query component (RFC 3986 unreserved characters

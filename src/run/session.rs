@@ -13,14 +13,14 @@ use serde_json::Value;
 use super::case::run_case;
 use super::config::{is_loopback, RunConfig};
 use super::event::{Reporter, TestEvent};
-use super::http::HttpClient;
 use super::ledger::Ledger;
 use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
-use super::throttle::{RateLimiter, RetryPolicy};
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::check::{Finding, FindingKind};
 use crate::contract::Contract;
+use crate::http::client::HttpClient;
+use crate::http::throttle::{RateLimiter, RetryPolicy};
 use crate::outcome::{Baseline, CaseOutcome, CaseStatus, StepOutcome};
 
 /// Shared by every case of a run.

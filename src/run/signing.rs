@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::render::tamper;
 use crate::auth::{self, Credentials, RequestParts};
 use crate::case::model::AuthMode;
-use crate::exchange::SentRequest;
+use crate::http::exchange::SentRequest;
 
 /// Adds the signing headers and `Authorization` to `request`.
 pub fn sign_request(

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use super::case::remove;
 use super::config::{Credentials, RunConfig};
-use super::http::{HttpClient, TlsTrust};
 use super::ledger::{self, Ledger, LedgerError, Resource};
 use super::session::Session;
 use crate::contract::Contract;
+use crate::http::client::{HttpClient, TlsTrust};
 use crate::outcome::StepOutcome;
 
 /// What a sweep did with each outstanding resource.

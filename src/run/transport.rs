@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::session::Session;
 use crate::case::vars::Vars;
-use crate::exchange::{Exchange, SentRequest};
+use crate::http::exchange::{Exchange, SentRequest};
 use crate::outcome::{CaseOutcome, CaseStatus};
 
 /// Answers requests from a recording instead of the network.

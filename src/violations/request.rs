@@ -296,7 +296,7 @@ impl<'c> Judge<'c> {
         let content_type = header(request.headers, "content-type");
         if !content_type
             .as_deref()
-            .is_some_and(crate::check::is_json_media_type)
+            .is_some_and(crate::http::exchange::is_json_media_type)
         {
             found.push(
                 Violation::new(

@@ -9,7 +9,7 @@ use super::doc_row::doc_row;
 use super::{Direction, Location, Violation};
 use crate::check::{contract_checks, FindingKind};
 use crate::contract::{Contract, Operation};
-use crate::exchange::ReceivedResponse;
+use crate::http::exchange::ReceivedResponse;
 
 /// Every violation in `response`, an answer to operation `op`.
 pub fn judge_response(

@@ -10,7 +10,7 @@ use cts_conform::auth::{canonical_request, RequestParts};
 use cts_conform::auth::{format_sdk_date, sign, signature, string_to_sign, Credentials};
 use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, RunningEmulator, Token};
-use cts_conform::run::http::http_client_builder;
+use cts_conform::http::client::http_client_builder;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 

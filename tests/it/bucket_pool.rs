@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use cts_conform::case::{self, LoadedCase, Source};
 use cts_conform::contract::Contract;
+use cts_conform::http::client::HttpClient;
 use cts_conform::outcome::CaseStatus;
 use cts_conform::run::event::{Collector, Reporter, TestEvent};
-use cts_conform::run::http::HttpClient;
 use cts_conform::run::ledger::Ledger;
 use cts_conform::run::{RunConfig, Session};
 

@@ -6,11 +6,10 @@
 use std::time::Duration;
 
 use cts_conform::case::model::Expect;
-use cts_conform::check::{
-    contract_checks, expectation_checks, is_json_media_type, Finding, FindingKind, JsonDiff,
-};
+use cts_conform::check::{contract_checks, expectation_checks, Finding, FindingKind, JsonDiff};
 use cts_conform::contract::Contract;
-use cts_conform::exchange::ReceivedResponse;
+use cts_conform::http::exchange::is_json_media_type;
+use cts_conform::http::exchange::ReceivedResponse;
 use serde_json::{json, Value};
 
 fn response(status: u16, content_type: Option<&str>, body: &[u8]) -> ReceivedResponse {

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cts_conform::emulator::{self, EmulatorConfig};
-use cts_conform::run::http::http_client_builder;
+use cts_conform::http::client::http_client_builder;
 use serde_json::{json, Value};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use cts_conform::contract::Contract;
-use cts_conform::run::http::http_client_builder;
+use cts_conform::http::client::http_client_builder;
 use reqwest::Method;
 use serde_json::{json, Value};
 

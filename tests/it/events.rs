@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use cts_conform::case::{self, builtin_sources};
 use cts_conform::contract::Contract;
 use cts_conform::emulator::{self, EmulatorConfig};
+use cts_conform::http::client::HttpClient;
 use cts_conform::run::event::{Collector, Reporter, TestEvent};
-use cts_conform::run::http::HttpClient;
 use cts_conform::run::ledger::Ledger;
 use cts_conform::run::{RunConfig, Session};
 

@@ -11,7 +11,7 @@ use cts_conform::auth::{Credentials, SecretString};
 use cts_conform::emulator::{
     self, Account, AuthPolicy, EmulatorConfig, Fault, RunningEmulator, Token,
 };
-use cts_conform::run::http::http_client_builder;
+use cts_conform::http::client::http_client_builder;
 use serde_json::{json, Value};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use cts_conform::auth::{Credentials, SecretString};
 use cts_conform::emulator::preload::Preload;
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, RunningEmulator, Token};
-use cts_conform::run::http::http_client_builder;
+use cts_conform::http::client::http_client_builder;
 use serde_json::Value;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cts_conform::auth::Redactor;
 use cts_conform::check::{Finding, FindingKind, JsonDiff};
-use cts_conform::exchange::{Exchange, ReceivedResponse, SentRequest};
+use cts_conform::http::exchange::{Exchange, ReceivedResponse, SentRequest};
 use cts_conform::outcome::{CaseOutcome, CaseStatus, StepOutcome, Verdict};
 use cts_conform::report::{self, CaseResult, RunSummary};
 use serde_json::json;

@@ -500,7 +500,7 @@ fn a_ledger_of_flat_tracker_lines_is_swept_and_stays_flat() {
     const PROJECT: &str = "0123456789abcdef0123456789abcdef";
     let emulator = Emulator::start();
     let url = emulator.url();
-    let create = cts_conform::exchange::SentRequest {
+    let create = cts_conform::http::exchange::SentRequest {
         method: "POST".into(),
         url: format!("{url}/v3/{PROJECT}/tracker"),
         headers: vec![("Content-Type".into(), "application/json".into())],
@@ -510,7 +510,7 @@ fn a_ledger_of_flat_tracker_lines_is_swept_and_stays_flat() {
                 .to_vec(),
         ),
     };
-    let client = cts_conform::run::http::HttpClient::for_target(&url).unwrap();
+    let client = cts_conform::http::client::HttpClient::for_target(&url).unwrap();
     let created =
         emulator
             .runtime

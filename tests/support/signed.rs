@@ -2,7 +2,7 @@
 //! set of headers left out of SignedHeaders, a chosen clock, sent with reqwest.
 
 use cts_conform::auth::{self, Credentials, RequestParts};
-use cts_conform::run::http::http_client_builder;
+use cts_conform::http::client::http_client_builder;
 use time::OffsetDateTime;
 
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";

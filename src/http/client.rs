@@ -7,7 +7,7 @@
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use crate::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
+use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
 
 /// A reqwest client builder whose TLS can be built: rustls' crypto provider (ring) is
 /// installed as the process default first, once. reqwest is built without a provider of its
@@ -171,7 +171,7 @@ impl HttpClient {
         };
         let mut response = sent?;
         let status = response.status().as_u16();
-        let headers = crate::exchange::header_pairs(response.headers());
+        let headers = crate::http::exchange::header_pairs(response.headers());
         if let Some(length) = response.content_length() {
             if length > cap as u64 {
                 return Err(TransportError::TooLarge { cap, read: 0 });

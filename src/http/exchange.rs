@@ -123,3 +123,15 @@ pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String
         })
         .collect()
 }
+
+/// `application/json`, or any `+json` type, with or without parameters.
+pub fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}

@@ -11,8 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::exchange::ReceivedResponse;
-use crate::outcome::Retry;
+use super::exchange::ReceivedResponse;
 
 /// The first wait before a retry; doubled for each further retry.
 const BASE_DELAY: Duration = Duration::from_millis(200);
@@ -64,6 +63,33 @@ impl RateLimiter {
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub max_retries: u32,
+}
+
+/// One wait-and-resend, for the step's trail and the reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The status that was throttled (429 or 503).
+    pub status: u16,
+    /// The gateway's or service's error code, when the body had one.
+    pub error_code: Option<String>,
+    pub waited: Duration,
+    /// The wait came from the answer's `Retry-After` header.
+    pub from_retry_after: bool,
+}
+
+impl std::fmt::Display for Retry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " {code}")?;
+        }
+        let source = if self.from_retry_after {
+            " (Retry-After)"
+        } else {
+            ""
+        };
+        write!(f, ": retried after {} ms{source}", self.waited.as_millis())
+    }
 }
 
 /// Whether an answer is the target throttling: 429, or 503 with `Retry-After`.
