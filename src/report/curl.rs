@@ -2,7 +2,7 @@
 //! the token header reads the token from `$CTS_AUTH_TOKEN`, so the line runs as it is.
 
 use crate::auth::Redactor;
-use crate::exchange::SentRequest;
+use crate::http::exchange::SentRequest;
 
 /// `curl -X METHOD 'URL' -H 'Name: value' ... --data-raw 'BODY'`, shell-quoted, with every
 /// secret replaced by `***`.
