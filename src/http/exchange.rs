@@ -31,6 +31,10 @@ pub enum TransportError {
     Timeout(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
+    /// A replay: the recording cannot answer this request (it differs from the recorded
+    /// one, or was never sent then).
+    #[error("not replayable: {0}")]
+    NotReplayable(String),
     #[error(
         "the response body is larger than the cap of {cap} bytes (read {read} so far; raise it with --max-response-bytes)"
     )]

@@ -85,6 +85,10 @@ pub struct RunMeta {
     pub started: String,
     pub finished: Option<String>,
     pub config: RunSettings,
+    /// The ids of the cases the run selected (so that a replay knows which case files a
+    /// complete recording has). Empty in recordings made before it was kept.
+    #[serde(default)]
+    pub selected: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -140,6 +144,7 @@ impl RunMeta {
             fingerprint_sha256: fingerprint.into(),
             started: now(),
             finished: None,
+            selected: Vec::new(),
             config: RunSettings {
                 other_project_id: config.other_project_id.clone(),
                 data_buckets: config.data_buckets.clone(),

@@ -93,6 +93,15 @@ impl Recording {
         request: &SentRequest,
     ) -> Result<ReceivedResponse, TransportError> {
         let Some(recorded) = self.cases.get(case) else {
+            if self.meta.selected.iter().any(|id| id == case) {
+                // The recorded run selected it, yet its answers are gone: the recording
+                // cannot vouch for it, so it fails (never "not replayable", never green).
+                return Err(TransportError::Request(format!(
+                    "the recorded run selected this case but the recording has no file for it \
+                     (cases/{}): a recording of a run that was killed, or a file removed",
+                    super::case_file_name(case)
+                )));
+            }
             return Err(cursor.refuse("the recording has no such case"));
         };
         if attempt == 0 {
@@ -170,7 +179,7 @@ impl Cursor {
     /// request gets.
     fn refuse(&mut self, why: &str) -> TransportError {
         let why = self.not_replayable.get_or_insert_with(|| why.to_string());
-        TransportError::Request(format!("not replayable: {why}"))
+        TransportError::NotReplayable(why.clone())
     }
 }
 
@@ -179,7 +188,7 @@ impl Replayer for Recording {
         let mut cursors = self.cursors.lock().unwrap_or_else(PoisonError::into_inner);
         let cursor = cursors.entry(case.to_string()).or_default();
         let response = match &cursor.not_replayable {
-            Some(why) => Err(TransportError::Request(format!("not replayable: {why}"))),
+            Some(why) => Err(TransportError::NotReplayable(why.clone())),
             None => self.answer_at(cursor, case, attempt, request),
         };
         Exchange {

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use super::session::Session;
 use crate::case::vars::Vars;
-use crate::http::exchange::{Exchange, SentRequest};
-use crate::outcome::{CaseOutcome, CaseStatus};
+use crate::http::exchange::{Exchange, SentRequest, TransportError};
+use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome};
 
 /// Answers requests from a recording instead of the network.
 pub trait Replayer: Send + Sync {
@@ -38,6 +38,13 @@ impl fmt::Debug for Seam {
             .field("replay", &self.replay.is_some())
             .finish()
     }
+}
+
+/// Whether the recording could not answer this step's request.
+fn diverged(step: &StepOutcome) -> bool {
+    step.exchange
+        .as_ref()
+        .is_some_and(|e| matches!(e.response, Err(TransportError::NotReplayable(_))))
 }
 
 /// The prefix of the reason given to a case the recording could not answer.
@@ -84,14 +91,26 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// A finished case, made "not replayable" if the replay says so.
+    /// A finished case, made "not replayable" if the replay says so, unless a step failed
+    /// on its recorded answer before the first request the recording could not answer:
+    /// steps are judged in order, and a failure stays a failure whatever the later
+    /// requests (its cleanup's included) do.
     pub(super) fn replay_verdict(&self, mut outcome: CaseOutcome) -> CaseOutcome {
-        if let Some(why) = self
+        let Some(why) = self
             .seam
             .replay
             .as_ref()
             .and_then(|r| r.not_replayable(&outcome.id))
-        {
+        else {
+            return outcome;
+        };
+        let failed_first = outcome
+            .steps
+            .iter()
+            .chain(&outcome.cleanup)
+            .take_while(|step| !diverged(step))
+            .any(StepOutcome::failed);
+        if !failed_first {
             outcome.status = CaseStatus::Ignored(format!(
                 "{NOT_REPLAYABLE}: {why} (neither passed nor failed)"
             ));

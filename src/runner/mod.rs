@@ -216,13 +216,20 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     let recorder = match &spec.record {
         None => None,
         Some(dir) => {
-            let meta = RunMeta::for_run(
+            let mut meta = RunMeta::for_run(
                 &spec.config,
                 spec.target.kind(),
                 &spec.profile,
                 spec.partition.clone(),
                 &spec.fingerprint,
             );
+            meta.selected = spec
+                .cases
+                .iter()
+                .zip(&spec.selection)
+                .filter(|(_, s)| matches!(s, Selection::Run))
+                .map(|(case, _)| case.id.clone())
+                .collect();
             Some(
                 Recorder::create(dir, meta, (*redactor).clone())
                     .map_err(|e| RunError::Config(e.to_string()))?,

@@ -174,6 +174,57 @@ fn an_edited_expectation_changes_exactly_its_case_and_a_changed_request_is_not_r
     assert_eq!(changed, vec![id]);
 }
 
+#[test]
+fn a_recorded_answer_that_now_fails_fails_the_replay_whatever_the_cleanup_does() {
+    // The create's answer becomes a 400: step 0 fails on its recorded answer; the case
+    // then goes to its cleanup, whose DELETE is not the request the recording has next
+    // (the list). Before: "not replayable", exit 0, the failure lost.
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, _) = record(dir.path(), &[]);
+    let id = "query_trackers::data_tracker_is_listed_with_what_was_sent";
+    let path = rec
+        .join("cases")
+        .join("query_trackers__data_tracker_is_listed_with_what_was_sent.json");
+    let mut file = read_json(&path);
+    assert_eq!(file["steps"][0]["response"]["status"], 201);
+    file["steps"][0]["response"]["status"] = json!(400);
+    write_json(&path, &file);
+    let (run, replayed) = replay(&rec, dir.path(), &[]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(verdicts(&replayed)[id], "failed");
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("test {id} ")) && l.ends_with("FAILED")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_recording_missing_a_selected_case_file_is_never_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, _) = record(dir.path(), &[]);
+    let meta = read_json(&rec.join("run.json"));
+    let selected = meta["selected"].as_array().unwrap();
+    assert!(selected.len() > 100, "run.json lists the selected cases");
+    let gone = "lifecycle__data_tracker_create_query_update_query_delete_query.json";
+    std::fs::remove_file(rec.join("cases").join(gone)).unwrap();
+    let (run, replayed) = replay(&rec, dir.path(), &[]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    let id = "lifecycle::data_tracker_create_query_update_query_delete_query";
+    assert_eq!(verdicts(&replayed)[id], "failed");
+    assert!(run.stdout.contains("has no file for it"), "{}", run.stdout);
+    // Every case file removed: nothing passes, and the run fails (was 0 passed; 133
+    // ignored, exit 0).
+    for entry in std::fs::read_dir(rec.join("cases")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let (run, replayed) = replay(&rec, dir.path(), &[]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(replayed["totals"]["passed"], 0);
+}
+
 /// Edits the response body of step `step` of the recorded case `case` with `edit`.
 fn edit_body(rec: &Path, case: &str, step: usize, edit: impl FnOnce(&mut Value)) {
     let path = rec.join("cases").join(case);
