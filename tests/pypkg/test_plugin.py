@@ -212,6 +212,33 @@ def test_the_option_turns_judging_off(pytester):
     result.assert_outcomes(passed=3)
 
 
+THROUGH_PROXY = '''
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+
+def test_wrong_type_through_the_proxy(cts_emulator, cts_proxy):
+    proxy = cts_proxy(cts_emulator.endpoint, ak=cts_emulator.ak, sk=cts_emulator.sk,
+                      project_id=cts_emulator.project_id)
+    try:
+        proxy.client().create_tracker(CreateTrackerRequest(body=CreateTrackerRequestBody(
+            tracker_type="system", tracker_name="system", is_lts_enabled="yes",
+            obs_info=TrackerObsInfo(bucket_name="trace-bucket"))))
+    except ClientRequestException:
+        pass
+'''
+
+
+def test_the_proxy_judges_what_passes_through(pytester):
+    result = run_inner(pytester, THROUGH_PROXY)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "the requests this test sent to the CTS proxy at http://127.0.0.1:* broke the CTS contract (1 violation):",
+            'CreateTracker body /is_lts_enabled: type (value "yes")',
+        ]
+    )
+
+
 FAULT = '''
 import pytest
 
