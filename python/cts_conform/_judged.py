@@ -120,7 +120,8 @@ class JudgedServer:
 
     def take_violations(self):
         """The violation records written since the last call (JSON objects, as
-        docs/sdk-authors.md describes them)."""
+        docs/sdk-authors.md describes them). Under pytest the plugin takes them after
+        each test phase: records taken here are not judged again."""
         taken, self._pending = self._pending, []
         if self._log is not None:
             taken += self._log.take()

@@ -50,7 +50,11 @@ def pytest_configure(config):
 
 def _started(server):
     _STARTED.append(server)
-    server.start()
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
