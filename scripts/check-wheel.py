@@ -64,7 +64,7 @@ def main(argv):
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     if not problems:
-        print(f"wheel checked: no machine path, no secret, only the expected files")
+        print("wheel checked: no machine path, no secret, only the expected files")
     return 1 if problems else 0
 
 

@@ -4,7 +4,6 @@ Ctrl-C: it finishes open requests and prints its summary), then SIGKILL after a 
 period. On Linux the child also gets SIGTERM if the Python process dies, so a killed
 test session leaves nothing running."""
 
-import os
 import re
 import signal
 import subprocess
@@ -19,14 +18,27 @@ class StartError(RuntimeError):
     """The process exited or stayed silent instead of listening."""
 
 
-def _die_with_parent():  # pragma: no cover - runs in the child between fork and exec
+def _parent_death_signal():
+    """On Linux, a function for the child (between fork and exec) asking the kernel to
+    send it SIGTERM when its parent dies; resolved here, in the parent, so that the child
+    imports nothing (another thread might hold the import lock at the fork)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except Exception:  # noqa: BLE001 - best effort; stop() and atexit still apply
-        pass
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+    PR_SET_PDEATHSIG = 1
+
+    def die_with_parent():  # pragma: no cover - runs in the child
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+    return die_with_parent
+
+
+_DIE_WITH_PARENT = _parent_death_signal()
 
 
 class ServerProcess:
@@ -57,7 +69,7 @@ class ServerProcess:
                 stdout=log,
                 stderr=log,
                 env=self.env,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=_DIE_WITH_PARENT,  # noqa: PLW1509 - no lock taken, nothing imported
             )
         deadline = time.monotonic() + self.start_timeout
         while True:

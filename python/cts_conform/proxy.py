@@ -36,7 +36,11 @@ class Proxy(JudgedServer):
         return args
 
     def _environment(self):
-        env = {k: v for k, v in os.environ.items() if k not in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "CTS_AUTH_TOKEN")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "CTS_AUTH_TOKEN")
+        }
         if self.token:
             env["CTS_AUTH_TOKEN"] = self.token
         elif self.ak and self.sk:

@@ -3,25 +3,25 @@
 violation; a fault mode fails the round trip; preloaded state is visible; the proxy
 judges and forwards; no process is left after a session, whatever its tests did."""
 
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
+import cts_conform
 import pytest
 from huaweicloudsdkcts.v3 import (
     CreateTrackerRequest,
     CreateTrackerRequestBody,
-    DataBucket,
-    DeleteTrackerRequest,
     ListTrackersRequest,
     TrackerObsInfo,
-    UpdateTrackerRequest,
-    UpdateTrackerRequestBody,
 )
 
-import cts_conform
-
 # The round trip a user writes: create, list, update, delete a data tracker.
-ROUND_TRIP = '''
+ROUND_TRIP = """
 from huaweicloudsdkcts.v3 import (
     CreateTrackerRequest, CreateTrackerRequestBody, DataBucket, DeleteTrackerRequest,
     ListTrackersRequest, TrackerObsInfo, UpdateTrackerRequest, UpdateTrackerRequestBody,
@@ -41,7 +41,7 @@ def round_trip(cts, name="audit"):
     assert [t.status for t in listed] == ["disabled"]
     cts.delete_tracker(DeleteTrackerRequest(tracker_name=name, tracker_type="data"))
     assert not cts.list_trackers(ListTrackersRequest(tracker_name=name)).trackers
-'''
+"""
 
 
 def round_trip(cts, name="audit"):
@@ -121,7 +121,7 @@ def test_the_secret_key_is_not_on_a_command_line(cts_emulator):
 
 # -- inner sessions: what a user's failing test looks like
 
-PIDS_CONFTEST = '''
+PIDS_CONFTEST = """
 import pytest
 
 PIDS = set()
@@ -148,7 +148,7 @@ def is_cts_conform(pid):
             return b"cts-conform" in cmdline.read()
     except FileNotFoundError:
         return False
-'''
+"""
 
 
 def run_inner(pytester, source, *args):
@@ -162,7 +162,7 @@ def run_inner(pytester, source, *args):
     return result
 
 
-WRONG_TYPE = '''
+WRONG_TYPE = """
 import pytest
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
@@ -190,7 +190,7 @@ def test_wrong_type_allowed(cts_emulator):
 def test_conforming_requests_pass(cts_emulator):
     cts_emulator.reset()
     round_trip(cts_emulator.client())
-'''
+"""
 
 
 def test_a_wrong_field_type_fails_its_test_with_the_violation_named(pytester):
@@ -212,7 +212,7 @@ def test_the_option_turns_judging_off(pytester):
     result.assert_outcomes(passed=3)
 
 
-THROUGH_PROXY = '''
+THROUGH_PROXY = """
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 
@@ -225,7 +225,7 @@ def test_wrong_type_through_the_proxy(cts_emulator, cts_proxy):
             obs_info=TrackerObsInfo(bucket_name="trace-bucket"))))
     except ClientRequestException:
         pass
-'''
+"""
 
 
 def test_the_proxy_judges_what_passes_through(pytester):
@@ -239,7 +239,7 @@ def test_the_proxy_judges_what_passes_through(pytester):
     )
 
 
-FAULT = '''
+FAULT = """
 import pytest
 
 
@@ -250,7 +250,7 @@ def test_round_trip_against_a_broken_emulator(cts_emulator):
 
 def test_round_trip_against_a_sound_emulator(cts_emulator):
     round_trip(cts_emulator.client())
-'''
+"""
 
 
 def test_a_fault_mode_makes_the_sdk_round_trip_fail(pytester):
@@ -259,7 +259,7 @@ def test_a_fault_mode_makes_the_sdk_round_trip_fail(pytester):
     result.stdout.fnmatch_lines(["*FAILED test_inner.py::test_round_trip_against_a_broken_emulator*"])
 
 
-OUTCOMES = '''
+OUTCOMES = """
 import os
 import pytest
 
@@ -284,7 +284,7 @@ def test_own_emulator_errors_in_setup(cts_emulator, missing_fixture):
 
 def test_skipped(cts_emulator):
     pytest.skip("on purpose")
-'''
+"""
 
 
 def test_no_process_is_left_whatever_the_outcome(pytester):
@@ -312,3 +312,40 @@ def test_the_readme_example_passes(pytester):
     pytester.makepyfile(test_audit=readme_example())
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_the_emulator_ends_when_its_python_is_killed():
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import cts_conform, time; e = cts_conform.Emulator(); e.start(); print(e.pid, flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pid = int(holder.stdout.readline())
+        assert is_cts_conform(pid)
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 10
+    while is_cts_conform(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    outlived = is_cts_conform(pid)
+    if outlived:
+        os.kill(pid, signal.SIGKILL)
+    assert not outlived, f"cts-conform (pid {pid}) outlived the Python process that started it"
+
+
+def is_cts_conform(pid):
+    """Whether `pid` is a running (not zombie) cts-conform process."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return state != "Z" and b"cts-conform" in cmdline.read()
+    except FileNotFoundError:
+        return False
