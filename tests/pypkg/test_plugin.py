@@ -259,6 +259,38 @@ def test_a_fault_mode_makes_the_sdk_round_trip_fail(pytester):
     result.stdout.fnmatch_lines(["*FAILED test_inner.py::test_round_trip_against_a_broken_emulator*"])
 
 
+OPTIONS = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def cts_emulator_options():
+    return {"buckets": ["only-bucket"]}
+
+
+def create_on(cts_emulator, bucket):
+    return cts_emulator.request("POST", "/v3/{project_id}/tracker", body={
+        "tracker_type": "data", "tracker_name": "t1",
+        "data_bucket": {"data_bucket_name": bucket, "data_event": ["WRITE"]},
+        "obs_info": {"bucket_name": "only-bucket", "is_obs_created": False}})
+
+
+def test_the_session_emulator_has_the_options(cts_emulator):
+    assert create_on(cts_emulator, "other-bucket").json()["error_code"] == "CTS.0211"
+
+
+@pytest.mark.cts_emulator(cloud=True)
+def test_a_marker_adds_its_options_to_them(cts_emulator):
+    assert [t["tracker_name"] for t in cts_emulator.trackers()] == ["system"]
+    assert create_on(cts_emulator, "other-bucket").json()["error_code"] == "CTS.0211"
+"""
+
+
+def test_options_come_from_the_options_fixture_and_the_marker(pytester):
+    result = run_inner(pytester, OPTIONS)
+    result.assert_outcomes(passed=2)
+
+
 OUTCOMES = """
 import os
 import pytest
