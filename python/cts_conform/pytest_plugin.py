@@ -106,9 +106,9 @@ def cts_proxy(request):
         proxy.stop()
 
 
-def _judge(item, phase):
-    """Takes every record written since the last phase; fails the phase (or, when judging
-    is off or it failed already, shows them) when there are any."""
+def _violations_since_last_phase():
+    """Every record the running (or just stopped) servers wrote since the last phase, as
+    the failure text; "" when there is none. Forgets servers stopped and read to the end."""
     found = []
     for server in list(_STARTED):
         records = server.take_violations()
@@ -124,13 +124,15 @@ def _judging_on(item):
 
 
 def _judged_phase(item, phase):
+    """Runs the phase; then fails it when its requests left violations and judging is on,
+    else (judging off, or the phase failed already) adds them to its report."""
     failed = True
     try:
         result = yield
         failed = False
         return result
     finally:
-        text = _judge(item, phase)
+        text = _violations_since_last_phase()
         if text:
             if failed or not _judging_on(item):
                 item.add_report_section(phase, "CTS contract violations", text)
