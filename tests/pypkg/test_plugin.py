@@ -4,6 +4,7 @@ violation; a fault mode fails the round trip; preloaded state is visible; the pr
 judges and forwards; no process is left after a session, whatever its tests did."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -352,17 +353,23 @@ def test_the_emulator_ends_when_its_python_is_killed():
         [
             sys.executable,
             "-c",
-            "import cts_conform, time; e = cts_conform.Emulator(); e.start(); print(e.pid, flush=True); time.sleep(120)",
+            (
+                "import cts_conform, time; e = cts_conform.Emulator(); e.start(); "
+                "print(e.pid, e._workdir, flush=True); time.sleep(120)"
+            ),
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        pid = int(holder.stdout.readline())
+        pid, workdir = holder.stdout.readline().split()
+        pid = int(pid)
         assert is_cts_conform(pid)
     finally:
         holder.kill()
         holder.wait()
+    # A killed Python cannot remove its temporary directory: the test does.
+    shutil.rmtree(workdir, ignore_errors=True)
     deadline = time.monotonic() + 10
     while is_cts_conform(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
