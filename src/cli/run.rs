@@ -267,6 +267,10 @@ pub(crate) fn execute(
     if let (Some(reports), Some(coverage)) = (reports, coverage) {
         written &= reports.write(&finished.summary, &finished.results, &coverage, &redactor);
     }
+    if let Some(why) = &finished.configuration_error {
+        eprintln!("error: {why}");
+        return Exit::Unreachable;
+    }
     if interrupted {
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
         return Exit::Interrupted;

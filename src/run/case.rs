@@ -330,6 +330,11 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             if let Err(e) = record(session, case, step, vars, created, response) {
                 fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
+            if let Some(bucket) = cts::missing_pool_bucket(&exchange.request, response, |b| {
+                session.pool().contains(b)
+            }) {
+                session.stop_for_configuration(session.missing_bucket_message(&bucket));
+            }
             let body = response.json();
             outcome.findings.extend(check::contract_checks_parsed(
                 session.contract,

@@ -127,6 +127,11 @@ impl BucketPool {
         &self.obs
     }
 
+    /// Whether `name` is one of the pool's buckets, data or transfer.
+    pub fn contains(&self, name: &str) -> bool {
+        self.data.iter().chain(&self.obs).any(|b| b == name)
+    }
+
     /// The transfer bucket cases use (`${obs_bucket}`), if any.
     pub fn obs_bucket(&self) -> Option<&str> {
         self.obs.first().map(String::as_str)

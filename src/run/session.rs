@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -15,6 +15,7 @@ use super::config::{is_loopback, RunConfig};
 use super::event::{Reporter, TestEvent};
 use super::ledger::Ledger;
 use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
+use crate::case::model::AuthMode;
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::check::{Finding, FindingKind};
@@ -32,6 +33,8 @@ pub struct Session {
     runtime: tokio::runtime::Handle,
     ledger: Ledger,
     interrupted: AtomicBool,
+    /// Why the run stopped: a configuration the target refuses (the first one said).
+    configuration_error: OnceLock<String>,
     pool: BucketPool,
     rate: RateLimiter,
     reporters: Vec<Arc<dyn Reporter>>,
@@ -69,6 +72,7 @@ impl Session {
             runtime,
             ledger,
             interrupted: AtomicBool::new(false),
+            configuration_error: OnceLock::new(),
             reporters: Vec::new(),
             baseline: Arc::default(),
             seam: Default::default(),
@@ -109,6 +113,35 @@ impl Session {
         self.interrupted.load(Ordering::SeqCst)
     }
 
+    /// Stops the run because the target refuses its configuration (`why`, one line):
+    /// running cases stop after their current step and clean up, the rest do not start,
+    /// and the run ends with `why` (exit 3), not with a failure per case.
+    pub fn stop_for_configuration(&self, why: String) {
+        let _ = self.configuration_error.set(why);
+        self.interrupt();
+    }
+
+    /// Why the run was stopped for its configuration, if it was.
+    pub fn configuration_error(&self) -> Option<&str> {
+        self.configuration_error.get().map(String::as_str)
+    }
+
+    /// The line that stops a run whose pool bucket `bucket` the target says does not exist.
+    pub fn missing_bucket_message(&self, bucket: &str) -> String {
+        let origin = match self.pool.origin() {
+            PoolOrigin::Explicit => "pass buckets that exist in the project's region",
+            _ => {
+                "this name was made up by the run, as no --data-bucket/--obs-bucket was given: \
+                 pass buckets that exist"
+            }
+        };
+        format!(
+            "the target says the pool bucket {bucket} does not exist ({}): {origin} \
+             (--data-bucket, --obs-bucket); the run stopped",
+            crate::cts::BUCKET_DOES_NOT_EXIST
+        )
+    }
+
     /// The variables every case starts with (a case's leased `${data_bucket}` is added
     /// when it starts); made once per run.
     pub fn base_vars(&self) -> Vars {
@@ -142,7 +175,13 @@ impl Session {
     /// refers to it is ignored with the reason instead of run on a made-up value.
     pub fn unavailable(&self, variable: &str) -> Option<String> {
         let origin = self.pool.origin();
+        let anonymous = matches!(self.config.credentials, super::Credentials::None);
         match variable {
+            "other_project_id" if anonymous => Some(
+                "needs credentials: another project is refused only to credentials that \
+                 belong to one (pass --ak/--sk or --token)"
+                    .into(),
+            ),
             "data_bucket" if self.pool.data_buckets().is_empty() => Some(match origin {
                 PoolOrigin::Missing => "needs an existing OBS bucket to track: pass \
                     --data-bucket BUCKET (repeatable; one per parallel case is best)"
@@ -169,12 +208,34 @@ impl Session {
         }
     }
 
-    /// The first variable of `case` this run cannot give a value, with the reason.
+    /// Why this run cannot run `case` as written, if it cannot: a variable it cannot give
+    /// a true value, or credentials it does not have. The case is ignored with the reason.
     pub fn unavailable_for(&self, case: &LoadedCase) -> Option<String> {
-        case.variables().iter().find_map(|name| {
+        let variable = case.variables().iter().find_map(|name| {
             self.unavailable(name)
                 .map(|why| format!("${{{name}}} {why}"))
-        })
+        });
+        variable.or_else(|| self.credentials_unavailable_for(case))
+    }
+
+    /// A case that checks how the target treats other credentials (none, a wrong key, a
+    /// tampered signature) proves nothing when the run itself has none: every request of
+    /// the run is then unsigned, and a target that accepts them cannot also refuse them.
+    fn credentials_unavailable_for(&self, case: &LoadedCase) -> Option<String> {
+        if !matches!(self.config.credentials, super::Credentials::None) {
+            return None;
+        }
+        let mode = case
+            .spec
+            .steps
+            .iter()
+            .chain(&case.spec.cleanup)
+            .map(|step| step.auth)
+            .find(|mode| *mode != AuthMode::Default)?;
+        Some(format!(
+            "checks a request with `{mode}` credentials, which proves nothing when the run \
+             itself sends none: pass --ak/--sk or --token (the credentials the target accepts)"
+        ))
     }
 
     /// The HTTP client for the current thread: a runner thread's own (see

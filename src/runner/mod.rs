@@ -142,6 +142,8 @@ pub struct Finished {
     pub summary: RunSummary,
     /// The recording could not be finished (the message says why).
     pub recording_error: Option<String>,
+    /// The run stopped because the target refuses its configuration (one line).
+    pub configuration_error: Option<String>,
 }
 
 /// Starts the target, checks it (unless no case runs), and makes the run's session.
@@ -346,6 +348,7 @@ impl Prepared {
             results,
             summary,
             recording_error,
+            configuration_error: self.session.configuration_error().map(str::to_string),
         }
     }
 

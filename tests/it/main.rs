@@ -12,6 +12,9 @@ mod cli_run;
 #[path = "../support/run_one.rs"]
 #[allow(dead_code)]
 mod run_one;
+#[path = "../support/serve.rs"]
+#[allow(dead_code)]
+mod serve;
 #[path = "../support/signed.rs"]
 #[allow(dead_code)]
 mod signed;
@@ -30,6 +33,7 @@ mod case_schema;
 mod checks;
 mod cli;
 mod concurrency;
+mod configuration;
 mod contract;
 mod coverage;
 mod credentials_check;
