@@ -198,6 +198,34 @@ pub fn made_up_buckets(run_id: &str) -> (Vec<String>, Vec<String>) {
     (data, vec![format!("{prefix}-obs")])
 }
 
+/// The error code of a create or update that names an OBS bucket that does not exist
+/// (api-facts: a tracked bucket and a transfer bucket must exist).
+pub const BUCKET_DOES_NOT_EXIST: &str = "CTS.0211";
+
+/// Where a request body names its buckets: the tracked one and the transfer one.
+const BUCKET_POINTERS: [&str; 2] = ["/data_bucket/data_bucket_name", "/obs_info/bucket_name"];
+
+/// The bucket of the run's pool that `response` says does not exist, if it says so of one
+/// that `request` named: the run's configuration is wrong (or its bucket names were made
+/// up), and every case that uses the pool would fail the same way.
+pub fn missing_pool_bucket(
+    request: &SentRequest,
+    response: &ReceivedResponse,
+    in_pool: impl Fn(&str) -> bool,
+) -> Option<String> {
+    if response.status != 400
+        || crate::http::throttle::error_code(response).as_deref() != Some(BUCKET_DOES_NOT_EXIST)
+    {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
+    BUCKET_POINTERS
+        .iter()
+        .filter_map(|pointer| body.pointer(pointer)?.as_str())
+        .find(|name| in_pool(name))
+        .map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,32 +299,4 @@ mod tests {
         assert_eq!(describe(&odd), "resource {tracker_type=\"data\"}");
         assert!(absence_step("p", &odd).is_err());
     }
-}
-
-/// The error code of a create or update that names an OBS bucket that does not exist
-/// (api-facts: a tracked bucket and a transfer bucket must exist).
-pub const BUCKET_DOES_NOT_EXIST: &str = "CTS.0211";
-
-/// Where a request body names its buckets: the tracked one and the transfer one.
-const BUCKET_POINTERS: [&str; 2] = ["/data_bucket/data_bucket_name", "/obs_info/bucket_name"];
-
-/// The bucket of the run's pool that `response` says does not exist, if it says so of one
-/// that `request` named: the run's configuration is wrong (or its bucket names were made
-/// up), and every case that uses the pool would fail the same way.
-pub fn missing_pool_bucket(
-    request: &SentRequest,
-    response: &ReceivedResponse,
-    in_pool: impl Fn(&str) -> bool,
-) -> Option<String> {
-    if response.status != 400
-        || crate::http::throttle::error_code(response).as_deref() != Some(BUCKET_DOES_NOT_EXIST)
-    {
-        return None;
-    }
-    let body: serde_json::Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
-    BUCKET_POINTERS
-        .iter()
-        .filter_map(|pointer| body.pointer(pointer)?.as_str())
-        .find(|name| in_pool(name))
-        .map(str::to_string)
 }
