@@ -88,7 +88,10 @@ fn every_tracker_a_built_in_or_derived_case_creates_is_named_by_the_run() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // Not vacuous: the suite's creates were all looked at, derived ones included.
     assert!(checked > 50, "only {checked} creates found");
-    assert!(derived_checked > 20, "only {derived_checked} derived creates");
+    assert!(
+        derived_checked > 20,
+        "only {derived_checked} derived creates"
+    );
 }
 
 #[test]

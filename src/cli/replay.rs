@@ -220,6 +220,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             started,
             finished: time::OffsetDateTime::now_utc(),
             interrupted: false,
+            leftovers: Default::default(),
         };
         let coverage = cts_conform::coverage::compute(contract, &cases);
         written = reports.write(&summary, &results, &coverage, &redactor);

@@ -104,27 +104,6 @@ fn pool_names(given: &[String], single_env: &str) -> Vec<String> {
         .collect()
 }
 
-/// Leaves out of the pool the data buckets that trackers already on the account track
-/// (the run did not create them, so their bucket operations are taken), with a warning.
-fn leave_out_tracked_buckets(config: &mut RunConfig, tracked: &std::collections::BTreeSet<String>) {
-    let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
-        .into_iter()
-        .partition(|b| tracked.contains(b));
-    config.data_buckets = free;
-    if !taken.is_empty() {
-        eprintln!(
-            "warning: left out of the bucket pool, already tracked by a tracker this run did not \
-             create: {}{}",
-            taken.join(", "),
-            if config.data_buckets.is_empty() {
-                " (no data bucket is left: cases that track one are ignored)"
-            } else {
-                ""
-            }
-        );
-    }
-}
-
 /// What to try when the credentials were refused.
 fn credentials_hint(credentials: &Credentials) -> &'static str {
     match credentials {
@@ -135,24 +114,22 @@ fn credentials_hint(credentials: &Credentials) -> &'static str {
     }
 }
 
-/// First Ctrl-C: stop gracefully (finish in-flight requests, clean up). Second: quit now.
-async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
+/// Quits at once on the second signal ([`run::signals::watch`] handles the first),
+/// naming the command that removes what the run left.
+async fn quit_on_second_signal(
+    listeners: run::signals::Listeners,
+    session: Arc<Session>,
+    ledger: Option<PathBuf>,
+) {
+    let second = run::signals::watch(listeners, session).await;
+    match ledger {
+        Some(path) => eprintln!(
+            "quitting now; remove leftovers with: {}",
+            run::sweep::command(&path)
+        ),
+        None => eprintln!("quitting now"),
     }
-    eprintln!(
-        "\ninterrupt: finishing requests in flight and cleaning up (Ctrl-C again to quit at once)"
-    );
-    session.interrupt();
-    if tokio::signal::ctrl_c().await.is_ok() {
-        match ledger {
-            Some(path) => {
-                eprintln!("quitting now; remove leftovers with: cts-conform sweep --ledger {path}")
-            }
-            None => eprintln!("quitting now"),
-        }
-        exit_now(Exit::Interrupted);
-    }
+    exit_now(Exit::from(second));
 }
 
 pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) -> Exit {
@@ -285,10 +262,26 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         config.data_buckets = names.data.clone();
         config.obs_buckets = names.obs.clone();
     }
+    config.max_live = args.max_live;
     // A run that runs no case (a filter or a shard that selects none, as `--no-tests`
     // allows) sends nothing, not even the check: it cannot fail for a target it never
     // needed, nor ask anything of a real account.
     let sends = !libtest.list && cases.iter().any(|case| super::trials::runs(&libtest, case));
+    let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let ledger_path = ledger.path().map(std::path::Path::to_path_buf);
+    // Before the first request: the ledger takes its first line (or the run ends, exit 2,
+    // nothing sent), and a signal stops the run gracefully from now on.
+    let signals = sends.then(|| run::signals::Listeners::install(runtime.handle()));
+    if sends {
+        if let Err(e) = ledger.begin(&config.base_url, &config.project_id) {
+            return usage(format!(
+                "{e}; nothing was sent (pass a writable --ledger FILE)"
+            ));
+        }
+    }
     if sends {
         match runtime.block_on(run::preflight(&client, &config)) {
             Err(e) => {
@@ -296,6 +289,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                     "error: {}",
                     redactor.redact(&format!("target {} is unreachable: {e}", config.base_url))
                 );
+                ledger.discard_unused();
                 return Exit::Unreachable;
             }
             Ok(check) if check.rejected() => {
@@ -308,6 +302,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                         credentials_hint(&config.credentials)
                     ))
                 );
+                ledger.discard_unused();
                 return Exit::Unreachable;
             }
             Ok(check) => {
@@ -321,7 +316,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                         ))
                     );
                 }
-                leave_out_tracked_buckets(&mut config, &check.tracked_buckets());
+                let file = ledger_path.as_deref();
+                let warning = run::preflight::leave_out_tracked_buckets(&mut config, &check, file);
+                if let Some(warning) = warning {
+                    eprintln!("{warning}");
+                }
             }
         }
     }
@@ -335,11 +334,6 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         .test_threads
         .or(Some(super::trials::DEFAULT_CONCURRENCY));
     config.allow_mutations = args.allow_mutations;
-    let ledger = match ledger_for(&args, embedded.is_some(), &config.run_id) {
-        Ok(ledger) => ledger,
-        Err(exit) => return exit,
-    };
-    let ledger_path = ledger.path().map(|p| p.display().to_string());
     // --record DIR: run.json now, each case's file as it finishes.
     let recorder = match args.record.as_deref().filter(|_| !libtest.list) {
         None => None,
@@ -357,7 +351,10 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             };
             match super::replay::start_recording(dir, start, &redactor) {
                 Ok(recorder) => Some(recorder),
-                Err(exit) => return exit,
+                Err(exit) => {
+                    ledger.discard_unused();
+                    return exit;
+                }
             }
         }
     };
@@ -371,7 +368,13 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>);
     }
     let session = Arc::new(session);
-    runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
+    if let Some(listeners) = signals {
+        runtime.spawn(quit_on_second_signal(
+            listeners,
+            Arc::clone(&session),
+            ledger_path.clone(),
+        ));
+    }
     let started = time::OffsetDateTime::now_utc();
     let cases = Arc::new(cases);
     let conclusion = super::trials::run(&libtest, &session, &cases, &redactor, &baseline, color);
@@ -388,6 +391,17 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         }
         None => Vec::new(),
     };
+    let leftovers = report::Leftovers {
+        trackers: session
+            .leftovers()
+            .iter()
+            .map(|r| cts_conform::cts::describe(&r.names))
+            .collect(),
+        sweep: ledger_path.as_deref().map(run::sweep::command),
+    };
+    if let Some(notice) = leftovers.notice() {
+        eprintln!("error: {notice}");
+    }
     let mut written = true;
     if let Some(recorder) = recorder {
         if let Err(e) = recorder.finish(super::replay::now()) {
@@ -418,17 +432,22 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             started,
             finished: time::OffsetDateTime::now_utc(),
             interrupted: session.interrupted(),
+            leftovers: leftovers.clone(),
         };
         let coverage = cts_conform::coverage::compute(contract, &cases);
         written = reports.write(&summary, &results, &coverage, &redactor);
     }
     if session.interrupted() {
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
-        return Exit::Interrupted;
+        return session.stop_signal().map_or(Exit::Interrupted, Exit::from);
     }
     // The process ends next: freeing every loaded case one by one would only cost time.
     std::mem::forget(cases);
-    verdict(conclusion.has_failed(), &results, written)
+    verdict(
+        conclusion.has_failed() || !leftovers.is_empty(),
+        &results,
+        written,
+    )
 }
 
 /// The exit code of a run that ran: a report that could not be written first (CI would

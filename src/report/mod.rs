@@ -16,4 +16,4 @@ pub mod merge;
 pub mod results;
 
 pub use baseline::Baseline;
-pub use results::{CaseResult, RunSummary, Verdict};
+pub use results::{CaseResult, Leftovers, RunSummary, Verdict};

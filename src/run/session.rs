@@ -1,5 +1,6 @@
 //! A run's shared state, as parts: the run context (contract, configuration, HTTP client,
-//! runtime), the ledger, the interrupt flag, the serial-group locks ([`SerialLocks`], for
+//! runtime), the ledger, the interrupt flag and the leak budget ([`LiveBudget`], with the
+//! reason the run stopped starting cases, if it did), the serial-group locks ([`SerialLocks`], for
 //! cases run one at a time; [`super::schedule`] keeps its own), the bucket pool and the
 //! rate cap; and the reporters told of every event ([`super::event`]).
 //! It keeps no outcome itself.
@@ -7,17 +8,19 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::budget::{LiveBudget, NoRoom, FAILED_DELETES_TO_STOP};
 use super::case::{run_case, CaseOutcome, CaseStatus};
 use super::config::{is_loopback, RunConfig};
 use super::event::{Reporter, TestEvent};
 use super::http::HttpClient;
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Resource};
 use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
+use super::signals::StopSignal;
 use super::throttle::{RateLimiter, RetryPolicy};
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
@@ -32,6 +35,11 @@ pub struct Session {
     runtime: tokio::runtime::Handle,
     ledger: Ledger,
     interrupted: AtomicBool,
+    /// The signal that interrupted the run, if one did.
+    stop_signal: OnceLock<StopSignal>,
+    /// Why the run stopped starting cases (the leak budget), once it did.
+    halted: OnceLock<String>,
+    live: LiveBudget,
     serial: SerialLocks,
     pool: BucketPool,
     rate: RateLimiter,
@@ -57,7 +65,11 @@ impl Session {
         let rate = RateLimiter::new(config.rate);
         let run_vars = run_vars(&config, &pool);
         let loopback = is_loopback(&config.base_url);
+        let live = LiveBudget::new(config.max_live);
         Session {
+            live,
+            halted: OnceLock::new(),
+            stop_signal: OnceLock::new(),
             run_vars,
             loopback,
             contract,
@@ -98,8 +110,93 @@ impl Session {
         self.interrupted.store(true, Ordering::SeqCst);
     }
 
+    /// [`Session::interrupt`], for `signal` (the first one is kept).
+    pub fn interrupt_by(&self, signal: StopSignal) {
+        let _ = self.stop_signal.set(signal);
+        self.interrupt();
+    }
+
+    /// The signal that interrupted the run, if one did.
+    pub fn stop_signal(&self) -> Option<StopSignal> {
+        self.stop_signal.get().copied()
+    }
+
     pub fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// Stops starting cases, for `reason` (the first reason given is kept); the running
+    /// ones end and clean up as usual.
+    pub fn halt(&self, reason: String) {
+        if self.halted.set(reason.clone()).is_ok() {
+            eprintln!("\nstopping: {reason}; no further case starts, running ones clean up");
+        }
+    }
+
+    /// Why the run stopped starting cases, if it did ([`Session::halt`]).
+    pub fn halted(&self) -> Option<&str> {
+        self.halted.get().map(String::as_str)
+    }
+
+    /// Whether no case may start any more: interrupted, or halted.
+    pub fn stopping(&self) -> bool {
+        self.interrupted() || self.halted().is_some()
+    }
+
+    /// Why a case was not started once the run is [`Session::stopping`].
+    pub fn not_run_reason(&self) -> String {
+        match self.halted() {
+            Some(reason) if !self.interrupted() => format!("not run: the run stopped ({reason})"),
+            _ => "not run: the run was interrupted".into(),
+        }
+    }
+
+    /// The leak budget (`--max-live`).
+    pub fn live(&self) -> &LiveBudget {
+        &self.live
+    }
+
+    /// The places of the leak budget `case` holds while it runs: one per step that
+    /// creates something.
+    pub fn places_for(&self, case: &LoadedCase) -> usize {
+        let creates = case
+            .spec
+            .steps
+            .iter()
+            .filter(|s| s.creates.is_some())
+            .count();
+        self.live.places_for(creates)
+    }
+
+    /// Takes `places` of the leak budget; when trackers the run could not remove fill
+    /// it, the run stops ([`Session::halt`]) and `Err` says so.
+    pub fn reserve(&self, places: usize) -> Result<(), NoRoom> {
+        let reserved = self.live.try_reserve(places);
+        if reserved == Err(NoRoom::Never) {
+            self.halt(format!(
+                "{} tracker(s) the run could not remove fill --max-live {}",
+                self.live.left(),
+                self.live.max()
+            ));
+        }
+        reserved
+    }
+
+    /// A removal of something the run created ended: removals that keep failing stop the
+    /// run where its target outlives it (a ledger file; an embedded target goes with the
+    /// run).
+    pub fn removal_ended(&self, removed: bool) {
+        if self.live.removal_ended(removed) && self.ledger.path().is_some() {
+            self.halt(format!(
+                "{FAILED_DELETES_TO_STOP} removals in a row failed: the target is not removing \
+                 what the run creates"
+            ));
+        }
+    }
+
+    /// What the run created and could not remove (so far): what is left on the target.
+    pub fn leftovers(&self) -> Vec<Resource> {
+        self.ledger.leftovers()
     }
 
     /// The variables every case starts with (a case's leased `${data_bucket}` is added
@@ -177,7 +274,7 @@ impl Session {
             return Ok(None);
         }
         self.pool
-            .lease(Duration::from_millis(50), || self.interrupted())
+            .lease(Duration::from_millis(50), || self.stopping())
             .map(Some)
     }
 
@@ -201,35 +298,58 @@ impl Session {
         // nothing else, so the two cannot deadlock.
         let locks = self.serial.locks_for(&case.spec.serial);
         let _guards = SerialLocks::hold(&locks);
-        let lease = self.lease_for(case);
+        let (lease, places) = match self.wait_for_places(self.places_for(case)) {
+            Ok(places) => (self.lease_for(case), places),
+            Err(_) => (Err(NoLease::GaveUp), 0),
+        };
         self.adopt_thread_client();
         let local = THREAD_RUNTIME
             .with(|runtime| runtime.borrow_mut().take())
             .or_else(current_thread_runtime);
         match local {
             Some(runtime) => {
-                let outcome = runtime.block_on(self.run_admitted(case, lease));
+                let outcome = runtime.block_on(self.run_admitted(case, lease, places));
                 THREAD_RUNTIME.with(|slot| *slot.borrow_mut() = Some(runtime));
                 outcome
             }
-            None => self.runtime.block_on(self.run_admitted(case, lease)),
+            None => self
+                .runtime
+                .block_on(self.run_admitted(case, lease, places)),
         }
     }
 
-    /// Runs a case admitted to run: it holds its serial groups, and `lease` is its data
-    /// bucket (`Ok(None)`: it tracks none), or why it has none, which ignores the case.
-    /// The lease is given back when the case (and its cleanup) ended.
+    /// Waits (polling, as [`Session::lease_for`] does) until `places` of the leak budget
+    /// are reserved; `Err` when the run stops first.
+    fn wait_for_places(&self, places: usize) -> Result<usize, NoRoom> {
+        loop {
+            if self.stopping() {
+                return Err(NoRoom::Never);
+            }
+            match self.reserve(places) {
+                Ok(()) => return Ok(places),
+                Err(NoRoom::Wait) => std::thread::sleep(Duration::from_millis(50)),
+                Err(NoRoom::Never) => return Err(NoRoom::Never),
+            }
+        }
+    }
+
+    /// Runs a case admitted to run: it holds its serial groups and `places` of the leak
+    /// budget, and `lease` is its data bucket (`Ok(None)`: it tracks none), or why it has
+    /// none, which ignores the case. The lease and the places (but one per tracker the
+    /// case could not remove) are given back when the case (and its cleanup) ended.
     pub async fn run_admitted(
         &self,
         case: &LoadedCase,
         lease: Result<Option<Lease<'_>>, NoLease>,
+        places: usize,
     ) -> CaseOutcome {
         let lease = match lease {
             Ok(lease) => lease,
             Err(no_lease) => {
+                self.live.release(places, 0);
                 let reason = match no_lease {
                     NoLease::Empty => self.unavailable_for(case).unwrap_or_default(),
-                    NoLease::GaveUp => "not run: the run was interrupted".into(),
+                    NoLease::GaveUp => self.not_run_reason(),
                 };
                 let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
                 return self.finished(outcome, &Vars::new());
@@ -243,6 +363,8 @@ impl Session {
         let leased = vars.clone();
         self.emit(&TestEvent::CaseStarted { case });
         let outcome = run_case(self, case, vars).await;
+        let left = self.ledger.outstanding_for(&case.id).len();
+        self.live.release(places, left);
         drop(lease);
         self.finished(outcome, &leased)
     }
