@@ -292,16 +292,26 @@ fn ledger_events(ledger: &Path) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn sigkill_at_any_moment_leaves_nothing_sweep_cannot_find() {
-    // Every answer 100 ms late, after the request took effect: a create is made well
-    // before the ledger can hear of it.
-    let serve = Serve::start(&["--latency", "100"]);
+    // Every answer late, after the request took effect: a create is made well before the
+    // ledger can hear of it. Even trials run every derived create, eight at once, against
+    // a target 100 ms late; odd ones only the longest valid tracker name (the one that
+    // once lacked the dash), against one 300 ms late, so that several kills land while
+    // that create is in flight.
+    let fast = Serve::start(&["--latency", "100"]);
+    let slow = Serve::start(&["--latency", "300"]);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut in_flight = 0;
     let mut swept = 0;
     const TRIALS: u64 = 20;
     for trial in 0..TRIALS {
         let ledger = dir.path().join(format!("ledger-{trial}.jsonl"));
-        let mut run = cli_run::command(&[
+        let (serve, filter, at) = if trial % 2 == 0 {
+            (&fast, ["derived::create_tracker::", ""], 150 + trial * 75)
+        } else {
+            let exact = ["--exact", "derived::create_tracker::tracker_name::len_32"];
+            (&slow, exact, trial * 70)
+        };
+        let mut args = vec![
             "--target",
             &serve.url,
             "--project-id",
@@ -310,14 +320,15 @@ fn sigkill_at_any_moment_leaves_nothing_sweep_cannot_find() {
             ledger.to_str().expect("utf-8"),
             "--test-threads",
             "8",
-            "derived::create_tracker::",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cts-conform");
-        // Spread over the run's start, its check, and its first waves of creates.
-        std::thread::sleep(Duration::from_millis(150 + trial * 75));
+        ];
+        args.extend(filter.into_iter().filter(|a| !a.is_empty()));
+        let mut run = cli_run::command(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start cts-conform");
+        // Spread over the run's start, its check, its creates, removals and checks.
+        std::thread::sleep(Duration::from_millis(at));
         run.kill().expect("SIGKILL");
         let _ = run.wait();
         let left = ours(&serve.url);
@@ -332,6 +343,11 @@ fn sigkill_at_any_moment_leaves_nothing_sweep_cannot_find() {
                 events.contains_key(name),
                 "trial {trial}: {name} is not in the ledger: {events:?}"
             );
+        }
+        if !ledger.exists() {
+            // Killed before its first request: nothing was sent, so nothing is left.
+            assert_eq!(left, Vec::<String>::new(), "trial {trial}: no ledger");
+            continue;
         }
         let swept_now = sweep(&ledger);
         assert_eq!(
@@ -360,6 +376,7 @@ fn sigkill_at_any_moment_leaves_nothing_sweep_cannot_find() {
         in_flight >= 1,
         "no kill landed while a create was in flight"
     );
+    eprintln!("{TRIALS} kills: {swept} left trackers, {in_flight} tracker(s) mid-create");
 }
 
 #[test]
