@@ -556,6 +556,10 @@ fn max_live_caps_the_trackers_alive_at_once() {
     let capped = run("1");
     assert_eq!(capped.code, 0, "{}\n{}", capped.stdout, capped.stderr);
     assert_eq!(target.most_alive(), 1);
+    // The same run with room for all: several alive at once (what the cap prevented).
+    let uncapped = run("8");
+    assert_eq!(uncapped.code, 0, "{}\n{}", uncapped.stdout, uncapped.stderr);
+    assert!(target.most_alive() > 1, "the cases never overlapped");
     assert!(capped.stdout.contains("8 passed"), "{}", capped.stdout);
     assert_eq!(ours(&target.url), Vec::<String>::new());
 }
