@@ -489,8 +489,7 @@ fn second_sigint_quits_at_once_and_sweep_removes_the_leftovers() {
     // Held long enough that the second SIGINT surely lands while it is in flight.
     let proxy = Proxy::start(&serve.url, Duration::from_secs(8));
     let dir = tempfile::tempdir().expect("tempdir");
-    // One case: when the second SIGINT comes, only the held request is in flight. (A
-    // create in flight at that moment is not in the ledger yet: see docs/robustness.md.)
+    // One case: when the second SIGINT comes, only the held request is in flight.
     write_cases(dir.path(), &["a"]);
     let ledger = dir.path().join("ledger.jsonl");
 
@@ -626,4 +625,37 @@ fn sigterm_stops_like_ctrl_c_writes_the_reports_and_exits_143() {
 #[test]
 fn sighup_stops_like_ctrl_c_and_exits_129() {
     stops_like_ctrl_c("HUP", 129);
+}
+
+#[test]
+fn a_second_sigterm_quits_at_once_with_the_sweep_command() {
+    let serve = Serve::start();
+    let proxy = Proxy::start(&serve.url, Duration::from_secs(8));
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_cases(dir.path(), &["a"]);
+    let ledger = dir.path().join("ledger.jsonl");
+    let mut run = Running::start(&proxy.url, dir.path(), &ledger);
+    wait_for_slow_request(&proxy, &mut run);
+    signal(run.child.id(), "TERM");
+    let mut early = String::new();
+    let started = Instant::now();
+    while !early.contains("SIGTERM: finishing requests in flight") {
+        assert!(started.elapsed() < LIMIT, "no reaction to SIGTERM: {early}");
+        if let Ok(line) = run.stderr.recv_timeout(Duration::from_millis(100)) {
+            early.push_str(&line);
+            early.push('\n');
+        }
+    }
+    signal(run.child.id(), "TERM");
+    let (code, _, stderr) = run.finish();
+    assert_eq!(code, Some(143), "{early}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "quitting now; remove leftovers with: cts-conform sweep --ledger {}",
+            ledger.display()
+        )),
+        "{stderr}"
+    );
+    // It quit with the held request unanswered: the sweep has something to remove.
+    assert!(all_names(&serve).len() > 1);
 }
