@@ -18,9 +18,10 @@ use cts_conform::run::{self, Credentials};
     long_about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator.\n\n\
         Runs the suite (hand-written and derived cases) against a target (the embedded emulator \
         by default) and prints libtest-style results with diffs. Exit codes: 0 passed, 101 a \
-        case failed, 2 usage, configuration or case-file error, 3 target unreachable or \
-        credentials rejected, 4 no case selected, 5 a report could not be written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 \
-        terminated (SIGTERM).",
+        case failed (or the run left a tracker it could not remove), 2 usage, configuration \
+        or case-file error, 3 target unreachable or credentials rejected, 4 no case selected, \
+        5 a report could not be written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), \
+        143 terminated (SIGTERM).",
     args_conflicts_with_subcommands = true,
     // libtest-mimic's flags that do nothing here: hidden (--bench is refused).
     mut_arg("bench", |a| a.hide(true)),
