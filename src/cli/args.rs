@@ -18,8 +18,10 @@ use cts_conform::run::{self, Credentials};
     long_about = "Contract-conformance harness for the CTS v3 tracker API, with a reference emulator.\n\n\
         Runs the suite (hand-written and derived cases) against a target (the embedded emulator \
         by default) and prints libtest-style results with diffs. Exit codes: 0 passed, 101 a \
-        case failed, 2 usage, configuration or case-file error, 3 target unreachable or \
-        credentials rejected, 4 no case selected, 5 a report could not be written, 130 interrupted.",
+        case failed (or the run left a tracker it could not remove), 2 usage, configuration \
+        or case-file error, 3 target unreachable or credentials rejected, 4 no case selected, \
+        5 a report could not be written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), \
+        143 terminated (SIGTERM).",
     args_conflicts_with_subcommands = true,
     // libtest-mimic's flags that do nothing here: hidden (--bench is refused).
     mut_arg("bench", |a| a.hide(true)),
@@ -114,6 +116,16 @@ pub(crate) struct RunArgs {
     /// suite catch it. `cts-conform serve --list-faults` lists them.
     #[arg(long, value_name = "NAME")]
     pub(crate) emulator_fault: Vec<Fault>,
+    /// At most N trackers of the run alive at once: a case that would exceed it waits;
+    /// trackers the run could not remove keep their place (see README, "Safe on a real
+    /// account").
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = cts_conform::run::budget::DEFAULT_MAX_LIVE,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    pub(crate) max_live: usize,
     /// Ledger of created trackers (JSON Lines, appended) for `sweep` after a crash.
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
@@ -322,6 +334,10 @@ pub(crate) struct ServeArgs {
     /// request_id and Server: api-gateway, instead of 401 CTS.0002 (403 is unchanged).
     #[arg(long)]
     pub(crate) gateway_errors: bool,
+    /// Answer every request MS milliseconds late (after handling it), as a slow or distant
+    /// service does: a create is then made well before its answer arrives.
+    #[arg(long, value_name = "MS")]
+    pub(crate) latency: Option<u64>,
     /// Behave like a real account: --gateway-errors, a management tracker already present
     /// in each project the credentials grant (--project-id, --token, --credentials), a rate
     /// limit of 100 requests per second (unless --rate-limit), and ListQuotas also lists

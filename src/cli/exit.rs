@@ -19,6 +19,21 @@ pub(crate) enum Exit {
     Failed = 101,
     /// Interrupted with Ctrl-C (SIGINT); started cases cleaned up.
     Interrupted = 130,
+    /// Stopped by SIGHUP (the terminal closed); started cases cleaned up.
+    HungUp = 129,
+    /// Stopped by SIGTERM (`kill`, `timeout`, a cancelled CI job); started cases cleaned up.
+    Terminated = 143,
+}
+
+impl From<cts_conform::run::signals::StopSignal> for Exit {
+    fn from(signal: cts_conform::run::signals::StopSignal) -> Exit {
+        use cts_conform::run::signals::StopSignal;
+        match signal {
+            StopSignal::Interrupt => Exit::Interrupted,
+            StopSignal::Terminate => Exit::Terminated,
+            StopSignal::Hangup => Exit::HungUp,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {

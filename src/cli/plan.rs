@@ -109,7 +109,8 @@ pub(crate) fn check_created_names(plan: &Plan) -> Result<(), Exit> {
                 Some(creates) => {
                     let name = creates.get("tracker_name").unwrap_or("");
                     let kind = creates.get("tracker_type").unwrap_or("data");
-                    let prefixed = name.starts_with("${prefix}") || name.starts_with("cc-${run_id}");
+                    let prefixed =
+                        name.starts_with("${prefix}-") || name.starts_with("cc-${run_id}-");
                     (kind != "system" && !prefixed).then(|| {
                         let pointer = if step_has_key(source, &case.spec.name, j, "creates") {
                             at("creates/tracker_name")

@@ -43,24 +43,22 @@ fn pool_names(given: &[String], single_env: &str) -> Vec<String> {
         .collect()
 }
 
-/// First Ctrl-C: stop gracefully (finish in-flight requests, clean up). Second: quit now.
-async fn watch_interrupts(session: Arc<Session>, ledger: Option<String>) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
+/// Quits at once on the second signal ([`run::signals::watch`] handles the first),
+/// naming the command that removes what the run left.
+async fn quit_on_second_signal(
+    listeners: run::signals::Listeners,
+    session: Arc<Session>,
+    ledger: Option<PathBuf>,
+) {
+    let second = run::signals::watch(listeners, session).await;
+    match ledger {
+        Some(path) => eprintln!(
+            "quitting now; remove leftovers with: {}",
+            run::sweep::command(&path)
+        ),
+        None => eprintln!("quitting now"),
     }
-    eprintln!(
-        "\ninterrupt: finishing requests in flight and cleaning up (Ctrl-C again to quit at once)"
-    );
-    session.interrupt();
-    if tokio::signal::ctrl_c().await.is_ok() {
-        match ledger {
-            Some(path) => {
-                eprintln!("quitting now; remove leftovers with: cts-conform sweep --ledger {path}")
-            }
-            None => eprintln!("quitting now"),
-        }
-        exit_now(Exit::Interrupted);
-    }
+    exit_now(Exit::from(second));
 }
 
 pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exit {
@@ -202,6 +200,7 @@ fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
     config.rate = args.rate;
     config.max_retries = args.max_retries;
     config.allow_mutations = args.allow_mutations;
+    config.max_live = args.max_live;
     Ok((target, config))
 }
 
@@ -226,9 +225,15 @@ pub(crate) fn execute(
         .push(Arc::clone(&buffer) as Arc<dyn run::event::Reporter>);
     spec.pace = Some(Arc::clone(&buffer));
     let ledger_path = match &spec.ledger {
-        LedgerSpec::File(path) => Some(path.display().to_string()),
+        LedgerSpec::File(path) => Some(path.clone()),
         LedgerSpec::InMemory => None,
     };
+    // Before the first request: a signal stops the run gracefully from now on.
+    let sends = spec
+        .selection
+        .iter()
+        .any(|s| matches!(s, runner::Selection::Run));
+    let signals = sends.then(|| run::signals::Listeners::install(runtime.handle()));
     let prepared = match runner::prepare(spec, runtime.handle()) {
         Ok(prepared) => prepared,
         Err(RunError::Config(message)) => return usage(message),
@@ -238,12 +243,15 @@ pub(crate) fn execute(
         }
     };
     for warning in &prepared.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("{warning}");
     }
-    runtime.spawn(watch_interrupts(
-        Arc::clone(prepared.session()),
-        ledger_path,
-    ));
+    if let Some(listeners) = signals {
+        runtime.spawn(quit_on_second_signal(
+            listeners,
+            Arc::clone(prepared.session()),
+            ledger_path,
+        ));
+    }
     let conclusion = super::trials::print_while(
         libtest,
         prepared.cases(),
@@ -254,11 +262,16 @@ pub(crate) fn execute(
     );
     let redactor = Arc::clone(prepared.redactor());
     let interrupted = prepared.session().interrupted();
+    let stop_signal = prepared.session().stop_signal();
     // Coverage of the plan's cases, for the reports (the cases go with the run).
     let coverage = reports
         .as_ref()
         .map(|_| cts_conform::coverage::compute(prepared.session().contract, prepared.cases()));
     let finished = prepared.finish();
+    let leftovers = &finished.summary.leftovers;
+    if let Some(notice) = leftovers.notice() {
+        eprintln!("error: {notice}");
+    }
     let mut written = true;
     if let Some(error) = &finished.recording_error {
         eprintln!("error: {error}");
@@ -273,9 +286,13 @@ pub(crate) fn execute(
     }
     if interrupted {
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
-        return Exit::Interrupted;
+        return stop_signal.map_or(Exit::Interrupted, Exit::from);
     }
-    let exit = verdict(conclusion.has_failed(), &finished.results, written);
+    let exit = verdict(
+        conclusion.has_failed() || !leftovers.is_empty(),
+        &finished.results,
+        written,
+    );
     // The process ends next: freeing every result one by one would only cost time.
     std::mem::forget(finished);
     exit

@@ -81,6 +81,7 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         config.rate_limit = args.rate_limit;
     }
     config.gateway_errors |= args.gateway_errors;
+    config.latency = args.latency.map(std::time::Duration::from_millis);
     config.verbose = args.verbose;
     config.auth = auth;
     config.faults = faults;

@@ -21,7 +21,12 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
     let credentials = args.credentials.credentials();
     let redactor = Redactor::new(credentials.secrets());
     let (outstanding, unconfirmed) = match run::sweep::outstanding(&args.ledger) {
-        Ok(found) => found,
+        Ok(found) => {
+            for skipped in &found.skipped {
+                eprintln!("warning: {skipped}");
+            }
+            (found.outstanding, found.unconfirmed)
+        }
         Err(e) => return usage(e.to_string()),
     };
     for r in &unconfirmed {

@@ -361,16 +361,16 @@ fn string_variants(
     }
 }
 
-/// A string of exactly `n` characters for the field; for the tracker's own name it
-/// starts with the run's prefix, so a real account's trackers can never be hit.
+/// A string of exactly `n` characters for the field; for the tracker's own name it is
+/// named by the run ([`run_named`]), so a real account's trackers can never be hit and
+/// `sweep` can find what a create left, whatever its answer.
 fn string_of_length(field: &Field, n: usize) -> Option<String> {
     if field.names_a_bucket() {
         // Bucket names are global: one with the run's prefix is no account's; a shorter
         // one is somebody's, so the run only uses it where a target is its own (loopback).
         return match n {
             3 => Some("${bucket_3}".into()),
-            n if n >= PREFIX_LEN => Some(format!("${{prefix}}{}", "a".repeat(n - PREFIX_LEN))),
-            n => Some("a".repeat(n)),
+            n => Some(run_named(n).unwrap_or_else(|| "a".repeat(n))),
         };
     }
     if !field.names_the_tracker() {
@@ -378,7 +378,14 @@ fn string_of_length(field: &Field, n: usize) -> Option<String> {
     }
     match n {
         0 => Some(String::new()),
-        n if n >= PREFIX_LEN => Some(format!("${{prefix}}{}", "a".repeat(n - PREFIX_LEN))),
-        _ => None,
+        n => run_named(n),
     }
+}
+
+/// A name of exactly `n` characters once `${prefix}` is expanded, named as everything
+/// the run creates is (`${prefix}-aaa...`, [`crate::cts::made_by_run`]); `None` when `n`
+/// leaves no room for the prefix and its dash.
+pub fn run_named(n: usize) -> Option<String> {
+    let rest = n.checked_sub(PREFIX_LEN + 1)?;
+    Some(format!("${{prefix}}-{}", "a".repeat(rest)))
 }

@@ -93,6 +93,9 @@ pub struct EmulatorConfig {
     pub violations: Option<crate::violations::ViolationSink>,
     /// `serve --strict-requests`: a violating request is answered 400 (CTS.0003).
     pub strict_requests: bool,
+    /// `serve --latency MS`: every answer is held this long after the request was
+    /// handled (default none), as a slow service's: its effect comes before its answer.
+    pub latency: Option<std::time::Duration>,
 }
 
 impl Default for EmulatorConfig {
@@ -112,6 +115,7 @@ impl Default for EmulatorConfig {
             extra_quota_types: false,
             violations: None,
             strict_requests: false,
+            latency: None,
         }
     }
 }
@@ -207,13 +211,22 @@ pub fn router(config: EmulatorConfig) -> Router {
             Arc::new(gate),
             guard::gate,
         ));
-    if faults.changes_the_wire() {
+    let router = if faults.changes_the_wire() {
         router.layer(axum::middleware::map_response_with_state(
             faults,
             fault::wire,
         ))
     } else {
         router
+    };
+    match config.latency {
+        Some(latency) => router.layer(axum::middleware::map_response(
+            move |response: axum::response::Response| async move {
+                tokio::time::sleep(latency).await;
+                response
+            },
+        )),
+        None => router,
     }
 }
 

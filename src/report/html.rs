@@ -30,7 +30,11 @@ pub fn render(
 ) -> String {
     let page = Page { redactor };
     let failing = results.iter().filter(|r| r.verdict.fails_run()).count();
-    let verdict = if failing == 0 { "pass" } else { "fail" };
+    let verdict = if failing == 0 && summary.leftovers.is_empty() {
+        "pass"
+    } else {
+        "fail"
+    };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -41,6 +45,7 @@ pub fn render(
         page.t(&summary.target)
     );
     page.banner(&mut out, summary, results, failing);
+    page.leftovers(&mut out, summary);
     page.run_table(&mut out, summary);
     page.grouped(
         &mut out,
@@ -164,8 +169,14 @@ impl Page<'_> {
         results: &[CaseResult],
         failing: usize,
     ) {
-        let (class, headline) = if failing == 0 {
+        let left = summary.leftovers.trackers.len();
+        let (class, headline) = if failing == 0 && left == 0 {
             ("pass", "PASSED".to_string())
+        } else if failing == 0 {
+            (
+                "fail",
+                format!("FAILED: {left} tracker(s) left on the target"),
+            )
         } else {
             (
                 "fail",
@@ -198,6 +209,36 @@ impl Page<'_> {
             );
         }
         out.push_str("</div>\n</header>\n<main>\n");
+    }
+
+    /// What the run could not remove, first thing after the banner.
+    fn leftovers(&self, out: &mut String, summary: &RunSummary) {
+        let left = &summary.leftovers;
+        if left.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "<section id=\"leftovers\" class=\"fail\">\n<h2>Left on the target</h2>\n\
+             <p>{} tracker(s) this run created could not be removed and are still on the target:</p>\n<ul>",
+            left.trackers.len()
+        );
+        for tracker in &left.trackers {
+            let _ = writeln!(out, "<li><code>{}</code></li>", self.t(tracker));
+        }
+        out.push_str("</ul>\n");
+        let _ = match &left.sweep {
+            Some(command) => writeln!(
+                out,
+                "<p>Remove them with: <code>{}</code></p>",
+                self.t(command)
+            ),
+            None => writeln!(
+                out,
+                "<p>The run kept no ledger file: remove them by hand.</p>"
+            ),
+        };
+        out.push_str("</section>\n");
     }
 
     fn run_table(&self, out: &mut String, summary: &RunSummary) {

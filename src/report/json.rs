@@ -51,7 +51,11 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
         "finished": time(summary.finished),
         "duration_ms": summary.duration().as_millis() as u64,
         "interrupted": summary.interrupted,
-        "ok": !results.iter().any(|r| r.verdict.fails_run()),
+        "ok": !results.iter().any(|r| r.verdict.fails_run()) && summary.leftovers.is_empty(),
+        "leftovers": {
+            "trackers": summary.leftovers.trackers,
+            "sweep": summary.leftovers.sweep,
+        },
         "totals": totals_value,
         "cases": results.iter().map(|r| case(r, redactor)).collect::<Vec<_>>(),
     });

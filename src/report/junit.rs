@@ -22,10 +22,15 @@ use crate::outcome::Verdict;
 pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let timestamp = summary.started.format(&Rfc3339).unwrap_or_default();
+    let leftovers = summary.leftovers.notice();
+    let mut totals = counts(results.iter());
+    if leftovers.is_some() {
+        totals.tests += 1;
+        totals.failures += 1;
+    }
     let _ = writeln!(
         out,
-        "<testsuites name=\"cts-conform\" {} timestamp=\"{}\">",
-        counts(results.iter()),
+        "<testsuites name=\"cts-conform\" {totals} timestamp=\"{}\">",
         attr(&timestamp, redactor)
     );
     let mut suites: Vec<&str> = Vec::new();
@@ -49,6 +54,25 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
         }
         out.push_str("  </testsuite>\n");
     }
+    if let Some(notice) = leftovers {
+        // A failed test of its own, so every CI reporter shows what the run left.
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"cts-conform\" tests=\"1\" failures=\"1\" errors=\"0\" \
+             skipped=\"0\" time=\"0.000\" timestamp=\"{}\">",
+            attr(&timestamp, redactor)
+        );
+        properties(&mut out, summary, redactor);
+        let first = notice.lines().next().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"nothing left behind\" classname=\"cts-conform\" time=\"0.000\">\n\
+             \x20     <failure message=\"{}\" type=\"leftovers\">{}</failure>\n    </testcase>",
+            attr(first, redactor),
+            text(&notice, redactor)
+        );
+        out.push_str("  </testsuite>\n");
+    }
     out.push_str("</testsuites>\n");
     out
 }
@@ -64,24 +88,45 @@ fn is_error(result: &CaseResult) -> bool {
             .is_some_and(|f| f.kind.is_error())
 }
 
-/// `tests=".." failures=".." errors=".." skipped=".." time=".."` of some results.
-fn counts<'a>(results: impl Iterator<Item = &'a CaseResult>) -> String {
-    let (mut tests, mut failures, mut errors, mut skipped, mut time) = (0, 0, 0, 0, Duration::ZERO);
+/// The counts of some results, written as `tests=".." failures=".." errors=".."
+/// skipped=".." time=".."`.
+#[derive(Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    time: Duration,
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\"",
+            self.tests,
+            self.failures,
+            self.errors,
+            self.skipped,
+            seconds(self.time)
+        )
+    }
+}
+
+fn counts<'a>(results: impl Iterator<Item = &'a CaseResult>) -> Counts {
+    let mut counts = Counts::default();
     for result in results {
-        tests += 1;
-        time += result.outcome.duration;
+        counts.tests += 1;
+        counts.time += result.outcome.duration;
         if is_error(result) {
-            errors += 1;
+            counts.errors += 1;
         } else if result.verdict.fails_run() {
-            failures += 1;
+            counts.failures += 1;
         } else if result.verdict != Verdict::Passed {
-            skipped += 1;
+            counts.skipped += 1;
         }
     }
-    format!(
-        "tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\"",
-        seconds(time)
-    )
+    counts
 }
 
 fn seconds(duration: Duration) -> String {

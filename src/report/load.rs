@@ -14,7 +14,7 @@ use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest, TransportEr
 use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome, Verdict};
 
 use super::json::FORMAT;
-use super::results::{CaseResult, RunSummary};
+use super::results::{CaseResult, Leftovers, RunSummary};
 
 /// Every finding kind, to read its kebab-case name back.
 const KINDS: [FindingKind; 10] = [
@@ -78,6 +78,16 @@ pub fn summary(report: &Value) -> Result<RunSummary, LoadError> {
         started: time(report, "started")?,
         finished: time(report, "finished")?,
         interrupted: report["interrupted"].as_bool().unwrap_or(false),
+        leftovers: Leftovers {
+            trackers: report["leftovers"]["trackers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
+            sweep: report["leftovers"]["sweep"].as_str().map(String::from),
+        },
     })
 }
 

@@ -115,6 +115,29 @@ pub fn merge(shards: &[(String, Value)]) -> Result<Value, MergeError> {
         .max()
         .unwrap_or(0));
     merged["interrupted"] = json!(shards.iter().any(|(_, s)| s["interrupted"] == true));
+    // Each shard's leftovers, with the commands (one per ledger) that remove them.
+    let left: Vec<Value> = shards
+        .iter()
+        .flat_map(|(_, s)| {
+            s["leftovers"]["trackers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut sweeps: Vec<&str> = shards
+        .iter()
+        .filter(|(_, s)| {
+            s["leftovers"]["trackers"]
+                .as_array()
+                .is_some_and(|t| !t.is_empty())
+        })
+        .filter_map(|(_, s)| s["leftovers"]["sweep"].as_str())
+        .collect();
+    sweeps.dedup();
+    let ok = ok && left.is_empty();
+    let sweep = (!sweeps.is_empty()).then(|| sweeps.join(" && "));
+    merged["leftovers"] = json!({"trackers": left, "sweep": sweep});
     merged["ok"] = json!(ok);
     merged["totals"] = totals;
     merged["cases"] = json!(cases);

@@ -14,4 +14,4 @@ pub mod load;
 pub mod merge;
 pub mod results;
 
-pub use results::{CaseResult, RunSummary};
+pub use results::{CaseResult, Leftovers, RunSummary};

@@ -33,6 +33,45 @@ pub struct RunSummary {
     pub started: OffsetDateTime,
     pub finished: OffsetDateTime,
     pub interrupted: bool,
+    /// What the run created and could not remove.
+    pub leftovers: Leftovers,
+}
+
+/// Trackers a run created and could not remove, with the command that removes them: a
+/// run that leaves any does not pass, whatever its cases did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    /// Each as outputs name it: `data tracker cc-0123abcd-a`.
+    pub trackers: Vec<String>,
+    /// `cts-conform sweep --ledger FILE`, when the run kept a ledger file.
+    pub sweep: Option<String>,
+}
+
+impl Leftovers {
+    pub fn is_empty(&self) -> bool {
+        self.trackers.is_empty()
+    }
+
+    /// The notice every output gives (several lines), or `None` when nothing is left.
+    pub fn notice(&self) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut text = format!(
+            "{} tracker(s) this run created could not be removed and are still on the target:",
+            self.trackers.len()
+        );
+        for tracker in &self.trackers {
+            text.push_str("\n  ");
+            text.push_str(tracker);
+        }
+        text.push('\n');
+        text.push_str(&match &self.sweep {
+            Some(command) => format!("remove them with: {command}"),
+            None => "the run kept no ledger file: remove them by hand".into(),
+        });
+        Some(text)
+    }
 }
 
 impl RunSummary {

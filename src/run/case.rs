@@ -37,11 +37,8 @@ pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
 /// Runs `case` against the session's target; `leased` holds the variables of what the
 /// case was given to hold alone (its `${data_bucket}`).
 pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> CaseOutcome {
-    if session.interrupted() {
-        return CaseOutcome::without_steps(
-            case,
-            CaseStatus::Ignored("not run: the run was interrupted".into()),
-        );
+    if session.stopping() {
+        return CaseOutcome::without_steps(case, CaseStatus::Ignored(session.not_run_reason()));
     }
     if let Some(reason) = session.unavailable_for(case) {
         return CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
@@ -93,6 +90,7 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
         let removal = remove(session, &case.id, &resource).await;
         step_finished(session, &case.id, &removal, true);
         let removed = answered(&removal) == Some(cts::REMOVED);
+        session.removal_ended(!removal.failed());
         cleanup.push(removal);
         if removed {
             let check = confirm_gone(session, &case.id, &resource).await;

@@ -56,6 +56,9 @@ pub struct RunConfig {
     pub max_retries: u32,
     /// TLS trust beyond the system's roots (`--cacert`, `--insecure`).
     pub tls: crate::http::client::TlsTrust,
+    /// At most this many trackers of the run alive at once (`--max-live`,
+    /// [`super::budget`]).
+    pub max_live: usize,
 }
 
 /// The default cap on a response body.
@@ -78,6 +81,7 @@ impl RunConfig {
             obs_buckets: Vec::new(),
             rate: None,
             max_retries: 5,
+            max_live: super::budget::DEFAULT_MAX_LIVE,
             tls: crate::http::client::TlsTrust::default(),
         }
     }

@@ -8,6 +8,13 @@
 //! written to it (one unbuffered write) as it happens, appended to across runs. What is
 //! outstanding is `created` minus `removed`.
 //!
+//! A run opens its ledger file and writes a `started` line before its first request
+//! ([`Ledger::begin`]), so a ledger that cannot be written stops the run before anything
+//! is created. The file survives damage: a line that does not parse (torn by a full disk,
+//! edited by hand) is reported with its file:line and skipped, every other line still
+//! counts ([`read`]); a file whose last line lacks its newline gets one before the next
+//! line, so what a run appends never runs on into a broken line.
+//!
 //! The ledger does not know what it keeps: a resource is its target, project and the
 //! names it was created with, written as flat members of the line
 //! (`{"event":"created",...,"project_id":"P","tracker_name":"N","tracker_type":"data"}`
@@ -51,6 +58,9 @@ pub struct Entry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Event {
+    /// A run began writing to this ledger (its target and project; no names): written
+    /// before the run's first request, it proves the file takes lines.
+    Started,
     /// A create is about to be sent; its answer may never arrive (timeout, crash).
     Intent,
     /// The target answered the create with 2xx.
@@ -74,7 +84,7 @@ pub enum LedgerError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}: not a ledger line ({reason}); was this file written by cts-conform?")]
+    #[error("{path}:{line}: not a ledger line ({reason}); skipped")]
     Parse {
         path: PathBuf,
         line: usize,
@@ -105,6 +115,12 @@ struct LedgerFile {
     handle: OnceLock<File>,
     /// Held only while the file is opened, so that it is opened once.
     opening: Mutex<()>,
+    /// The file did not end with a newline when opened (its last line was cut short):
+    /// the first line appended starts with one.
+    unterminated: std::sync::atomic::AtomicBool,
+    /// The file did not exist before [`Ledger::begin`] made it, which wrote this many
+    /// bytes: [`Ledger::discard_unused`] may remove it.
+    made_by_begin: Mutex<Option<u64>>,
 }
 
 impl LedgerFile {
@@ -113,6 +129,8 @@ impl LedgerFile {
             path: path.to_path_buf(),
             handle: OnceLock::new(),
             opening: Mutex::new(()),
+            unterminated: std::sync::atomic::AtomicBool::new(false),
+            made_by_begin: Mutex::new(None),
         }
     }
 
@@ -135,18 +153,48 @@ impl LedgerFile {
                 path: self.path.clone(),
                 source,
             })?;
+        if ends_unterminated(&self.path) {
+            self.unterminated
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         Ok(self.handle.get_or_init(|| opened))
     }
 
-    /// Appends `line` (one JSON line with its newline) in one write.
+    /// Appends `line` (one JSON line with its newline) in one write; after a last line
+    /// without its newline, that newline first (in the same write).
     fn append(&self, line: &str) -> Result<(), LedgerError> {
         let mut file = self.handle()?;
+        let line = if self
+            .unterminated
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            std::borrow::Cow::Owned(format!("\n{line}"))
+        } else {
+            std::borrow::Cow::Borrowed(line)
+        };
         file.write_all(line.as_bytes())
             .map_err(|source| LedgerError::Write {
                 path: self.path.clone(),
                 source,
             })
     }
+}
+
+/// Whether the file at `path` is not empty and its last byte is not a newline. A file
+/// that cannot be read counts as terminated (the write will say what is wrong).
+fn ends_unterminated(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return false;
+    };
+    if len == 0 || !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::End(-1)).is_ok() && file.read_exact(&mut last).is_ok() && last[0] != b'\n'
 }
 
 impl Ledger {
@@ -199,6 +247,69 @@ impl Ledger {
     /// The file path, if the ledger has one.
     pub fn path(&self) -> Option<&Path> {
         self.file.as_ref().map(|file| file.path.as_path())
+    }
+
+    /// Opens the ledger's file and writes the run's `started` line (for `target` and
+    /// `project_id`): called before the run's first request, so that a file that cannot
+    /// be written (no space, no permission) stops the run before anything is created. A
+    /// ledger in memory has nothing to open.
+    pub fn begin(&self, target: &str, project_id: &str) -> Result<(), LedgerError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let entry = Entry {
+            event: Event::Started,
+            run_id: self.run_id.clone(),
+            case: String::new(),
+            resource: Resource {
+                target: target.to_string(),
+                project_id: project_id.to_string(),
+                names: BTreeMap::new(),
+            },
+        };
+        let mut line = serde_json::to_string(&entry).unwrap_or_default();
+        line.push('\n');
+        let existed = file.path.exists();
+        file.append(&line)?;
+        if !existed {
+            *file
+                .made_by_begin
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(line.len() as u64);
+        }
+        Ok(())
+    }
+
+    /// Removes the file [`Ledger::begin`] made if it holds only the line `begin` wrote (a
+    /// run that ended before sending anything leaves no file behind).
+    pub fn discard_unused(&self) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let made = *file
+            .made_by_begin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let untouched = std::fs::metadata(&file.path).is_ok_and(|m| Some(m.len()) == made);
+        if untouched {
+            let _ = std::fs::remove_file(&file.path);
+        }
+    }
+
+    /// Every resource the run created that is still outstanding: what its cases could
+    /// not remove (their cleanup failed), in the order the cases ended. At the end of a
+    /// run, what is left on the target because of it.
+    pub fn leftovers(&self) -> Vec<Resource> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cases: Vec<&String> = entries.keys().collect();
+        cases.sort();
+        cases
+            .into_iter()
+            .flat_map(|case| outstanding(&entries[case]))
+            .collect()
     }
 
     /// Records that `case` is about to send a create of `resource`.
@@ -293,6 +404,8 @@ fn states<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(&'a Entry, S
             (Event::Created, _) => State::Exists,
             (Event::Abandoned, Some(State::Exists)) => State::Exists,
             (Event::Abandoned | Event::Removed, _) => State::Gone,
+            // Names no resource.
+            (Event::Started, _) => continue,
         };
         if previous.is_none() {
             order.push(&entry.resource);
@@ -333,29 +446,50 @@ pub fn unconfirmed<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Reso
         .collect()
 }
 
-/// Reads a ledger file.
-pub fn read(path: &Path) -> Result<Vec<Entry>, LedgerError> {
+/// A ledger file as read: its entries, and the lines that are not ledger lines
+/// (reported, skipped).
+#[derive(Debug, Default)]
+pub struct ReadLedger {
+    pub entries: Vec<Entry>,
+    /// One [`LedgerError::Parse`] per line skipped, with its file:line.
+    pub skipped: Vec<LedgerError>,
+}
+
+/// Reads a ledger file. A line that does not parse (torn, not UTF-8, not a ledger line)
+/// is skipped and reported in [`ReadLedger::skipped`]; every other line counts. Fails
+/// only when the file cannot be read at all.
+pub fn read(path: &Path) -> Result<ReadLedger, LedgerError> {
     let file = File::open(path).map_err(|source| LedgerError::Open {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut entries = Vec::new();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|source| LedgerError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if line.trim().is_empty() {
+    let mut read = ReadLedger::default();
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let got = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|source| LedgerError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if got == 0 {
+            break;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let entry = serde_json::from_str(&line).map_err(|e| LedgerError::Parse {
-            path: path.to_path_buf(),
-            line: i + 1,
-            reason: e.to_string(),
-        })?;
-        entries.push(entry);
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(entry) => read.entries.push(entry),
+            Err(e) => read.skipped.push(LedgerError::Parse {
+                path: path.to_path_buf(),
+                line: number,
+                reason: e.to_string(),
+            }),
+        }
     }
-    Ok(entries)
+    Ok(read)
 }
 
 #[cfg(test)]
@@ -435,7 +569,7 @@ mod tests {
                 }
             }
         });
-        let entries = read(&path).unwrap();
+        let entries = read(&path).unwrap().entries;
         assert_eq!(entries.len(), 2 * 8 * 100);
         assert_eq!(
             outstanding(&entries).len(),
@@ -454,12 +588,92 @@ mod tests {
             ledger.created("c", tracker("b")).unwrap();
             ledger.removed("c", tracker("a")).unwrap();
         }
-        let entries = read(&path).unwrap();
+        let entries = read(&path).unwrap().entries;
         assert_eq!(entries.len(), 3);
         assert_eq!(outstanding(&entries), [tracker("b")]);
-        std::fs::write(&path, "{\"event\": \"made\"}\n").unwrap();
-        let err = read(&path).unwrap_err().to_string();
-        assert!(err.contains(":1: not a ledger line"), "{err}");
+    }
+
+    #[test]
+    fn a_line_that_does_not_parse_is_reported_and_skipped_and_the_rest_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        {
+            let ledger = Ledger::with_file("r1", &path).unwrap();
+            for name in ["a", "b", "c"] {
+                ledger.created("c", tracker(name)).unwrap();
+            }
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Line 2 torn in the middle, a line of bytes that are not UTF-8, a foreign line.
+        let damaged = format!(
+            "{}\n{}\n\u{0}\u{1}garbage\n{{\"event\": \"made\"}}\n{}\n",
+            lines[0],
+            &lines[1][..lines[1].len() / 2],
+            lines[2]
+        );
+        let mut bytes = damaged.into_bytes();
+        bytes.extend_from_slice(b"\xff\xfe\n");
+        std::fs::write(&path, bytes).unwrap();
+        let read = read(&path).unwrap();
+        assert_eq!(outstanding(&read.entries), [tracker("a"), tracker("c")]);
+        let skipped: Vec<String> = read.skipped.iter().map(ToString::to_string).collect();
+        assert_eq!(skipped.len(), 4, "{skipped:?}");
+        for (error, line) in skipped.iter().zip([2, 3, 4, 6]) {
+            assert!(
+                error.starts_with(&format!("{}:{line}: not a ledger line", path.display())),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_append_after_a_line_without_its_newline_starts_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let first = serde_json::to_string(&Entry {
+            event: Event::Created,
+            run_id: "r0".into(),
+            case: "c".into(),
+            resource: tracker("old"),
+        })
+        .unwrap();
+        // The last line is whole but lacks its newline (an editor, a cut-off copy).
+        std::fs::write(&path, &first).unwrap();
+        let ledger = Ledger::with_file("r1", &path).unwrap();
+        ledger.begin("http://t", "p").unwrap();
+        ledger.created("c", tracker("new")).unwrap();
+        let read = read(&path).unwrap();
+        assert!(read.skipped.is_empty(), "{:?}", read.skipped);
+        assert_eq!(outstanding(&read.entries), [tracker("old"), tracker("new")]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+    }
+
+    #[test]
+    fn the_started_line_names_nothing_to_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let ledger = Ledger::with_file("r1", &path).unwrap();
+        ledger.begin("http://t", "p").unwrap();
+        let read = read(&path).unwrap();
+        assert_eq!(read.entries.len(), 1);
+        assert_eq!(read.entries[0].event, Event::Started);
+        assert!(outstanding(&read.entries).is_empty());
+        assert!(unconfirmed(&read.entries).is_empty());
+    }
+
+    #[test]
+    fn a_ledger_that_cannot_be_written_fails_at_its_start() {
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let ledger = Ledger::with_file("r1", full).unwrap();
+        let error = ledger.begin("http://t", "p").unwrap_err().to_string();
+        assert!(
+            error.starts_with("cannot write the ledger /dev/full"),
+            "{error}"
+        );
     }
 
     #[test]

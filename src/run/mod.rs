@@ -1,6 +1,7 @@
 //! Running cases against a target: rendering requests, HTTP with time and size limits,
 //! signing, step execution with captures, serial groups and cleanup.
 
+pub mod budget;
 pub mod case;
 pub mod config;
 pub mod event;
@@ -11,6 +12,7 @@ pub mod render;
 pub mod reorder;
 pub mod schedule;
 pub mod session;
+pub mod signals;
 pub mod signing;
 pub mod sweep;
 pub mod transport;

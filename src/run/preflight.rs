@@ -51,12 +51,98 @@ impl Preflight {
             .collect()
     }
 
+    /// The names of the trackers listed that track `bucket`.
+    pub fn trackers_of_bucket(&self, bucket: &str) -> Vec<String> {
+        self.trackers
+            .iter()
+            .filter(|t| {
+                t.pointer("/data_bucket/data_bucket_name")
+                    .and_then(Value::as_str)
+                    == Some(bucket)
+            })
+            .filter_map(|t| t.get("tracker_name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Whether the account already has its management tracker.
     pub fn has_management_tracker(&self) -> bool {
         self.trackers
             .iter()
             .any(|t| t.get("tracker_type").and_then(Value::as_str) == Some("system"))
     }
+}
+
+/// Leaves out of `config`'s pool the data buckets that trackers already on the account
+/// track (the run did not create them, so their bucket operations are taken). Returns the
+/// warning to show, if any bucket was left out: a tracker that the run's own ledger
+/// (`ledger`, if it has a file) lists as left by an earlier run is named as such, with
+/// the `sweep` command that removes it.
+pub fn leave_out_tracked_buckets(
+    config: &mut RunConfig,
+    check: &Preflight,
+    ledger: Option<&std::path::Path>,
+) -> Option<String> {
+    let tracked = check.tracked_buckets();
+    let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
+        .into_iter()
+        .partition(|b| tracked.contains(b));
+    config.data_buckets = free;
+    if taken.is_empty() {
+        return None;
+    }
+    // What the ledger says earlier runs left on this target and project.
+    let left_earlier: BTreeSet<String> = ledger
+        .and_then(|path| super::ledger::read(path).ok())
+        .map(|read| {
+            super::ledger::outstanding(&read.entries)
+                .into_iter()
+                .filter(|r| r.target == config.base_url && r.project_id == config.project_id)
+                .filter_map(|r| r.names.get(crate::cts::TRACKER_NAME).cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (ours, theirs): (Vec<&String>, Vec<&String>) = taken.iter().partition(|bucket| {
+        check
+            .trackers_of_bucket(bucket)
+            .iter()
+            .any(|name| left_earlier.contains(name))
+    });
+    let mut lines = Vec::new();
+    if !theirs.is_empty() {
+        let names: Vec<&str> = theirs.iter().map(|b| b.as_str()).collect();
+        lines.push(format!(
+            "warning: left out of the bucket pool, already tracked by a tracker this run did not \
+             create: {}",
+            names.join(", ")
+        ));
+    }
+    if let (false, Some(path)) = (ours.is_empty(), ledger) {
+        let described: Vec<String> = ours
+            .iter()
+            .map(|bucket| {
+                let trackers: Vec<String> = check
+                    .trackers_of_bucket(bucket)
+                    .into_iter()
+                    .filter(|name| left_earlier.contains(name))
+                    .collect();
+                format!("{bucket} (tracker {})", trackers.join(", "))
+            })
+            .collect();
+        lines.push(format!(
+            "warning: left out of the bucket pool, tracked by a tracker an earlier run left \
+             (its ledger {} lists it): {}; remove it with: {}",
+            path.display(),
+            described.join(", "),
+            super::sweep::command(path)
+        ));
+    }
+    if config.data_buckets.is_empty() {
+        if let Some(last) = lines.last_mut() {
+            last.push_str(" (no data bucket is left: cases that track one are ignored)");
+        }
+    }
+    Some(lines.join("\n"))
 }
 
 /// Sends the check (retrying a throttled answer); `Err` when the target gives no HTTP

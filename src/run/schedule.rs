@@ -1,8 +1,9 @@
 //! Running many cases at once on one thread: the cases of a run are futures driven by one
 //! current-thread runtime with one HTTP client, at most `concurrency` at a time, as a bare
 //! async client would send its requests. A case waits for nothing while it runs: it is
-//! started only once its serial groups are free and a data bucket is (if it tracks one), so
-//! no thread ever blocks on a lock or a lease. Each case's end is an event to the session's
+//! started only once its serial groups are free, its places of the leak budget
+//! (`--max-live`, [`super::budget`]) are, and a data bucket is (if it tracks one), so no
+//! thread ever blocks on a lock or a lease. Each case's end is an event to the session's
 //! reporters; `--test-threads 1` is this scheduler with one slot.
 //!
 //! Why one thread: a case spends its time waiting on the target, and a thread per case
@@ -110,10 +111,25 @@ fn runner(
     }
 }
 
-/// What a case holds while it runs, given back when it ends.
+/// What a case holds while it runs, given back when it ends (its places of the leak
+/// budget by [`Session::run_admitted`]).
 struct Held<'a> {
     groups: Vec<&'a str>,
+    places: usize,
 }
+
+/// Why a case cannot start yet.
+enum Blocked {
+    /// A serial group of it is held by a running case.
+    Groups,
+    /// The leak budget is full (running cases hold it).
+    Budget,
+    /// Every data bucket is held.
+    Pool,
+}
+
+/// What [`Admission::try_admit`] admits: the case, its lease and what it holds.
+type Start<'s, 'c> = (usize, Result<Option<Lease<'s>>, NoLease>, Held<'c>);
 
 async fn drive(
     session: &Session,
@@ -144,7 +160,8 @@ async fn drive(
                     running.push(async move {
                         // A defect that panics ends this case, not the runner: the case
                         // fails with a harness finding naming the panic.
-                        let run = AssertUnwindSafe(session.run_admitted(index, case, lease));
+                        let run =
+                            AssertUnwindSafe(session.run_admitted(index, case, lease, held.places));
                         (index, run.catch_unwind().await.err(), held)
                     });
                 }
@@ -169,9 +186,12 @@ async fn drive(
         tokio::select! {
             finished = running.next() => {
                 if let Some((index, panic, held)) = finished {
+                    let places = held.places;
                     shared.admission().release(held);
                     shared.freed.notify_waiters();
                     if let Some(panic) = panic {
+                        // A panic ended the case before it gave its places back.
+                        session.live().release(places, 0);
                         session.abandoned(index, &cases[index], &panic_message(&*panic));
                     }
                 }
@@ -228,7 +248,12 @@ impl<'o> Admission<'o> {
 
     /// The next case that can start now, if any.
     fn next<'s, 'c>(&mut self, session: &'s Session, cases: &'c [LoadedCase]) -> Admitted<'s, 'c> {
-        match self.next_admissible(session, cases) {
+        let mut found = self.next_admissible(session, cases);
+        if found.is_none() && session.stopping() {
+            // The run stopped while looking (the budget is gone): the cases left end now.
+            found = self.next_admissible(session, cases);
+        }
+        match found {
             Some((index, lease, held)) => Admitted::Case(index, lease, held),
             None if self.blocked_by_groups.is_empty() && self.blocked_by_pool.is_empty() => {
                 Admitted::Nothing
@@ -241,47 +266,50 @@ impl<'o> Admission<'o> {
         &mut self,
         session: &'s Session,
         cases: &'c [LoadedCase],
-    ) -> Option<(usize, Result<Option<Lease<'s>>, NoLease>, Held<'c>)> {
-        // An interrupted run starts nothing: each case left ends at once as "not run".
-        if session.interrupted() {
+    ) -> Option<Start<'s, 'c>> {
+        // An interrupted or stopped run starts nothing: each case left ends at once as
+        // "not run".
+        if session.stopping() {
             let index = self
                 .blocked_by_groups
                 .pop_front()
                 .or_else(|| self.blocked_by_pool.pop_front())
                 .or_else(|| self.fresh.next())?;
-            return Some((index, Err(NoLease::GaveUp), Held { groups: Vec::new() }));
+            let held = Held {
+                groups: Vec::new(),
+                places: 0,
+            };
+            return Some((index, Err(NoLease::GaveUp), held));
         }
-        // Those that waited longest first: a group or a bucket may have been freed.
+        // Those that waited longest first: a group, a place or a bucket may have been
+        // freed (those waiting for a group or a place wait in one queue).
         for position in 0..self.blocked_by_groups.len() {
             let index = self.blocked_by_groups[position];
-            if let Some(admitted) = self.try_admit(session, cases, index) {
+            if let Ok(admitted) = self.try_admit(session, cases, index) {
                 self.blocked_by_groups.remove(position);
                 return Some(admitted);
             }
         }
         while let Some(&index) = self.blocked_by_pool.front() {
             match self.try_admit(session, cases, index) {
-                Some(admitted) => {
+                Ok(admitted) => {
                     self.blocked_by_pool.pop_front();
                     return Some(admitted);
                 }
                 // Still no bucket: neither will the others behind it get one.
-                None if self.groups_free(&cases[index]) => break,
-                None => {
-                    // Its bucket may come, but a group is busy now: wait as such.
+                Err(Blocked::Pool) => break,
+                Err(Blocked::Groups | Blocked::Budget) => {
+                    // Its bucket may come, but a group or place is busy now: wait as such.
                     self.blocked_by_pool.pop_front();
                     self.blocked_by_groups.push_back(index);
                 }
             }
         }
         while let Some(index) = self.fresh.next() {
-            if let Some(admitted) = self.try_admit(session, cases, index) {
-                return Some(admitted);
-            }
-            if self.groups_free(&cases[index]) {
-                self.blocked_by_pool.push_back(index);
-            } else {
-                self.blocked_by_groups.push_back(index);
+            match self.try_admit(session, cases, index) {
+                Ok(admitted) => return Some(admitted),
+                Err(Blocked::Pool) => self.blocked_by_pool.push_back(index),
+                Err(Blocked::Groups | Blocked::Budget) => self.blocked_by_groups.push_back(index),
             }
         }
         None
@@ -291,21 +319,29 @@ impl<'o> Admission<'o> {
         case.spec.serial.iter().all(|g| !self.groups.contains(g))
     }
 
-    /// Admits case `index` if its groups and (when it tracks one) a bucket are free.
+    /// Admits case `index` if its groups, its places of the leak budget and (when it
+    /// tracks one) a bucket are free.
     fn try_admit<'s, 'c>(
         &mut self,
         session: &'s Session,
         cases: &'c [LoadedCase],
         index: usize,
-    ) -> Option<(usize, Result<Option<Lease<'s>>, NoLease>, Held<'c>)> {
+    ) -> Result<Start<'s, 'c>, Blocked> {
         let case = &cases[index];
         if !self.groups_free(case) {
-            return None;
+            return Err(Blocked::Groups);
+        }
+        let places = session.places_for(case);
+        if session.reserve(places).is_err() {
+            return Err(Blocked::Budget);
         }
         let lease = if Session::needs_bucket(case) {
             match session.pool().try_lease() {
                 Ok(Some(lease)) => Ok(Some(lease)),
-                Ok(None) => return None,
+                Ok(None) => {
+                    session.live().release(places, 0);
+                    return Err(Blocked::Pool);
+                }
                 // No bucket at all: the case starts, to be ignored with the reason.
                 Err(no_lease) => Err(no_lease),
             }
@@ -316,7 +352,7 @@ impl<'o> Admission<'o> {
         for group in &groups {
             self.groups.insert((*group).to_owned());
         }
-        Some((index, lease, Held { groups }))
+        Ok((index, lease, Held { groups, places }))
     }
 
     fn release(&mut self, held: Held<'_>) {

@@ -1,5 +1,6 @@
 //! A run's shared state, as parts: the run context (contract, configuration, HTTP client,
-//! runtime), the ledger, the interrupt flag, the bucket pool, the rate cap, the
+//! runtime), the ledger, the interrupt flag and the leak budget ([`LiveBudget`], with the
+//! reason the run stopped starting cases, if it did), the bucket pool, the rate cap, the
 //! known-failure baseline (each case's verdict is judged here, once); and the reporters
 //! told of every event ([`super::event`]). Cases are started by [`super::schedule`], the
 //! one way a case runs. It keeps no outcome itself.
@@ -10,11 +11,13 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
+use super::budget::{LiveBudget, NoRoom, FAILED_DELETES_TO_STOP};
 use super::case::run_case;
 use super::config::{is_loopback, RunConfig};
 use super::event::{Reporter, TestEvent};
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Resource};
 use super::pool::{BucketPool, Lease, NoLease, PoolOrigin};
+use super::signals::StopSignal;
 use crate::case::model::AuthMode;
 use crate::case::vars::Vars;
 use crate::case::LoadedCase;
@@ -35,6 +38,11 @@ pub struct Session {
     interrupted: AtomicBool,
     /// Why the run stopped: a configuration the target refuses (the first one said).
     configuration_error: OnceLock<String>,
+    /// The signal that interrupted the run, if one did.
+    stop_signal: OnceLock<StopSignal>,
+    /// Why the run stopped starting cases (the leak budget), once it did.
+    halted: OnceLock<String>,
+    live: LiveBudget,
     pool: BucketPool,
     rate: RateLimiter,
     reporters: Vec<Arc<dyn Reporter>>,
@@ -61,6 +69,7 @@ impl Session {
         let rate = RateLimiter::new(config.rate);
         let run_vars = run_vars(&config, &pool);
         let loopback = is_loopback(&config.base_url);
+        let live = LiveBudget::new(config.max_live);
         Session {
             run_vars,
             loopback,
@@ -73,6 +82,9 @@ impl Session {
             ledger,
             interrupted: AtomicBool::new(false),
             configuration_error: OnceLock::new(),
+            live,
+            halted: OnceLock::new(),
+            stop_signal: OnceLock::new(),
             reporters: Vec::new(),
             baseline: Arc::default(),
             seam: Default::default(),
@@ -111,6 +123,91 @@ impl Session {
 
     pub fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// [`Session::interrupt`], for `signal` (the first one is kept).
+    pub fn interrupt_by(&self, signal: StopSignal) {
+        let _ = self.stop_signal.set(signal);
+        self.interrupt();
+    }
+
+    /// The signal that interrupted the run, if one did.
+    pub fn stop_signal(&self) -> Option<StopSignal> {
+        self.stop_signal.get().copied()
+    }
+
+    /// Stops starting cases, for `reason` (the first reason given is kept); the running
+    /// ones end and clean up as usual.
+    pub fn halt(&self, reason: String) {
+        if self.halted.set(reason.clone()).is_ok() {
+            eprintln!("\nstopping: {reason}; no further case starts, running ones clean up");
+        }
+    }
+
+    /// Why the run stopped starting cases, if it did ([`Session::halt`]).
+    pub fn halted(&self) -> Option<&str> {
+        self.halted.get().map(String::as_str)
+    }
+
+    /// Whether no case may start any more: interrupted, or halted.
+    pub fn stopping(&self) -> bool {
+        self.interrupted() || self.halted().is_some()
+    }
+
+    /// Why a case was not started once the run is [`Session::stopping`].
+    pub fn not_run_reason(&self) -> String {
+        match self.halted() {
+            Some(reason) if !self.interrupted() => format!("not run: the run stopped ({reason})"),
+            _ => "not run: the run was interrupted".into(),
+        }
+    }
+
+    /// The leak budget (`--max-live`).
+    pub fn live(&self) -> &LiveBudget {
+        &self.live
+    }
+
+    /// The places of the leak budget `case` holds while it runs: one per step that
+    /// creates something.
+    pub fn places_for(&self, case: &LoadedCase) -> usize {
+        let creates = case
+            .spec
+            .steps
+            .iter()
+            .filter(|s| s.creates.is_some())
+            .count();
+        self.live.places_for(creates)
+    }
+
+    /// Takes `places` of the leak budget; when trackers the run could not remove fill
+    /// it, the run stops ([`Session::halt`]) and `Err` says so.
+    pub fn reserve(&self, places: usize) -> Result<(), NoRoom> {
+        let reserved = self.live.try_reserve(places);
+        if reserved == Err(NoRoom::Never) {
+            self.halt(format!(
+                "{} tracker(s) the run could not remove fill --max-live {}",
+                self.live.left(),
+                self.live.max()
+            ));
+        }
+        reserved
+    }
+
+    /// A removal of something the run created ended: removals that keep failing stop the
+    /// run where its target outlives it (a ledger file; an embedded target goes with the
+    /// run).
+    pub fn removal_ended(&self, removed: bool) {
+        if self.live.removal_ended(removed) && self.ledger.path().is_some() {
+            self.halt(format!(
+                "{FAILED_DELETES_TO_STOP} removals in a row failed: the target is not removing \
+                 what the run creates"
+            ));
+        }
+    }
+
+    /// What the run created and could not remove (so far): what is left on the target.
+    pub fn leftovers(&self) -> Vec<Resource> {
+        self.ledger.leftovers()
     }
 
     /// Stops the run because the target refuses its configuration (`why`, one line):
@@ -246,21 +343,24 @@ impl Session {
             .unwrap_or_else(|| self.client.clone())
     }
 
-    /// Runs a case admitted to run: it holds its serial groups, and `lease` is its data
-    /// bucket (`Ok(None)`: it tracks none), or why it has none, which ignores the case.
-    /// The lease is given back when the case (and its cleanup) ended.
+    /// Runs a case admitted to run: it holds its serial groups and `places` of the leak
+    /// budget, and `lease` is its data bucket (`Ok(None)`: it tracks none), or why it has
+    /// none, which ignores the case. The lease and the places (but one per tracker the
+    /// case could not remove) are given back when the case (and its cleanup) ended.
     pub async fn run_admitted(
         &self,
         index: usize,
         case: &LoadedCase,
         lease: Result<Option<Lease<'_>>, NoLease>,
+        places: usize,
     ) {
         let lease = match lease {
             Ok(lease) => lease,
             Err(no_lease) => {
+                self.live.release(places, 0);
                 let reason = match no_lease {
                     NoLease::Empty => self.unavailable_for(case).unwrap_or_default(),
-                    NoLease::GaveUp => "not run: the run was interrupted".into(),
+                    NoLease::GaveUp => self.not_run_reason(),
                 };
                 let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
                 return self.finished(index, outcome, &Vars::new());
@@ -274,6 +374,8 @@ impl Session {
         let leased = vars.clone();
         self.emit(&TestEvent::CaseStarted { case });
         let outcome = run_case(self, case, vars).await;
+        let left = self.ledger.outstanding_for(&case.id).len();
+        self.live.release(places, left);
         drop(lease);
         self.finished(index, outcome, &leased);
     }

@@ -27,10 +27,31 @@ pub struct SweepReport {
     pub failed: Vec<(Resource, StepOutcome)>,
 }
 
-/// The outstanding and the unconfirmed resources of a ledger file, without touching anything.
-pub fn outstanding(path: &Path) -> Result<(Vec<Resource>, Vec<Resource>), LedgerError> {
-    let entries = ledger::read(path)?;
-    Ok((ledger::outstanding(&entries), ledger::unconfirmed(&entries)))
+/// What a ledger file says is left, without touching anything.
+#[derive(Debug)]
+pub struct Outstanding {
+    /// What to remove.
+    pub outstanding: Vec<Resource>,
+    /// Creates never answered whose names do not prove the run made them.
+    pub unconfirmed: Vec<Resource>,
+    /// The lines skipped because they do not parse (each with its file:line).
+    pub skipped: Vec<LedgerError>,
+}
+
+/// The outstanding and the unconfirmed resources of a ledger file, and the lines that
+/// were skipped, without touching anything.
+pub fn outstanding(path: &Path) -> Result<Outstanding, LedgerError> {
+    let read = ledger::read(path)?;
+    Ok(Outstanding {
+        outstanding: ledger::outstanding(&read.entries),
+        unconfirmed: ledger::unconfirmed(&read.entries),
+        skipped: read.skipped,
+    })
+}
+
+/// The command that removes what the ledger at `path` lists.
+pub fn command(path: &Path) -> String {
+    format!("cts-conform sweep --ledger {}", path.display())
 }
 
 /// Deletes every outstanding resource of the ledger at `path`, trusting `tls` for an
@@ -41,7 +62,7 @@ pub async fn sweep(
     timeout: std::time::Duration,
     tls: &TlsTrust,
 ) -> Result<SweepReport, LedgerError> {
-    let entries = ledger::read(path)?;
+    let entries = ledger::read(path)?.entries;
     let mut by_case: BTreeMap<(String, String, String), Vec<Resource>> = BTreeMap::new();
     let left = ledger::outstanding(&entries);
     for resource in &left {

@@ -25,7 +25,7 @@ use crate::emulator::{Fault, RunningEmulator};
 use crate::http::client::HttpClient;
 use crate::outcome::{Baseline, Verdict};
 use crate::record::{Recorder, Recording, RunMeta};
-use crate::report::results::{self, CaseResult, RunSummary};
+use crate::report::results::{self, CaseResult, Leftovers, RunSummary};
 use crate::run::event::{Collector, Reporter};
 use crate::run::ledger::Ledger;
 use crate::run::reorder::ReorderBuffer;
@@ -166,6 +166,22 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         _ => HttpClient::for_target_with(&spec.config.base_url, &spec.config.tls),
     }
     .map_err(|e| RunError::Config(e.to_string()))?;
+    let ledger = match &spec.ledger {
+        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id),
+        LedgerSpec::File(path) => Ledger::with_file(&spec.config.run_id, path)
+            .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?,
+    };
+    // Before the first request the ledger takes its first line (or the run ends, exit 2,
+    // nothing sent).
+    if sends {
+        ledger
+            .begin(&spec.config.base_url, &spec.config.project_id)
+            .map_err(|e| {
+                RunError::Config(format!(
+                    "{e}; nothing was sent (pass a writable --ledger FILE)"
+                ))
+            })?;
+    }
     // A run that runs no case (a filter or a shard that selects none, as `--no-tests`
     // allows) sends nothing, not even the check: it cannot fail for a target it never
     // needed, nor ask anything of a real account. A replay sends nothing at all.
@@ -173,6 +189,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         let check = runtime
             .block_on(run::preflight(&client, &spec.config))
             .map_err(|e| {
+                ledger.discard_unused();
                 RunError::Unreachable(
                     redactor
                         .redact(&format!(
@@ -183,6 +200,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                 )
             })?;
         if check.rejected() {
+            ledger.discard_unused();
             return Err(RunError::Unreachable(
                 redactor
                     .redact(&format!(
@@ -198,23 +216,19 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             warnings.push(
                 redactor
                     .redact(&format!(
-                        "the check before the run (ListTrackers of the project) was answered {}; \
+                        "warning: the check before the run (ListTrackers of the project) was answered {}; \
                          the pool's buckets could not be checked against existing trackers",
                         check.answer()
                     ))
                     .into_owned(),
             );
         }
-        warnings.extend(target::leave_out_tracked_buckets(
+        warnings.extend(run::preflight::leave_out_tracked_buckets(
             &mut spec.config,
-            &check.tracked_buckets(),
+            &check,
+            ledger.path(),
         ));
     }
-    let ledger = match &spec.ledger {
-        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id),
-        LedgerSpec::File(path) => Ledger::with_file(&spec.config.run_id, path)
-            .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?,
-    };
     let recorder = match &spec.record {
         None => None,
         Some(dir) => {
@@ -233,8 +247,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                 .map(|(case, _)| case.id.clone())
                 .collect();
             Some(
-                Recorder::create(dir, meta, (*redactor).clone())
-                    .map_err(|e| RunError::Config(e.to_string()))?,
+                Recorder::create(dir, meta, (*redactor).clone()).map_err(|e| {
+                    ledger.discard_unused();
+                    RunError::Config(e.to_string())
+                })?,
             )
         }
     };
@@ -330,6 +346,15 @@ impl Prepared {
             .and_then(|recorder| recorder.finish(crate::record::now()).err())
             .map(|e| e.to_string());
         let config = &self.session.config;
+        let leftovers = Leftovers {
+            trackers: self
+                .session
+                .leftovers()
+                .iter()
+                .map(|r| crate::cts::describe(&r.names))
+                .collect(),
+            sweep: self.session.ledger().path().map(run::sweep::command),
+        };
         let summary = RunSummary {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             target: config.base_url.clone(),
@@ -343,6 +368,7 @@ impl Prepared {
             started: self.started,
             finished: OffsetDateTime::now_utc(),
             interrupted: self.session.interrupted(),
+            leftovers,
         };
         Finished {
             results,

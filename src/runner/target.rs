@@ -1,8 +1,7 @@
 //! The target side of a run: the embedded emulator a run starts for itself (its account
-//! and its buckets), the credentials it generates for it, the pool buckets left out
-//! because the account already tracks them, and what to say when credentials are refused.
+//! and its buckets), the credentials it generates for it, and what to say when
+//! credentials are refused.
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 use crate::emulator::{self, Account, AuthPolicy, EmulatorConfig, Fault, RunningEmulator, Token};
@@ -75,31 +74,6 @@ pub(super) async fn start_embedded(
     emulator::start(emulator, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .map_err(|e| format!("cannot start the embedded emulator: {e}"))
-}
-
-/// Leaves out of the pool the data buckets that trackers already on the account track
-/// (the run did not create them, so their bucket operations are taken); the warning to
-/// give, if any.
-pub(super) fn leave_out_tracked_buckets(
-    config: &mut RunConfig,
-    tracked: &BTreeSet<String>,
-) -> Option<String> {
-    let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
-        .into_iter()
-        .partition(|b| tracked.contains(b));
-    config.data_buckets = free;
-    (!taken.is_empty()).then(|| {
-        format!(
-            "left out of the bucket pool, already tracked by a tracker this run did not \
-             create: {}{}",
-            taken.join(", "),
-            if config.data_buckets.is_empty() {
-                " (no data bucket is left: cases that track one are ignored)"
-            } else {
-                ""
-            }
-        )
-    })
 }
 
 /// What to try when the credentials were refused.

@@ -80,11 +80,16 @@ impl Drop for Serve {
 
 /// Sends SIGINT to one process we started.
 fn interrupt(pid: u32) {
+    signal(pid, "INT");
+}
+
+/// Sends SIG`name` to one process we started.
+fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+        .args([&format!("-{name}"), &pid.to_string()])
         .status()
-        .expect("kill -INT");
-    assert!(status.success(), "kill -INT {pid} failed");
+        .expect("kill");
+    assert!(status.success(), "kill -{name} {pid} failed");
 }
 
 /// A thread forwarding each line of `stream` to the returned channel.
@@ -326,7 +331,11 @@ struct Running {
 
 impl Running {
     fn start(target: &str, dir: &Path, ledger: &Path) -> Self {
-        let mut child = cli_run::command(&[
+        Running::start_with(target, dir, ledger, &[])
+    }
+
+    fn start_with(target: &str, dir: &Path, ledger: &Path, extra: &[&str]) -> Self {
+        let mut args = vec![
             "--target",
             target,
             "--project-id",
@@ -340,9 +349,9 @@ impl Running {
             "--test-threads",
             "2",
             "interrupt::",
-        ])
-        .spawn()
-        .expect("start cts-conform");
+        ];
+        args.extend_from_slice(extra);
+        let mut child = cli_run::command(&args).spawn().expect("start cts-conform");
         let stdout = lines_of(child.stdout.take().expect("stdout"));
         let stderr = lines_of(child.stderr.take().expect("stderr"));
         Running {
@@ -477,8 +486,7 @@ fn second_sigint_quits_at_once_and_sweep_removes_the_leftovers() {
     // Held long enough that the second SIGINT surely lands while it is in flight.
     let proxy = Proxy::start(&serve.url, Duration::from_secs(8));
     let dir = tempfile::tempdir().expect("tempdir");
-    // One case: when the second SIGINT comes, only the held request is in flight. (A
-    // create in flight at that moment is not in the ledger yet: see docs/robustness.md.)
+    // One case: when the second SIGINT comes, only the held request is in flight.
     write_cases(dir.path(), &["a"]);
     let ledger = dir.path().join("ledger.jsonl");
 
@@ -544,4 +552,107 @@ fn second_sigint_quits_at_once_and_sweep_removes_the_leftovers() {
         String::from_utf8_lossy(&before),
         "the pre-existing tracker changed"
     );
+}
+
+/// SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (the terminal closed) stop a run as
+/// Ctrl-C does: the step in flight finishes, cases clean up, the reports are written and
+/// marked interrupted; the exit code is 128 + the signal's number.
+fn stops_like_ctrl_c(name: &str, code: i32) {
+    let serve = Serve::start();
+    let proxy = Proxy::start(&serve.url, Duration::from_secs(2));
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_cases(dir.path(), &["a", "b"]);
+    let ledger = dir.path().join("ledger.jsonl");
+    let report = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let html = dir.path().join("report.html");
+    let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let (report_arg, junit_arg, html_arg) = (path(&report), path(&junit), path(&html));
+    let extra = [
+        "--report-json",
+        report_arg.as_str(),
+        "--junit",
+        junit_arg.as_str(),
+        "--report-html",
+        html_arg.as_str(),
+    ];
+    let mut run = Running::start_with(&proxy.url, dir.path(), &ledger, &extra);
+    wait_for_slow_request(&proxy, &mut run);
+    signal(run.child.id(), name);
+    let (exit, stdout, stderr) = run.finish();
+
+    assert_eq!(exit, Some(code), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "SIG{name}: finishing requests in flight and cleaning up"
+        )),
+        "{stderr}"
+    );
+    let seen = proxy.seen();
+    assert!(
+        seen.iter().all(|s| !s.line.contains("3-never")),
+        "a case ran a step after the signal: {seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|s| s.line.starts_with("DELETE ")),
+        "no cleanup request: {seen:#?}"
+    );
+    assert_eq!(
+        all_names(&serve),
+        Vec::<String>::new(),
+        "the run left trackers behind"
+    );
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("the JSON report"))
+            .expect("json");
+    assert_eq!(json["interrupted"], true);
+    assert!(std::fs::read_to_string(&junit)
+        .expect("the JUnit report")
+        .contains("<testsuites"));
+    assert!(std::fs::read_to_string(&html)
+        .expect("the HTML report")
+        .contains("(interrupted)"));
+}
+
+#[test]
+fn sigterm_stops_like_ctrl_c_writes_the_reports_and_exits_143() {
+    stops_like_ctrl_c("TERM", 143);
+}
+
+#[test]
+fn sighup_stops_like_ctrl_c_and_exits_129() {
+    stops_like_ctrl_c("HUP", 129);
+}
+
+#[test]
+fn a_second_sigterm_quits_at_once_with_the_sweep_command() {
+    let serve = Serve::start();
+    let proxy = Proxy::start(&serve.url, Duration::from_secs(8));
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_cases(dir.path(), &["a"]);
+    let ledger = dir.path().join("ledger.jsonl");
+    let mut run = Running::start(&proxy.url, dir.path(), &ledger);
+    wait_for_slow_request(&proxy, &mut run);
+    signal(run.child.id(), "TERM");
+    let mut early = String::new();
+    let started = Instant::now();
+    while !early.contains("SIGTERM: finishing requests in flight") {
+        assert!(started.elapsed() < LIMIT, "no reaction to SIGTERM: {early}");
+        if let Ok(line) = run.stderr.recv_timeout(Duration::from_millis(100)) {
+            early.push_str(&line);
+            early.push('\n');
+        }
+    }
+    signal(run.child.id(), "TERM");
+    let (code, _, stderr) = run.finish();
+    assert_eq!(code, Some(143), "{early}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "quitting now; remove leftovers with: cts-conform sweep --ledger {}",
+            ledger.display()
+        )),
+        "{stderr}"
+    );
+    // It quit with the held request unanswered: the sweep has something to remove.
+    assert!(all_names(&serve).len() > 1);
 }

@@ -45,6 +45,8 @@ mod emulator_oracle;
 mod events;
 mod interrupt;
 mod layers;
+mod leftover_names;
+mod leftovers;
 mod partition;
 mod plan_memory;
 mod preloaded;

@@ -29,6 +29,7 @@ fn summary() -> RunSummary {
         started: datetime!(2025-01-02 03:04:05 UTC),
         finished: datetime!(2025-01-02 03:04:06.5 UTC),
         interrupted: false,
+        leftovers: Default::default(),
     }
 }
 
