@@ -205,9 +205,11 @@ pub const BUCKET_DOES_NOT_EXIST: &str = "CTS.0211";
 /// Where a request body names its buckets: the tracked one and the transfer one.
 const BUCKET_POINTERS: [&str; 2] = ["/data_bucket/data_bucket_name", "/obs_info/bucket_name"];
 
-/// The bucket of the run's pool that `response` says does not exist, if it says so of one
-/// that `request` named: the run's configuration is wrong (or its bucket names were made
-/// up), and every case that uses the pool would fail the same way.
+/// The buckets of the run's pool one of which `response` says does not exist, when
+/// `request` named only pool buckets (a request that also names another bucket, such as
+/// a case's deliberately absent one, proves nothing about the pool): the run's
+/// configuration is wrong (or its bucket names were made up), and every case that uses
+/// the pool would fail the same way.
 pub fn missing_pool_bucket(
     request: &SentRequest,
     response: &ReceivedResponse,
@@ -219,11 +221,15 @@ pub fn missing_pool_bucket(
         return None;
     }
     let body: serde_json::Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
-    BUCKET_POINTERS
+    let named: Vec<&str> = BUCKET_POINTERS
         .iter()
         .filter_map(|pointer| body.pointer(pointer)?.as_str())
-        .find(|name| in_pool(name))
-        .map(str::to_string)
+        .filter(|name| !name.is_empty())
+        .collect();
+    if named.is_empty() || !named.iter().all(|name| in_pool(name)) {
+        return None;
+    }
+    Some(named.join(" or "))
 }
 
 #[cfg(test)]

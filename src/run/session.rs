@@ -223,7 +223,8 @@ impl Session {
         self.configuration_error.get().map(String::as_str)
     }
 
-    /// The line that stops a run whose pool bucket `bucket` the target says does not exist.
+    /// The line that stops a run whose pool bucket `bucket` (or one of `a or b`) the target
+    /// says does not exist.
     pub fn missing_bucket_message(&self, bucket: &str) -> String {
         let origin = match self.pool.origin() {
             PoolOrigin::Explicit => "pass buckets that exist in the project's region",
