@@ -392,7 +392,9 @@ impl ServerArgs {
             if value.is_finite() && value > 0.0 && value < 1e9 {
                 Ok(std::time::Duration::from_secs_f64(value))
             } else {
-                Err(format!("--{flag} must be a positive number of seconds, not {value}"))
+                Err(format!(
+                    "--{flag} must be a positive number of seconds, not {value}"
+                ))
             }
         };
         Ok(cts_conform::emulator::server::ServerLimits {

@@ -123,9 +123,7 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
         return exit;
     }
     let Some(project_id) = args.project_id.clone().filter(|p| !p.trim().is_empty()) else {
-        return usage(
-            "give --project-id: the proxy forwards requests of that project only".into(),
-        );
+        return usage("give --project-id: the proxy forwards requests of that project only".into());
     };
     let credentials = args.credentials.credentials();
     let (auth, secrets) = match &credentials {
@@ -184,11 +182,7 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
         }
     }
     eprintln!("forwarding to {}", config.upstream);
-    let served = runtime.block_on(proxy::serve(
-        config,
-        args.listen,
-        server::interrupted(),
-    ));
+    let served = runtime.block_on(proxy::serve(config, args.listen, server::interrupted()));
     if let Some(sink) = &sink {
         eprint!("{}", sink.summary());
     }

@@ -236,16 +236,14 @@ impl BodyLimits {
         let needed = declared.map_or(self.max_bytes, |n| n as usize);
         let units = u32::try_from(needed.div_ceil(BUDGET_UNIT).max(1)).unwrap_or(u32::MAX);
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let permit = match tokio::time::timeout_at(
-            deadline,
-            self.budget.clone().acquire_many_owned(units),
-        )
-        .await
-        {
-            Ok(Ok(permit)) => permit,
-            // Larger than the whole budget, or the budget did not free up in time.
-            Ok(Err(_)) | Err(_) => return Err(BodyError::Busy),
-        };
+        let permit =
+            match tokio::time::timeout_at(deadline, self.budget.clone().acquire_many_owned(units))
+                .await
+            {
+                Ok(Ok(permit)) => permit,
+                // Larger than the whole budget, or the budget did not free up in time.
+                Ok(Err(_)) | Err(_) => return Err(BodyError::Busy),
+            };
         match tokio::time::timeout_at(deadline, to_bytes(body, self.max_bytes)).await {
             Err(_) => Err(BodyError::TimedOut(self.timeout)),
             Ok(Ok(bytes)) => Ok(HeldBody {
@@ -314,6 +312,9 @@ mod tests {
             Some(BodyError::Busy)
         );
         drop(held);
-        assert!(limits.read(&headers, Body::from(vec![0; 3000])).await.is_ok());
+        assert!(limits
+            .read(&headers, Body::from(vec![0; 3000]))
+            .await
+            .is_ok());
     }
 }

@@ -67,9 +67,7 @@ impl Refused {
             Self::Unauthenticated(why) => {
                 GatewayError::unauthenticated(why, request_id).into_response()
             }
-            Self::OtherProject { named, .. } => {
-                Refusal::Forbidden(named.clone()).into_response()
-            }
+            Self::OtherProject { named, .. } => Refusal::Forbidden(named.clone()).into_response(),
             Self::UnknownPath(path) => CtsError::UnknownPath(path.clone()).into_response(),
             Self::Method(method) => CtsError::MethodNotAllowed(method.clone()).into_response(),
             Self::NotOriginForm(_) | Self::DotSegment => {
@@ -194,8 +192,14 @@ mod tests {
 
     #[test]
     fn only_the_contracts_operations_of_the_project_pass() {
-        assert_eq!(decide("GET", "/v3/p1/trackers", &[]).as_deref(), Ok("ListTrackers"));
-        assert_eq!(decide("POST", "/v3/p1/tracker", &[]).as_deref(), Ok("CreateTracker"));
+        assert_eq!(
+            decide("GET", "/v3/p1/trackers", &[]).as_deref(),
+            Ok("ListTrackers")
+        );
+        assert_eq!(
+            decide("POST", "/v3/p1/tracker", &[]).as_deref(),
+            Ok("CreateTracker")
+        );
         assert!(matches!(
             decide("GET", "/v3/p2/trackers", &[]),
             Err(Refused::OtherProject { .. })
@@ -219,7 +223,11 @@ mod tests {
                 "http://elsewhere/v3/p1/trackers".into()
             ))
         );
-        for dots in ["/v3/p1/../../admin/x", "/v3/p1/%2e%2E/trackers", "/v3/./p1/trackers"] {
+        for dots in [
+            "/v3/p1/../../admin/x",
+            "/v3/p1/%2e%2E/trackers",
+            "/v3/./p1/trackers",
+        ] {
             assert_eq!(decide("GET", dots, &[]), Err(Refused::DotSegment), "{dots}");
         }
     }
@@ -235,7 +243,10 @@ mod tests {
         )
         .expect("a policy");
         let refused = decide_with(Some(&policy), "GET", "/v3/p2/trackers", &[]);
-        assert!(matches!(refused, Err(Refused::Unauthenticated(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(Refused::Unauthenticated(_))),
+            "{refused:?}"
+        );
         let refused = refused.expect_err("refused");
         assert_eq!(refused.response(String::new()).status(), 401);
         assert_eq!(refused.rule(), "credentials");

@@ -41,10 +41,9 @@ use crate::exchange::{ReceivedResponse, SentRequest, TransportError};
 use crate::run::http::HttpClient;
 use crate::violations::signing::MUST_BE_SIGNED;
 use crate::violations::{
-    judge_response, Direction, Judge, JudgeContext, JudgeError, Location, Violation,
-    ViolationSink,
+    judge_response, Direction, Judge, JudgeContext, JudgeError, Location, Violation, ViolationSink,
 };
-use admit::{Admission, CLIENT_CREDENTIAL_HEADERS, FORWARDED_HEADERS};
+use admit::{Admission, Refused, CLIENT_CREDENTIAL_HEADERS, FORWARDED_HEADERS};
 
 /// Headers that belong to one connection and are never passed back (RFC 9110 7.6.1).
 pub const HOP_BY_HOP: [&str; 9] = [
@@ -187,7 +186,10 @@ fn upstream_host(upstream: &str) -> Result<String, ProxyError> {
         upstream: upstream.to_owned(),
         source,
     })?;
-    let Some(host) = url.host_str().filter(|_| matches!(url.scheme(), "http" | "https")) else {
+    let Some(host) = url
+        .host_str()
+        .filter(|_| matches!(url.scheme(), "http" | "https"))
+    else {
         return Err(ProxyError::NotHttp {
             upstream: upstream.to_owned(),
         });
@@ -325,20 +327,36 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         let request_id = uuid::Uuid::new_v4().simple().to_string();
         if let Some(sink) = &config.sink {
             let mut violations = judgement.violations;
-            if !violations.iter().any(|v| v.rule == refused.rule()) {
+            for v in &mut violations {
+                v.request_id = Some(request_id.clone());
+            }
+            // The judge names what breaks the contract (an unknown operation, bad
+            // signing); another project breaks none. A refused request target, or
+            // credentials refused with nothing judged (a wrong token), is recorded here.
+            let own_record = match refused {
+                Refused::NotOriginForm(_) | Refused::DotSegment => true,
+                Refused::Unauthenticated(_) => violations.is_empty(),
+                Refused::OtherProject { .. } | Refused::UnknownPath(_) | Refused::Method(_) => {
+                    false
+                }
+            };
+            if own_record {
                 violations.push(
-                    Violation::new(Location::Path, "", refused.rule(), refused.to_string())
-                        .stamp(
-                            now,
-                            Direction::Request,
-                            judgement.operation.as_deref(),
-                            Some(&request_id),
-                        ),
+                    Violation::new(Location::Path, "", refused.rule(), refused.to_string()).stamp(
+                        now,
+                        Direction::Request,
+                        judgement.operation.as_deref(),
+                        Some(&request_id),
+                    ),
                 );
             }
             sink.record(&violations);
         }
-        return refused.response(request_id);
+        let mut response = refused.response(request_id.clone());
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        return response;
     }
 
     let outgoing = upstream_request(&state, &received, now);
@@ -508,6 +526,9 @@ mod tests {
                 .contains("has a path; requests would go to http://127.0.0.1:9/v3/v3/"),
             "{error}"
         );
-        assert!(error.to_string().ends_with("--upstream http://127.0.0.1:9"), "{error}");
+        assert!(
+            error.to_string().ends_with("--upstream http://127.0.0.1:9"),
+            "{error}"
+        );
     }
 }

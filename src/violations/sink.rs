@@ -322,7 +322,13 @@ mod tests {
     }
 
     fn violation(n: usize) -> Violation {
-        Violation::new(Location::Body, format!("/k{n}"), "additionalProperties", "unknown").stamp(
+        Violation::new(
+            Location::Body,
+            format!("/k{n}"),
+            "additionalProperties",
+            "unknown",
+        )
+        .stamp(
             time::OffsetDateTime::UNIX_EPOCH,
             Direction::Request,
             Some("CreateTracker"),
@@ -342,7 +348,10 @@ mod tests {
         let text = String::from_utf8(out.0.lock().expect("lock").clone()).expect("UTF-8");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4, "{text}");
-        assert!(lines[3].contains(OMITTED_RULE) && lines[3].contains("and 7 more"), "{text}");
+        assert!(
+            lines[3].contains(OMITTED_RULE) && lines[3].contains("and 7 more"),
+            "{text}"
+        );
         assert_eq!(sink.total(), 10);
     }
 
@@ -362,7 +371,11 @@ mod tests {
         assert!(last.contains(FILE_FULL_RULE), "{last}");
         assert_eq!(text.matches(FILE_FULL_RULE).count(), 1);
         assert_eq!(sink.total(), 100);
-        assert!(sink.summary().contains("reached its cap"), "{}", sink.summary());
+        assert!(
+            sink.summary().contains("reached its cap"),
+            "{}",
+            sink.summary()
+        );
     }
 
     #[test]
