@@ -536,3 +536,77 @@ async fn forward_unverified_is_warned_about_and_forwards_an_unsigned_request() {
         "the unsigned request is still reported: {text}"
     );
 }
+
+/// The proxy's resident memory, from /proc (Linux), in bytes.
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kib * 1024
+}
+
+/// What the proxy may hold with 32 clients pinning nearly complete 8 MiB bodies: the
+/// default 64 MiB body budget plus the process itself (about 25 MB) and slack. Before
+/// the budget it reached 281 MB.
+const RSS_BOUND: u64 = 160 * 1024 * 1024;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pinned_large_bodies_keep_memory_bounded_and_an_oversized_length_is_413_at_once() {
+    let (up, seen) = start_upstream().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("v.jsonl");
+    let mut args = proxy_args(up, &file);
+    args.extend(["--body-timeout".into(), "30".into()]);
+    let proxy = start_proxy(&as_strs(&args)).expect("starts");
+    let addr = proxy.addr();
+
+    // A declared length of 10^12: answered at once, nothing read.
+    let mut stream = TcpStream::connect(&addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a timeout");
+    let head = format!(
+        "POST /v3/{PROJECT}/tracker HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1000000000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("writes");
+    let mut answer = [0u8; 12];
+    stream
+        .read_exact(&mut answer)
+        .expect("an answer without the body");
+    assert_eq!(&answer, b"HTTP/1.1 413");
+
+    // 32 clients each send all but the last byte of an 8 MiB body, then wait.
+    const LENGTH: usize = 8 * 1024 * 1024;
+    let pinned: Vec<_> = (0..32)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(&addr).expect("connects");
+                let head = format!(
+                    "POST /v3/{PROJECT}/tracker HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {LENGTH}\r\n\r\n"
+                );
+                let _ = stream.write_all(head.as_bytes());
+                // Refused ones (no budget left: 503) are closed: the write fails.
+                let _ = stream.write_all(&vec![b' '; LENGTH - 1]);
+                stream
+            })
+        })
+        .collect();
+    let streams: Vec<TcpStream> = pinned
+        .into_iter()
+        .map(|t| t.join().expect("a writer"))
+        .collect();
+    let pid = proxy.child.id();
+    let rss = rss_bytes(pid);
+    eprintln!(
+        "proxy RSS with 32 pinned 8 MiB bodies: {} MB",
+        rss / 1_000_000
+    );
+    assert!(rss < RSS_BOUND, "{rss} bytes");
+    drop(streams);
+    assert_eq!(seen.lock().expect("lock").len(), 1, "nothing forwarded");
+    proxy.stop();
+}

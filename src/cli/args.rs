@@ -376,8 +376,9 @@ pub(crate) struct ServerArgs {
     #[arg(long, value_name = "N", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_connections: u32,
-    /// Bytes of request bodies held at once over all connections; a body that does not
-    /// fit within --body-timeout is answered 503.
+    /// Bytes of request bodies held at once over all connections (each counts its
+    /// Content-Length, or the body cap without one); a body that does not fit in what is
+    /// left is answered 503 with Retry-After at once.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub(crate) body_budget: usize,
     /// Seconds Ctrl-C or SIGTERM waits for requests in flight before cutting them.

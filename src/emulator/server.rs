@@ -24,6 +24,7 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body, Bytes, HttpBody};
 use axum::http::{header, HeaderMap};
 use axum::Router;
+use futures_util::FutureExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -40,7 +41,8 @@ pub struct ServerLimits {
     pub body_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
-    /// Bytes of request bodies held at once, over all requests in flight.
+    /// Bytes of request bodies held at once, over all requests in flight; a body that
+    /// does not fit in what is left is refused (503).
     pub body_budget_bytes: usize,
     /// How long shutdown waits for requests in flight before cutting them.
     pub drain_timeout: Duration,
@@ -95,6 +97,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(listen).await?;
+    // Polled once before saying so, so that signal handlers it installs on its first
+    // poll are in place when a client (or a test) reads `listening on`.
+    tokio::pin!(shutdown);
+    if (&mut shutdown).now_or_never().is_some() {
+        return Ok(());
+    }
     eprintln!("listening on http://{}", listener.local_addr()?);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -104,7 +112,6 @@ pub async fn serve(
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
     let mut connections = JoinSet::new();
-    tokio::pin!(shutdown);
     loop {
         while connections.try_join_next().is_some() {}
         let slot = tokio::select! {
@@ -221,7 +228,7 @@ impl BodyLimits {
 
     /// Reads `body` whole. A `Content-Length` over the cap is refused before anything is
     /// read; the budget the body may need (its declared length, else the cap) is
-    /// reserved first, and waited for no longer than the body timeout.
+    /// reserved first, and a body it has no room for is refused at once.
     pub async fn read(&self, headers: &HeaderMap, body: Body) -> Result<HeldBody, BodyError> {
         if body.is_end_stream() {
             return Ok(HeldBody {
@@ -235,15 +242,11 @@ impl BodyLimits {
         }
         let needed = declared.map_or(self.max_bytes, |n| n as usize);
         let units = u32::try_from(needed.div_ceil(BUDGET_UNIT).max(1)).unwrap_or(u32::MAX);
+        // Larger than what is left of the budget (or than all of it): refused at once.
+        let Ok(permit) = self.budget.clone().try_acquire_many_owned(units) else {
+            return Err(BodyError::Busy);
+        };
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let permit =
-            match tokio::time::timeout_at(deadline, self.budget.clone().acquire_many_owned(units))
-                .await
-            {
-                Ok(Ok(permit)) => permit,
-                // Larger than the whole budget, or the budget did not free up in time.
-                Ok(Err(_)) | Err(_) => return Err(BodyError::Busy),
-            };
         match tokio::time::timeout_at(deadline, to_bytes(body, self.max_bytes)).await {
             Err(_) => Err(BodyError::TimedOut(self.timeout)),
             Ok(Ok(bytes)) => Ok(HeldBody {
@@ -306,7 +309,7 @@ mod tests {
             .await
             .expect("within the cap");
         assert_eq!(held.bytes.len(), 3000);
-        // The first body holds 3 of the 4 KiB: a second waits, then gives up.
+        // The first body holds 3 of the 4 KiB: a second is refused.
         assert_eq!(
             limits.read(&headers, Body::from(vec![0; 3000])).await.err(),
             Some(BodyError::Busy)
