@@ -204,7 +204,7 @@ async fn check_credentials(config: &ProxyConfig, credentials: Credentials) -> Re
             eprintln!(
                 "error: the upstream refused the proxy's own credentials: {} (check --ak/--sk \
                  or --token and --project-id)",
-                answer.answer()
+                cts_conform::report::escape::terminal(&answer.answer())
             );
             Err(Exit::Unreachable)
         }

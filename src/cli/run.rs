@@ -304,7 +304,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                     redactor.redact(&format!(
                         "credentials rejected by {}: {}{}",
                         config.base_url,
-                        check.answer(),
+                        cts_conform::report::escape::terminal(&check.answer()),
                         credentials_hint(&config.credentials)
                     ))
                 );
@@ -317,7 +317,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                         redactor.redact(&format!(
                             "the check before the run (ListTrackers of the project) was answered {}; \
                              the pool's buckets could not be checked against existing trackers",
-                            check.answer()
+                            cts_conform::report::escape::terminal(&check.answer())
                         ))
                     );
                 }
