@@ -28,6 +28,8 @@ fn start_serve(extra: &[&str]) -> (Child, BufReader<ChildStderr>, String) {
         }
         line.clear();
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("serve did not start");
 }
 
