@@ -349,9 +349,79 @@ pub(crate) struct ServeArgs {
     /// violation to FILE (JSON Lines); a summary is printed at shutdown (docs/sdk-authors.md).
     #[arg(long, value_name = "FILE")]
     pub(crate) violations: Option<PathBuf>,
-    /// Answer a request that breaks the contract 400 (CTS.0003) with the violations in error_msg.
+    /// Answer a request that breaks the contract 400 (CTS.0003) with the violations in
+    /// error_msg, once it has passed authentication (an unauthenticated one gets its 401).
     #[arg(long)]
     pub(crate) strict_requests: bool,
+    #[command(flatten)]
+    pub(crate) violation_limits: ViolationLimitArgs,
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+}
+
+/// How much `--violations FILE` may hold.
+#[derive(Args, Debug)]
+pub(crate) struct ViolationLimitArgs {
+    /// At most N violation records per request; past them one record says how many more
+    /// were left out.
+    #[arg(long, value_name = "N", default_value_t = cts_conform::violations::sink::DEFAULT_PER_REQUEST,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) violations_per_request: u64,
+    /// Largest size of the violations file in bytes; when reached, one last line says so
+    /// and nothing more is written (violations are still counted in the summary).
+    #[arg(long, value_name = "BYTES", default_value_t = cts_conform::violations::sink::DEFAULT_MAX_FILE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    pub(crate) violations_max_bytes: u64,
+}
+
+/// The bounds of a server on the network (`serve`, `proxy`).
+#[derive(Args, Debug)]
+pub(crate) struct ServerArgs {
+    /// Listen on a non-loopback --listen address (without it: exit 2). Anyone who can
+    /// reach the address can then use the server; a warning says what is exposed.
+    #[arg(long)]
+    pub(crate) allow_remote: bool,
+    /// Seconds a connection may take to send a request's headers, counted from when it
+    /// opens or its previous answer was sent (so also the idle keep-alive timeout).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub(crate) header_timeout: f64,
+    /// Seconds a request's body may take to arrive whole.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub(crate) body_timeout: f64,
+    /// Connections open at once; more wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: u32,
+    /// Bytes of request bodies held at once over all connections (each counts its
+    /// Content-Length, or the body cap without one); a body that does not fit in what is
+    /// left is answered 503 with Retry-After at once.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub(crate) body_budget: usize,
+    /// Seconds Ctrl-C or SIGTERM waits for requests in flight before cutting them.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub(crate) drain_timeout: f64,
+}
+
+impl ServerArgs {
+    /// The limits, or the usage message of a flag out of range.
+    pub(crate) fn limits(&self) -> Result<cts_conform::emulator::server::ServerLimits, String> {
+        let seconds = |flag: &str, value: f64| {
+            if value.is_finite() && value > 0.0 && value < 1e9 {
+                Ok(std::time::Duration::from_secs_f64(value))
+            } else {
+                Err(format!(
+                    "--{flag} must be a positive number of seconds, not {value}"
+                ))
+            }
+        };
+        Ok(cts_conform::emulator::server::ServerLimits {
+            header_timeout: seconds("header-timeout", self.header_timeout)?,
+            body_timeout: seconds("body-timeout", self.body_timeout)?,
+            max_connections: self.max_connections as usize,
+            body_budget_bytes: self.body_budget,
+            drain_timeout: seconds("drain-timeout", self.drain_timeout)?,
+        })
+    }
 }
 
 /// `--listen HOST:PORT`, the host resolved (`localhost:0` works).

@@ -15,6 +15,17 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         print!("{}", emulator::fault::listing());
         return Exit::Passed;
     }
+    let limits = match args.server.limits() {
+        Ok(limits) => limits,
+        Err(message) => return usage(message),
+    };
+    if let Err(exit) = super::proxy::check_listen(
+        args.listen,
+        args.server.allow_remote,
+        "the emulator (and, without --ak/--sk/--token/--credentials, with no authentication)",
+    ) {
+        return exit;
+    }
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(exit) => return exit,
@@ -45,6 +56,7 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     let secrets = auth.as_ref().map_or_else(Vec::new, AuthPolicy::secrets);
     let sink = match super::proxy::violation_sink(
         args.violations.as_deref(),
+        &args.violation_limits,
         args.strict_requests,
         secrets,
     ) {
@@ -87,12 +99,13 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     config.faults = faults;
     config.violations = sink.clone();
     config.strict_requests = args.strict_requests;
+    config.limits = limits;
     eprintln!("{}", account_summary(&config));
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!("shutting down");
-    };
-    let served = runtime.block_on(emulator::serve(config, args.listen, shutdown));
+    let served = runtime.block_on(emulator::serve(
+        config,
+        args.listen,
+        emulator::server::interrupted(),
+    ));
     if let Some(sink) = &sink {
         eprint!("{}", sink.summary());
     }

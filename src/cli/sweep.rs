@@ -77,14 +77,15 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         if refused && no_credentials {
             why.push(NO_CREDENTIALS.trim_start_matches("warning: ").to_string());
         }
-        println!(
-            "{}",
-            redactor.redact(&format!(
+        let line = redactor
+            .redact(&format!(
                 "FAILED to remove {}: {}",
                 cts::describe(&r.names),
                 why.join("; ")
             ))
-        );
+            .into_owned();
+        // The reasons may quote the target's answer: one line, whatever it sent.
+        println!("{}", cts_conform::report::escape::terminal(&line));
     }
     println!(
         "{} removed, {} already gone, {} failed",

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use axum::body::{to_bytes, Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::{header, request::Parts};
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
@@ -27,6 +27,7 @@ use super::access::{AccessLog, RequestId};
 use super::auth_policy::{path_project, AuthPolicy, Refusal};
 use super::error::CtsError;
 use super::gateway::{CredentialKey, GatewayError, Throttle};
+use super::server::{BodyError, BodyLimits};
 use super::violations::{self, ViolationLayer};
 use crate::auth::RequestParts;
 
@@ -79,26 +80,67 @@ pub struct Gate {
     pub judge: Option<ViolationLayer>,
     /// The body cap, the throttle and authentication.
     pub guard: GuardConfig,
+    /// How a body is read off the network: capped, timed, within the shared budget.
+    pub body: BodyLimits,
 }
 
 /// The middleware: stamp and log; judge (if asked); throttle, buffer the body under
 /// the cap, authenticate; pass on.
 pub async fn gate(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
     let visit = gate.access.open(&request);
-    let response = match admit(&gate, request, visit.id).await {
-        Ok(request) => next.run(request).await,
-        Err(refused) => refused,
+    let (parts, body) = request.into_parts();
+    // Read off the network once, within the limits; the budget is held until answered.
+    let response = match gate.body.read(&parts.headers, body).await {
+        Ok(held) => {
+            let request = Request::from_parts(parts, Body::from(held.bytes.clone()));
+            let response = match admit(&gate, request, visit.id).await {
+                Ok(request) => next.run(request).await,
+                Err(refused) => refused,
+            };
+            drop(held);
+            response
+        }
+        Err(error) => body_refusal(&error),
     };
     visit.close(response)
 }
 
+/// The answer to a body that was not read: over the cap 400 `CTS.0003` (as any
+/// oversized body), too slow 408, no budget left 503 with `Retry-After`; each closes
+/// the connection, since the rest of the body may still be on its way.
+pub fn body_refusal(error: &BodyError) -> Response {
+    let status = match error {
+        BodyError::TooLarge(_) | BodyError::Read(_) => StatusCode::BAD_REQUEST,
+        BodyError::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
+        BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let code = if status == StatusCode::SERVICE_UNAVAILABLE {
+        "CTS.0004"
+    } else {
+        "CTS.0003"
+    };
+    let body = serde_json::json!({ "error_code": code, "error_msg": error.to_string() });
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
 /// The request as the handlers get it, or the answer that refuses it.
 async fn admit(gate: &Gate, request: Request, request_id: RequestId) -> Result<Request, Response> {
-    let request = match &gate.judge {
+    let (request, strict_refusal) = match &gate.judge {
         Some(judge) => violations::judge(judge, request, request_id).await?,
-        None => request,
+        None => (request, None),
     };
-    guard(&gate.guard, request, request_id).await
+    // Authentication first: strictness refuses only a request that passed it.
+    let request = guard(&gate.guard, request, request_id).await?;
+    match strict_refusal {
+        Some(refusal) => Err(refusal),
+        None => Ok(request),
+    }
 }
 
 /// The guard's part: throttle, buffer the body under the cap, authenticate.

@@ -12,7 +12,8 @@
 //! lock, with ListTrackers answers rendered once per state), [`guard`] (body cap and
 //! authentication of every request), [`auth_policy`] (who may call: accounts,
 //! tokens, 401/403 answers), [`access`] (request ids and the access log), [`fault`]
-//! (fault modes that break the contract on purpose; none by default).
+//! (fault modes that break the contract on purpose; none by default), [`server`]
+//! (serving on the network with timeouts, a connection cap and a body budget).
 //!
 //! Entry points: [`router`] (an `axum::Router` with fresh state), [`start`] (spawned
 //! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
@@ -29,6 +30,7 @@ pub mod listing;
 pub mod model;
 pub mod preload;
 pub mod render;
+pub mod server;
 pub mod store;
 pub mod validate;
 pub mod violations;
@@ -91,11 +93,15 @@ pub struct EmulatorConfig {
     /// `serve --violations FILE`: every request is judged against the contract's
     /// request side and each violation written here ([`violations`]).
     pub violations: Option<crate::violations::ViolationSink>,
-    /// `serve --strict-requests`: a violating request is answered 400 (CTS.0003).
+    /// `serve --strict-requests`: a violating request that passed authentication is
+    /// answered 400 (CTS.0003).
     pub strict_requests: bool,
     /// `serve --latency MS`: every answer is held this long after the request was
     /// handled (default none), as a slow service's: its effect comes before its answer.
     pub latency: Option<std::time::Duration>,
+    /// Timeouts, the connection cap and the body budget ([`server`]); the body timeout
+    /// and budget apply wherever the emulator runs, the rest to [`serve`].
+    pub limits: server::ServerLimits,
 }
 
 impl Default for EmulatorConfig {
@@ -116,6 +122,7 @@ impl Default for EmulatorConfig {
             violations: None,
             strict_requests: false,
             latency: None,
+            limits: server::ServerLimits::default(),
         }
     }
 }
@@ -189,6 +196,7 @@ pub fn router(config: EmulatorConfig) -> Router {
         },
         // Decided here, once: without a sink or strictness no request is judged.
         judge: violation_layer.is_on().then_some(violation_layer),
+        body: server::BodyLimits::new(config.max_body_bytes, &config.limits),
         guard: guard_config,
     };
     let router = Router::new()
@@ -292,16 +300,14 @@ pub async fn start(config: EmulatorConfig, listen: SocketAddr) -> std::io::Resul
 }
 
 /// Runs a fresh emulator standalone: binds `listen`, prints one line
-/// `listening on http://ADDR` to stderr, serves until `shutdown` resolves, then
-/// shuts down gracefully. With `config.verbose`, one access-log line per request.
+/// `listening on http://ADDR` to stderr, serves within `config.limits` until `shutdown`
+/// resolves, then drains ([`server::serve`]). With `config.verbose`, one access-log
+/// line per request.
 pub async fn serve(
     config: EmulatorConfig,
     listen: SocketAddr,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = TcpListener::bind(listen).await?;
-    eprintln!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(config))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = config.limits.clone();
+    server::serve(router(config), listen, &limits, shutdown).await
 }

@@ -4,7 +4,8 @@
 //! on), so signing faults the guard refuses are reported too. Each
 //! violation goes to the [`ViolationSink`] as it happens; the emulator then answers
 //! as it would, or, with `strict`, answers a violating request 400 (CTS.0003) with
-//! the violations in `error_msg`.
+//! the violations in `error_msg` once the request has passed authentication (an
+//! unauthenticated one gets the guard's 401 as without `strict`).
 
 use std::sync::Arc;
 
@@ -40,19 +41,20 @@ impl ViolationLayer {
     }
 }
 
-/// Reads the body, judges, records; gives the request back to be answered as usual,
-/// or (strict, with violations) the 400 that answers it.
+/// Reads the body, judges, records; gives the request back with, when strict and the
+/// request violates the contract, the 400 that answers it once it has passed
+/// authentication (the guard decides that: an unauthenticated request gets its 401 first).
 pub async fn judge(
     layer: &ViolationLayer,
     request: Request,
     request_id: RequestId,
-) -> Result<Request, Response> {
+) -> Result<(Request, Option<Response>), Response> {
     if !layer.is_on() {
-        return Ok(request);
+        return Ok((request, None));
     }
     // The built-in contract is tested to compile; were it not, requests pass unjudged.
     let Ok(judge) = Judge::embedded() else {
-        return Ok(request);
+        return Ok((request, None));
     };
     let (parts, body) = request.into_parts();
     let body = match to_bytes(body, layer.max_body_bytes).await {
@@ -100,13 +102,14 @@ pub async fn judge(
                 )
             })
             .collect();
-        return Err(CtsError::invalid_request(format!(
+        let refusal = CtsError::invalid_request(format!(
             "the request breaks the contract: {}",
             listed.join("; ")
         ))
-        .into_response());
+        .into_response();
+        return Ok((Request::from_parts(parts, Body::from(body)), Some(refusal)));
     }
-    Ok(Request::from_parts(parts, Body::from(body)))
+    Ok((Request::from_parts(parts, Body::from(body)), None))
 }
 
 fn location(v: &crate::violations::Violation) -> &'static str {

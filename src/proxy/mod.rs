@@ -1,35 +1,51 @@
 //! `cts-conform proxy`: a validating proxy in front of a real CTS endpoint.
 //!
+//! Security model: the proxy holds credentials of an account (`--ak/--sk` or `--token`)
+//! and forwards only what the real service would accept from a client holding the same
+//! ones ([`admit`]): a request whose signature verifies with the proxy's AK/SK (or whose
+//! token is the proxy's), dated within the gateway's 15 minutes, in origin form without
+//! `.`/`..` segments, addressing one of the contract's operations of the configured
+//! project with that operation's method. Anything else gets the answer the service
+//! would give (401 in the gateway's shape, 403, 404, 405, 400) and reaches the upstream
+//! never. `forward_unverified` (`--forward-unverified`) skips the credential check, for
+//! an SDK whose signing is not written yet. Only [`admit::FORWARDED_HEADERS`] pass.
+//!
 //! Each client request is judged ([`crate::violations::Judge`]; the client's own
-//! signature is verified with the proxy's credentials and its faults reported),
-//! re-signed with those credentials for the upstream host (the `Host` changes, so
+//! signature is verified with the proxy's credentials and its faults reported), refused
+//! or re-signed with those credentials for the upstream host (the `Host` changes, so
 //! the client's signature cannot pass through) or given the proxy's token, and
 //! forwarded. The upstream's answer is judged as a run judges it
 //! ([`crate::violations::judge_response`]) and passed back unchanged: status,
 //! headers (except hop-by-hop ones) and body, byte for byte. Violations of both
 //! directions go to one [`ViolationSink`]. Nothing here prints a secret.
 
+pub mod admit;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::json;
 use time::OffsetDateTime;
-use tokio::net::TcpListener;
 
 use crate::auth::{self, Credentials, RequestParts, SecretString};
+use crate::emulator::auth_policy::{Account, AuthPolicy, Token};
+use crate::emulator::server::{self, BodyError, BodyLimits, ServerLimits};
 use crate::http::client::HttpClient;
 use crate::http::exchange::{ReceivedResponse, SentRequest, TransportError};
 use crate::violations::signing::MUST_BE_SIGNED;
-use crate::violations::{judge_response, Judge, JudgeContext, JudgeError, ViolationSink};
+use crate::violations::{
+    judge_response, Direction, Judge, JudgeContext, JudgeError, Location, Violation, ViolationSink,
+};
+use admit::{Admission, Refused, CLIENT_CREDENTIAL_HEADERS, FORWARDED_HEADERS};
 
-/// Headers that belong to one connection and are never forwarded (RFC 9110 7.6.1).
+/// Headers that belong to one connection and are never passed back (RFC 9110 7.6.1).
 pub const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
@@ -46,11 +62,12 @@ pub const HOP_BY_HOP: [&str; 9] = [
 #[derive(Debug, Clone)]
 pub enum UpstreamAuth {
     /// Pass the client's `Authorization` / `X-Auth-Token` through unchanged (an AK/SK
-    /// signature then fails upstream, since the host differs).
+    /// signature then fails upstream, since the host differs). Nothing verifies: only
+    /// with `forward_unverified` is anything forwarded.
     PassThrough,
     /// Re-sign every request with this AK/SK (and verify the client's signature with it).
     AkSk(Credentials),
-    /// Send this token as `X-Auth-Token` instead of the client's credentials.
+    /// Send this token as `X-Auth-Token` (and accept only clients sending the same).
     Token(SecretString),
 }
 
@@ -59,29 +76,70 @@ pub enum UpstreamAuth {
 pub struct ProxyConfig {
     /// The upstream's base URL (`https://cts.example.com`), without a trailing slash.
     pub upstream: String,
+    /// The project requests may address (`/v3/{project_id}/...`).
+    pub project_id: String,
     pub auth: UpstreamAuth,
+    /// Forward requests whose credentials do not verify (`--forward-unverified`).
+    pub forward_unverified: bool,
     /// Where violations go.
     pub sink: Option<ViolationSink>,
     /// Per upstream request (headers and body).
     pub timeout: Duration,
-    /// Largest request and response body passed through.
+    /// Largest request and response body passed through; a larger declared request
+    /// body is answered 413 before it is read.
     pub max_body_bytes: usize,
+    /// Timeouts, connection cap and body budget of the proxy's own server.
+    pub limits: ServerLimits,
 }
 
 impl ProxyConfig {
-    /// A proxy to `upstream` with 30 s timeouts and 8 MiB bodies.
+    /// A proxy to `upstream` for `project_id` with 30 s timeouts, 8 MiB bodies and the
+    /// default server limits, forwarding verified requests only.
     pub fn new(
         upstream: impl Into<String>,
+        project_id: impl Into<String>,
         auth: UpstreamAuth,
         sink: Option<ViolationSink>,
     ) -> Self {
         ProxyConfig {
             upstream: upstream.into().trim_end_matches('/').to_owned(),
+            project_id: project_id.into(),
             auth,
+            forward_unverified: false,
             sink,
             timeout: Duration::from_secs(30),
             max_body_bytes: 8 * 1024 * 1024,
+            limits: ServerLimits::default(),
         }
+    }
+
+    /// The policy the client's credentials are verified with (`None`: not verified).
+    fn policy(&self) -> Option<AuthPolicy> {
+        if self.forward_unverified {
+            return None;
+        }
+        let project_id = self.project_id.clone();
+        let built = match &self.auth {
+            UpstreamAuth::AkSk(credentials) => AuthPolicy::new(
+                vec![Account {
+                    credentials: credentials.clone(),
+                    project_id,
+                }],
+                vec![],
+            ),
+            UpstreamAuth::Token(token) => AuthPolicy::new(
+                vec![],
+                vec![Token {
+                    token: token.clone(),
+                    project_id,
+                }],
+            ),
+            UpstreamAuth::PassThrough => AuthPolicy::new(vec![], vec![]),
+        };
+        // Only an empty AK, SK, token or project fails; then nothing verifies.
+        Some(built.unwrap_or_else(|_| {
+            AuthPolicy::new(vec![], vec![]).unwrap_or_else(|_| unreachable!("empty policy"))
+        }))
     }
 }
 
@@ -90,6 +148,8 @@ struct ProxyState {
     client: HttpClient,
     /// `Host` as the upstream expects it (`host[:port]`).
     upstream_host: String,
+    policy: Option<AuthPolicy>,
+    bodies: BodyLimits,
 }
 
 /// What [`reqwest::Url::parse`] fails with.
@@ -109,29 +169,61 @@ pub enum ProxyError {
     },
     #[error("--upstream {upstream:?} must be an http:// or https:// URL with a host")]
     NotHttp { upstream: String },
+    #[error(
+        "--upstream {upstream} has a path; requests would go to {upstream}/v3/{{project_id}}/..., \
+         which no endpoint serves: pass the base URL, --upstream {base}"
+    )]
+    HasPath { upstream: String, base: String },
+    #[error("the project id is empty: give --project-id")]
+    NoProject,
     #[error(transparent)]
     Client(#[from] TransportError),
 }
 
-/// The proxy as an `axum::Router`. Fails on an unusable upstream URL.
-pub fn router(config: ProxyConfig) -> Result<Router, ProxyError> {
-    Judge::embedded().map_err(ProxyError::Judge)?;
-    let url = reqwest::Url::parse(&config.upstream).map_err(|source| ProxyError::NotAUrl {
-        upstream: config.upstream.clone(),
+/// The upstream URL checked (http(s), a host, no path, query or fragment) and its `Host`.
+fn upstream_host(upstream: &str) -> Result<String, ProxyError> {
+    let url = reqwest::Url::parse(upstream).map_err(|source| ProxyError::NotAUrl {
+        upstream: upstream.to_owned(),
         source,
     })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+    let Some(host) = url
+        .host_str()
+        .filter(|_| matches!(url.scheme(), "http" | "https"))
+    else {
         return Err(ProxyError::NotHttp {
-            upstream: config.upstream.clone(),
+            upstream: upstream.to_owned(),
+        });
+    };
+    if !url.path().trim_end_matches('/').is_empty()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        let mut base = url.clone();
+        base.set_path("");
+        base.set_query(None);
+        base.set_fragment(None);
+        return Err(ProxyError::HasPath {
+            upstream: upstream.to_owned(),
+            base: base.as_str().trim_end_matches('/').to_owned(),
         });
     }
-    let upstream_host = match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        (None, _) => String::new(),
-    };
+    Ok(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// The proxy as an `axum::Router`. Fails on an unusable upstream URL or project.
+pub fn router(config: ProxyConfig) -> Result<Router, ProxyError> {
+    Judge::embedded().map_err(ProxyError::Judge)?;
+    let upstream_host = upstream_host(&config.upstream)?;
+    if config.project_id.trim().is_empty() {
+        return Err(ProxyError::NoProject);
+    }
     let client = HttpClient::for_target(&config.upstream)?;
     let state = Arc::new(ProxyState {
+        policy: config.policy(),
+        bodies: BodyLimits::new(config.max_body_bytes, &config.limits),
         config,
         client,
         upstream_host,
@@ -149,18 +241,15 @@ pub async fn start(config: ProxyConfig, listen: SocketAddr) -> std::io::Result<R
 }
 
 /// Runs the proxy standalone: prints `listening on http://ADDR` to stderr and serves
-/// until `shutdown` resolves.
+/// within `config.limits` until `shutdown` resolves, then drains.
 pub async fn serve(
     config: ProxyConfig,
     listen: SocketAddr,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = config.limits.clone();
     let app = router(config).map_err(std::io::Error::other)?;
-    let listener = TcpListener::bind(listen).await?;
-    eprintln!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(app, listen, &limits, shutdown).await
 }
 
 /// The proxy's own error answer (never the upstream's): CTS-shaped, `PROXY.XXXX`.
@@ -172,22 +261,32 @@ fn proxy_error(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
+/// The answer to a body that was not read: 413 over the cap, 408 too slow, 503 when
+/// other requests hold the whole body budget; the connection is closed.
+fn body_refusal(error: &BodyError) -> Response {
+    let (status, code) = match error {
+        BodyError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PROXY.0413"),
+        BodyError::TimedOut(_) => (StatusCode::REQUEST_TIMEOUT, "PROXY.0408"),
+        BodyError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "PROXY.0503"),
+        BodyError::Read(_) => (StatusCode::BAD_REQUEST, "PROXY.0400"),
+    };
+    let mut response = proxy_error(status, code, error.to_string());
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
 async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
     let config = &state.config;
     let (parts, body) = request.into_parts();
-    let body: Bytes = match to_bytes(body, config.max_body_bytes).await {
-        Ok(body) => body,
-        Err(e) => {
-            return proxy_error(
-                StatusCode::BAD_REQUEST,
-                "PROXY.0400",
-                format!(
-                    "the request body is larger than {} bytes or could not be read: {e}",
-                    config.max_body_bytes
-                ),
-            )
-        }
+    let held = match state.bodies.read(&parts.headers, body).await {
+        Ok(held) => held,
+        Err(error) => return body_refusal(&error),
     };
+    let body: &Bytes = &held.bytes;
     let headers = crate::http::exchange::header_pairs(&parts.headers);
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
@@ -196,7 +295,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         path,
         query,
         headers: &headers,
-        body: &body,
+        body,
     };
     let now = OffsetDateTime::now_utc();
     let known: Vec<Credentials> = match &config.auth {
@@ -219,6 +318,46 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
             require_credentials: true,
         },
     );
+    let admission = Admission {
+        contract: judge.contract(),
+        project_id: &config.project_id,
+        policy: state.policy.as_ref(),
+    };
+    if let Err(refused) = admit::admit(&admission, &parts.uri, &received, now) {
+        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        if let Some(sink) = &config.sink {
+            let mut violations = judgement.violations;
+            for v in &mut violations {
+                v.request_id = Some(request_id.clone());
+            }
+            // The judge names what breaks the contract (an unknown operation, bad
+            // signing); another project breaks none. A refused request target, or
+            // credentials refused with nothing judged (a wrong token), is recorded here.
+            let own_record = match refused {
+                Refused::NotOriginForm(_) | Refused::DotSegment => true,
+                Refused::Unauthenticated(_) => violations.is_empty(),
+                Refused::OtherProject { .. } | Refused::UnknownPath(_) | Refused::Method(_) => {
+                    false
+                }
+            };
+            if own_record {
+                violations.push(
+                    Violation::new(Location::Path, "", refused.rule(), refused.to_string()).stamp(
+                        now,
+                        Direction::Request,
+                        judgement.operation.as_deref(),
+                        Some(&request_id),
+                    ),
+                );
+            }
+            sink.record(&violations);
+        }
+        let mut response = refused.response(request_id.clone());
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        return response;
+    }
 
     let outgoing = upstream_request(&state, &received, now);
     let exchange = state
@@ -266,29 +405,24 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     passed_back(response)
 }
 
-/// The request to send upstream: the client's, with hop-by-hop headers, `Host` and
-/// `Content-Length` dropped, and its credentials replaced by the proxy's.
+/// The request to send upstream: the client's, with only [`FORWARDED_HEADERS`] kept
+/// (and its own credentials, when it has none of the proxy's to replace them with).
 fn upstream_request(
     state: &ProxyState,
     received: &RequestParts,
     now: OffsetDateTime,
 ) -> SentRequest {
     let config = &state.config;
-    let replaced: &[&str] = match config.auth {
-        UpstreamAuth::PassThrough => &[],
-        UpstreamAuth::AkSk(_) | UpstreamAuth::Token(_) => {
-            &["authorization", "x-auth-token", "x-sdk-date"]
-        }
+    let own_credentials: &[&str] = match config.auth {
+        UpstreamAuth::PassThrough => &CLIENT_CREDENTIAL_HEADERS,
+        UpstreamAuth::AkSk(_) | UpstreamAuth::Token(_) => &[],
     };
     let mut headers: Vec<(String, String)> = received
         .headers
         .iter()
         .filter(|(name, _)| {
             let name = name.to_ascii_lowercase();
-            !HOP_BY_HOP.contains(&name.as_str())
-                && name != "host"
-                && name != "content-length"
-                && !replaced.contains(&name.as_str())
+            FORWARDED_HEADERS.contains(&name.as_str()) || own_credentials.contains(&name.as_str())
         })
         .cloned()
         .collect();
@@ -359,7 +493,12 @@ mod tests {
     use super::*;
 
     fn router_for(upstream: &str) -> Result<Router, ProxyError> {
-        router(ProxyConfig::new(upstream, UpstreamAuth::PassThrough, None))
+        router(ProxyConfig::new(
+            upstream,
+            "p1",
+            UpstreamAuth::PassThrough,
+            None,
+        ))
     }
 
     #[test]
@@ -379,5 +518,17 @@ mod tests {
             "--upstream \"ftp://host\" must be an http:// or https:// URL with a host"
         );
         assert!(router_for("http://127.0.0.1:9").is_ok());
+        assert!(router_for("http://127.0.0.1:9/").is_ok());
+        let error = router_for("http://127.0.0.1:9/v3").expect_err("a path");
+        assert!(
+            error
+                .to_string()
+                .contains("has a path; requests would go to http://127.0.0.1:9/v3/v3/"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().ends_with("--upstream http://127.0.0.1:9"),
+            "{error}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Escaping text for XML 1.0 (JUnit) and HTML alike, after redacting it: the one way
-//! report text enters markup.
+//! report text enters markup. And [`terminal`]: the one way text a target sent reaches
+//! a terminal line.
 //!
 //! `&`, `<`, `>`, `"` and `'` become entities, so the result is safe in element content
 //! and in quoted attribute values. Control characters other than tab, line feed and
@@ -42,6 +43,28 @@ pub fn markup(text: &str, context: Context, redactor: &Redactor) -> String {
     out
 }
 
+/// `text` as one terminal line that no target can forge or repaint: every control
+/// character but tab (CR, LF, ESC, DEL, C1, ...) is shown as `\r`, `\n` or `\u{1b}`,
+/// so a body cannot start a fake `test x ... ok` line, move the cursor or change colours.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// [`markup`] for element content.
 pub fn text(text: &str, redactor: &Redactor) -> String {
     markup(text, Context::Text, redactor)
@@ -66,6 +89,18 @@ mod tests {
         assert_eq!(attr("x\ny\tz\r", &r), "x&#10;y&#9;z&#13;");
         // DEL and C1 controls are not allowed in XML 1.0 documents either (discouraged).
         assert_eq!(text("\u{7f}\u{85}", &r), "\\u{7f}\\u{85}");
+    }
+
+    #[test]
+    fn terminal_lines_show_control_characters() {
+        assert_eq!(
+            terminal("a\r\ntest x ... ok\u{1b}[2K\tb\u{85}"),
+            "a\\r\\ntest x ... ok\\u{1b}[2K\tb\\u{85}"
+        );
+        assert!(matches!(
+            terminal("plain"),
+            std::borrow::Cow::Borrowed("plain")
+        ));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The text of a failed case, as libtest prints it under `---- suite::case ----`: each
 //! step with its request and status, every finding (schema violations with their instance
 //! path, body mismatches with a unified diff), the response, a `curl` reproduction, and
-//! the document rule the case checks. Secrets are redacted from all of it.
+//! the document rule the case checks. Secrets are redacted from all of it, and control
+//! characters a target sent are shown escaped (a body cannot forge a line).
 //!
 //! The text is built as styled lines ([`case_lines`]) so that every report shows the same
 //! text: the terminal and JUnit as plain or ANSI-coloured text ([`render_case`]), the
@@ -64,9 +65,13 @@ pub fn case_lines(outcome: &CaseOutcome, redactor: &Redactor) -> Vec<(Style, Str
         render_step(&mut out, &position, step, &outcome.id, redactor);
     }
     out.plain(format!("checks: {}", outcome.doc));
+    // Each line one line, whatever a target sent ([`super::escape::terminal`]).
     out.0
         .into_iter()
-        .map(|(style, line)| (style, redactor.redact(&line).into_owned()))
+        .map(|(style, line)| {
+            let line = redactor.redact(&line);
+            (style, super::escape::terminal(&line).into_owned())
+        })
         .collect()
 }
 

@@ -206,7 +206,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                     .redact(&format!(
                         "credentials rejected by {}: {}{}",
                         spec.config.base_url,
-                        check.answer(),
+                        crate::report::escape::terminal(&check.answer()),
                         credentials_hint(&spec.config.credentials)
                     ))
                     .into_owned(),
@@ -218,7 +218,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                     .redact(&format!(
                         "warning: the check before the run (ListTrackers of the project) was answered {}; \
                          the pool's buckets could not be checked against existing trackers",
-                        check.answer()
+                        crate::report::escape::terminal(&check.answer())
                     ))
                     .into_owned(),
             );

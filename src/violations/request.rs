@@ -406,7 +406,9 @@ pub fn find_operation<'c>(
         .find(|op| op.method.eq_ignore_ascii_case(method) && path_matches(&op.path, raw_path))
 }
 
-fn path_matches(template: &str, path: &str) -> bool {
+/// Whether `path` (raw) matches the operation path `template` (`{name}` matches one
+/// non-empty segment).
+pub fn path_matches(template: &str, path: &str) -> bool {
     let (mut t, mut p) = (template.split('/'), path.split('/'));
     loop {
         match (t.next(), p.next()) {

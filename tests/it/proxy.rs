@@ -18,6 +18,7 @@ use axum::response::Response;
 use cts_conform::auth::{self, Credentials, RequestParts, SecretString};
 use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Token};
 use cts_conform::proxy::{self, ProxyConfig, UpstreamAuth};
+use cts_conform::violations::sink::SinkLimits;
 use cts_conform::violations::ViolationSink;
 use serde_json::Value;
 use signed::{send, send_signed, signed_headers, AK, PROJECT, SK};
@@ -108,6 +109,8 @@ async fn passes_the_answer_back_byte_for_byte_and_reports_its_schema_violation()
             &format!("http://{up}"),
             "--listen",
             "127.0.0.1:0",
+            "--project-id",
+            PROJECT,
         ])
         .args(["--ak", AK, "--sk", SK, "--violations"])
         .arg(&file)
@@ -204,10 +207,11 @@ async fn in_front_of_the_emulator_requests_are_re_signed_and_client_faults_repor
         .expect("emulator starts");
     let dir = tempfile::tempdir().expect("a temp dir");
     let file = dir.path().join("v.jsonl");
-    let sink = ViolationSink::create(&file, [SK]).expect("sink");
+    let sink = ViolationSink::append(&file, [SK], SinkLimits::default()).expect("sink");
     let proxy = proxy::start(
         ProxyConfig::new(
             emulator.base_url(),
+            PROJECT,
             UpstreamAuth::AkSk(Credentials::new(AK, SK)),
             Some(sink),
         ),
@@ -235,7 +239,7 @@ async fn in_front_of_the_emulator_requests_are_re_signed_and_client_faults_repor
         "correct requests leave none"
     );
 
-    // A client signing with a wrong SK: forwarded (re-signed), its fault reported.
+    // A client signing with a wrong SK: refused as the gateway would, its fault reported.
     let url = format!("{base}/quotas");
     let headers = signed_headers(
         "GET",
@@ -245,7 +249,10 @@ async fn in_front_of_the_emulator_requests_are_re_signed_and_client_faults_repor
         OffsetDateTime::now_utc(),
         "wrong-secret-key",
     );
-    assert_eq!(send("GET", &url, &headers, b"").await.0, 200);
+    let (status, _, answer) = send("GET", &url, &headers, b"").await;
+    assert_eq!(status, 401);
+    let answer: Value = serde_json::from_slice(&answer).expect("JSON");
+    assert_eq!(answer["error_code"], "APIGW.0301");
     let found = records(&file);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["rule"], "signature");
@@ -280,22 +287,27 @@ async fn with_a_token_the_proxy_sends_its_own() {
     let proxy = proxy::start(
         ProxyConfig::new(
             emulator.base_url(),
+            PROJECT,
             UpstreamAuth::Token(SecretString::new(TOKEN)),
-            Some(ViolationSink::create(&file, [TOKEN]).expect("sink")),
+            Some(ViolationSink::append(&file, [TOKEN], SinkLimits::default()).expect("sink")),
         ),
         "127.0.0.1:0".parse().expect("addr"),
     )
     .await
     .expect("proxy starts");
     let url = format!("{}/v3/{PROJECT}/quotas", proxy.base_url());
-    let client_token = vec![("X-Auth-Token".to_owned(), "client-own-token".to_owned())];
+    let client_token = vec![("X-Auth-Token".to_owned(), TOKEN.to_owned())];
     assert_eq!(send("GET", &url, &client_token, b"").await.0, 200);
     assert_eq!(records(&file), Vec::<Value>::new());
-    // Without any credentials the client breaks a rule; the proxy still forwards.
-    assert_eq!(send("GET", &url, &[], b"").await.0, 200);
+    // Another token, or none: refused, never forwarded.
+    let other_token = vec![("X-Auth-Token".to_owned(), "client-own-token".to_owned())];
+    assert_eq!(send("GET", &url, &other_token, b"").await.0, 401);
+    assert_eq!(records(&file).len(), 1);
+    // Without any credentials the client breaks a rule, and is refused.
+    assert_eq!(send("GET", &url, &[], b"").await.0, 401);
     let found = records(&file);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0]["rule"], "credentials");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[1]["rule"], "credentials");
     assert!(!std::fs::read_to_string(&file)
         .expect("file")
         .contains(TOKEN));

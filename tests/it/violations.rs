@@ -282,3 +282,47 @@ async fn strict_requests_answers_400_with_the_violation() {
     assert_eq!(serve.records().len(), 1);
     serve.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strict_requests_authenticates_first_then_judges() {
+    let serve = Serve::start(&["--strict-requests"]);
+    let url = serve.url("/tracker");
+    let body = br#"{"tracker_type": "system", "tracker_name": "system", "aegncy_name": "x"}"#;
+    // Unsigned, and signed with a wrong SK: 401 as without --strict-requests, not 400.
+    let wrong = signed_headers(
+        "POST",
+        &url,
+        body,
+        &[],
+        OffsetDateTime::now_utc(),
+        "wrong-sk",
+    );
+    for (what, headers) in [("unsigned", Vec::new()), ("wrong SK", wrong)] {
+        let (status, _, answer) = send("POST", &url, &headers, body).await;
+        assert_eq!(status, 401, "{what}: {}", String::from_utf8_lossy(&answer));
+        let answer: Value = serde_json::from_slice(&answer).expect("a CTS error body");
+        assert_eq!(answer["error_code"], "CTS.0002", "{what}");
+    }
+    // Authenticated: judged, 400.
+    assert_eq!(send_signed("POST", &url, body).await.0, 400);
+    serve.stop();
+}
+
+#[test]
+fn sigterm_prints_the_summary() {
+    let serve = Serve::start(&[]);
+    let pid = libc::pid_t::try_from(serve.child.id()).expect("a pid");
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let Serve {
+        mut child,
+        mut stderr,
+        ..
+    } = serve;
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).expect("reads stderr");
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "{status:?}: {rest}");
+    assert!(rest.contains("shutting down"), "{rest}");
+    assert!(rest.contains("violations: 0"), "{rest}");
+}

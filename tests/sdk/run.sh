@@ -4,9 +4,10 @@
 #   serve       `cts-conform serve` with one AK/SK account on a free loopback port
 #   violations  the same with `--violations FILE`: the SDK's requests must leave no
 #               violation but the one its wrong-secret-key check provokes on purpose
-#   proxy       `cts-conform proxy --ak --sk --violations FILE` in front of that serve:
-#               every request is re-signed for the upstream, end to end, and neither
-#               direction leaves a violation
+#   proxy       `cts-conform proxy --ak --sk --project-id --violations FILE` in front of
+#               that serve: every request is verified, re-signed for the upstream, end to
+#               end, and neither direction leaves a violation but the wrong-secret-key
+#               check's, which the proxy refuses (401) without forwarding
 #   all         the three, in this order (default)
 #
 #   tests/sdk/run.sh [PYTHON [MODE]]   PYTHON: an interpreter with tests/python/requirements.txt
@@ -78,7 +79,6 @@ run_mode() {
     local mode="$1" port endpoint status=0
     port="$(free_port)"
     local serve_args=(serve --listen "127.0.0.1:$port" --ak "$ak" --sk "$sk" --project-id "$project_id")
-    local skip=()
     endpoint="http://127.0.0.1:$port"
     case "$mode" in
     violations) serve_args+=(--violations "$work/serve.jsonl") ;;
@@ -88,19 +88,18 @@ run_mode() {
         local proxy_port
         proxy_port="$(free_port)"
         start "$work/proxy.log" proxy --upstream "$endpoint" --listen "127.0.0.1:$proxy_port" \
-            --ak "$ak" --sk "$sk" --violations "$work/proxy.jsonl"
+            --ak "$ak" --sk "$sk" --project-id "$project_id" --violations "$work/proxy.jsonl"
         endpoint="http://127.0.0.1:$proxy_port"
-        # The proxy re-signs every request with the right key: this check cannot pass.
-        skip=(--skip wrong_secret_key_is_401)
     fi
     echo "-- SDK interop, mode $mode"
     "$python" tests/sdk/interop.py --endpoint "$endpoint" \
-        --ak "$ak" --sk "$sk" --project-id "$project_id" "${skip[@]}" || status=$?
+        --ak "$ak" --sk "$sk" --project-id "$project_id" || status=$?
     stop
     case "$mode" in
-    # The wrong-secret-key check's request does not verify, on purpose.
+    # The wrong-secret-key check's request does not verify, on purpose (the proxy
+    # refuses it with the gateway's 401, as the service would).
     violations) expect_violations "$work/serve.jsonl" signature || status=1 ;;
-    proxy) expect_violations "$work/proxy.jsonl" || status=1 ;;
+    proxy) expect_violations "$work/proxy.jsonl" signature || status=1 ;;
     esac
     for log in "$work"/*.log; do
         if grep -qF -e "$sk" "$log"; then
