@@ -7,10 +7,11 @@
 //! before them in this list (`tests/layers.rs` keeps it so): `json_pointer`, `suggest`,
 //! [`auth`], [`exchange`], [`contract`], [`case`], [`cts`] (what is CTS-specific about
 //! running), [`derive`](mod@derive), [`check`], [`run`], [`violations`], [`coverage`], [`partition`],
-//! [`record`], [`report`], [`parity`], [`emulator`], [`proxy`]. The command line
+//! [`record`], [`report`], [`bundle`], [`parity`], [`emulator`], [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
 
 pub mod auth;
+pub mod bundle;
 pub mod case;
 pub mod check;
 pub mod contract;

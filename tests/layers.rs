@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// The library's top modules, each allowed to import only those before it.
-const LAYERS: [&str; 18] = [
+const LAYERS: [&str; 19] = [
     "json_pointer",
     "suggest",
     "auth",
@@ -21,6 +21,7 @@ const LAYERS: [&str; 18] = [
     "partition",
     "record",
     "report",
+    "bundle",
     "parity",
     "emulator",
     "proxy",

@@ -148,6 +148,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         (None, None) => None,
     };
     let planned = std::mem::take(&mut plan.cases);
+    let plan_ids: Vec<String> = planned.iter().map(|case| case.id.clone()).collect();
     let cases = match partition {
         Some(partition) => partition.select(planned),
         None => planned,
@@ -220,6 +221,8 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             started,
             finished: time::OffsetDateTime::now_utc(),
             interrupted: false,
+            plan: plan_ids,
+            merged_from: Vec::new(),
         };
         let coverage = cts_conform::coverage::compute(contract, &cases);
         written = reports.write(&summary, &results, &coverage, &redactor);

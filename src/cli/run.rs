@@ -184,6 +184,9 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Err(exit) => return exit,
     };
     let planned = std::mem::take(&mut plan.cases);
+    // The whole plan's ids (before any partition): a shard's report carries them, so
+    // that `report merge` sees a missing shard.
+    let plan_ids: Vec<String> = planned.iter().map(|case| case.id.clone()).collect();
     let cases = match args.outputs.partition {
         Some(partition) => partition.select(planned),
         None => planned,
@@ -199,12 +202,25 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         Ok(planned) => planned,
         Err(exit) => return exit,
     };
+    // --bundle DIR: refused unless new or empty, before anything is sent.
+    let bundle_dir = match args.bundle.as_deref().filter(|_| !libtest.list) {
+        Some(dir) => match cts_conform::bundle::prepare(dir) {
+            Ok(()) => Some(dir.to_path_buf()),
+            Err(e) => return usage(e.to_string()),
+        },
+        None => None,
+    };
+    let record_dir = args.record.clone().or_else(|| {
+        bundle_dir
+            .as_ref()
+            .map(|dir| dir.join(cts_conform::bundle::RECORDING))
+    });
     // The case files' texts are needed no more than for their fingerprint, and that only
     // for a recording or a report (it is left empty otherwise): a large suite's text is
     // not kept for the whole run.
     let sources = std::mem::take(&mut plan.sources);
-    let recording = args.record.is_some() && !libtest.list;
-    let fingerprint = if recording || reports.is_some() {
+    let recording = record_dir.is_some() && !libtest.list;
+    let fingerprint = if recording || reports.is_some() || bundle_dir.is_some() {
         report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &sources)
     } else {
         String::new()
@@ -341,7 +357,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     };
     let ledger_path = ledger.path().map(|p| p.display().to_string());
     // --record DIR: run.json now, each case's file as it finishes.
-    let recorder = match args.record.as_deref().filter(|_| !libtest.list) {
+    let recorder = match record_dir.as_deref().filter(|_| !libtest.list) {
         None => None,
         Some(dir) => {
             let start = super::replay::RecordingStart {
@@ -365,10 +381,16 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
     if let Some(recorder) = &recorder {
         session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
     }
-    // Outcomes are kept only for the reports asked for.
-    let collector = reports.as_ref().map(|_| Arc::new(Collector::default()));
-    if let Some(collector) = &collector {
-        session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>);
+    // Whole outcomes are kept only for the reports asked for; otherwise a tally, for
+    // the completeness line.
+    let collector =
+        (reports.is_some() || bundle_dir.is_some()).then(|| Arc::new(Collector::default()));
+    let tally = Arc::new(report::completeness::Tally::default());
+    match &collector {
+        Some(collector) => {
+            session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>)
+        }
+        None => session = session.with_reporter(Arc::clone(&tally) as Arc<dyn Reporter>),
     }
     let session = Arc::new(session);
     runtime.spawn(watch_interrupts(Arc::clone(&session), ledger_path));
@@ -382,12 +404,11 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
         runtime.block_on(running.shutdown());
     }
     let filtered = |id: &str| libtest.is_filtered_out(&Trial::test(id, || Ok(())));
-    let results = match &collector {
-        Some(collector) => {
-            report::results::collect(&cases, collector.outcomes(), &baseline, filtered)
-        }
-        None => Vec::new(),
+    let outcomes = match &collector {
+        Some(collector) => collector.outcomes(),
+        None => tally.outcomes(),
     };
+    let results = report::results::collect(&cases, outcomes, &baseline, filtered);
     let mut written = true;
     if let Some(recorder) = recorder {
         if let Err(e) = recorder.finish(super::replay::now()) {
@@ -395,40 +416,62 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             written = false;
         }
     }
+    let summary = RunSummary {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        target: session.config.base_url.clone(),
+        target_kind: if args.target == "embedded" {
+            "embedded"
+        } else {
+            "url"
+        }
+        .into(),
+        project_id: session.config.project_id.clone(),
+        run_id: session.config.run_id.clone(),
+        profile: format!("{:?}", plan.profile).to_lowercase(),
+        partition: args.outputs.partition.map(|p| p.to_string()),
+        baseline: args
+            .outputs
+            .baseline
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        fingerprint,
+        started,
+        finished: time::OffsetDateTime::now_utc(),
+        interrupted: session.interrupted(),
+        plan: plan_ids,
+        merged_from: Vec::new(),
+    };
+    let coverage = cts_conform::coverage::compute(contract, &cases);
     if let Some(reports) = reports {
-        let summary = RunSummary {
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            target: session.config.base_url.clone(),
-            target_kind: if args.target == "embedded" {
-                "embedded"
-            } else {
-                "url"
-            }
-            .into(),
-            project_id: session.config.project_id.clone(),
-            run_id: session.config.run_id.clone(),
-            profile: format!("{:?}", plan.profile).to_lowercase(),
-            partition: args.outputs.partition.map(|p| p.to_string()),
-            baseline: args
-                .outputs
-                .baseline
-                .as_ref()
-                .map(|p| p.display().to_string()),
-            fingerprint,
-            started,
-            finished: time::OffsetDateTime::now_utc(),
-            interrupted: session.interrupted(),
-        };
-        let coverage = cts_conform::coverage::compute(contract, &cases);
         written = reports.write(&summary, &results, &coverage, &redactor);
     }
-    if session.interrupted() {
+    let completeness =
+        report::completeness::assess(&results, &coverage, &summary.profile, summary.interrupted);
+    super::reports::print_completeness(&libtest, &completeness);
+    let exit = if session.interrupted() {
         eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
-        return Exit::Interrupted;
-    }
+        Exit::Interrupted
+    } else {
+        super::reports::gated(
+            verdict(conclusion.has_failed(), &results, written),
+            &completeness,
+            args.fail_on_ignored,
+            args.min_coverage,
+        )
+    };
+    let exit = match bundle_dir {
+        Some(dir) => {
+            let pool = cts_conform::bundle::Pool {
+                data_buckets: session.config.data_buckets.clone(),
+                obs_buckets: session.config.obs_buckets.clone(),
+            };
+            super::reports::write_bundle(&dir, &summary, &results, &coverage, pool, exit, &redactor)
+        }
+        None => exit,
+    };
     // The process ends next: freeing every loaded case one by one would only cost time.
     std::mem::forget(cases);
-    verdict(conclusion.has_failed(), &results, written)
+    exit
 }
 
 /// The exit code of a run that ran: a report that could not be written first (CI would

@@ -4,6 +4,7 @@
 //! libtest glue that drives trials is the command's, in `src/cli/trials.rs`).
 
 pub mod baseline;
+pub mod completeness;
 pub mod curl;
 pub mod diff;
 pub mod escape;

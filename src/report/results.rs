@@ -35,6 +35,11 @@ pub struct RunSummary {
     pub started: OffsetDateTime,
     pub finished: OffsetDateTime,
     pub interrupted: bool,
+    /// Every case id of the plan the run's cases were selected from, before any
+    /// partition: what the shards of one run together must cover (`report merge`).
+    pub plan: Vec<String>,
+    /// For a merged report, one line per shard report it was merged from.
+    pub merged_from: Vec<String>,
 }
 
 impl RunSummary {
