@@ -197,6 +197,23 @@ fn an_incomplete_bundle_does_not_verify_and_a_used_directory_is_refused() {
     assert_eq!(run.code, 6, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("INCOMPLETE: "), "{}", run.stdout);
 
+    // One shard of the plan is not the suite, however green.
+    let shard = dir.path().join("shard");
+    let run = cli_run::run(&[
+        "--bundle",
+        shard.to_str().unwrap(),
+        "--partition",
+        "hash:1/3",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let run = verify(&shard);
+    assert_eq!(run.code, 6, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("it certifies one shard, not the suite"),
+        "{}",
+        run.stdout
+    );
+
     // The same directory again: refused before anything runs.
     let run = cli_run::run(&["--bundle", bundle.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);

@@ -26,6 +26,9 @@ pub struct Verification {
     pub problems: Vec<String>,
     /// What the run checked, when the report could be read.
     pub completeness: Option<Completeness>,
+    /// Why an intact bundle is still not the whole suite (one line each): it holds one
+    /// shard of the plan, or selected no case.
+    pub gaps: Vec<String>,
     /// The run's exit code, as its manifest says.
     pub exit_code: Option<i32>,
 }
@@ -43,9 +46,10 @@ impl Verification {
             .map_or(0, |c| c.failed + c.unexpected_passes)
     }
 
-    /// Intact, consistent, nothing failed, complete, and the run exited 0.
+    /// Intact, consistent, nothing failed, complete, the whole plan, and the run exited 0.
     pub fn green(&self) -> bool {
         self.intact()
+            && self.gaps.is_empty()
             && self.failed() == 0
             && self.exit_code == Some(0)
             && self
@@ -77,6 +81,7 @@ pub fn verify(dir: &Path) -> Verification {
             return Verification {
                 problems,
                 completeness: None,
+                gaps: Vec::new(),
                 exit_code: None,
             };
         }
@@ -101,8 +106,34 @@ pub fn verify(dir: &Path) -> Verification {
     Verification {
         problems,
         completeness,
+        gaps: gaps(&manifest, &report),
         exit_code: Some(manifest.exit_code),
     }
+}
+
+/// What keeps the selected list from being the required one: the plan's every case.
+fn gaps(manifest: &Manifest, report: &Value) -> Vec<String> {
+    let plan: BTreeSet<&str> = report["plan"]["ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let selected: BTreeSet<&str> = manifest.selected.iter().map(String::as_str).collect();
+    let mut gaps = Vec::new();
+    if selected.is_empty() {
+        gaps.push("the run selected no case".to_string());
+    }
+    let outside = plan.difference(&selected).count();
+    if outside > 0 {
+        gaps.push(format!(
+            "{outside} of the plan's {} cases are not in this bundle (partition {}): it \
+             certifies one shard, not the suite",
+            plan.len(),
+            manifest.partition.as_deref().unwrap_or("none")
+        ));
+    }
+    gaps
 }
 
 /// Every file against `SHA256SUMS`: changed, missing, or not listed.

@@ -40,6 +40,9 @@ pub(crate) fn verify(args: VerifyArgs) -> Exit {
         );
         return Exit::Failed;
     }
+    for gap in &verification.gaps {
+        println!("not the whole suite: {gap}");
+    }
     if !verification.green() {
         println!(
             "{dir}: intact, but not a complete green run (the run exited {})",
