@@ -40,6 +40,9 @@ const INAPPLICABLE: [&str; 2] = [
     "${bucket_3} ",
 ];
 
+/// How many reasons the completeness line names; the rest are summed up.
+const SHOWN_REASONS: usize = 5;
+
 /// Classifies the reason a case did not run.
 pub fn gap(reason: &str) -> Gap {
     if INAPPLICABLE.iter().any(|prefix| reason.starts_with(prefix)) {
@@ -128,12 +131,27 @@ impl Completeness {
 
     /// The line no reader can miss: `COMPLETE: ...` or `INCOMPLETE: ...`.
     pub fn line(&self) -> String {
+        // The most frequent reasons; the rest summed up (the JSON report lists them all).
         let reasons = |gaps: &[Gap]| -> Vec<String> {
-            self.ignored
+            let all: Vec<&Ignored> = self
+                .ignored
                 .iter()
                 .filter(|i| gaps.contains(&i.gap))
+                .collect();
+            let mut shown: Vec<String> = all
+                .iter()
+                .take(SHOWN_REASONS)
                 .map(|i| format!("{} {}", i.count, i.reason))
-                .collect()
+                .collect();
+            let rest = &all[all.len().min(SHOWN_REASONS)..];
+            if !rest.is_empty() {
+                shown.push(format!(
+                    "{} for {} other reasons",
+                    rest.iter().map(|i| i.count).sum::<usize>(),
+                    rest.len()
+                ));
+            }
+            shown
         };
         let cases = |n: usize| if n == 1 { "case" } else { "cases" };
         if self.complete() {
@@ -389,6 +407,62 @@ impl Reporter for Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ignored(reason: &str, count: usize) -> Ignored {
+        Ignored {
+            reason: reason.into(),
+            count,
+            gap: gap(reason),
+        }
+    }
+
+    fn completeness(ignored: Vec<Ignored>, interrupted: bool) -> Completeness {
+        Completeness {
+            selected: 10 + ignored.iter().map(|i| i.count).sum::<usize>(),
+            passed: 9,
+            failed: 1,
+            expected_failures: 0,
+            unexpected_passes: 0,
+            ignored,
+            interrupted,
+            coverage: [
+                ("request fields", Covered { covered: 1, of: 2 }),
+                ("query parameters", Covered { covered: 0, of: 0 }),
+                ("statuses", Covered { covered: 2, of: 2 }),
+            ],
+            tier: "Core",
+        }
+    }
+
+    #[test]
+    fn the_line_says_complete_only_without_gaps_and_never_when_interrupted() {
+        let inherent = completeness(vec![ignored("precondition not met: x", 2)], false);
+        assert!(inherent.complete());
+        assert_eq!(
+            inherent.line(),
+            "COMPLETE: 10 of 12 selected cases ran; 2 inapplicable to this target: 2 precondition not met: x"
+        );
+        assert_eq!(inherent.score(), Some(90.0));
+        assert_eq!(inherent.coverage_percent(), 75.0);
+        let interrupted = completeness(Vec::new(), true);
+        assert!(!interrupted.complete());
+        assert!(interrupted
+            .line()
+            .starts_with("INCOMPLETE: the run was interrupted; 0 of 10 cases did not run"));
+        let many: Vec<Ignored> = (0..7).map(|n| ignored(&format!("r{n}"), 7 - n)).collect();
+        assert_eq!(
+            completeness(many, false).line(),
+            "INCOMPLETE: 28 of 38 cases did not run: 7 r0; 6 r1; 5 r2; 4 r3; 3 r4; 3 for 2 other reasons"
+        );
+        assert_eq!(
+            gate(&inherent, true, Some(80.0)).as_deref(),
+            Some(
+                "--min-coverage 80: the cases that ran covered 75.0% of the documented rows and \
+                 statuses (3/4)"
+            )
+        );
+        assert_eq!(gate(&inherent, true, Some(75.0)), None);
+    }
 
     #[test]
     fn only_target_inherent_reasons_are_not_gaps() {
