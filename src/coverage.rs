@@ -239,6 +239,36 @@ fn holds_path(value: &Value, keys: &[&str]) -> bool {
         }
 }
 
+/// The rows as covered by the cases `ran` keeps (the coverage of a run, not of its plan).
+pub fn of_cases(rows: &[Row], ran: impl Fn(&str) -> bool) -> Vec<Row> {
+    rows.iter()
+        .map(|row| Row {
+            cases: row.cases.iter().filter(|id| ran(id)).cloned().collect(),
+            ..row.clone()
+        })
+        .collect()
+}
+
+/// The kebab-case name of a row kind, as reports write it.
+pub fn kind_name(kind: RowKind) -> &'static str {
+    match kind {
+        RowKind::RequestField => "field",
+        RowKind::QueryParameter => "query",
+        RowKind::Status => "status",
+    }
+}
+
+/// The row kind a report names ([`kind_name`]).
+pub fn kind_named(name: &str) -> Option<RowKind> {
+    [
+        RowKind::RequestField,
+        RowKind::QueryParameter,
+        RowKind::Status,
+    ]
+    .into_iter()
+    .find(|k| kind_name(*k) == name)
+}
+
 /// Totals: (covered, provokable) for documented request rows, query parameters and statuses.
 pub fn totals(rows: &[Row]) -> BTreeMap<RowKind, (usize, usize)> {
     let mut totals = BTreeMap::new();
@@ -285,11 +315,7 @@ pub fn render(rows: &[Row], case_count: usize) -> String {
             (0, true) => "✗",
             _ => "✓",
         };
-        let kind = match row.kind {
-            RowKind::RequestField => "field",
-            RowKind::QueryParameter => "query",
-            RowKind::Status => "status",
-        };
+        let kind = kind_name(row.kind);
         let detail = match (row.cases.as_slice(), row.provokable) {
             ([], false) => {
                 "not provokable on purpose: checked against its schema whenever a target sends it"

@@ -8,11 +8,12 @@
 //! [`auth`], [`http`] (exchanges, client, throttling), [`contract`], [`case`], [`cts`] (what is CTS-specific about
 //! running), [`derive`](mod@derive), [`check`], [`outcome`] (what a run produces: outcomes,
 //! verdicts, the baseline), [`run`], [`violations`], [`coverage`], [`partition`],
-//! [`record`], [`report`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
+//! [`record`], [`report`], [`bundle`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
 //! check, schedule, results), [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
 
 pub mod auth;
+pub mod bundle;
 pub mod case;
 pub mod check;
 pub mod contract;

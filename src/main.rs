@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => cli::replay::replay(args),
         Some(Command::Parity(args)) => cli::parity::parity(args),
         Some(Command::Report(args)) => cli::report_merge::report(args),
+        Some(Command::Verify(args)) => cli::verify::verify(args),
         None => run_suite(cli.run, cli.libtest),
     };
     cli::stdout::finish();

@@ -20,8 +20,8 @@ use cts_conform::run::{self, Credentials};
         by default) and prints libtest-style results with diffs. Exit codes: 0 passed, 101 a \
         case failed (or the run left a tracker it could not remove), 2 usage, configuration \
         or case-file error, 3 target unreachable or credentials rejected, 4 no case selected, \
-        5 a report could not be written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), \
-        143 terminated (SIGTERM).",
+        5 a report could not be written, 6 incomplete (--fail-on-ignored, --min-coverage), \
+        129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM).",
     args_conflicts_with_subcommands = true,
     // libtest-mimic's flags that do nothing here: hidden (--bench is refused).
     mut_arg("bench", |a| a.hide(true)),
@@ -63,6 +63,16 @@ pub(crate) enum Command {
     Parity(ParityArgs),
     /// Work with report files: `report merge` joins the JSON reports of a run's shards.
     Report(ReportArgs),
+    /// Re-check a certification bundle (--bundle): hashes, every selected case judged and
+    /// consistent with its steps, nothing failed, complete (exit 0 only then).
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct VerifyArgs {
+    /// A bundle written with --bundle.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -146,6 +156,18 @@ pub(crate) struct RunArgs {
     /// cases/*.json; secrets masked), for `replay` and `parity`.
     #[arg(long, value_name = "DIR")]
     pub(crate) record: Option<PathBuf>,
+    /// Exit 6 when the run is incomplete: a selected case did not run for a reason that
+    /// is not inherent to the target (a missing bucket or flag, a filter, an interrupt).
+    #[arg(long)]
+    pub(crate) fail_on_ignored: bool,
+    /// Exit 6 when the cases that ran covered less than PCT percent of the documented
+    /// request fields, query parameters and statuses (0 to 100).
+    #[arg(long, value_name = "PCT")]
+    pub(crate) min_coverage: Option<f64>,
+    /// Write a certification bundle into DIR (new or empty): manifest, JSON/JUnit/HTML
+    /// reports, the recording and SHA256SUMS; `cts-conform verify DIR` re-checks it.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) bundle: Option<PathBuf>,
 }
 
 /// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).
@@ -503,4 +525,8 @@ pub(crate) struct MergeArgs {
     /// Write the merged HTML report.
     #[arg(long, value_name = "FILE")]
     pub(crate) report_html: Option<PathBuf>,
+    /// Merge even when a shard is missing or was interrupted: the missing cases are
+    /// `not-run`, the result is INCOMPLETE, and the merge exits 6 once written.
+    #[arg(long)]
+    pub(crate) allow_partial: bool,
 }

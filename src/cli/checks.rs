@@ -13,8 +13,8 @@ use super::args::{NoTests, RunArgs};
 use super::exit::{usage, Exit};
 
 /// Every subcommand name, the ones to come included (DESIGN.md), for "did you mean".
-pub(crate) const SUBCOMMANDS: [&str; 7] = [
-    "serve", "sweep", "coverage", "replay", "parity", "report", "proxy",
+pub(crate) const SUBCOMMANDS: [&str; 8] = [
+    "serve", "sweep", "coverage", "replay", "parity", "report", "proxy", "verify",
 ];
 
 /// The first problem with the run's flags, as one line; `None` when they are usable.
@@ -46,6 +46,18 @@ pub(crate) fn check_run_args(
                 "--rate must be a positive number of requests per second, not {rate}"
             ));
         }
+    }
+    if let Some(min) = args.min_coverage {
+        if !(min.is_finite() && (0.0..=100.0).contains(&min)) {
+            return Some(format!(
+                "--min-coverage must be a percentage from 0 to 100, not {min}"
+            ));
+        }
+    }
+    if args.bundle.is_some() && args.record.is_some() {
+        return Some(
+            "--bundle records into its own DIR/recording: drop --record (or --bundle)".into(),
+        );
     }
     check_buckets(&args.data_bucket, &args.obs_bucket, contract)
         .or_else(|| check_report_paths(args))

@@ -15,6 +15,9 @@ pub(crate) enum Exit {
     NoTests = 4,
     /// A report file (--junit, --report-json, --report-html) could not be written.
     ReportNotWritten = 5,
+    /// Nothing failed, but the run was incomplete under `--fail-on-ignored` or
+    /// `--min-coverage` (or a bundle under `verify`, or a merge under `--allow-partial`).
+    Incomplete = 6,
     /// At least one case failed (as `cargo test`).
     Failed = 101,
     /// Interrupted with Ctrl-C (SIGINT); started cases cleaned up.

@@ -16,3 +16,4 @@ pub mod stdout;
 pub mod sweep;
 pub mod tls;
 pub mod trials;
+pub mod verify;

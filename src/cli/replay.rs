@@ -50,6 +50,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         (None, None) => None,
     };
     let planned = std::mem::take(&mut plan.cases);
+    let plan_ids: Vec<String> = planned.iter().map(|case| case.id.clone()).collect();
     let cases = match partition {
         Some(partition) => partition.select(planned),
         None => planned,
@@ -90,6 +91,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         ledger: LedgerSpec::InMemory,
         record: None,
         keep_results: true,
+        plan_ids,
         reporters: Vec::new(),
         pace: None,
         profile: format!("{:?}", plan.profile).to_lowercase(),
@@ -101,5 +103,11 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             .map(|p| p.display().to_string()),
         fingerprint,
     };
-    super::run::execute(spec, &libtest, reports)
+    let outputs = super::run::Outputs {
+        reports,
+        bundle: None,
+        fail_on_ignored: false,
+        min_coverage: None,
+    };
+    super::run::execute(spec, &libtest, outputs)
 }

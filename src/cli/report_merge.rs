@@ -1,14 +1,14 @@
 //! `cts-conform report merge SHARD.json...`: one report (JUnit, JSON, HTML) from the JSON
 //! reports of a partitioned run's shards, read back without running anything. Refuses
-//! (exit 2, one line) shards of different contracts or cases, and shards that overlap.
+//! (exit 2, one line naming the file) what it cannot vouch for (see
+//! `cts_conform::report::merge`); `--allow-partial` merges a missing or interrupted shard
+//! anyway, the result INCOMPLETE, and exits 6 once written.
 
 use cts_conform::auth::Redactor;
-use cts_conform::contract::Contract;
 use cts_conform::report;
 
-use super::args::{MergeArgs, PlanArgs, ProfileArg, ReportArgs, ReportCommand};
+use super::args::{MergeArgs, ReportArgs, ReportCommand};
 use super::exit::{usage, Exit};
-use super::plan::load_plan;
 use super::reports::ReportFile;
 
 pub(crate) fn report(args: ReportArgs) -> Exit {
@@ -32,16 +32,27 @@ fn merge(args: MergeArgs) -> Exit {
             Err(e) => return usage(e),
         }
     }
-    let merged = match report::merge::merge(&shards) {
+    let merged = match report::merge::merge(&shards, args.allow_partial) {
         Ok(merged) => merged,
         Err(e) => return usage(format!("cannot merge: {e}")),
     };
+    for note in &merged.partial {
+        eprintln!("warning: --allow-partial: {note}");
+    }
+    let partial = !merged.partial.is_empty();
+    let mut merged = merged.report;
     let loaded = report::load::summary(&merged)
         .and_then(|summary| report::load::results(&merged).map(|results| (summary, results)));
     let (summary, results) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return usage(format!("cannot read the shards back: {e}")),
     };
+    // Coverage and completeness counted again over the merged cases.
+    let rows = report::load::coverage_rows(&merged);
+    let completeness =
+        report::completeness::assess(&results, &rows, &summary.profile, summary.interrupted);
+    merged["complete"] = serde_json::json!(completeness.complete());
+    merged["completeness"] = completeness.to_json();
     let files = (
         ReportFile::plan("--junit", &args.junit),
         ReportFile::plan("--report-json", &args.report_json),
@@ -55,7 +66,7 @@ fn merge(args: MergeArgs) -> Exit {
     let redactor = Redactor::default();
     let mut ok = true;
     if let Some(file) = junit {
-        ok &= file.write(&report::junit::render(&summary, &results, &redactor));
+        ok &= file.write(&report::junit::render(&summary, &results, &rows, &redactor));
     }
     if let Some(file) = json {
         let mut text = serde_json::to_string_pretty(&merged).unwrap_or_default();
@@ -63,12 +74,7 @@ fn merge(args: MergeArgs) -> Exit {
         ok &= file.write(&text);
     }
     if let Some(file) = html {
-        ok &= file.write(&report::html::render(
-            &summary,
-            &results,
-            &coverage(&summary),
-            &redactor,
-        ));
+        ok &= file.write(&report::html::render(&summary, &results, &rows, &redactor));
     }
     let totals = &merged["totals"];
     println!(
@@ -82,34 +88,13 @@ fn merge(args: MergeArgs) -> Exit {
         totals["ignored"],
         totals["not-run"]
     );
-    if ok {
-        Exit::Passed
-    } else {
+    println!("{}\n{}", completeness.line(), completeness.details());
+    if !ok {
         Exit::ReportNotWritten
-    }
-}
-
-/// The coverage of the built-in cases when the shards ran them (same fingerprint), else none.
-fn coverage(summary: &report::RunSummary) -> Vec<cts_conform::coverage::Row> {
-    let contract = Contract::embedded();
-    let plan = PlanArgs {
-        cases: None,
-        profile: if summary.profile == "strict" {
-            ProfileArg::Strict
-        } else {
-            ProfileArg::Documented
-        },
-        no_derived: false,
-    };
-    match load_plan(&plan, contract) {
-        Ok(plan)
-            if report::results::fingerprint(
-                cts_conform::contract::EMBEDDED_OPENAPI,
-                &plan.sources,
-            ) == summary.fingerprint =>
-        {
-            cts_conform::coverage::compute(contract, &plan.cases)
-        }
-        _ => Vec::new(),
+    } else if partial {
+        eprintln!("error: merged with --allow-partial: the result is incomplete (exit 6)");
+        Exit::Incomplete
+    } else {
+        Exit::Passed
     }
 }

@@ -8,9 +8,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
+use cts_conform::bundle;
 use cts_conform::contract::Contract;
 use cts_conform::outcome::Baseline;
+use cts_conform::report::completeness::Completeness;
 use cts_conform::report::{self, CaseResult, RunSummary};
+use time::format_description::well_known::Rfc3339;
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
@@ -117,15 +120,98 @@ impl Reports {
     ) -> bool {
         let mut ok = true;
         if let Some(file) = self.junit {
-            ok &= file.write(&report::junit::render(summary, results, redactor));
+            ok &= file.write(&report::junit::render(summary, results, coverage, redactor));
         }
         if let Some(file) = self.json {
-            ok &= file.write(&report::json::render(summary, results, redactor));
+            ok &= file.write(&report::json::render(summary, results, coverage, redactor));
         }
         if let Some(file) = self.html {
             ok &= file.write(&report::html::render(summary, results, coverage, redactor));
         }
         ok
+    }
+}
+
+/// Prints what the run checked after libtest's summary: the completeness line and the
+/// counts, score and coverage (on stderr when libtest writes JSON to stdout).
+pub(crate) fn print_completeness(libtest: &libtest_mimic::Arguments, completeness: &Completeness) {
+    let text = format!("{}\n{}", completeness.line(), completeness.details());
+    if matches!(libtest.format, Some(libtest_mimic::FormatSetting::Json)) {
+        eprintln!("{text}");
+    } else {
+        println!("{text}");
+    }
+}
+
+/// `exit` unless the run passed but is incomplete under `--fail-on-ignored` or
+/// `--min-coverage`: then exit 6, with the reason.
+pub(crate) fn gated(
+    exit: Exit,
+    completeness: &Completeness,
+    fail_on_ignored: bool,
+    min_coverage: Option<f64>,
+) -> Exit {
+    if exit != Exit::Passed {
+        return exit;
+    }
+    match report::completeness::gate(completeness, fail_on_ignored, min_coverage) {
+        Some(reason) => {
+            eprintln!("error: the run is incomplete (exit 6): {reason}");
+            Exit::Incomplete
+        }
+        None => exit,
+    }
+}
+
+/// Writes the certification bundle of a run that ended with `exit` (its recording is
+/// already in place); exit 5 when it cannot be written.
+pub(crate) fn write_bundle(
+    dir: &Path,
+    summary: &RunSummary,
+    results: &[CaseResult],
+    coverage: &[cts_conform::coverage::Row],
+    pool: bundle::Pool,
+    exit: Exit,
+    redactor: &Redactor,
+) -> Exit {
+    let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    let completeness =
+        report::completeness::assess(results, coverage, &summary.profile, summary.interrupted);
+    let manifest = bundle::Manifest {
+        format: bundle::FORMAT,
+        tool: bundle::Tool {
+            name: "cts-conform".into(),
+            version: summary.tool_version.clone(),
+        },
+        contract_sha256: bundle::sha256_hex(cts_conform::contract::EMBEDDED_OPENAPI.as_bytes()),
+        fingerprint_sha256: summary.fingerprint.clone(),
+        selected: results.iter().map(|r| r.outcome.id.clone()).collect(),
+        profile: summary.profile.clone(),
+        partition: summary.partition.clone(),
+        target: bundle::Target {
+            url: summary.target.clone(),
+            kind: summary.target_kind.clone(),
+            project_id: summary.project_id.clone(),
+        },
+        pool,
+        run_id: summary.run_id.clone(),
+        started: time(summary.started),
+        finished: time(summary.finished),
+        exit_code: exit as i32,
+        interrupted: summary.interrupted,
+        completeness: completeness.line(),
+    };
+    let reports = bundle::Reports {
+        json: report::json::render(summary, results, coverage, redactor),
+        junit: report::junit::render(summary, results, coverage, redactor),
+        html: report::html::render(summary, results, coverage, redactor),
+    };
+    match bundle::write(dir, &manifest, &reports) {
+        Ok(()) => exit,
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::ReportNotWritten
+        }
     }
 }
 

@@ -91,6 +91,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Err(exit) => return exit,
     };
     let planned = std::mem::take(&mut plan.cases);
+    // The whole plan's ids (before any partition): a shard's report carries them, so
+    // that `report merge` sees a missing shard.
+    let plan_ids: Vec<String> = planned.iter().map(|case| case.id.clone()).collect();
     let cases = match args.outputs.partition {
         Some(partition) => partition.select(planned),
         None => planned,
@@ -106,11 +109,24 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Ok(reports) => reports,
         Err(exit) => return exit,
     };
+    // --bundle DIR: refused unless new or empty, before anything is sent.
+    let bundle = match &args.bundle {
+        Some(dir) => match cts_conform::bundle::prepare(dir) {
+            Ok(()) => Some(dir.clone()),
+            Err(e) => return usage(e.to_string()),
+        },
+        None => None,
+    };
+    let record = args.record.clone().or_else(|| {
+        bundle
+            .as_ref()
+            .map(|dir| dir.join(cts_conform::bundle::RECORDING))
+    });
     // The case files' texts are needed no more than for their fingerprint, and that only
     // for a recording or a report (it is left empty otherwise): a large suite's text is
     // not kept for the whole run.
     let sources = std::mem::take(&mut plan.sources);
-    let fingerprint = if args.record.is_some() || reports.is_some() {
+    let fingerprint = if record.is_some() || reports.is_some() || bundle.is_some() {
         report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &sources)
     } else {
         String::new()
@@ -136,8 +152,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
         baseline,
         ledger,
-        record: args.record.clone(),
-        keep_results: reports.is_some(),
+        record,
+        keep_results: reports.is_some() || bundle.is_some(),
+        plan_ids,
         reporters: Vec::new(),
         pace: None,
         profile: format!("{:?}", plan.profile).to_lowercase(),
@@ -149,7 +166,22 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .map(|p| p.display().to_string()),
         fingerprint,
     };
-    execute(spec, &libtest, reports)
+    let outputs = Outputs {
+        reports,
+        bundle,
+        fail_on_ignored: args.fail_on_ignored,
+        min_coverage: args.min_coverage,
+    };
+    execute(spec, &libtest, outputs)
+}
+
+/// What a run writes and how its completeness gates its exit code.
+pub(crate) struct Outputs {
+    pub(crate) reports: Option<Reports>,
+    /// `--bundle DIR` (the recording goes in it too).
+    pub(crate) bundle: Option<PathBuf>,
+    pub(crate) fail_on_ignored: bool,
+    pub(crate) min_coverage: Option<f64>,
 }
 
 /// The target and the run's configuration from the flags: the embedded emulator (its
@@ -209,7 +241,7 @@ fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
 pub(crate) fn execute(
     mut spec: RunSpec,
     libtest: &libtest_mimic::Arguments,
-    reports: Option<Reports>,
+    outputs: Outputs,
 ) -> Exit {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -263,10 +295,13 @@ pub(crate) fn execute(
     let redactor = Arc::clone(prepared.redactor());
     let interrupted = prepared.session().interrupted();
     let stop_signal = prepared.session().stop_signal();
-    // Coverage of the plan's cases, for the reports (the cases go with the run).
-    let coverage = reports
-        .as_ref()
-        .map(|_| cts_conform::coverage::compute(prepared.session().contract, prepared.cases()));
+    // Coverage of the plan's cases, for the reports and the completeness line (the cases
+    // go with the run).
+    let coverage = cts_conform::coverage::compute(prepared.session().contract, prepared.cases());
+    let pool = cts_conform::bundle::Pool {
+        data_buckets: prepared.session().config.data_buckets.clone(),
+        obs_buckets: prepared.session().config.obs_buckets.clone(),
+    };
     let finished = prepared.finish();
     let leftovers = &finished.summary.leftovers;
     if let Some(notice) = leftovers.notice() {
@@ -277,22 +312,47 @@ pub(crate) fn execute(
         eprintln!("error: {error}");
         written = false;
     }
-    if let (Some(reports), Some(coverage)) = (reports, coverage) {
+    if let Some(reports) = outputs.reports {
         written &= reports.write(&finished.summary, &finished.results, &coverage, &redactor);
     }
-    if let Some(why) = &finished.configuration_error {
-        eprintln!("error: {why}");
-        return Exit::Unreachable;
-    }
-    if interrupted {
-        eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
-        return stop_signal.map_or(Exit::Interrupted, Exit::from);
-    }
-    let exit = verdict(
-        conclusion.has_failed() || !leftovers.is_empty(),
+    let summary = &finished.summary;
+    let completeness = cts_conform::report::completeness::assess(
         &finished.results,
-        written,
+        &coverage,
+        &summary.profile,
+        summary.interrupted,
     );
+    super::reports::print_completeness(libtest, &completeness);
+    let exit = if let Some(why) = &finished.configuration_error {
+        eprintln!("error: {why}");
+        Exit::Unreachable
+    } else if interrupted {
+        eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
+        stop_signal.map_or(Exit::Interrupted, Exit::from)
+    } else {
+        super::reports::gated(
+            verdict(
+                conclusion.has_failed() || !leftovers.is_empty(),
+                &finished.results,
+                written,
+            ),
+            &completeness,
+            outputs.fail_on_ignored,
+            outputs.min_coverage,
+        )
+    };
+    let exit = match &outputs.bundle {
+        Some(dir) => super::reports::write_bundle(
+            dir,
+            summary,
+            &finished.results,
+            &coverage,
+            pool,
+            exit,
+            &redactor,
+        ),
+        None => exit,
+    };
     // The process ends next: freeing every result one by one would only cost time.
     std::mem::forget(finished);
     exit

@@ -11,8 +11,9 @@ use std::fmt::Write;
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Redactor;
-use crate::coverage::{self, Row, RowKind};
+use crate::coverage::{self, Row};
 
+use super::completeness::{self, Completeness};
 use super::diff::Style;
 use super::escape::{attr, text};
 use super::failure::case_lines;
@@ -30,10 +31,17 @@ pub fn render(
 ) -> String {
     let page = Page { redactor };
     let failing = results.iter().filter(|r| r.verdict.fails_run()).count();
-    let verdict = if failing == 0 && summary.leftovers.is_empty() {
-        "pass"
-    } else {
+    let completeness =
+        completeness::assess(results, coverage, &summary.profile, summary.interrupted);
+    // Never a pass unless complete: a failure, an interrupt or a gap says so first.
+    let verdict = if failing > 0 || !summary.leftovers.is_empty() {
         "fail"
+    } else if summary.interrupted {
+        "interrupted"
+    } else if !completeness.complete() {
+        "incomplete"
+    } else {
+        "pass"
     };
     let mut out = String::new();
     let _ = write!(
@@ -44,7 +52,7 @@ pub fn render(
         verdict.to_uppercase(),
         page.t(&summary.target)
     );
-    page.banner(&mut out, summary, results, failing);
+    page.banner(&mut out, summary, results, failing, &completeness);
     page.leftovers(&mut out, summary);
     page.run_table(&mut out, summary);
     page.grouped(
@@ -168,36 +176,55 @@ impl Page<'_> {
         summary: &RunSummary,
         results: &[CaseResult],
         failing: usize,
+        completeness: &Completeness,
     ) {
         let left = summary.leftovers.trackers.len();
-        let (class, headline) = if failing == 0 && left == 0 {
-            ("pass", "PASSED".to_string())
-        } else if failing == 0 {
+        let (class, headline) = if failing == 0 && left > 0 {
             (
                 "fail",
                 format!("FAILED: {left} tracker(s) left on the target"),
             )
-        } else {
+        } else if failing > 0 {
             (
                 "fail",
                 format!(
-                    "FAILED: {failing} of {} case{} failed",
+                    "FAILED: {failing} of {} case{} failed{}",
                     results.len(),
-                    if results.len() == 1 { "" } else { "s" }
+                    if results.len() == 1 { "" } else { "s" },
+                    if summary.interrupted {
+                        " (interrupted)"
+                    } else {
+                        ""
+                    }
                 ),
             )
+        } else if summary.interrupted {
+            ("incomplete", "INTERRUPTED: not a pass".to_string())
+        } else if !completeness.complete() {
+            ("incomplete", "INCOMPLETE: not a pass".to_string())
+        } else {
+            ("pass", "PASSED".to_string())
         };
         let _ = write!(
             out,
             "<header class=\"banner {class}\">\n<h1>CTS v3 tracker API conformance</h1>\n\
-             <p class=\"target\">{}</p>\n<p class=\"headline\">{headline}{}</p>\n<div class=\"tiles\">\n",
+             <p class=\"target\">{}</p>\n<p class=\"headline\">{headline}</p>\n\
+             <p class=\"completeness\"><b>{}</b></p>\n<p class=\"details\">{}</p>\n",
             self.t(&summary.target),
-            if summary.interrupted {
-                " (interrupted)"
-            } else {
-                ""
-            }
+            self.t(&completeness.line()),
+            self.t(&completeness.details())
         );
+        if !summary.merged_from.is_empty() {
+            let shards: Vec<String> = summary.merged_from.iter().map(|s| self.t(s)).collect();
+            let _ = writeln!(
+                out,
+                "<p class=\"details\">Merged from {} shard report{}: {}</p>",
+                shards.len(),
+                if shards.len() == 1 { "" } else { "s" },
+                shards.join("; ")
+            );
+        }
+        out.push_str("<div class=\"tiles\">\n");
         let totals = totals(results);
         for name in Verdict::NAMES {
             let count = totals.get(name).copied().unwrap_or(0);
@@ -391,11 +418,7 @@ impl Page<'_> {
              <th>Source</th><th class=\"num\">cases</th><th>in this run</th></tr></thead>\n<tbody>\n",
         );
         for row in rows {
-            let kind = match row.kind {
-                RowKind::RequestField => "field",
-                RowKind::QueryParameter => "query",
-                RowKind::Status => "status",
-            };
+            let kind = coverage::kind_name(row.kind);
             let ran: Vec<&Verdict> = row
                 .cases
                 .iter()

@@ -8,9 +8,11 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Redactor;
+use crate::coverage::{self, Row};
 use crate::http::exchange::{Exchange, SentRequest};
 use crate::outcome::StepOutcome;
 
+use super::completeness;
 use super::curl::curl_command;
 use super::failure::render_case;
 use super::results::{totals, CaseResult, RunSummary};
@@ -21,8 +23,15 @@ pub const FORMAT: u32 = 1;
 /// Request and response bodies longer than this are cut (on a character boundary).
 pub const BODY_LIMIT_BYTES: usize = 4096;
 
-/// Renders the JSON report (pretty-printed, ending in a newline).
-pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor) -> String {
+/// Renders the JSON report (pretty-printed, ending in a newline). `rows` is the coverage
+/// of the run's plan ([`crate::coverage::compute`]).
+pub fn render(
+    summary: &RunSummary,
+    results: &[CaseResult],
+    rows: &[Row],
+    redactor: &Redactor,
+) -> String {
+    let completeness = completeness::assess(results, rows, &summary.profile, summary.interrupted);
     let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
     let mut totals_value = json!({"cases": results.len()});
     for (name, count) in totals(results) {
@@ -51,18 +60,41 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
         "finished": time(summary.finished),
         "duration_ms": summary.duration().as_millis() as u64,
         "interrupted": summary.interrupted,
-        "ok": !results.iter().any(|r| r.verdict.fails_run()) && summary.leftovers.is_empty(),
+        "ok": !summary.interrupted
+            && !results.iter().any(|r| r.verdict.fails_run())
+            && summary.leftovers.is_empty(),
         "leftovers": {
             "trackers": summary.leftovers.trackers,
             "sweep": summary.leftovers.sweep,
         },
+        "complete": completeness.complete(),
+        "completeness": completeness.to_json(),
         "totals": totals_value,
+        "plan": {"cases": summary.plan.len(), "ids": summary.plan},
+        "coverage_rows": coverage_rows(rows),
         "cases": results.iter().map(|r| case(r, redactor)).collect::<Vec<_>>(),
     });
     redact_strings(&mut report, redactor);
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The plan's coverage rows with the cases (of this report) that exercise each: what a
+/// merge or `verify` needs to count the coverage of the cases that ran.
+fn coverage_rows(rows: &[Row]) -> Value {
+    rows.iter()
+        .map(|row| {
+            json!({
+                "operation": row.operation,
+                "kind": coverage::kind_name(row.kind),
+                "name": row.name,
+                "doc": row.doc,
+                "provokable": row.provokable,
+                "cases": row.cases,
+            })
+        })
+        .collect()
 }
 
 fn case(result: &CaseResult, redactor: &Redactor) -> Value {
@@ -191,5 +223,47 @@ fn redact_strings(value: &mut Value, redactor: &Redactor) {
         Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, redactor)),
         Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, redactor)),
         _ => {}
+    }
+}
+
+/// A problem when a case's status contradicts its own step records: `passed` (or an
+/// unexpected pass) with a failed step, `failed` (or an expected failure) with none.
+pub fn status_against_steps(case: &Value) -> Option<String> {
+    let id = case["id"].as_str().unwrap_or_default();
+    let status = case["status"].as_str().unwrap_or_default();
+    let steps: Vec<&Value> = case["steps"].as_array().into_iter().flatten().collect();
+    let failed_step = steps.iter().find(|s| s["failed"] == true);
+    match (status, failed_step) {
+        ("passed" | "unexpected-pass", Some(step)) => Some(format!(
+            "case {id} is {status} but its {} failed",
+            step["position"].as_str().unwrap_or("step")
+        )),
+        ("failed" | "expected-failure", None) => Some(format!(
+            "case {id} is {status} but none of its steps failed"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_status_must_agree_with_its_steps() {
+        let passed_failing = json!({"id": "s::a", "status": "passed",
+            "steps": [{"position": "step 1 of 1", "failed": true}]});
+        assert_eq!(
+            status_against_steps(&passed_failing).as_deref(),
+            Some("case s::a is passed but its step 1 of 1 failed")
+        );
+        let failed_clean = json!({"id": "s::a", "status": "failed",
+            "steps": [{"position": "step 1 of 1", "failed": false}]});
+        assert!(status_against_steps(&failed_clean).is_some());
+        let ignored = json!({"id": "s::a", "status": "ignored",
+            "steps": [{"position": "step 1 of 1", "failed": true}]});
+        assert_eq!(status_against_steps(&ignored), None);
     }
 }

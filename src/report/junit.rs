@@ -12,14 +12,22 @@ use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Redactor;
+use crate::coverage::Row;
 
+use super::completeness::{self, Completeness};
 use super::escape::{attr, text};
 use super::failure::render_case;
 use super::results::{CaseResult, RunSummary};
 use crate::outcome::Verdict;
 
-/// Renders the JUnit XML document.
-pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor) -> String {
+/// Renders the JUnit XML document. `rows` is the coverage of the run's plan.
+pub fn render(
+    summary: &RunSummary,
+    results: &[CaseResult],
+    rows: &[Row],
+    redactor: &Redactor,
+) -> String {
+    let completeness = completeness::assess(results, rows, &summary.profile, summary.interrupted);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let timestamp = summary.started.format(&Rfc3339).unwrap_or_default();
     let leftovers = summary.leftovers.notice();
@@ -48,7 +56,7 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
             counts(members()),
             attr(&timestamp, redactor)
         );
-        properties(&mut out, summary, redactor);
+        properties(&mut out, summary, &completeness, redactor);
         for result in members() {
             testcase(&mut out, result, redactor);
         }
@@ -62,7 +70,7 @@ pub fn render(summary: &RunSummary, results: &[CaseResult], redactor: &Redactor)
              skipped=\"0\" time=\"0.000\" timestamp=\"{}\">",
             attr(&timestamp, redactor)
         );
-        properties(&mut out, summary, redactor);
+        properties(&mut out, summary, &completeness, redactor);
         let first = notice.lines().next().unwrap_or_default();
         let _ = writeln!(
             out,
@@ -133,7 +141,12 @@ fn seconds(duration: Duration) -> String {
     format!("{:.3}", duration.as_secs_f64())
 }
 
-fn properties(out: &mut String, summary: &RunSummary, redactor: &Redactor) {
+fn properties(
+    out: &mut String,
+    summary: &RunSummary,
+    completeness: &Completeness,
+    redactor: &Redactor,
+) {
     out.push_str("    <properties>\n");
     let mut property = |name: &str, value: &str| {
         let _ = writeln!(
@@ -154,6 +167,24 @@ fn properties(out: &mut String, summary: &RunSummary, redactor: &Redactor) {
     if let Some(baseline) = &summary.baseline {
         property("baseline", baseline);
     }
+    for shard in &summary.merged_from {
+        property("merged_from", shard);
+    }
+    // What the run checked (the same for every suite: it is the run's).
+    property("completeness", &completeness.line());
+    property("complete", &completeness.complete().to_string());
+    property("interrupted", &summary.interrupted.to_string());
+    property("cases_selected", &completeness.selected.to_string());
+    property("cases_run", &completeness.ran().to_string());
+    property("cases_passed", &completeness.passed.to_string());
+    property("cases_failed", &completeness.failed.to_string());
+    for ignored in &completeness.ignored {
+        property(
+            "cases_ignored",
+            &format!("{} {}", ignored.count, ignored.reason),
+        );
+    }
+    property("summary", &completeness.details());
     out.push_str("    </properties>\n");
 }
 

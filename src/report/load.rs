@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::check::{Finding, FindingKind, JsonDiff};
+use crate::coverage::{self, Row};
 use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest, TransportError};
 use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome, Verdict};
 
@@ -88,7 +89,51 @@ pub fn summary(report: &Value) -> Result<RunSummary, LoadError> {
                 .collect(),
             sweep: report["leftovers"]["sweep"].as_str().map(String::from),
         },
+        plan: strings(&report["plan"]["ids"]),
+        merged_from: report["merged_from"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|shard| {
+                format!(
+                    "{} (partition {}, run {})",
+                    text(shard, "report"),
+                    shard["partition"].as_str().unwrap_or("none"),
+                    text(shard, "run_id")
+                )
+            })
+            .collect(),
     })
+}
+
+/// The strings of a JSON array (others left out).
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(String::from))
+        .collect()
+}
+
+/// The coverage rows of a JSON report (`coverage_rows`), with the cases of the report
+/// that exercise each; rows of an unknown kind are left out.
+pub fn coverage_rows(report: &Value) -> Vec<Row> {
+    report["coverage_rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|row| {
+            Some(Row {
+                operation: text(row, "operation"),
+                kind: coverage::kind_named(row["kind"].as_str()?)?,
+                name: text(row, "name"),
+                doc: text(row, "doc"),
+                provokable: row["provokable"].as_bool().unwrap_or(false),
+                cases: strings(&row["cases"]),
+            })
+        })
+        .collect()
 }
 
 /// The cases of a JSON report, in its order.
@@ -182,12 +227,7 @@ fn result(case: &Value) -> Result<CaseResult, LoadError> {
     };
     Ok(CaseResult {
         suite: text(case, "suite"),
-        operations: case["operations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|o| o.as_str().map(String::from))
-            .collect(),
+        operations: strings(&case["operations"]),
         outcome,
         verdict,
     })

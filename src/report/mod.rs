@@ -3,6 +3,7 @@
 //! its events); they run no case, send nothing and write no files (the command does; the
 //! libtest glue that drives trials is the command's, in `src/cli/trials.rs`).
 
+pub mod completeness;
 pub mod curl;
 pub mod diff;
 pub mod escape;

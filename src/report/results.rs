@@ -35,6 +35,11 @@ pub struct RunSummary {
     pub interrupted: bool,
     /// What the run created and could not remove.
     pub leftovers: Leftovers,
+    /// Every case id of the plan the run's cases were selected from, before any
+    /// partition: what the shards of one run together must cover (`report merge`).
+    pub plan: Vec<String>,
+    /// For a merged report, one line per shard report it was merged from.
+    pub merged_from: Vec<String>,
 }
 
 /// Trackers a run created and could not remove, with the command that removes them: a

@@ -41,13 +41,24 @@ pub trait Reporter: Send + Sync + std::fmt::Debug {
     fn event(&self, event: &TestEvent<'_>);
 }
 
-/// Keeps every finished case, for the reports written at the end of a run.
+/// Keeps every finished case, for the reports written at the end of a run; or, made
+/// [`Collector::without_steps`], each case's verdict and status only (what the
+/// completeness line counts), so that a run without reports holds one case at a time.
 #[derive(Debug, Default)]
 pub struct Collector {
     finished: Mutex<Vec<FinishedCase>>,
+    without_steps: bool,
 }
 
 impl Collector {
+    /// A collector that keeps no step of any case.
+    pub fn without_steps() -> Self {
+        Collector {
+            finished: Mutex::default(),
+            without_steps: true,
+        }
+    }
+
     /// The cases finished so far, in completion order.
     pub fn finished(&self) -> Vec<FinishedCase> {
         self.finished
@@ -68,11 +79,26 @@ impl Reporter for Collector {
             outcome, verdict, ..
         } = event
         {
+            let outcome = if self.without_steps {
+                CaseOutcome {
+                    id: outcome.id.clone(),
+                    doc: String::new(),
+                    file: String::new(),
+                    steps: Vec::new(),
+                    planned_steps: outcome.planned_steps,
+                    cleanup: Vec::new(),
+                    status: outcome.status.clone(),
+                    interrupted: outcome.interrupted,
+                    duration: outcome.duration,
+                }
+            } else {
+                (*outcome).clone()
+            };
             self.finished
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(FinishedCase {
-                    outcome: (*outcome).clone(),
+                    outcome,
                     verdict: (*verdict).clone(),
                 });
         }

@@ -87,8 +87,11 @@ pub struct RunSpec {
     pub ledger: LedgerSpec,
     /// `--record DIR`: every exchange kept (secrets redacted).
     pub record: Option<PathBuf>,
-    /// Keep every outcome for reports written at the end (else none is kept).
+    /// Keep every outcome whole, for reports written at the end (else only each case's
+    /// status and verdict).
     pub keep_results: bool,
+    /// Every case id of the plan before the partition (a shard's report carries them).
+    pub plan_ids: Vec<String>,
     /// Told of every event besides the collector and the recorder (the terminal's
     /// buffer, tests' observers).
     pub reporters: Vec<Arc<dyn Reporter>>,
@@ -122,13 +125,14 @@ pub struct Prepared {
     pace: Option<Arc<ReorderBuffer>>,
     embedded: Option<RunningEmulator>,
     recorder: Option<Arc<Recorder>>,
-    collector: Option<Arc<Collector>>,
+    collector: Arc<Collector>,
     runtime: tokio::runtime::Handle,
     target_kind: &'static str,
     profile: String,
     partition: Option<String>,
     baseline_file: Option<String>,
     fingerprint: String,
+    plan_ids: Vec<String>,
     redactor: Arc<Redactor>,
     /// What the caller should say before the first case (already redacted).
     pub warnings: Vec<String>,
@@ -262,10 +266,13 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     if let Some(recorder) = &recorder {
         session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
     }
-    let collector = spec.keep_results.then(|| Arc::new(Collector::default()));
-    if let Some(collector) = &collector {
-        session = session.with_reporter(Arc::clone(collector) as Arc<dyn Reporter>);
-    }
+    // Whole outcomes only for the reports that show them; else each case's verdict, for
+    // the completeness line.
+    let collector = Arc::new(match spec.keep_results {
+        true => Collector::default(),
+        false => Collector::without_steps(),
+    });
+    session = session.with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>);
     for reporter in spec.reporters {
         session = session.with_reporter(reporter);
     }
@@ -284,6 +291,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         partition: spec.partition,
         baseline_file: spec.baseline_file,
         fingerprint: spec.fingerprint,
+        plan_ids: spec.plan_ids,
         redactor,
         warnings,
         started: OffsetDateTime::now_utc(),
@@ -332,15 +340,8 @@ impl Prepared {
         if let Some(running) = self.embedded.take() {
             self.runtime.block_on(running.shutdown());
         }
-        let finished = self
-            .collector
-            .as_ref()
-            .map(|c| c.take())
-            .unwrap_or_default();
-        let results = match &self.collector {
-            Some(_) => results::collect(&self.cases, &self.selection_verdicts(), finished),
-            None => Vec::new(),
-        };
+        let finished = self.collector.take();
+        let results = results::collect(&self.cases, &self.selection_verdicts(), finished);
         let recording_error = self
             .recorder
             .and_then(|recorder| recorder.finish(crate::record::now()).err())
@@ -369,6 +370,8 @@ impl Prepared {
             finished: OffsetDateTime::now_utc(),
             interrupted: self.session.interrupted(),
             leftovers,
+            plan: self.plan_ids,
+            merged_from: Vec::new(),
         };
         Finished {
             results,

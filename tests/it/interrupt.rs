@@ -331,7 +331,9 @@ struct Running {
 
 impl Running {
     fn start(target: &str, dir: &Path, ledger: &Path) -> Self {
-        Running::start_with(target, dir, ledger, &[])
+        let html = ledger.with_file_name("interrupted.html");
+        let html = html.to_str().expect("utf-8");
+        Running::start_with(target, dir, ledger, &["--report-html", html])
     }
 
     fn start_with(target: &str, dir: &Path, ledger: &Path, extra: &[&str]) -> Self {
@@ -423,6 +425,15 @@ fn first_sigint_finishes_the_step_cleans_up_and_exits_130() {
         stderr.contains("interrupt: finishing requests in flight and cleaning up"),
         "{stderr}"
     );
+    // Never shown as passed (issue 24): the terminal and the HTML banner say so.
+    assert!(
+        stdout.contains("INCOMPLETE: the run was interrupted"),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("interrupted.html")).expect("HTML");
+    let banner = &html[html.find("<header").expect("banner")..html.find("</header>").expect("end")];
+    assert!(banner.contains("INTERRUPTED: not a pass"), "{banner}");
+    assert!(!banner.contains("PASSED"), "{banner}");
     assert!(
         stderr.contains(
             "interrupted: cases that had started stopped after their current step and cleaned up"

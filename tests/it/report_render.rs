@@ -30,6 +30,8 @@ fn summary() -> RunSummary {
         finished: datetime!(2025-01-02 03:04:06.5 UTC),
         interrupted: false,
         leftovers: Default::default(),
+        plan: Vec::new(),
+        merged_from: Vec::new(),
     }
 }
 
@@ -126,7 +128,7 @@ fn redactor() -> Redactor {
 
 #[test]
 fn junit_is_well_formed_and_complete() {
-    let xml = report::junit::render(&summary(), &results(), &redactor());
+    let xml = report::junit::render(&summary(), &results(), &[], &redactor());
     assert!(!xml.contains(TOKEN) && !xml.contains("SECRET"));
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML 1.0");
     let root = doc.root_element();
@@ -188,7 +190,7 @@ fn junit_snapshot_of_a_passing_suite() {
         .into_iter()
         .filter(|r| r.verdict == Verdict::Passed)
         .collect();
-    insta::assert_snapshot!(report::junit::render(&summary(), &results, &redactor()), @r#"
+    insta::assert_snapshot!(report::junit::render(&summary(), &results, &[], &redactor()), @r#"
     <?xml version="1.0" encoding="UTF-8"?>
     <testsuites name="cts-conform" tests="1" failures="0" errors="0" skipped="0" time="1.234" timestamp="2025-01-02T03:04:05Z">
       <testsuite name="query" tests="1" failures="0" errors="0" skipped="0" time="1.234" timestamp="2025-01-02T03:04:05Z">
@@ -200,6 +202,14 @@ fn junit_snapshot_of_a_passing_suite() {
           <property name="profile" value="documented"/>
           <property name="fingerprint_sha256" value="0000000000000000000000000000000000000000000000000000000000000000"/>
           <property name="partition" value="hash:1/2"/>
+          <property name="completeness" value="COMPLETE: all 1 selected case ran"/>
+          <property name="complete" value="true"/>
+          <property name="interrupted" value="false"/>
+          <property name="cases_selected" value="1"/>
+          <property name="cases_run" value="1"/>
+          <property name="cases_passed" value="1"/>
+          <property name="cases_failed" value="0"/>
+          <property name="summary" value="1 selected, 1 ran: 1 passed, 0 failed, 0 expected failures, 0 unexpected passes; 0 ignored or not run. Core conformance 100.0% (1 of 1 cases that ran passed); coverage of this run: 0/0 request fields, 0/0 query parameters, 0/0 statuses (0/0 documented rows and statuses, 100.0%)"/>
         </properties>
         <testcase name="passes" classname="query" time="1.234" file="cases/q.json"/>
       </testsuite>
@@ -209,7 +219,7 @@ fn junit_snapshot_of_a_passing_suite() {
 
 #[test]
 fn json_report_has_the_documented_shape() {
-    let text = report::json::render(&summary(), &results(), &redactor());
+    let text = report::json::render(&summary(), &results(), &[], &redactor());
     assert!(!text.contains(TOKEN) && !text.contains("SECRET"));
     let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(report["format"], 1);
@@ -306,4 +316,42 @@ fn html_report_shows_failures_diffs_coverage_and_no_secret() {
     assert!(select("#cases .note")
         .iter()
         .any(|n| n == "needs \"system\" tracker\\u{2}"));
+}
+
+#[test]
+fn an_interrupted_or_incomplete_run_is_never_shown_as_passed() {
+    let passed: Vec<CaseResult> = results()
+        .into_iter()
+        .filter(|r| r.verdict == Verdict::Passed)
+        .collect();
+    let headline = |summary: &RunSummary, results: &[CaseResult]| {
+        let html = report::html::render(summary, results, &[], &redactor());
+        let page = scraper::Html::parse_document(&html);
+        let selector = scraper::Selector::parse("header").expect("selector");
+        let header = page.select(&selector).next().expect("a banner");
+        (
+            header.value().attr("class").unwrap_or_default().to_string(),
+            header.text().collect::<String>(),
+        )
+    };
+    let (class, text) = headline(&summary(), &passed);
+    assert_eq!(class, "banner pass");
+    assert!(text.contains("PASSED") && text.contains("COMPLETE: all 1 selected case ran"));
+    let mut interrupted = summary();
+    interrupted.interrupted = true;
+    let (class, text) = headline(&interrupted, &passed);
+    assert_eq!(class, "banner incomplete");
+    assert!(text.contains("INTERRUPTED: not a pass"), "{text}");
+    assert!(!text.contains("PASSED"), "{text}");
+    // An ignored case (not inherent to the target) makes it incomplete.
+    let ignored: Vec<CaseResult> = results()
+        .into_iter()
+        .filter(|r| matches!(r.verdict, Verdict::Passed | Verdict::Ignored(_)))
+        .collect();
+    let (class, text) = headline(&summary(), &ignored);
+    assert_eq!(class, "banner incomplete");
+    assert!(
+        text.contains("INCOMPLETE: 1 of 2 cases did not run"),
+        "{text}"
+    );
 }
