@@ -114,6 +114,10 @@ pub(crate) struct RunArgs {
     /// suite catch it. `cts-conform serve --list-faults` lists them.
     #[arg(long, value_name = "NAME")]
     pub(crate) emulator_fault: Vec<Fault>,
+    /// Embedded target only: the emulator follows the two documents alone (no account
+    /// rule of api-facts, its own error codes), as `serve --documents-only`.
+    #[arg(long)]
+    pub(crate) emulator_documents_only: bool,
     /// Ledger of created trackers (JSON Lines, appended) for `sweep` after a crash.
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
@@ -336,6 +340,12 @@ pub(crate) struct ServeArgs {
     /// Answer a request that breaks the contract 400 (CTS.0003) with the violations in error_msg.
     #[arg(long)]
     pub(crate) strict_requests: bool,
+    /// Follow the two documents alone: none of api-facts' account rules (buckets that
+    /// exist, one tracker per bucket operation, tracked bucket not the transfer bucket,
+    /// status changes carrying data_bucket), and CTS.0003 for every refused input
+    /// (docs/contract.md, "The documents-only target").
+    #[arg(long)]
+    pub(crate) documents_only: bool,
 }
 
 /// `--listen HOST:PORT`, the host resolved (`localhost:0` works).

@@ -230,6 +230,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 Ok(auth) => EmulatorConfig {
                     auth,
                     faults: args.emulator_fault.iter().copied().collect(),
+                    rules: emulator::Rules::documents_only(args.emulator_documents_only),
                     // The run's own pool is the whole of what exists: the suite then
                     // meets the bucket rules of a real account (api-facts, CTS.0211).
                     buckets: embedded_buckets
@@ -250,6 +251,13 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
             }
         }
     } else {
+        if args.emulator_documents_only {
+            return usage(format!(
+                "--emulator-documents-only needs the embedded target; {} is not the built-in \
+                 emulator (run `cts-conform serve --documents-only` for a standalone one)",
+                args.target
+            ));
+        }
         if !args.emulator_fault.is_empty() {
             return usage(format!(
                 "--emulator-fault needs the embedded target; {} is not the built-in emulator \

@@ -86,6 +86,13 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     config.faults = faults;
     config.violations = sink.clone();
     config.strict_requests = args.strict_requests;
+    config.rules = emulator::Rules::documents_only(args.documents_only);
+    if args.documents_only {
+        eprintln!(
+            "documents-only: the two documents' rules alone (no account rule of api-facts, \
+             CTS.0003 for every refused input)"
+        );
+    }
     eprintln!("{}", account_summary(&config));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

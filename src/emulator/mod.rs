@@ -12,7 +12,8 @@
 //! lock, with ListTrackers answers rendered once per state), [`guard`] (body cap and
 //! authentication of every request), [`auth_policy`] (who may call: accounts,
 //! tokens, 401/403 answers), [`access`] (request ids and the access log), [`fault`]
-//! (fault modes that break the contract on purpose; none by default).
+//! (fault modes that break the contract on purpose; none by default), [`rules`] (a
+//! real account's rules or the two documents' only).
 //!
 //! Entry points: [`router`] (an `axum::Router` with fresh state), [`start`] (spawned
 //! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
@@ -29,6 +30,7 @@ pub mod listing;
 pub mod model;
 pub mod preload;
 pub mod render;
+pub mod rules;
 pub mod store;
 pub mod validate;
 pub mod violations;
@@ -50,6 +52,7 @@ pub use fault::{Fault, FaultSet};
 use guard::GuardConfig;
 use handlers::AppState;
 pub use preload::Preload;
+pub use rules::Rules;
 use store::Store;
 
 /// The account id trackers report when none is configured (32 hex digits, like a real one).
@@ -93,6 +96,9 @@ pub struct EmulatorConfig {
     pub violations: Option<crate::violations::ViolationSink>,
     /// `serve --strict-requests`: a violating request is answered 400 (CTS.0003).
     pub strict_requests: bool,
+    /// Which rules hold (default: a real account's; `serve --documents-only`: the
+    /// two documents' only, [`rules`]).
+    pub rules: Rules,
 }
 
 impl Default for EmulatorConfig {
@@ -112,6 +118,7 @@ impl Default for EmulatorConfig {
             extra_quota_types: false,
             violations: None,
             strict_requests: false,
+            rules: Rules::Account,
         }
     }
 }
@@ -148,8 +155,9 @@ pub fn router(config: EmulatorConfig) -> Router {
         Some(names) => account::Buckets::listed(names),
         None => account::Buckets::any(),
     };
-    let mut store =
-        Store::with_faults(config.data_tracker_quota, faults.clone()).with_buckets(buckets);
+    let mut store = Store::with_faults(config.data_tracker_quota, faults.clone())
+        .with_buckets(buckets)
+        .with_rules(config.rules);
     for (project_id, trackers) in config.preload.trackers(&config.domain_id) {
         store.preload(project_id, trackers);
     }
@@ -158,6 +166,7 @@ pub fn router(config: EmulatorConfig) -> Router {
         domain_id: Arc::from(config.domain_id.as_str()),
         faults: Arc::new(faults.clone()),
         extra_quota_types: config.extra_quota_types,
+        rules: config.rules,
     };
     let guard_config = GuardConfig {
         max_body_bytes: config.max_body_bytes,
