@@ -825,6 +825,32 @@ mod tests {
     }
 
     #[test]
+    fn range_bounds_are_two_ordered_numbers() {
+        for bad in [
+            json!({"$range": [2, 1]}),
+            json!({"$range": [1]}),
+            json!({"$range": [1, 2, 3]}),
+            json!({"$range": ["1", 2]}),
+            json!({"$range": 5}),
+        ] {
+            let errors = Pattern::new(bad.clone()).errors();
+            assert!(
+                matches!(
+                    errors.as_slice(),
+                    [PatternError {
+                        error: MatcherError::BadRange(_),
+                        ..
+                    }]
+                ),
+                "{bad}: {errors:?}"
+            );
+        }
+        let good = Pattern::new(json!({"$range": [1, 1]}));
+        assert!(good.errors().is_empty());
+        assert_eq!(good.source(), json!({"$range": [1.0, 1.0]}));
+    }
+
+    #[test]
     fn wrongly_written_matchers_are_listed_with_their_place() {
         let pattern = Pattern::new(json!({
             "a": [{"$regex": "("}],
