@@ -6,7 +6,8 @@
 //! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
 //! before them in this list (`tests/layers.rs` keeps it so): `json_pointer`, `suggest`,
 //! [`auth`], [`exchange`], [`contract`], [`case`], [`cts`] (what is CTS-specific about
-//! running), [`derive`](mod@derive), [`check`], [`run`], [`violations`], [`coverage`], [`partition`],
+//! running), [`derive`](mod@derive), [`check`], [`model`] (the run's own state, each answer
+//! checked against it), [`run`], [`violations`], [`coverage`], [`partition`],
 //! [`record`], [`report`], [`parity`], [`emulator`], [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
 
@@ -20,6 +21,7 @@ pub mod derive;
 pub mod emulator;
 pub mod exchange;
 pub mod json_pointer;
+pub mod model;
 pub mod parity;
 pub mod partition;
 pub mod proxy;
