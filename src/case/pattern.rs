@@ -866,7 +866,7 @@ mod tests {
         assert_eq!(
             errors[1..],
             [
-                "/b/$oneOf/0: unknown matcher $typo: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any",
+                "/b/$oneOf/0: unknown matcher $typo: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any, $range",
                 "/c/$every: $type must be one of string, integer, number, boolean, array, object, null; not \"text\"",
                 "/d: $contains takes an array",
                 "/e: $absent takes true",
