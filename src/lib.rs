@@ -7,7 +7,8 @@
 //! before them in this list (`tests/it/layers.rs` keeps it so): `json_pointer`, `suggest`,
 //! [`auth`], [`http`] (exchanges, client, throttling), [`contract`], [`case`], [`cts`] (what is CTS-specific about
 //! running), [`derive`](mod@derive), [`check`], [`outcome`] (what a run produces: outcomes,
-//! verdicts, the baseline), [`run`], [`violations`], [`coverage`], [`partition`],
+//! verdicts, the baseline), [`model`] (the run's own state, each answer checked against it),
+//! [`run`], [`violations`], [`coverage`], [`partition`],
 //! [`record`], [`report`], [`bundle`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
 //! check, schedule, results), [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
@@ -23,6 +24,7 @@ pub mod derive;
 pub mod emulator;
 pub mod http;
 pub mod json_pointer;
+pub mod model;
 pub mod outcome;
 pub mod parity;
 pub mod partition;

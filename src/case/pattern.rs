@@ -8,7 +8,7 @@
 //! - an array must have the same length, each element matching in order;
 //! - a scalar matches an equal scalar (numbers by value);
 //! - an object with one key starting with `$` is a matcher: `$type`, `$regex`, `$oneOf`,
-//!   `$contains`, `$unordered`, `$every`, `$absent`, `$any`.
+//!   `$contains`, `$unordered`, `$every`, `$absent`, `$any`, `$range`.
 //!
 //! A wrongly written matcher does not stop compilation: it becomes an [`Node::Invalid`]
 //! node, [`Pattern::errors`] lists each with its JSON pointer (the loader reports them with
@@ -72,7 +72,7 @@ impl JsonType {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatcherError {
     #[error(
-        "unknown matcher {0}: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any"
+        "unknown matcher {0}: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any, $range"
     )]
     Unknown(String),
     #[error("$type must be one of string, integer, number, boolean, array, object, null; not {0}")]
@@ -83,6 +83,8 @@ pub enum MatcherError {
     NotAnArray(&'static str),
     #[error("{0} takes true")]
     NotTrue(&'static str),
+    #[error("$range takes [min, max], two numbers with min <= max; not {0}")]
+    BadRange(String),
     /// A malformed `${...}` (the loader reports these with the other variable errors).
     #[error(transparent)]
     Variable(#[from] VarError),
@@ -185,6 +187,11 @@ pub enum Matcher {
     Every(Box<Node>),
     Absent,
     Any,
+    /// A number from `min` to `max`, both included.
+    Range {
+        min: f64,
+        max: f64,
+    },
 }
 
 impl Matcher {
@@ -199,6 +206,7 @@ impl Matcher {
             Matcher::Every(_) => "$every",
             Matcher::Absent => "$absent",
             Matcher::Any => "$any",
+            Matcher::Range { .. } => "$range",
         }
     }
 
@@ -214,6 +222,7 @@ impl Matcher {
             }
             Matcher::Every(item) => item.to_value(),
             Matcher::Absent | Matcher::Any => Value::Bool(true),
+            Matcher::Range { min, max } => serde_json::json!([min, max]),
         };
         Value::Object(Map::from_iter([(self.key().to_string(), arg)]))
     }
@@ -405,7 +414,11 @@ impl Node {
             ) => items.iter().for_each(|n| n.variable_names(found)),
             Node::Matcher(Matcher::Every(item)) => item.variable_names(found),
             Node::Matcher(
-                Matcher::Type(_) | Matcher::Regex(_) | Matcher::Absent | Matcher::Any,
+                Matcher::Type(_)
+                | Matcher::Regex(_)
+                | Matcher::Absent
+                | Matcher::Any
+                | Matcher::Range { .. },
             ) => {}
         }
     }
@@ -467,9 +480,11 @@ impl Node {
                 Matcher::Contains(items) => Node::Matcher(Matcher::Contains(all(items)?)),
                 Matcher::Unordered(items) => Node::Matcher(Matcher::Unordered(all(items)?)),
                 Matcher::Every(item) => Node::Matcher(Matcher::Every(Box::new(item.expand(vars)?))),
-                Matcher::Type(_) | Matcher::Regex(_) | Matcher::Absent | Matcher::Any => {
-                    self.clone()
-                }
+                Matcher::Type(_)
+                | Matcher::Regex(_)
+                | Matcher::Absent
+                | Matcher::Any
+                | Matcher::Range { .. } => self.clone(),
             },
             Node::Invalid(invalid) => match &invalid.error {
                 MatcherError::Variable(e) => return Err(e.clone()),
@@ -561,8 +576,21 @@ fn compile_matcher(key: &str, arg: &Value) -> Result<Matcher, MatcherError> {
         "$every" => Ok(Matcher::Every(Box::new(Node::compile(arg)))),
         "$absent" => flag("$absent", Matcher::Absent),
         "$any" => flag("$any", Matcher::Any),
+        "$range" => range(arg),
         other => Err(MatcherError::Unknown(other.to_string())),
     }
+}
+
+/// `[min, max]`: two numbers, `min <= max`.
+fn range(arg: &Value) -> Result<Matcher, MatcherError> {
+    let bounds = arg
+        .as_array()
+        .filter(|bounds| bounds.len() == 2)
+        .and_then(|bounds| Some((bounds[0].as_f64()?, bounds[1].as_f64()?)))
+        .filter(|(min, max)| min <= max);
+    bounds
+        .map(|(min, max)| Matcher::Range { min, max })
+        .ok_or_else(|| MatcherError::BadRange(arg.to_string()))
 }
 
 /// A compiled expectation (a body subset or a header value). Cloning is cheap (shared); a
@@ -797,6 +825,32 @@ mod tests {
     }
 
     #[test]
+    fn range_bounds_are_two_ordered_numbers() {
+        for bad in [
+            json!({"$range": [2, 1]}),
+            json!({"$range": [1]}),
+            json!({"$range": [1, 2, 3]}),
+            json!({"$range": ["1", 2]}),
+            json!({"$range": 5}),
+        ] {
+            let errors = Pattern::new(bad.clone()).errors();
+            assert!(
+                matches!(
+                    errors.as_slice(),
+                    [PatternError {
+                        error: MatcherError::BadRange(_),
+                        ..
+                    }]
+                ),
+                "{bad}: {errors:?}"
+            );
+        }
+        let good = Pattern::new(json!({"$range": [1, 1]}));
+        assert!(good.errors().is_empty());
+        assert_eq!(good.source(), json!({"$range": [1.0, 1.0]}));
+    }
+
+    #[test]
     fn wrongly_written_matchers_are_listed_with_their_place() {
         let pattern = Pattern::new(json!({
             "a": [{"$regex": "("}],
@@ -812,7 +866,7 @@ mod tests {
         assert_eq!(
             errors[1..],
             [
-                "/b/$oneOf/0: unknown matcher $typo: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any",
+                "/b/$oneOf/0: unknown matcher $typo: use one of $type, $regex, $oneOf, $contains, $unordered, $every, $absent, $any, $range",
                 "/c/$every: $type must be one of string, integer, number, boolean, array, object, null; not \"text\"",
                 "/d: $contains takes an array",
                 "/e: $absent takes true",

@@ -93,6 +93,7 @@ fn matcher_matches(matcher: &Matcher, actual: &Value) -> bool {
         Matcher::Type(t) => type_matches(*t, actual),
         Matcher::Regex(re) => actual.as_str().is_some_and(|s| re.is_match(s)),
         Matcher::RegexTemplate(_) => false,
+        Matcher::Range { min, max } => actual.as_f64().is_some_and(|n| *min <= n && n <= *max),
         Matcher::OneOf(options) => options.iter().any(|o| node_matches(o, actual)),
         Matcher::Contains(items) => actual
             .as_array()
@@ -295,6 +296,7 @@ pub fn describe(matcher: &Matcher) -> String {
         Matcher::Type(t) => format!("any {}", t.name()),
         Matcher::Regex(re) => format!("a string matching /{}/", re.as_str()),
         Matcher::RegexTemplate(t) => format!("a string matching /{}/", t.raw()),
+        Matcher::Range { min, max } => format!("a number from {min} to {max}"),
         Matcher::OneOf(items) => format!("one of {}", list(items)),
         Matcher::Contains(items) => format!("an array containing {}", list(items)),
         Matcher::Unordered(items) => format!("{} in any order", list(items)),

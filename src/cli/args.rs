@@ -136,6 +136,10 @@ pub(crate) struct RunArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
     )]
     pub(crate) max_live: usize,
+    /// Embedded target only: the emulator follows the two documents alone (no account
+    /// rule of api-facts, its own error codes), as `serve --documents-only`.
+    #[arg(long)]
+    pub(crate) emulator_documents_only: bool,
     /// Ledger of created trackers (JSON Lines, appended) for `sweep` after a crash.
     /// Default for a URL target: cts-conform.ledger.jsonl; the embedded target keeps none.
     #[arg(long, value_name = "FILE")]
@@ -375,6 +379,12 @@ pub(crate) struct ServeArgs {
     /// error_msg, once it has passed authentication (an unauthenticated one gets its 401).
     #[arg(long)]
     pub(crate) strict_requests: bool,
+    /// Follow the two documents alone: none of api-facts' account rules (buckets that
+    /// exist, one tracker per bucket operation, tracked bucket not the transfer bucket,
+    /// status changes carrying data_bucket), and CTS.0003 for every refused input
+    /// (docs/contract.md, "The documents-only target").
+    #[arg(long)]
+    pub(crate) documents_only: bool,
     #[command(flatten)]
     pub(crate) violation_limits: ViolationLimitArgs,
     #[command(flatten)]

@@ -267,6 +267,9 @@ pub(crate) fn rerun_command(args: &RunArgs) -> String {
     if args.allow_mutations {
         parts.push("--allow-mutations".into());
     }
+    if args.emulator_documents_only {
+        parts.push("--emulator-documents-only".into());
+    }
     if args.tls.insecure {
         parts.push("--insecure".into());
     }

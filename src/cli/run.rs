@@ -202,8 +202,22 @@ fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
         config.data_buckets = data;
         config.obs_buckets = obs;
         let faults = args.emulator_fault.clone();
-        (Target::Embedded { faults }, config)
+        let documents_only = args.emulator_documents_only;
+        (
+            Target::Embedded {
+                faults,
+                documents_only,
+            },
+            config,
+        )
     } else {
+        if args.emulator_documents_only {
+            return Err(usage(format!(
+                "--emulator-documents-only needs the embedded target; {} is not the built-in \
+                 emulator (run `cts-conform serve --documents-only` for a standalone one)",
+                args.target
+            )));
+        }
         if !args.emulator_fault.is_empty() {
             return Err(usage(format!(
                 "--emulator-fault needs the embedded target; {} is not the built-in emulator \

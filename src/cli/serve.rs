@@ -100,6 +100,13 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     config.violations = sink.clone();
     config.strict_requests = args.strict_requests;
     config.limits = limits;
+    config.rules = emulator::Rules::documents_only(args.documents_only);
+    if args.documents_only {
+        eprintln!(
+            "documents-only: the two documents' rules alone (no account rule of api-facts, \
+             CTS.0003 for every refused input)"
+        );
+    }
     eprintln!("{}", account_summary(&config));
     let served = runtime.block_on(emulator::serve(
         config,

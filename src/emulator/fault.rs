@@ -74,6 +74,16 @@ pub enum Fault {
     TransferEqualsTrackedAccepted,
     /// A data tracker's status change without `data_bucket` is accepted.
     StatusChangeWithoutDataBucketAccepted,
+    /// `create_time` is rendered in seconds, not milliseconds.
+    CreateTimeSeconds,
+    /// ListTrackers' `tracker_name` filter also returns names containing the value.
+    NameFilterContains,
+    /// DeleteTracker removes the named tracker whatever its `tracker_type`.
+    DeleteIgnoresType,
+    /// `is_lts_enabled` given at create is echoed but not kept.
+    LtsNotKept,
+    /// A long `obs_info.file_prefix_name` is accepted but cut when stored.
+    FilePrefixCut,
 }
 
 /// What a fault is, for `--list-faults`, the docs and the detection test.
@@ -95,7 +105,7 @@ pub struct FaultInfo {
 }
 
 /// Every fault, in [`Fault`]'s order.
-pub const TABLE: [FaultInfo; 25] = [
+pub const TABLE: [FaultInfo; 30] = [
     FaultInfo {
         fault: Fault::CreateStatus200,
         name: "create-status-200",
@@ -304,7 +314,57 @@ pub const TABLE: [FaultInfo; 25] = [
                disabled); api-facts: status changes of a data tracker carry data_bucket",
         evidence: &["status change", "got 200"],
     },
+    FaultInfo {
+        fault: Fault::CreateTimeSeconds,
+        name: "create-time-seconds",
+        class: "wrong time unit",
+        description: "`create_time` is rendered in seconds since the epoch, not milliseconds",
+        rule: "create-tracker: Response 201 / create_time (the documents' examples are epoch \
+               milliseconds, 1587958482923)",
+        evidence: &["/create_time", "expected a number from"],
+    },
+    FaultInfo {
+        fault: Fault::NameFilterContains,
+        name: "name-filter-contains",
+        class: "filter not exact",
+        description: "ListTrackers' tracker_name filter also returns the trackers whose \
+                      names contain the value",
+        rule: "query-trackers: Table 2 Query parameters / tracker_name",
+        evidence: &["expected body", "exact tracker_name filter"],
+    },
+    FaultInfo {
+        fault: Fault::DeleteIgnoresType,
+        name: "delete-ignores-type",
+        class: "operation on the wrong resource",
+        description: "DeleteTracker removes the tracker with the named name whatever its \
+                      type (a tracker_type=system delete removes a data tracker)",
+        rule: "api-facts: DeleteTracker tracker_name, tracker_type (the named tracker of \
+               the named type)",
+        evidence: &["expected body", "delete of the other type"],
+    },
+    FaultInfo {
+        fault: Fault::LtsNotKept,
+        name: "lts-not-kept",
+        class: "accepted value not kept",
+        description: "is_lts_enabled sent at create is echoed in the 201 but not kept \
+                      (listed as false)",
+        rule: "query-trackers: Table 4 TrackerResponseBody / lts (is_lts_enabled)",
+        evidence: &["expected body", "/lts/is_lts_enabled"],
+    },
+    FaultInfo {
+        fault: Fault::FilePrefixCut,
+        name: "file-prefix-cut",
+        class: "accepted value not kept",
+        description: "an obs_info.file_prefix_name longer than 32 characters is accepted \
+                      (201, echoed whole) but stored and listed cut to 32",
+        rule: "create-tracker: TrackerObsInfo / file_prefix_name (0-64); query-trackers: \
+               Table 6 ObsInfo / file_prefix_name",
+        evidence: &["expected body", "/obs_info/file_prefix_name"],
+    },
 ];
+
+/// Characters of `file_prefix_name` the `file-prefix-cut` fault keeps.
+pub const CUT_FILE_PREFIX_CHARS: usize = 32;
 
 impl Fault {
     /// Every fault, in table order.
@@ -399,6 +459,7 @@ impl FaultSet {
     pub fn distorts_trackers(&self) -> bool {
         [
             Fault::MissingId,
+            Fault::CreateTimeSeconds,
             Fault::CreateTimeString,
             Fault::StatusActive,
             Fault::TrackerTypeUpperCase,
@@ -414,6 +475,13 @@ impl FaultSet {
         };
         if self.has(Fault::MissingId) {
             fields.remove("id");
+        }
+        if self.has(Fault::CreateTimeSeconds) {
+            if let Some(Value::Number(time)) = fields.get_mut("create_time") {
+                if let Some(millis) = time.as_i64() {
+                    *time = (millis / 1000).into();
+                }
+            }
         }
         if self.has(Fault::CreateTimeString) {
             if let Some(time) = fields.get_mut("create_time") {
@@ -544,6 +612,10 @@ mod tests {
 
     #[test]
     fn tracker_and_error_faults_change_what_they_name() {
+        let seconds: FaultSet = [Fault::CreateTimeSeconds].into_iter().collect();
+        let mut timed = json!({"create_time": 1_587_958_482_923_i64});
+        seconds.distort_tracker(&mut timed);
+        assert_eq!(timed, json!({"create_time": 1_587_958_482}));
         let faults: FaultSet = [
             Fault::MissingId,
             Fault::CreateTimeString,

@@ -14,6 +14,7 @@ use super::error::CtsError;
 use super::fault::FaultSet;
 use super::listing::SharedStore;
 use super::render;
+use super::rules::Rules;
 use super::store::Stamp;
 use super::validate;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub faults: Arc<FaultSet>,
     /// ListQuotas lists a further quota type.
     pub extra_quota_types: bool,
+    /// A real account's rules or the documents' only (also which error codes).
+    pub rules: Rules,
 }
 
 impl AppState {
@@ -95,11 +98,13 @@ pub async fn create_tracker(
     ProjectId(project_id): ProjectId,
     RequestBody(body): RequestBody,
 ) -> Result<Response, CtsError> {
-    let request = validate::create_request(&body, &app.faults)?;
-    let tracker =
-        app.store()
-            .store_mut()
-            .create(&project_id, &app.domain_id, request, Stamp::now())?;
+    let answer = |error| app.rules.answer(error);
+    let request = validate::create_request(&body, &app.faults).map_err(answer)?;
+    let tracker = app
+        .store()
+        .store_mut()
+        .create(&project_id, &app.domain_id, request, Stamp::now())
+        .map_err(answer)?;
     let status = app.faults.success_status(StatusCode::CREATED);
     Ok((status, Json(render::tracker(&tracker, &app.faults))).into_response())
 }
@@ -110,7 +115,7 @@ pub async fn list_trackers(
     ProjectId(project_id): ProjectId,
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
-    let filter = validate::list_query(&query, &app.faults)?;
+    let filter = validate::list_query(&query, &app.faults).map_err(|e| app.rules.answer(e))?;
     // Rendered once per store state and project and filter, then shared.
     let listed = app.store().tracker_list(&project_id, &filter, &app.faults);
     Ok(match listed {
@@ -141,8 +146,17 @@ pub async fn update_tracker(
     ProjectId(project_id): ProjectId,
     RequestBody(body): RequestBody,
 ) -> Result<Response, CtsError> {
-    let request = validate::update_request(&body, &app.faults)?;
-    app.store().store_mut().update(&project_id, &request)?;
+    let answer = |error| app.rules.answer(error);
+    let request = if app.rules.account_rules() {
+        validate::update_request(&body, &app.faults)
+    } else {
+        validate::update_fields(&body, &app.faults)
+    }
+    .map_err(answer)?;
+    app.store()
+        .store_mut()
+        .update(&project_id, &request)
+        .map_err(answer)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -152,8 +166,12 @@ pub async fn delete_tracker(
     ProjectId(project_id): ProjectId,
     QueryPairs(query): QueryPairs,
 ) -> Result<Response, CtsError> {
-    let target = validate::delete_query(&query, &app.faults)?;
-    app.store().store_mut().delete(&project_id, &target)?;
+    let answer = |error| app.rules.answer(error);
+    let target = validate::delete_query(&query, &app.faults).map_err(answer)?;
+    app.store()
+        .store_mut()
+        .delete(&project_id, &target)
+        .map_err(answer)?;
     Ok(app
         .faults
         .success_status(StatusCode::NO_CONTENT)

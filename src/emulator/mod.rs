@@ -13,7 +13,8 @@
 //! authentication of every request), [`auth_policy`] (who may call: accounts,
 //! tokens, 401/403 answers), [`access`] (request ids and the access log), [`fault`]
 //! (fault modes that break the contract on purpose; none by default), [`server`]
-//! (serving on the network with timeouts, a connection cap and a body budget).
+//! (serving on the network with timeouts, a connection cap and a body budget), [`rules`] (a
+//! real account's rules or the two documents' only).
 //!
 //! Entry points: [`router`] (an `axum::Router` with fresh state), [`start`] (spawned
 //! on the current runtime, for tests and the embedded run) and [`serve`] (standalone).
@@ -30,6 +31,7 @@ pub mod listing;
 pub mod model;
 pub mod preload;
 pub mod render;
+pub mod rules;
 pub mod server;
 pub mod store;
 pub mod validate;
@@ -52,6 +54,7 @@ pub use fault::{Fault, FaultSet};
 use guard::GuardConfig;
 use handlers::AppState;
 pub use preload::Preload;
+pub use rules::Rules;
 use store::Store;
 
 /// The account id trackers report when none is configured (32 hex digits, like a real one).
@@ -102,6 +105,9 @@ pub struct EmulatorConfig {
     /// Timeouts, the connection cap and the body budget ([`server`]); the body timeout
     /// and budget apply wherever the emulator runs, the rest to [`serve`].
     pub limits: server::ServerLimits,
+    /// Which rules hold (default: a real account's; `serve --documents-only`: the
+    /// two documents' only, [`rules`]).
+    pub rules: Rules,
 }
 
 impl Default for EmulatorConfig {
@@ -123,6 +129,7 @@ impl Default for EmulatorConfig {
             strict_requests: false,
             latency: None,
             limits: server::ServerLimits::default(),
+            rules: Rules::Account,
         }
     }
 }
@@ -159,8 +166,9 @@ pub fn router(config: EmulatorConfig) -> Router {
         Some(names) => account::Buckets::listed(names),
         None => account::Buckets::any(),
     };
-    let mut store =
-        Store::with_faults(config.data_tracker_quota, faults.clone()).with_buckets(buckets);
+    let mut store = Store::with_faults(config.data_tracker_quota, faults.clone())
+        .with_buckets(buckets)
+        .with_rules(config.rules);
     for (project_id, trackers) in config.preload.trackers(&config.domain_id) {
         store.preload(project_id, trackers);
     }
@@ -169,6 +177,7 @@ pub fn router(config: EmulatorConfig) -> Router {
         domain_id: Arc::from(config.domain_id.as_str()),
         faults: Arc::new(faults.clone()),
         extra_quota_types: config.extra_quota_types,
+        rules: config.rules,
     };
     let guard_config = GuardConfig {
         max_body_bytes: config.max_body_bytes,

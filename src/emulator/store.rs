@@ -5,18 +5,21 @@
 //! I/O, no clock, no locking; the caller holds one lock around each call, so every
 //! check-and-change is atomic.
 //!
-//! The state faults of [`super::fault`] (a second management tracker, obs_info not
-//! kept, a delete without effect, other projects' trackers listed) switch here.
+//! The state faults of [`super::fault`] (a second management tracker, obs_info,
+//! is_lts_enabled or a long file_prefix_name not kept, a delete without effect or of
+//! either type, other projects' trackers listed, a name filter that matches parts)
+//! switch here. [`Rules::DocumentsOnly`] leaves out the bucket rules.
 
 use std::collections::HashMap;
 
 use super::account::{self, Buckets, Change};
 use super::error::CtsError;
-use super::fault::{Fault, FaultSet};
+use super::fault::{Fault, FaultSet, CUT_FILE_PREFIX_CHARS};
 use super::model::{
     DataBucket, DeleteTarget, ObsSettings, QuotaUsage, Tracker, TrackerFilter, TrackerKey,
     TrackerOptions, TrackerRequest, TrackerStatus, TrackerType,
 };
+use super::rules::Rules;
 
 /// What the server decides for a new tracker: its id and creation time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +83,7 @@ pub struct Store {
     projects: HashMap<String, Project>,
     faults: FaultSet,
     buckets: Buckets,
+    rules: Rules,
 }
 
 impl Store {
@@ -98,6 +102,7 @@ impl Store {
             projects: HashMap::new(),
             faults,
             buckets: Buckets::any(),
+            rules: Rules::Account,
         };
         if neighbour {
             let request = TrackerRequest {
@@ -123,6 +128,13 @@ impl Store {
     /// The same store where only `buckets` exist (see [`Buckets`]).
     pub fn with_buckets(mut self, buckets: Buckets) -> Self {
         self.buckets = buckets;
+        self
+    }
+
+    /// The same store applying `rules`: with [`Rules::DocumentsOnly`] none of the
+    /// bucket rules of [`account::check`] holds.
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
         self
     }
 
@@ -199,19 +211,28 @@ impl Store {
             tracked_named: true,
             events_changed: true,
         };
-        account::check(
-            &tracker,
-            project.trackers(),
-            &self.buckets,
-            change,
-            &self.faults,
-        )?;
+        if self.rules.account_rules() {
+            account::check(
+                &tracker,
+                project.trackers(),
+                &self.buckets,
+                change,
+                &self.faults,
+            )?;
+        }
         if tracker.obs_info.is_obs_created && !tracker.obs_info.bucket_name.is_empty() {
             self.buckets.create(&tracker.obs_info.bucket_name);
         }
         let mut stored = tracker.clone();
         if !keep_obs_info {
             stored.obs_info = ObsSettings::default();
+        }
+        if self.faults.has(Fault::LtsNotKept) {
+            stored.options.is_lts_enabled = TrackerOptions::default().is_lts_enabled;
+        }
+        if self.faults.has(Fault::FilePrefixCut) {
+            let prefix = &mut stored.obs_info.file_prefix_name;
+            *prefix = prefix.chars().take(CUT_FILE_PREFIX_CHARS).collect();
         }
         match tracker.tracker_type {
             TrackerType::System => project.management = Some(stored),
@@ -225,6 +246,17 @@ impl Store {
     /// (Fault `other-project-visible`: every project's trackers, the asked one first.)
     pub fn list(&self, project_id: &str, filter: &TrackerFilter) -> Vec<&Tracker> {
         let everywhere = self.faults.has(Fault::OtherProjectVisible);
+        let containing = self.faults.has(Fault::NameFilterContains);
+        let passes = |tracker: &Tracker| match (&filter.tracker_name, containing) {
+            (Some(name), true) => {
+                let by_type = TrackerFilter {
+                    tracker_name: None,
+                    tracker_type: filter.tracker_type,
+                };
+                tracker.tracker_name.contains(name.as_str()) && by_type.matches(tracker)
+            }
+            _ => filter.matches(tracker),
+        };
         let others = self
             .projects
             .iter()
@@ -235,7 +267,7 @@ impl Store {
             .into_iter()
             .chain(others)
             .flat_map(Project::trackers)
-            .filter(|tracker| filter.matches(tracker))
+            .filter(|tracker| passes(tracker))
             .collect()
     }
 
@@ -281,13 +313,15 @@ impl Store {
             tracked_named: false,
             events_changed,
         };
-        account::check(
-            &changed,
-            project.trackers(),
-            &self.buckets,
-            change,
-            &self.faults,
-        )?;
+        if self.rules.account_rules() {
+            account::check(
+                &changed,
+                project.trackers(),
+                &self.buckets,
+                change,
+                &self.faults,
+            )?;
+        }
         if transfer_named && changed.obs_info.is_obs_created {
             self.buckets.create(&changed.obs_info.bucket_name);
         }
@@ -315,8 +349,23 @@ impl Store {
         } else {
             stored
         };
+        let any_type = self.faults.has(Fault::DeleteIgnoresType);
         let removed = match target {
             DeleteTarget::AllData => std::mem::take(&mut project.data).len(),
+            DeleteTarget::One(key) if any_type => {
+                let before = project.data.len() + usize::from(project.management.is_some());
+                project
+                    .data
+                    .retain(|tracker| tracker.tracker_name != key.tracker_name);
+                if project
+                    .management
+                    .as_ref()
+                    .is_some_and(|tracker| tracker.tracker_name == key.tracker_name)
+                {
+                    project.management = None;
+                }
+                before - project.data.len() - usize::from(project.management.is_some())
+            }
             DeleteTarget::One(key) => match key.tracker_type {
                 TrackerType::System => {
                     let matches = project.find_mut(key).is_some();

@@ -61,13 +61,7 @@ pub fn create_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, 
 /// An UpdateTracker body: the create body's fields plus `status`. A data tracker's
 /// status change must carry `data_bucket` (else 400 CTS.0003, see docs/contract.md).
 pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, CtsError> {
-    let map = parse_object(body, faults)?;
-    let fields = Fields::root(&map, faults);
-    let status = match fields.string("status")? {
-        None => None,
-        Some(text) => Some(TrackerStatus::parse(text).ok_or(CtsError::InvalidStatus)?),
-    };
-    let request = tracker_request(&fields, status)?;
+    let request = update_fields(body, faults)?;
     let checked = !faults.has(Fault::StatusChangeWithoutDataBucketAccepted);
     if checked
         && request.status.is_some()
@@ -77,6 +71,19 @@ pub fn update_request(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, 
         return Err(CtsError::StatusChangeWithoutDataBucket);
     }
     Ok(request)
+}
+
+/// An UpdateTracker body's fields, without the api-facts rule that a data tracker's
+/// status change carries `data_bucket` (what [`update_request`] adds; the
+/// documents-only emulator, [`super::rules::Rules::DocumentsOnly`], checks only this).
+pub fn update_fields(body: &[u8], faults: &FaultSet) -> Result<TrackerRequest, CtsError> {
+    let map = parse_object(body, faults)?;
+    let fields = Fields::root(&map, faults);
+    let status = match fields.string("status")? {
+        None => None,
+        Some(text) => Some(TrackerStatus::parse(text).ok_or(CtsError::InvalidStatus)?),
+    };
+    tracker_request(&fields, status)
 }
 
 /// ListTrackers' query: optional `tracker_name` and `tracker_type`.

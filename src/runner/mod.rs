@@ -36,9 +36,13 @@ pub use target::{credentials_hint, generated_credentials};
 /// What a run is pointed at.
 pub enum Target {
     /// The built-in emulator, started fresh on a free loopback port for this run, with
-    /// these fault modes switched on. It accepts exactly the run's credentials and
-    /// knows the run's made-up buckets as the ones that exist.
-    Embedded { faults: Vec<Fault> },
+    /// these fault modes switched on (and the two documents' rules alone, when
+    /// `documents_only`). It accepts exactly the run's credentials and knows the run's
+    /// made-up buckets as the ones that exist.
+    Embedded {
+        faults: Vec<Fault>,
+        documents_only: bool,
+    },
     /// An endpoint at the config's base URL.
     Url,
     /// A recording answers every request; nothing is sent.
@@ -156,10 +160,18 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     let redactor = Arc::new(Redactor::new(spec.config.credentials.secrets()));
     let sends = spec.selection.iter().any(|s| matches!(s, Selection::Run));
     let mut embedded = None;
-    if let Target::Embedded { faults } = &spec.target {
+    if let Target::Embedded {
+        faults,
+        documents_only,
+    } = &spec.target
+    {
         if sends {
             let running = runtime
-                .block_on(target::start_embedded(&spec.config, faults))
+                .block_on(target::start_embedded(
+                    &spec.config,
+                    faults,
+                    *documents_only,
+                ))
                 .map_err(RunError::Config)?;
             spec.config.base_url = running.base_url();
             embedded = Some(running);

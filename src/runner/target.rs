@@ -4,7 +4,9 @@
 
 use std::net::SocketAddr;
 
-use crate::emulator::{self, Account, AuthPolicy, EmulatorConfig, Fault, RunningEmulator, Token};
+use crate::emulator::{
+    self, Account, AuthPolicy, EmulatorConfig, Fault, Rules, RunningEmulator, Token,
+};
 use crate::run::{Credentials, RunConfig};
 
 /// The embedded emulator's policy: the run's own credentials, granting its project.
@@ -49,10 +51,12 @@ pub fn generated_credentials() -> Credentials {
 pub(super) fn embedded_emulator(
     config: &RunConfig,
     faults: &[Fault],
+    documents_only: bool,
 ) -> Result<EmulatorConfig, String> {
     Ok(EmulatorConfig {
         auth: embedded_policy(&config.credentials, &config.project_id)?,
         faults: faults.iter().copied().collect(),
+        rules: Rules::documents_only(documents_only),
         buckets: Some(
             config
                 .data_buckets
@@ -69,8 +73,9 @@ pub(super) fn embedded_emulator(
 pub(super) async fn start_embedded(
     config: &RunConfig,
     faults: &[Fault],
+    documents_only: bool,
 ) -> Result<RunningEmulator, String> {
-    let emulator = embedded_emulator(config, faults)?;
+    let emulator = embedded_emulator(config, faults, documents_only)?;
     emulator::start(emulator, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .map_err(|e| format!("cannot start the embedded emulator: {e}"))

@@ -176,6 +176,36 @@ fn array_matcher_failures_say_which_item_let_them_down() {
 }
 
 #[test]
+fn range_matcher_takes_numbers_between_its_bounds() {
+    let m = json!({"create_time": {"$range": [1500000000000_i64, 4102444800000_i64]}});
+    assert!(is_match(
+        m.clone(),
+        &json!({"create_time": 1587958482923_i64})
+    ));
+    assert!(is_match(
+        m.clone(),
+        &json!({"create_time": 1500000000000_i64})
+    ));
+    assert!(is_match(
+        m.clone(),
+        &json!({"create_time": 4102444800000_i64})
+    ));
+    // Seconds instead of milliseconds, a string of digits, a missing key.
+    assert!(!is_match(m.clone(), &json!({"create_time": 1587958482})));
+    assert!(!is_match(
+        m.clone(),
+        &json!({"create_time": "1587958482923"})
+    ));
+    assert!(!is_match(m.clone(), &json!({})));
+    assert_eq!(
+        reasons(m, json!({"create_time": 1587958482})),
+        ["/create_time expected a number from 1500000000000 to 4102444800000, found 1587958482"]
+    );
+    assert!(is_match(json!({"$range": [-1.5, 0.5]}), &json!(0)));
+    assert!(!is_match(json!({"$range": [-1.5, 0.5]}), &json!(0.75)));
+}
+
+#[test]
 fn every_matcher() {
     let m = json!({"$every": {"tracker_type": "data"}});
     assert!(is_match(
