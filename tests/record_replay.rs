@@ -1,8 +1,8 @@
 //! Record, replay, parity and report merge, end to end through the binary: a recording
 //! of the embedded run replays with the target gone to the same verdicts; an edited
-//! expectation changes exactly its case; a changed request is "not replayable"; parity
-//! finds exactly the differences planted in a copy; recordings hold no secret; three
-//! shards merge into the unsharded totals.
+//! expectation changes exactly its case; a changed request is "not replayable";
+//! recordings hold no secret; three shards merge into the unsharded totals. (Parity:
+//! tests/parity.rs.)
 
 #[path = "support/cli_run.rs"]
 #[allow(dead_code)]
@@ -11,15 +11,11 @@ mod cli_run;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
-}
-
-fn write_json(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
 }
 
 /// Case id -> status, from a JSON report.
@@ -174,182 +170,6 @@ fn an_edited_expectation_changes_exactly_its_case_and_a_changed_request_is_not_r
         .map(|(id, _)| id.as_str())
         .collect();
     assert_eq!(changed, vec![id]);
-}
-
-/// Edits the response body of step `step` of the recorded case `case` with `edit`.
-fn edit_body(rec: &Path, case: &str, step: usize, edit: impl FnOnce(&mut Value)) {
-    let path = rec.join("cases").join(case);
-    let mut file = read_json(&path);
-    let text = file["steps"][step]["response"]["body"]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut body: Value = serde_json::from_str(&text).unwrap();
-    edit(&mut body);
-    file["steps"][step]["response"]["body"]["text"] = json!(body.to_string());
-    write_json(&path, &file);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to.join("cases")).unwrap();
-    std::fs::copy(from.join("run.json"), to.join("run.json")).unwrap();
-    for entry in std::fs::read_dir(from.join("cases")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join("cases").join(path.file_name().unwrap())).unwrap();
-    }
-}
-
-#[test]
-fn parity_finds_exactly_the_planted_differences() {
-    let dir = tempfile::tempdir().unwrap();
-    // One case at a time: a list answer then holds only what the cases before created.
-    let (a, _) = record(dir.path(), &["--test-threads", "1"]);
-    let same = cli_run::run(&["parity", a.to_str().unwrap(), a.to_str().unwrap()]);
-    assert_eq!(same.code, 0, "{}\n{}", same.stdout, same.stderr);
-    assert!(
-        same.stdout.contains("parity result: same"),
-        "{}",
-        same.stdout
-    );
-
-    // Another run of the emulator: other run id, ids, times and buckets, same answers.
-    let other = tempfile::tempdir().unwrap();
-    let (b, _) = record(other.path(), &["--test-threads", "1"]);
-    let runs = cli_run::run(&["parity", a.to_str().unwrap(), b.to_str().unwrap()]);
-    assert_eq!(runs.code, 0, "{}", runs.stdout);
-
-    // B: a gateway 401, one more quota type, a list in another order.
-    copy_dir(&b, &dir.path().join("b"));
-    let b = dir.path().join("b");
-    edit_body(
-        &b,
-        "auth__unsigned_create_is_401_and_creates_nothing.json",
-        0,
-        |body| {
-            *body = json!({"error_code": "APIGW.0301",
-                       "error_msg": "Incorrect IAM authentication information: verify aksk signature fail",
-                       "request_id": "4c6e3b1f0d2a4e8f9a7b6c5d4e3f2a1b"});
-        },
-    );
-    edit_body(
-        &b,
-        "lifecycle__quotas_list_both_tracker_kinds.json",
-        0,
-        |body| {
-            body["resources"]
-                .as_array_mut()
-                .unwrap()
-                .push(json!({"quota": 50, "type": "notification", "used": 0}));
-        },
-    );
-    edit_body(
-        &b,
-        "query_trackers__without_filters_all_trackers_are_listed.json",
-        2,
-        |body| {
-            body["trackers"].as_array_mut().unwrap().reverse();
-        },
-    );
-    let json_report = dir.path().join("parity.json");
-    let html_report = dir.path().join("parity.html");
-    let run = cli_run::run(&[
-        "parity",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--report-json",
-        json_report.to_str().unwrap(),
-        "--report-html",
-        html_report.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
-    let report = read_json(&json_report);
-    let found: Vec<(String, String, String)> = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| {
-            c["differences"].as_array().unwrap().iter().map(move |d| {
-                (
-                    c["id"].as_str().unwrap().to_string(),
-                    d["pointer"].as_str().unwrap().to_string(),
-                    d["kind"].as_str().unwrap().to_string(),
-                )
-            })
-        })
-        .collect();
-    let expected: Vec<(String, String, String)> = [
-        (
-            "auth::unsigned_create_is_401_and_creates_nothing",
-            "/steps/0/response/body/error_code",
-            "error-code",
-        ),
-        (
-            "auth::unsigned_create_is_401_and_creates_nothing",
-            "/steps/0/response/body/error_msg",
-            "value",
-        ),
-        (
-            "auth::unsigned_create_is_401_and_creates_nothing",
-            "/steps/0/response/body/request_id",
-            "missing",
-        ),
-        (
-            "lifecycle::quotas_list_both_tracker_kinds",
-            "/steps/0/response/body/resources/2",
-            "missing",
-        ),
-        (
-            "query_trackers::without_filters_all_trackers_are_listed",
-            "/steps/2/response/body/trackers",
-            "order",
-        ),
-    ]
-    .iter()
-    .map(|(c, p, k)| (c.to_string(), p.to_string(), k.to_string()))
-    .collect();
-    assert_eq!(found, expected, "{}", run.stdout);
-    assert!(
-        run.stdout.contains("\"CTS.0002\" | \"APIGW.0301\""),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("same elements, other order"),
-        "{}",
-        run.stdout
-    );
-    let html = std::fs::read_to_string(&html_report).unwrap();
-    let page = scraper::Html::parse_document(&html);
-    assert!(page.errors.is_empty(), "{:?}", page.errors);
-    let rows = scraper::Selector::parse("tr.different").unwrap();
-    assert_eq!(page.select(&rows).count(), 3 + 5);
-
-    // Every difference accepted: exit 0; one accepted difference that is gone: exit 101.
-    let accepted: Vec<Value> = expected
-        .iter()
-        .map(|(c, p, _)| json!({"case": c, "pointer": p, "reason": "known"}))
-        .collect();
-    let baseline = dir.path().join("accepted.json");
-    write_json(&baseline, &json!({"accepted": accepted}));
-    let args = [
-        "parity",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--baseline",
-        baseline.to_str().unwrap(),
-    ];
-    let run = cli_run::run(&args);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let mut stale = accepted.clone();
-    stale.push(json!({"case": "auth::x", "pointer": "/steps/0", "reason": "fixed"}));
-    write_json(&baseline, &json!({"accepted": stale}));
-    let run = cli_run::run(&args);
-    assert_eq!(run.code, 101, "{}", run.stdout);
-    assert!(
-        run.stdout.contains("stale baseline entry: auth::x"),
-        "{}",
-        run.stdout
-    );
 }
 
 /// Every file under `dir`, as text.

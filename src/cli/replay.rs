@@ -37,6 +37,21 @@ pub(crate) struct RecordingStart<'a> {
     pub(crate) profile: String,
     pub(crate) partition: Option<String>,
     pub(crate) fingerprint: String,
+    /// Cases run at once.
+    pub(crate) threads: Option<usize>,
+    pub(crate) filters: record::Filters,
+}
+
+/// The case selection of a run, as `run.json` keeps it.
+pub(crate) fn filters(libtest: &libtest_mimic::Arguments, no_derived: bool) -> record::Filters {
+    record::Filters {
+        filter: libtest.filter.clone(),
+        skip: libtest.skip.clone(),
+        exact: libtest.exact,
+        ignored: libtest.ignored,
+        include_ignored: libtest.include_ignored,
+        no_derived,
+    }
 }
 
 /// Starts the recording of a run into `dir` (writes `run.json`); a usage error if the
@@ -79,6 +94,8 @@ pub(crate) fn start_recording(
             }
             .into(),
         },
+        threads: start.threads,
+        filters: Some(start.filters),
     };
     Recorder::create(dir, meta, redactor.clone()).map_err(|e| usage(e.to_string()))
 }

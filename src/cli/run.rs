@@ -354,6 +354,8 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 profile: format!("{:?}", plan.profile).to_lowercase(),
                 partition: args.outputs.partition.map(|p| p.to_string()),
                 fingerprint: fingerprint.clone(),
+                threads: libtest.test_threads,
+                filters: super::replay::filters(&libtest, args.plan.no_derived),
             };
             match super::replay::start_recording(dir, start, &redactor) {
                 Ok(recorder) => Some(recorder),
