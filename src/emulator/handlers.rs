@@ -30,6 +30,8 @@ pub struct AppState {
     pub faults: Arc<FaultSet>,
     /// ListQuotas lists a further quota type.
     pub extra_quota_types: bool,
+    /// Which fields trackers carry.
+    pub fields: render::Fields,
 }
 
 impl AppState {
@@ -101,7 +103,16 @@ pub async fn create_tracker(
             .store_mut()
             .create(&project_id, &app.domain_id, request, Stamp::now())?;
     let status = app.faults.success_status(StatusCode::CREATED);
-    Ok((status, Json(render::tracker(&tracker, &app.faults))).into_response())
+    Ok((
+        status,
+        Json(render::tracker(
+            &tracker,
+            &app.faults,
+            app.fields,
+            render::Answer::Create,
+        )),
+    )
+        .into_response())
 }
 
 /// ListTrackers: GET /v3/{project_id}/trackers -> 200 `{"trackers": [...]}`.
