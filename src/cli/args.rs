@@ -504,9 +504,34 @@ pub(crate) struct ParityArgs {
     /// Write the comparison as a self-contained HTML page.
     #[arg(long, value_name = "FILE")]
     pub(crate) report_html: Option<PathBuf>,
-    /// Accepted differences: {"accepted": [{"case": "suite::name", "pointer": "/steps/0/response/status", "reason": "..."}]}.
+    /// Accepted differences and value normalisers: {"accepted": [{"pattern": "**/error_msg",
+    /// "class": "message", "reason": "..."}], "normalise": [{"pattern": "**/trackers/*/id",
+    /// "name": "tracker-id"}]} (the per-case {"case": ..., "pointer": ...} entries are read too).
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
+    /// Which differences the verdict judges: the documented ones (status, error code,
+    /// documented fields, steps and cases), or all (also message text, undocumented
+    /// fields, headers, order).
+    #[arg(long, value_enum, default_value = "documented")]
+    pub(crate) compare: CompareArg,
+    /// Colour the terminal output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) color: ColorArg,
+}
+
+/// `parity --compare`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CompareArg {
+    Documented,
+    All,
+}
+
+/// `--color` of the subcommands that print their own text.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Args, Debug)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cts_conform::contract::Contract;
 use cts_conform::partition::Partition;
-use cts_conform::record::Recording;
+use cts_conform::record::{self, Recording};
 use cts_conform::report;
 use cts_conform::runner::{LedgerSpec, RunSpec, Target};
 
@@ -92,6 +92,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         record: None,
         keep_results: true,
         plan_ids,
+        filters: None,
         reporters: Vec::new(),
         pace: None,
         profile: format!("{:?}", plan.profile).to_lowercase(),
@@ -110,4 +111,16 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         min_coverage: None,
     };
     super::run::execute(spec, &libtest, outputs)
+}
+
+/// The case selection of a run, as `run.json` keeps it.
+pub(crate) fn filters(libtest: &libtest_mimic::Arguments, no_derived: bool) -> record::Filters {
+    record::Filters {
+        filter: libtest.filter.clone(),
+        skip: libtest.skip.clone(),
+        exact: libtest.exact,
+        ignored: libtest.ignored,
+        include_ignored: libtest.include_ignored,
+        no_derived,
+    }
 }

@@ -155,6 +155,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         record,
         keep_results: reports.is_some() || bundle.is_some(),
         plan_ids,
+        filters: Some(super::replay::filters(&libtest, args.plan.no_derived)),
         reporters: Vec::new(),
         pace: None,
         profile: format!("{:?}", plan.profile).to_lowercase(),

@@ -33,6 +33,8 @@ pub struct AppState {
     pub extra_quota_types: bool,
     /// A real account's rules or the documents' only (also which error codes).
     pub rules: Rules,
+    /// Which fields trackers carry.
+    pub fields: render::Fields,
 }
 
 impl AppState {
@@ -106,7 +108,16 @@ pub async fn create_tracker(
         .create(&project_id, &app.domain_id, request, Stamp::now())
         .map_err(answer)?;
     let status = app.faults.success_status(StatusCode::CREATED);
-    Ok((status, Json(render::tracker(&tracker, &app.faults))).into_response())
+    Ok((
+        status,
+        Json(render::tracker(
+            &tracker,
+            &app.faults,
+            app.fields,
+            render::Answer::Create,
+        )),
+    )
+        .into_response())
 }
 
 /// ListTrackers: GET /v3/{project_id}/trackers -> 200 `{"trackers": [...]}`.

@@ -33,9 +33,17 @@ pub struct SharedStore {
     /// The bounds ([`MAX_KEPT_LISTS`], [`MAX_KEPT_BYTES`] unless a test sets others).
     max_lists: usize,
     max_bytes: usize,
+    /// Which fields listed trackers carry.
+    fields: render::Fields,
 }
 
 impl SharedStore {
+    /// This store, its trackers listed with `fields`.
+    pub fn with_fields(mut self, fields: render::Fields) -> Self {
+        self.fields = fields;
+        self
+    }
+
     /// `store`, with no answer rendered yet.
     pub fn new(store: Store) -> Self {
         Self::with_bounds(store, MAX_KEPT_LISTS, MAX_KEPT_BYTES)
@@ -49,6 +57,7 @@ impl SharedStore {
             lists: HashMap::new(),
             kept: 0,
             kept_bytes: 0,
+            fields: render::Fields::Examples,
             max_lists,
             max_bytes,
         }
@@ -85,7 +94,9 @@ impl SharedStore {
         }
         let trackers = self.store.list(project_id, filter);
         let body = Bytes::from(serde_json::to_vec(&render::tracker_list(
-            &trackers, faults,
+            &trackers,
+            faults,
+            self.fields,
         ))?);
         if self.kept >= self.max_lists || self.kept_bytes + body.len() > self.max_bytes {
             self.forget();

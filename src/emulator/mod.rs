@@ -93,6 +93,9 @@ pub struct EmulatorConfig {
     /// ListQuotas also lists a further quota type (`smn_notification`), as a real
     /// account may (default off).
     pub extra_quota_types: bool,
+    /// Which fields trackers carry (default: the documents' examples'; `--cloud`:
+    /// every field of the official SDK's response models).
+    pub fields: render::Fields,
     /// `serve --violations FILE`: every request is judged against the contract's
     /// request side and each violation written here ([`violations`]).
     pub violations: Option<crate::violations::ViolationSink>,
@@ -125,6 +128,7 @@ impl Default for EmulatorConfig {
             rate_limit: None,
             gateway_errors: false,
             extra_quota_types: false,
+            fields: render::Fields::Examples,
             violations: None,
             strict_requests: false,
             latency: None,
@@ -149,6 +153,7 @@ impl EmulatorConfig {
             rate_limit: Some(CLOUD_RATE_LIMIT),
             gateway_errors: true,
             extra_quota_types: true,
+            fields: render::Fields::Sdk,
             ..defaults
         }
     }
@@ -173,11 +178,14 @@ pub fn router(config: EmulatorConfig) -> Router {
         store.preload(project_id, trackers);
     }
     let state = AppState {
-        store: Arc::new(Mutex::new(listing::SharedStore::new(store))),
+        store: Arc::new(Mutex::new(
+            listing::SharedStore::new(store).with_fields(config.fields),
+        )),
         domain_id: Arc::from(config.domain_id.as_str()),
         faults: Arc::new(faults.clone()),
         extra_quota_types: config.extra_quota_types,
         rules: config.rules,
+        fields: config.fields,
     };
     let guard_config = GuardConfig {
         max_body_bytes: config.max_body_bytes,

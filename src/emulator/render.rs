@@ -1,10 +1,24 @@
 //! Stored state to response JSON. Every tracker in every answer (CreateTracker's
 //! 201 and each entry of ListTrackers' 200) is rendered by [`tracker`], so a fault
 //! mode that changes how trackers look on the wire switches in here, in one place.
+//!
+//! With [`Fields::Sdk`] (`serve --cloud`) a tracker carries every field the official
+//! SDK's response models list (huaweicloudsdkcts 3.1.219: `CreateTrackerResponse`,
+//! `TrackerResponseBody`, `ObsInfo`, `Lts`, `DataBucketQuery`, `CtsQuota`), with
+//! plausible values, as a real account answers. Left out, and why:
+//! - `kms_id`: only a tracker that encrypts its trace files has a key (set when the
+//!   request gave one);
+//! - `detail`: the reason of an `error` status, which the emulator never enters;
+//! - `management_event_selector`: only when the request set one;
+//! - `data_bucket`: data trackers only;
+//! - `group_id` and `stream_id` (ListTrackers only, as in the SDK): only a tracker with
+//!   LTS enabled has a log group and stream.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+
+use sha2::{Digest, Sha256};
 
 use super::fault::FaultSet;
 use super::model::{QuotaUsage, Tracker, TrackerType, SYSTEM_TRACKER_QUOTA};
@@ -13,6 +27,43 @@ use super::model::{QuotaUsage, Tracker, TrackerType, SYSTEM_TRACKER_QUOTA};
 const LTS_LOG_GROUP: &str = "CTS";
 /// LTS topic of the management tracker in the documents' example.
 const MANAGEMENT_LTS_TOPIC: &str = "system-trace";
+
+/// Which fields an answer carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fields {
+    /// Those of the documents' examples.
+    #[default]
+    Examples,
+    /// Every field the official SDK's response models list (`serve --cloud`).
+    Sdk,
+}
+
+/// Which answer a tracker is rendered for (the SDK's list model has fields its create
+/// model has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Create,
+    List,
+}
+
+/// The agency CTS acts through on a real account (the Terraform provider's default).
+const CLOUD_AGENCY: &str = "cts_admin_trust";
+/// Retention days a tracker's OBS objects get when the request gave none: 0, kept.
+const DEFAULT_BUCKET_LIFECYCLE: i64 = 0;
+
+/// A stable UUID-shaped id derived from `seed` (LTS group and stream ids).
+fn derived_id(seed: &str) -> String {
+    let digest = Sha256::digest(seed.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
 
 /// One tracker as CreateTracker and ListTrackers answer it
 /// (`CreateTrackerResponseBody` / `TrackerResponseBody`), borrowed from the store and
@@ -39,6 +90,10 @@ pub struct TrackerView<'a> {
     agency_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     management_event_selector: Option<SelectorView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +105,8 @@ struct ObsInfoView<'a> {
     is_sort_by_service: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     bucket_lifecycle: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_authorized_bucket: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,9 +129,11 @@ struct SelectorView<'a> {
 }
 
 impl<'a> TrackerView<'a> {
-    fn of(tracker: &'a Tracker) -> Self {
+    fn of(tracker: &'a Tracker, fields: Fields, answer: Answer) -> Self {
         let obs = &tracker.obs_info;
         let options = &tracker.options;
+        let sdk = fields == Fields::Sdk;
+        let lts_ids = sdk && answer == Answer::List && options.is_lts_enabled;
         TrackerView {
             id: &tracker.id,
             create_time: tracker.create_time,
@@ -89,7 +148,11 @@ impl<'a> TrackerView<'a> {
                 is_obs_created: obs.is_obs_created,
                 compress_type: obs.compress_type.as_str(),
                 is_sort_by_service: obs.is_sort_by_service,
-                bucket_lifecycle: obs.bucket_lifecycle,
+                bucket_lifecycle: obs
+                    .bucket_lifecycle
+                    .or(sdk.then_some(DEFAULT_BUCKET_LIFECYCLE)),
+                // CTS writes only to a bucket it is authorised for; no bucket, no grant.
+                is_authorized_bucket: sdk.then_some(!obs.bucket_name.is_empty()),
             },
             is_support_validate: options.is_support_validate,
             is_support_trace_files_encryption: options.is_support_trace_files_encryption,
@@ -108,11 +171,16 @@ impl<'a> TrackerView<'a> {
                 search_enabled: false,
             }),
             kms_id: options.kms_id.as_deref(),
-            agency_name: options.agency_name.as_deref(),
+            agency_name: options
+                .agency_name
+                .as_deref()
+                .or(sdk.then_some(CLOUD_AGENCY)),
             management_event_selector: options
                 .exclude_service
                 .as_deref()
                 .map(|exclude_service| SelectorView { exclude_service }),
+            group_id: lts_ids.then(|| derived_id(&format!("lts-group:{}", tracker.project_id))),
+            stream_id: lts_ids.then(|| derived_id(&format!("lts-stream:{}", tracker.id))),
         }
     }
 }
@@ -131,9 +199,14 @@ pub enum RenderedTracker<'a> {
     Distorted(Value),
 }
 
-/// One tracker as CreateTracker and ListTrackers answer it, changed by the tracker
-/// faults of `faults` (none in normal operation).
-pub fn tracker<'a>(tracker: &'a Tracker, faults: &FaultSet) -> RenderedTracker<'a> {
+/// One tracker as CreateTracker (`answer`) or ListTrackers answers it, with `fields`,
+/// changed by the tracker faults of `faults` (none in normal operation).
+pub fn tracker<'a>(
+    tracker: &'a Tracker,
+    faults: &FaultSet,
+    fields: Fields,
+    answer: Answer,
+) -> RenderedTracker<'a> {
     // The preloaded text is valid JSON (it was read from the file), so this succeeds.
     let preloaded = tracker
         .preloaded
@@ -142,12 +215,14 @@ pub fn tracker<'a>(tracker: &'a Tracker, faults: &FaultSet) -> RenderedTracker<'
     if !faults.distorts_trackers() {
         return match preloaded {
             Some(raw) => RenderedTracker::Preloaded(raw),
-            None => RenderedTracker::Plain(TrackerView::of(tracker)),
+            None => RenderedTracker::Plain(TrackerView::of(tracker, fields, answer)),
         };
     }
     let mut value = match preloaded {
         Some(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
-        None => serde_json::to_value(TrackerView::of(tracker)).unwrap_or(Value::Null),
+        None => {
+            serde_json::to_value(TrackerView::of(tracker, fields, answer)).unwrap_or(Value::Null)
+        }
     };
     faults.distort_tracker(&mut value);
     RenderedTracker::Distorted(value)
@@ -159,10 +234,17 @@ pub struct TrackerList<'a> {
     trackers: Vec<RenderedTracker<'a>>,
 }
 
-/// ListTrackers' answer for `trackers`.
-pub fn tracker_list<'a>(trackers: &[&'a Tracker], faults: &FaultSet) -> TrackerList<'a> {
+/// ListTrackers' answer for `trackers`, with `fields`.
+pub fn tracker_list<'a>(
+    trackers: &[&'a Tracker],
+    faults: &FaultSet,
+    fields: Fields,
+) -> TrackerList<'a> {
     TrackerList {
-        trackers: trackers.iter().map(|t| tracker(t, faults)).collect(),
+        trackers: trackers
+            .iter()
+            .map(|t| tracker(t, faults, fields, Answer::List))
+            .collect(),
     }
 }
 

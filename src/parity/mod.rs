@@ -1,16 +1,32 @@
 //! Parity of two recordings (`cts-conform parity DIR_A DIR_B`): case by case and step by
-//! step, the status, the error code, the body's shape (which keys, which JSON types) and
-//! the values that are not run-specific. Ids, times, request ids, run-prefixed names
+//! step, the status, the error code, the body (keys, JSON types, values that are not
+//! run-specific) and the headers that matter. Ids, times, request ids, run-prefixed names
 //! (`cc-<8 hex>`), each run's run id, project id and pool buckets are masked (their type
-//! is still compared). Arrays are compared as multisets: the same elements in another
-//! order is one difference at the array's pointer ("same elements, other order"); an
-//! element only one side has is reported at its index on that side.
+//! is still compared); a success answered by an error on the other side is one status
+//! difference (its bodies are not compared field by field); the rules file's normalisers replace further values by references
+//! ([`normalise`]). Arrays are compared as multisets: the same elements in another order
+//! is one difference at the array's pointer; an element only one side has is reported
+//! at its index on that side.
+//!
+//! Every difference has a [`Class`] (status, error code, documented field, undocumented
+//! field, message text, header, order, step or case presence): a body field is
+//! documented when the contract's schema of the answered status lists it
+//! ([`documented`]). The default comparison (`--compare documented`) judges the Core
+//! classes; the others are reported apart and judged with `--compare all`. Differences
+//! are grouped by class and folded pointer ([`group`]), scored per operation and tier
+//! ([`score`]), accepted by rules ([`rules`]), and the two runs' settings compared first
+//! ([`explain`]).
 //!
 //! A difference's pointer is a JSON pointer into the case's recording file (see
 //! `record`), e.g. `/steps/0/response/body/error_code`.
 
-pub mod baseline;
+pub mod documented;
+pub mod explain;
+pub mod group;
+pub mod normalise;
 pub mod render;
+pub mod rules;
+pub mod score;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -19,19 +35,120 @@ use regex::Regex;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::record::{RecordedCase, RecordedStep, Recording, RunMeta};
+use crate::record::{RecordedCase, RecordedResponse, RecordedStep, Recording, RunMeta};
 
-/// What kind of difference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+use documented::Documented;
+use normalise::Normaliser;
+
+/// What a difference is about; decides its tier and whether the default comparison
+/// judges it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// A case recorded (or run) on one side only.
+    Case,
+    /// A step sent on one side only.
+    Step,
+    /// Another status, or no usable answer on one side.
+    Status,
+    /// Another `error_code`.
+    ErrorCode,
+    /// A field the contract documents for the answered status: value, presence or type.
+    Documented,
+    /// A field the contract does not document for the answered status.
+    Undocumented,
+    /// The text of `error_msg`.
+    Message,
+    /// A header that matters ([`HEADERS`]).
+    Header,
+    /// The same array elements in another order.
+    Order,
+}
+
+impl Class {
+    pub const ALL: [Class; 9] = [
+        Class::Case,
+        Class::Step,
+        Class::Status,
+        Class::ErrorCode,
+        Class::Documented,
+        Class::Undocumented,
+        Class::Message,
+        Class::Header,
+        Class::Order,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Case => "case",
+            Class::Step => "step",
+            Class::Status => "status",
+            Class::ErrorCode => "error-code",
+            Class::Documented => "documented",
+            Class::Undocumented => "undocumented",
+            Class::Message => "message",
+            Class::Header => "header",
+            Class::Order => "order",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Case => "case on one side only",
+            Class::Step => "step on one side only",
+            Class::Status => "status",
+            Class::ErrorCode => "error code",
+            Class::Documented => "documented field",
+            Class::Undocumented => "undocumented field",
+            Class::Message => "message text",
+            Class::Header => "header",
+            Class::Order => "order",
+        }
+    }
+
+    /// The least tier that counts this class ([`score::Tier`]).
+    pub fn tier(self) -> score::Tier {
+        match self {
+            Class::Case | Class::Step | Class::Status | Class::ErrorCode | Class::Documented => {
+                score::Tier::Core
+            }
+            Class::Undocumented | Class::Header | Class::Order => score::Tier::Complete,
+            Class::Message => score::Tier::Strict,
+        }
+    }
+}
+
+/// Which differences the verdict judges (`--compare`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compare {
+    /// Case and step presence, status, error code, documented fields.
+    #[default]
+    Documented,
+    /// Every class.
+    All,
+}
+
+impl Compare {
+    pub fn judges(self, class: Class) -> bool {
+        self == Compare::All || class.tier() == score::Tier::Core
+    }
+}
+
+/// How a difference shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// The case was recorded on one side only.
     Case,
+    /// The case was ignored on one side and ran on the other.
+    Ignored,
     /// The step was sent on one side only.
     Step,
     Status,
     ErrorCode,
-    /// A key or an array element one side has and the other has not.
+    /// A key, an array element or a header one side has and the other has not.
     Missing,
     /// Another JSON type.
     Type,
@@ -46,8 +163,9 @@ pub enum Kind {
 impl Kind {
     pub fn label(self) -> &'static str {
         match self {
-            Kind::Case => "case recorded on one side only",
-            Kind::Step => "step sent on one side only",
+            Kind::Case => "recorded on one side only",
+            Kind::Ignored => "ignored on one side",
+            Kind::Step => "sent on one side only",
             Kind::Status => "status",
             Kind::ErrorCode => "error code",
             Kind::Missing => "present on one side only",
@@ -62,12 +180,47 @@ impl Kind {
 /// One difference; `a` and `b` are the (masked) values, `null` where a side has none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
+    /// Pointer into the case's recording file (empty for the whole case).
     pub pointer: String,
+    /// The step's operation (`None` for a whole case).
+    pub operation: Option<String>,
+    pub class: Class,
     pub kind: Kind,
     pub a: Value,
     pub b: Value,
-    /// The baseline's reason, when the difference is accepted.
+    /// The rule's reason, when a rule accepts the difference.
     pub accepted: Option<String>,
+}
+
+impl Difference {
+    /// The pointer inside the step's answer (`/trackers/0/id`, `status`, `header
+    /// content-type`), or the step (`step`), or `case`.
+    pub fn local(&self) -> String {
+        if self.pointer.is_empty() {
+            return "case".into();
+        }
+        let after_step = self
+            .pointer
+            .splitn(4, '/')
+            .nth(3)
+            .map(|rest| format!("/{rest}"))
+            .unwrap_or_default();
+        if let Some(body) = after_step.strip_prefix("/response/body") {
+            if body.is_empty() {
+                "/".into()
+            } else {
+                body.to_string()
+            }
+        } else if let Some(header) = after_step.strip_prefix("/response/headers/") {
+            format!("header {header}")
+        } else if after_step == "/response/status" {
+            "status".into()
+        } else if after_step.is_empty() {
+            "step".into()
+        } else {
+            after_step.trim_start_matches('/').to_string()
+        }
+    }
 }
 
 /// One case of either recording.
@@ -75,12 +228,24 @@ pub struct Difference {
 pub struct CaseParity {
     pub id: String,
     pub differences: Vec<Difference>,
+    /// Steps compared, by operation (both sides sent the step, or one side did).
+    pub compared: Vec<Compared>,
+}
+
+/// One compared step: its operation and the classes of its differences (all of them,
+/// accepted or not: the score measures the answers, the rules only the verdict).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compared {
+    pub operation: String,
+    pub classes: BTreeSet<Class>,
 }
 
 impl CaseParity {
-    /// Differences the baseline does not accept.
-    pub fn open(&self) -> impl Iterator<Item = &Difference> {
-        self.differences.iter().filter(|d| d.accepted.is_none())
+    /// Differences no rule accepts that `compare` judges.
+    pub fn open(&self, compare: Compare) -> impl Iterator<Item = &Difference> {
+        self.differences
+            .iter()
+            .filter(move |d| d.accepted.is_none() && compare.judges(d.class))
     }
 }
 
@@ -119,22 +284,28 @@ impl Masks {
     }
 
     fn text(&self, text: &str) -> String {
-        let mut text = text.to_string();
+        if normalise::is_reference(text) {
+            return text.to_string();
+        }
+        // The run prefix first: a pool bucket the run named after itself then reads the
+        // same on both sides (`cc-<run>-src1`), whether or not run.json lists it.
+        let mut text = RUN_PREFIX.replace_all(text, "cc-<run>").into_owned();
         for (literal, mask) in &self.literals {
             text = text.replace(literal.as_str(), mask);
         }
-        let text = RUN_PREFIX.replace_all(&text, "cc-<run>");
         let text = UUID.replace_all(&text, "<uuid>");
         DATE_TIME.replace_all(&text, "<time>").into_owned()
     }
 
-    /// `value` with the run-specific values masked (types kept).
+    /// `value` with the run-specific values masked (types kept); a normaliser's
+    /// reference (`<tracker-id:1>`) is kept as it is.
     pub fn value(&self, value: &Value, key: Option<&str>) -> Value {
         let run_specific = key.is_some_and(|k| {
             let k = k.to_ascii_lowercase();
             k == "id" || k.ends_with("_id") || k.ends_with("time") || k.ends_with("timestamp")
         });
         match value {
+            Value::String(s) if normalise::is_reference(s) => value.clone(),
             Value::String(_) if run_specific => json!("<masked>"),
             Value::Number(_) if run_specific => json!(0),
             Value::String(s) => Value::String(self.text(s)),
@@ -149,34 +320,86 @@ impl Masks {
     }
 }
 
-/// Compares every case of `a` and `b` (by id, in id order).
-pub fn compare(a: &Recording, b: &Recording) -> Vec<CaseParity> {
+/// Headers that matter, compared by presence, and `content-type` also by media type.
+pub const HEADERS: [&str; 3] = ["content-type", "x-request-id", "retry-after"];
+
+/// What a comparison needs besides the recordings.
+pub struct Comparison<'a> {
+    pub documented: &'a Documented<'a>,
+    pub normalisers: &'a [Normaliser],
+}
+
+/// Compares every case of `a` and `b` (by id, in id order). A case the other side's run
+/// did not select (`not_selected` names them) is left out: [`explain`] says so once.
+pub fn compare(
+    a: &Recording,
+    b: &Recording,
+    how: &Comparison,
+    not_selected: &BTreeSet<String>,
+) -> Vec<CaseParity> {
     let (mask_a, mask_b) = (Masks::of(&a.meta), Masks::of(&b.meta));
     let ids: BTreeSet<&String> = a.cases.keys().chain(b.cases.keys()).collect();
     ids.into_iter()
+        .filter(|id| !not_selected.contains(*id))
         .map(|id| {
-            let mut differences = Vec::new();
+            let mut parity = CaseParity {
+                id: id.clone(),
+                differences: Vec::new(),
+                compared: Vec::new(),
+            };
             match (a.cases.get(id), b.cases.get(id)) {
-                (Some(ca), Some(cb)) => compare_case(ca, cb, (&mask_a, &mask_b), &mut differences),
-                (ca, cb) => differences.push(Difference {
+                (Some(ca), Some(cb)) => match (ignored(ca), ignored(cb)) {
+                    (false, false) | (true, true) => {
+                        let ca = normalise::case(ca, how.normalisers);
+                        let cb = normalise::case(cb, how.normalisers);
+                        compare_case(&ca, &cb, (&mask_a, &mask_b), how, &mut parity)
+                    }
+                    _ => parity.differences.push(Difference {
+                        pointer: String::new(),
+                        operation: None,
+                        class: Class::Case,
+                        kind: Kind::Ignored,
+                        a: verdict(ca),
+                        b: verdict(cb),
+                        accepted: None,
+                    }),
+                },
+                (ca, cb) => parity.differences.push(Difference {
                     pointer: String::new(),
+                    operation: None,
+                    class: Class::Case,
                     kind: Kind::Case,
                     a: json!(ca.map(|c| c.verdict.as_str())),
                     b: json!(cb.map(|c| c.verdict.as_str())),
                     accepted: None,
                 }),
             }
-            CaseParity {
-                id: id.clone(),
-                differences,
-            }
+            parity
         })
         .collect()
 }
 
+fn ignored(case: &RecordedCase) -> bool {
+    case.verdict == "ignored"
+}
+
+/// A case's verdict with its reason (`ignored: not replayable`).
+fn verdict(case: &RecordedCase) -> Value {
+    match &case.reason {
+        Some(reason) => json!(format!("{}: {reason}", case.verdict)),
+        None => json!(case.verdict),
+    }
+}
+
 type Pair<'a> = (&'a Masks, &'a Masks);
 
-fn compare_case(a: &RecordedCase, b: &RecordedCase, masks: Pair, out: &mut Vec<Difference>) {
+fn compare_case(
+    a: &RecordedCase,
+    b: &RecordedCase,
+    masks: Pair,
+    how: &Comparison,
+    parity: &mut CaseParity,
+) {
     let steps_a: BTreeMap<String, &RecordedStep> = RecordedStep::positions(a).collect();
     let steps_b: BTreeMap<String, &RecordedStep> = RecordedStep::positions(b).collect();
     let mut positions: Vec<&String> = steps_a.keys().chain(steps_b.keys()).collect();
@@ -187,17 +410,34 @@ fn compare_case(a: &RecordedCase, b: &RecordedCase, masks: Pair, out: &mut Vec<D
     positions.dedup();
     for position in positions {
         let pointer = format!("/{position}");
-        match (sent(steps_a.get(position)), sent(steps_b.get(position))) {
-            (None, None) => {}
-            (Some(sa), Some(sb)) => compare_step(&pointer, sa, sb, masks, out),
-            (sa, sb) => out.push(Difference {
-                pointer,
-                kind: Kind::Step,
-                a: json!(sa.map(|s| &s.operation)),
-                b: json!(sb.map(|s| &s.operation)),
-                accepted: None,
-            }),
+        let mut step_differences = Vec::new();
+        let operation = match (sent(steps_a.get(position)), sent(steps_b.get(position))) {
+            (None, None) => continue,
+            (Some(sa), Some(sb)) => {
+                compare_step(&pointer, sa, sb, masks, how, &mut step_differences);
+                sa.operation.clone()
+            }
+            (sa, sb) => {
+                step_differences.push(Difference {
+                    pointer: pointer.clone(),
+                    operation: None,
+                    class: Class::Step,
+                    kind: Kind::Step,
+                    a: json!(sa.map(|s| &s.operation)),
+                    b: json!(sb.map(|s| &s.operation)),
+                    accepted: None,
+                });
+                sa.or(sb).map(|s| s.operation.clone()).unwrap_or_default()
+            }
+        };
+        for d in &mut step_differences {
+            d.operation = Some(operation.clone());
         }
+        parity.compared.push(Compared {
+            operation,
+            classes: step_differences.iter().map(|d| d.class).collect(),
+        });
+        parity.differences.append(&mut step_differences);
     }
 }
 
@@ -206,11 +446,24 @@ fn sent<'a>(step: Option<&&'a RecordedStep>) -> Option<&'a RecordedStep> {
     step.copied().filter(|s| s.request.is_some())
 }
 
+fn difference(pointer: String, class: Class, kind: Kind, a: Value, b: Value) -> Difference {
+    Difference {
+        pointer,
+        operation: None,
+        class,
+        kind,
+        a,
+        b,
+        accepted: None,
+    }
+}
+
 fn compare_step(
     pointer: &str,
     a: &RecordedStep,
     b: &RecordedStep,
     masks: Pair,
+    how: &Comparison,
     out: &mut Vec<Difference>,
 ) {
     let (ra, rb) = match (&a.response, &b.response) {
@@ -223,28 +476,34 @@ fn compare_step(
             };
             let (ka, kb) = (kind(a), kind(b));
             if ka != kb {
-                out.push(Difference {
-                    pointer: pointer.to_string(),
-                    kind: Kind::Transport,
-                    a: ka,
-                    b: kb,
-                    accepted: None,
-                });
+                out.push(difference(
+                    pointer.to_string(),
+                    Class::Status,
+                    Kind::Transport,
+                    ka,
+                    kb,
+                ));
             }
             return;
         }
     };
     let response = format!("{pointer}/response");
     if ra.status != rb.status {
-        out.push(Difference {
-            pointer: format!("{response}/status"),
-            kind: Kind::Status,
-            a: json!(ra.status),
-            b: json!(rb.status),
-            accepted: None,
-        });
+        out.push(difference(
+            format!("{response}/status"),
+            Class::Status,
+            Kind::Status,
+            json!(ra.status),
+            json!(rb.status),
+        ));
+        // A success against an error: the bodies are of other kinds, and every field of
+        // them would differ; the status says it once.
+        if (200..300).contains(&ra.status) != (200..300).contains(&rb.status) {
+            return;
+        }
     }
-    let body = |r: &crate::record::RecordedResponse, m: &Masks| match &r.body {
+    compare_headers(&response, ra, rb, out);
+    let body = |r: &RecordedResponse, m: &Masks| match &r.body {
         None => Value::Null,
         Some(body) => match body.json() {
             Some(value) => m.value(&value, None),
@@ -252,7 +511,78 @@ fn compare_step(
         },
     };
     let (ba, bb) = (body(ra, masks.0), body(rb, masks.1));
-    diff_values(&format!("{response}/body"), &ba, &bb, out);
+    let fields = how.documented.fields(&a.operation, [ra.status, rb.status]);
+    let mut body_differences = Vec::new();
+    diff_values("", &ba, &bb, &mut body_differences);
+    for mut d in body_differences {
+        d.class = body_class(&d, &fields);
+        d.pointer = format!("{response}/body{}", d.pointer);
+        out.push(d);
+    }
+}
+
+/// The class of a body difference at body pointer `d.pointer`.
+fn body_class(d: &Difference, fields: &BTreeSet<String>) -> Class {
+    match d.kind {
+        Kind::Order => return Class::Order,
+        Kind::ErrorCode => return Class::ErrorCode,
+        Kind::Value if d.pointer.ends_with("/error_msg") => return Class::Message,
+        _ => {}
+    }
+    if fields.contains(&group::fold(&d.pointer)) || (d.pointer.is_empty() && !fields.is_empty()) {
+        Class::Documented
+    } else {
+        Class::Undocumented
+    }
+}
+
+fn header<'r>(response: &'r RecordedResponse, name: &str) -> Option<&'r str> {
+    response
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn compare_headers(
+    response: &str,
+    a: &RecordedResponse,
+    b: &RecordedResponse,
+    out: &mut Vec<Difference>,
+) {
+    for name in HEADERS {
+        let (ha, hb) = (header(a, name), header(b, name));
+        let pointer = format!("{response}/headers/{name}");
+        match (ha, hb) {
+            (None, None) => {}
+            (Some(va), Some(vb)) if name == "content-type" => {
+                let media = |v: &str| {
+                    v.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                };
+                if media(va) != media(vb) {
+                    out.push(difference(
+                        pointer,
+                        Class::Header,
+                        Kind::Value,
+                        json!(media(va)),
+                        json!(media(vb)),
+                    ));
+                }
+            }
+            (Some(_), Some(_)) => {}
+            (va, vb) => out.push(difference(
+                pointer,
+                Class::Header,
+                Kind::Missing,
+                json!(va.map(|_| "present")),
+                json!(vb.map(|_| "present")),
+            )),
+        }
+    }
 }
 
 /// A pointer segment, escaped (`~` as `~0`, `/` as `~1`).
@@ -271,23 +601,24 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// The differences between two masked values at `pointer`.
+/// The differences between two masked values at `pointer` (classed as documented
+/// fields; the step classes them by the contract).
 pub fn diff_values(pointer: &str, a: &Value, b: &Value, out: &mut Vec<Difference>) {
     let push = |out: &mut Vec<Difference>, kind, a: &Value, b: &Value| {
-        out.push(Difference {
-            pointer: pointer.to_string(),
+        out.push(difference(
+            pointer.to_string(),
+            Class::Documented,
             kind,
-            a: a.clone(),
-            b: b.clone(),
-            accepted: None,
-        })
+            a.clone(),
+            b.clone(),
+        ))
     };
     match (a, b) {
         (Value::Object(ma), Value::Object(mb)) => diff_objects(pointer, ma, mb, out),
         (Value::Array(xa), Value::Array(xb)) => diff_arrays(pointer, xa, xb, out),
         _ if type_name(a) != type_name(b) => push(out, Kind::Type, a, b),
         _ if a != b => {
-            let kind = if pointer.ends_with("/body/error_code") {
+            let kind = if pointer == "/error_code" || pointer.ends_with("/body/error_code") {
                 Kind::ErrorCode
             } else {
                 Kind::Value
@@ -309,13 +640,13 @@ fn diff_objects(
         let here = format!("{pointer}/{}", segment(key));
         match (a.get(key), b.get(key)) {
             (Some(va), Some(vb)) => diff_values(&here, va, vb, out),
-            (va, vb) => out.push(Difference {
-                pointer: here,
-                kind: Kind::Missing,
-                a: va.cloned().unwrap_or(Value::Null),
-                b: vb.cloned().unwrap_or(Value::Null),
-                accepted: None,
-            }),
+            (va, vb) => out.push(difference(
+                here,
+                Class::Documented,
+                Kind::Missing,
+                va.cloned().unwrap_or(Value::Null),
+                vb.cloned().unwrap_or(Value::Null),
+            )),
         }
     }
 }
@@ -348,13 +679,13 @@ fn diff_arrays(pointer: &str, a: &[Value], b: &[Value], out: &mut Vec<Difference
     sa.sort();
     sb.sort();
     if sa == sb {
-        out.push(Difference {
-            pointer: pointer.to_string(),
-            kind: Kind::Order,
-            a: json!(a),
-            b: json!(b),
-            accepted: None,
-        });
+        out.push(difference(
+            pointer.to_string(),
+            Class::Order,
+            Kind::Order,
+            json!(a),
+            json!(b),
+        ));
         return;
     }
     // Pair equal elements off; what is left is compared in order, the surplus reported.
@@ -373,22 +704,22 @@ fn diff_arrays(pointer: &str, a: &[Value], b: &[Value], out: &mut Vec<Difference
         diff_values(&format!("{pointer}/{i}"), &a[i], &b[j], out);
     }
     for &i in &only_a[paired..] {
-        out.push(Difference {
-            pointer: format!("{pointer}/{i}"),
-            kind: Kind::Missing,
-            a: a[i].clone(),
-            b: Value::Null,
-            accepted: None,
-        });
+        out.push(difference(
+            format!("{pointer}/{i}"),
+            Class::Documented,
+            Kind::Missing,
+            a[i].clone(),
+            Value::Null,
+        ));
     }
     for &j in &only_b[paired..] {
-        out.push(Difference {
-            pointer: format!("{pointer}/{j}"),
-            kind: Kind::Missing,
-            a: Value::Null,
-            b: b[j].clone(),
-            accepted: None,
-        });
+        out.push(difference(
+            format!("{pointer}/{j}"),
+            Class::Documented,
+            Kind::Missing,
+            Value::Null,
+            b[j].clone(),
+        ));
     }
 }
 
@@ -429,20 +760,20 @@ mod tests {
     fn keys_types_values_and_error_codes() {
         assert_eq!(
             diffs(
-                json!({"body": {"error_code": "CTS.0002", "n": 1, "s": "a", "k": 1}}),
-                json!({"body": {"error_code": "APIGW.0301", "n": "1", "s": "b"}})
+                json!({"error_code": "CTS.0002", "n": 1, "s": "a", "k": 1}),
+                json!({"error_code": "APIGW.0301", "n": "1", "s": "b"})
             ),
             vec![
-                ("/body/error_code".to_string(), Kind::ErrorCode),
-                ("/body/k".to_string(), Kind::Missing),
-                ("/body/n".to_string(), Kind::Type),
-                ("/body/s".to_string(), Kind::Value),
+                ("/error_code".to_string(), Kind::ErrorCode),
+                ("/k".to_string(), Kind::Missing),
+                ("/n".to_string(), Kind::Type),
+                ("/s".to_string(), Kind::Value),
             ]
         );
     }
 
     #[test]
-    fn run_specific_values_are_masked() {
+    fn run_specific_values_are_masked_and_references_kept() {
         let masks = Masks {
             literals: vec![
                 ("my-bucket".into(), "<bucket>"),
@@ -450,12 +781,38 @@ mod tests {
             ],
         };
         let a = masks.value(
-            &json!({"id": "u1", "create_time": 5, "name": "cc-0123abcd-x", "b": "my-bucket"}),
+            &json!({"id": "u1", "create_time": 5, "name": "cc-0123abcd-x", "b": "my-bucket",
+                    "tracker_id": "<tracker-id:2>"}),
             None,
         );
         assert_eq!(
             a,
-            json!({"id": "<masked>", "create_time": 0, "name": "cc-<run>-x", "b": "<bucket>"})
+            json!({"id": "<masked>", "create_time": 0, "name": "cc-<run>-x", "b": "<bucket>",
+                   "tracker_id": "<tracker-id:2>"})
         );
+    }
+
+    #[test]
+    fn local_pointers() {
+        let d = |pointer: &str| {
+            difference(
+                pointer.into(),
+                Class::Status,
+                Kind::Value,
+                json!(1),
+                json!(2),
+            )
+        };
+        assert_eq!(
+            d("/steps/2/response/body/trackers/0/id").local(),
+            "/trackers/0/id"
+        );
+        assert_eq!(d("/steps/2/response/status").local(), "status");
+        assert_eq!(
+            d("/cleanup/0/response/headers/content-type").local(),
+            "header content-type"
+        );
+        assert_eq!(d("/steps/2").local(), "step");
+        assert_eq!(d("").local(), "case");
     }
 }

@@ -16,12 +16,16 @@
 //!  "run_id": "0a1b2c3d", "profile": "documented", "partition": null,
 //!  "fingerprint_sha256": "<contract and cases, see report::results::fingerprint>",
 //!  "started": "2026-01-01T00:00:00Z", "finished": "2026-01-01T00:01:00Z",
+//!  "threads": 8, "filters": {"filter": null, "skip": [], "exact": false, "ignored": false,
+//!                            "include_ignored": false, "no_derived": false},
 //!  "config": {"other_project_id": "...", "data_buckets": ["..."], "obs_buckets": ["..."],
 //!             "allow_mutations": false, "max_retries": 5, "timeout_ms": 30000,
 //!             "max_response_bytes": 4194304, "credentials": "aksk"}}
 //! ```
 //! `finished` is `null` until the run ends (a killed run keeps the cases it finished).
-//! `credentials` is `aksk`, `token` or `none`: the kind only, never a value.
+//! `credentials` is `aksk`, `token` or `none`: the kind only, never a value. `threads`
+//! (cases run at once) and `filters` (the case selection; `partition` is the shard, e.g.
+//! `2/3`) are `null` in recordings made before they were kept; `parity` says so.
 //!
 //! A case file is named after the case id, `::` written `__` and every character other
 //! than ASCII letters, digits, `.`, `_` and `-` written `%XX` (its UTF-8 bytes in hex):
@@ -89,6 +93,58 @@ pub struct RunMeta {
     /// complete recording has). Empty in recordings made before it was kept.
     #[serde(default)]
     pub selected: Vec<String>,
+    /// Cases run at once (`--test-threads`); `None` in a recording made before it was kept.
+    #[serde(default)]
+    pub threads: Option<usize>,
+    /// Which cases the run selected; `None` in a recording made before it was kept.
+    #[serde(default)]
+    pub filters: Option<Filters>,
+}
+
+/// The run's case selection: libtest's filter flags and `--no-derived` (the partition is
+/// [`RunMeta::partition`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Filters {
+    /// The positional filter, if any.
+    pub filter: Option<String>,
+    /// `--skip` filters.
+    pub skip: Vec<String>,
+    pub exact: bool,
+    /// `--ignored`: only the ignored cases.
+    pub ignored: bool,
+    pub include_ignored: bool,
+    pub no_derived: bool,
+}
+
+impl Filters {
+    /// Whether the selection leaves cases out (besides the partition).
+    pub fn narrows(&self) -> bool {
+        self.filter.is_some() || !self.skip.is_empty() || self.ignored || self.no_derived
+    }
+
+    /// The selection as flags (`--skip x --exact ...`), `all cases` when none.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(filter) = &self.filter {
+            parts.push(format!("filter {filter:?}"));
+        }
+        parts.extend(self.skip.iter().map(|s| format!("--skip {s:?}")));
+        for (set, flag) in [
+            (self.exact, "--exact"),
+            (self.ignored, "--ignored"),
+            (self.include_ignored, "--include-ignored"),
+            (self.no_derived, "--no-derived"),
+        ] {
+            if set {
+                parts.push(flag.to_string());
+            }
+        }
+        if parts.is_empty() {
+            "all cases".into()
+        } else {
+            parts.join(" ")
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -145,6 +201,8 @@ impl RunMeta {
             started: now(),
             finished: None,
             selected: Vec::new(),
+            threads: None,
+            filters: None,
             config: RunSettings {
                 other_project_id: config.other_project_id.clone(),
                 data_buckets: config.data_buckets.clone(),

@@ -101,6 +101,8 @@ pub struct RunSpec {
     pub reporters: Vec<Arc<dyn Reporter>>,
     /// The terminal's buffer, whose backlog holds back new cases.
     pub pace: Option<Arc<ReorderBuffer>>,
+    /// How the cases were selected (libtest's filters, --no-derived), for the recording.
+    pub filters: Option<crate::record::Filters>,
     /// For the summary and the recording.
     pub profile: String,
     pub partition: Option<String>,
@@ -262,6 +264,8 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                 .filter(|(_, s)| matches!(s, Selection::Run))
                 .map(|(case, _)| case.id.clone())
                 .collect();
+            meta.threads = Some(spec.concurrency);
+            meta.filters = spec.filters.clone();
             Some(
                 Recorder::create(dir, meta, (*redactor).clone()).map_err(|e| {
                     ledger.discard_unused();

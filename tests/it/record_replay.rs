@@ -1,8 +1,8 @@
 //! Record, replay, parity and report merge, end to end through the binary: a recording
 //! of the embedded run replays with the target gone to the same verdicts; an edited
-//! expectation changes exactly its case; a changed request is "not replayable"; parity
-//! finds exactly the differences planted in a copy; recordings hold no secret; three
-//! shards merge into the unsharded totals.
+//! expectation changes exactly its case; a changed request is "not replayable";
+//! recordings hold no secret; three shards merge into the unsharded totals. (Parity:
+//! tests/parity.rs.)
 
 use crate::cli_run;
 
