@@ -37,6 +37,8 @@ pub(crate) struct RecordingStart<'a> {
     pub(crate) profile: String,
     pub(crate) partition: Option<String>,
     pub(crate) fingerprint: String,
+    /// `--record-overwrite`: an earlier recording in the directory is removed first.
+    pub(crate) overwrite: bool,
 }
 
 /// Starts the recording of a run into `dir` (writes `run.json`); a usage error if the
@@ -80,6 +82,9 @@ pub(crate) fn start_recording(
             .into(),
         },
     };
+    if start.overwrite {
+        record::write::clear(dir).map_err(|e| usage(e.to_string()))?;
+    }
     Recorder::create(dir, meta, redactor.clone()).map_err(|e| usage(e.to_string()))
 }
 

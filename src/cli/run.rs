@@ -354,6 +354,7 @@ pub(crate) fn run_suite(args: RunArgs, mut libtest: libtest_mimic::Arguments) ->
                 profile: format!("{:?}", plan.profile).to_lowercase(),
                 partition: args.outputs.partition.map(|p| p.to_string()),
                 fingerprint: fingerprint.clone(),
+                overwrite: args.record_overwrite,
             };
             match super::replay::start_recording(dir, start, &redactor) {
                 Ok(recorder) => Some(recorder),
