@@ -156,6 +156,33 @@ pub fn absence_step(
     Ok(step)
 }
 
+/// Whether a ListTrackers answer `body` lists the tracker `names` name (its name, and
+/// its type, data by default); `true` when the body is not a list of trackers (then the
+/// [`absence_step`]'s own verdict stands). A target that ignores the name filter lists
+/// whatever other cases hold at that moment: those are not this tracker, and the filter
+/// is judged by the cases that test it, so the check does not depend on them.
+pub fn lists_tracker(body: &serde_json::Value, names: &BTreeMap<String, String>) -> bool {
+    let Some(trackers) = body.get("trackers").and_then(serde_json::Value::as_array) else {
+        return true;
+    };
+    let Some(name) = names.get(TRACKER_NAME) else {
+        return true;
+    };
+    let kind = names
+        .get(TRACKER_TYPE)
+        .map_or(DEFAULT_TRACKER_TYPE, String::as_str);
+    trackers.iter().any(|tracker| {
+        tracker
+            .get(TRACKER_NAME)
+            .and_then(serde_json::Value::as_str)
+            == Some(name.as_str())
+            && tracker
+                .get(TRACKER_TYPE)
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|t| t == kind)
+    })
+}
+
 /// What a cleanup finding says when an [`absence_step`] still finds what a
 /// [`removal_step`] removed.
 pub fn still_listed(names: &BTreeMap<String, String>) -> String {
@@ -235,6 +262,28 @@ pub fn missing_pool_bucket(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_named_tracker_counts_as_listed() {
+        let names = BTreeMap::from([
+            (TRACKER_NAME.to_string(), "cc-a".to_string()),
+            (TRACKER_TYPE.to_string(), "data".to_string()),
+        ]);
+        let listed = |body: serde_json::Value| lists_tracker(&body, &names);
+        assert!(!listed(serde_json::json!({"trackers": []})));
+        assert!(!listed(serde_json::json!({"trackers": [
+            {"tracker_name": "cc-b", "tracker_type": "data"},
+            {"tracker_name": "cc-a", "tracker_type": "system"}
+        ]})));
+        assert!(listed(
+            serde_json::json!({"trackers": [{"tracker_name": "cc-a", "tracker_type": "data"}]})
+        ));
+        assert!(listed(
+            serde_json::json!({"trackers": [{"tracker_name": "cc-a"}]})
+        ));
+        // Not a list of trackers: the step's own verdict stands.
+        assert!(listed(serde_json::json!({"error_code": "X"})));
+    }
 
     #[test]
     fn names_of_the_run() {

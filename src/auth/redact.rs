@@ -7,15 +7,20 @@
 //!    (`\"`, `\\`...) spellings. Secrets shorter than [`Redactor::MIN_SECRET_LEN`]
 //!    characters are ignored (they would redact half of every text). Longer secrets
 //!    win over shorter ones that are their prefix.
-//! 2. **Patterns**, whatever the secret, always on:
-//!    - `Access=<ak>` and `Signature=<value>` (as in an `SDK-HMAC-SHA256`
-//!      `Authorization` value, or a presigned URL) -> `Access=***`, `Signature=***`;
-//!    - the value of an `X-Auth-Token` (also `X-Subject-Token`, `X-Security-Token`)
-//!      in a header line or `curl -H 'X-Auth-Token: value'` (up to the end of the
-//!      line or a quote), and in quoted forms such as JSON `"X-Auth-Token": "value"`,
-//!      Python `'X-Auth-Token': 'value'`, Rust Debug `("x-auth-token", "value")`,
-//!      JSON-in-a-string `\"X-Auth-Token\": \"value\"`;
-//!    - `Authorization: Bearer|Basic|Token <value>` -> `... ***`.
+//! 2. **Patterns**, whatever the secret, always on, and only where a secret can stand
+//!    (a body that merely mentions a header name, a JSON key, or a value next to such a
+//!    mention is left as it is):
+//!    - in `Authorization`-shaped text (from `SDK-HMAC-SHA256` to the end of the line or a
+//!      quote): the values of `Access=` and `Signature=` -> `Access=***`, `Signature=***`;
+//!      in a URL, the `Signature=` query parameter (a presigned URL);
+//!    - the value of an `X-Auth-Token` (also `X-Subject-Token`, `X-Security-Token`) in a
+//!      header line (at the start of a line, also after curl's `> `/`< `), in
+//!      `curl -H 'X-Auth-Token: value'` (up to the end of the line or a quote), as the value
+//!      of a quoted key (JSON `"X-Auth-Token": "value"`, Python `'X-Auth-Token': 'value'`,
+//!      JSON-in-a-string `\"X-Auth-Token\": \"value\"`), and as the second item of a
+//!      pair (Rust Debug `("x-auth-token", "value")`, JSON `["X-Auth-Token", "value"]`);
+//!    - the credentials of `Authorization: Bearer|Basic|Token <value>` in the same places
+//!      -> `... ***`.
 //!
 //! Matching of header names is case-insensitive. Redaction is idempotent.
 
@@ -46,24 +51,76 @@ fn rule(pattern: &str) -> Regex {
     Regex::new(pattern).expect("redaction pattern is valid")
 }
 
-/// `(prefix)(value)` pairs; the value part is replaced by `***`.
+/// Header names whose values are tokens.
+const TOKEN_NAMES: &str = "x-(?:auth|subject|security)-token";
+
+/// The places a header stands with its value, each a pattern of `(prefix)(value)` or
+/// `(prefix)(value)(suffix)` where `NAME` is the header name and `VALUE` its value's
+/// pattern: a header line (at the start of a line, after curl's verbose `> `/`< `/`* `)
+/// or a curl `-H`/`--header` argument; a quoted key and its quoted value; a pair.
+/// `SCHEME` (e.g. `Bearer `) is kept with the prefix.
+const HEADER_PLACES: [&str; 3] = [
+    r#"(?im)((?:^[ \t]*(?:[<>*][ \t]*)?|(?:-H|--header)[ \t]*=?[ \t]*["']?[ \t]*)NAME[ \t]*:[ \t]*SCHEME)VALUE_LINE"#,
+    r#"(?i)(\\?["']NAME\\?["'][ \t]*[:=][ \t]*\\?["'][ \t]*SCHEME)VALUE_QUOTED"#,
+    r#"(?i)([\[(][ \t]*\\?["']NAME\\?["'][ \t]*,[ \t]*\\?["'][ \t]*SCHEME)VALUE_QUOTED(\\?["'][ \t]*[\])])"#,
+];
+
+/// Builds the rules of one header at each of [`HEADER_PLACES`]: `name` (a pattern),
+/// `scheme` (a pattern kept before the value, e.g. `Bearer `), and the value in a line
+/// and between quotes.
+fn header_rules(name: &str, scheme: &str, in_line: &str, quoted: &str) -> Vec<Regex> {
+    HEADER_PLACES
+        .iter()
+        .map(|place| {
+            rule(
+                &place
+                    .replace("NAME", name)
+                    .replace("SCHEME", scheme)
+                    .replace("VALUE_LINE", in_line)
+                    .replace("VALUE_QUOTED", quoted),
+            )
+        })
+        .collect()
+}
+
+/// The value after `Access=`/`Signature=`: up to a separator; a `<placeholder>` (as in
+/// an error message that shows the expected form) is not a value.
+const SIGNATURE_VALUE: &str = r#"[^\s,;"'\\&<][^\s,;"'\\&]*"#;
+
+/// `Authorization`-shaped text: the algorithm up to the end of the line or a quote.
+static SIGNED_SPAN: LazyLock<Regex> =
+    LazyLock::new(|| rule(r#"(?i)\bsdk-hmac-sha256\b[^\r\n"'\\`]*"#));
+
+/// `Access=`/`Signature=` inside [`SIGNED_SPAN`].
+static SIGNED_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    rule(&format!(
+        r"(?i)(\b(?:access|signature)[ \t]*=[ \t]*){SIGNATURE_VALUE}"
+    ))
+});
+
+/// The pattern rules applied to the whole text: `(prefix)(value)[(suffix)]`, the value
+/// replaced by `***`.
 static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        // Access=<ak>, Signature=<hex> (Authorization values, presigned URLs).
-        rule(r#"(?i)\b((?:access|signature)[ \t]*=[ \t]*)[^\s,;"'\\&]+"#),
-        // Quoted name forms: JSON, Python dict, Rust Debug tuple, escaped JSON.
-        rule(
-            r#"(?i)(x-(?:auth|subject|security)-token\\?["'][ \t]*[:=,][ \t]*\\?["'])[^"'\\\r\n]+"#,
-        ),
-        // Header line / curl -H / key=value: up to the end of the line or a quote. A
-        // value that starts with `$` is a shell variable (`$CTS_AUTH_TOKEN` in a
-        // reproduction line), not a token.
-        rule(r#"(?i)(x-(?:auth|subject|security)-token[ \t]*[:=][ \t]*)[^\s"'\\$][^"'\r\n]*"#),
-        // Authorization with a bearer-style scheme.
-        rule(
-            r#"(?i)(authorization\\?["']?[ \t]*[:=,][ \t]*\\?["']?[ \t]*(?:bearer|basic|token)[ \t]+)[^\s"'\\,]+"#,
-        ),
-    ]
+    let mut rules = vec![
+        // A presigned URL's signature.
+        rule(&format!(r"(?i)([?&]signature=){SIGNATURE_VALUE}")),
+    ];
+    // Tokens: in a line up to its end or a quote; a value that starts with `$` is a shell
+    // variable (`$CTS_AUTH_TOKEN` in a reproduction line), not a token.
+    rules.extend(header_rules(
+        TOKEN_NAMES,
+        "",
+        r#"[^\s"'\\$][^"'\r\n]*"#,
+        r#"[^"'\\\r\n]+"#,
+    ));
+    // Authorization with a bearer-style scheme: the scheme kept.
+    rules.extend(header_rules(
+        "authorization",
+        r"(?:bearer|basic|token)[ \t]+",
+        r#"[^\s"'\\,]+"#,
+        r#"[^\s"'\\,]+"#,
+    ));
+    rules
 });
 
 /// Replaces registered secrets and secret-bearing patterns in text by `***`.
@@ -136,8 +193,16 @@ impl Redactor {
         if let Some(literals) = &self.literals {
             out = replace(out, literals, NoExpand(MASK));
         }
+        if SIGNED_SPAN.is_match(&out) {
+            let masked = SIGNED_SPAN.replace_all(&out, |span: &regex::Captures<'_>| {
+                SIGNED_PARTS.replace_all(&span[0], "${1}***").into_owned()
+            });
+            if let Cow::Owned(masked) = masked {
+                out = Cow::Owned(masked);
+            }
+        }
         for pattern in PATTERNS.iter() {
-            out = replace(out, pattern, "${1}***");
+            out = replace(out, pattern, "${1}***${2}");
         }
         out
     }
@@ -204,7 +269,9 @@ mod tests {
 
     #[test]
     fn patterns_compile() {
-        assert_eq!(PATTERNS.len(), 4);
+        assert_eq!(PATTERNS.len(), 7);
+        assert!(SIGNED_SPAN.is_match("SDK-HMAC-SHA256 Access=a"));
+        assert!(SIGNED_PARTS.is_match("Access=a"));
     }
 
     #[test]

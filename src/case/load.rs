@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::expected_keys;
 use super::locate::{locate, Position};
 use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
 use super::pattern::{self, MatcherError};
@@ -568,8 +569,11 @@ impl Checker<'_> {
 
     fn check_expect(&mut self, step: &StepSpec, op: &Operation, at: &str) {
         self.check_one_expect(&step.expect, op, at, "/expect");
+        let statuses = expected_statuses(&step.expect, op, &[]);
+        self.check_expected_keys(&step.expect, op, &format!("{at}/expect"), &statuses);
         if let Some(strict) = &step.expect_strict {
             self.check_one_expect(strict, op, at, "/expect_strict");
+            self.check_expected_keys(strict, op, &format!("{at}/expect_strict"), &statuses);
         }
         if step.precondition.is_some() && op.method != "GET" {
             self.error(
@@ -642,6 +646,49 @@ impl Checker<'_> {
         for (i, alternative) in expect.any_of.iter().enumerate() {
             let here = format!("{base}{key}/any_of/{i}");
             self.check_one_expect(alternative, op, &here, "");
+        }
+    }
+
+    /// The keys of `expect`'s body (and its alternatives') against the response schemas
+    /// of its statuses (`inherited` where it names none): see [`expected_keys`].
+    fn check_expected_keys(
+        &mut self,
+        expect: &Expect,
+        op: &Operation,
+        at: &str,
+        inherited: &[u16],
+    ) {
+        let statuses = expected_statuses(expect, op, inherited);
+        if let Some(body) = &expect.body {
+            let schemas: Vec<&Value> = statuses
+                .iter()
+                .filter_map(|code| op.response(*code).and_then(|r| r.schema.as_deref()))
+                .filter_map(|name| self.contract.schema(name))
+                .collect();
+            // A status without a body schema documents no keys: nothing to check.
+            let every_status_has_a_schema = statuses
+                .iter()
+                .all(|code| op.response(*code).is_some_and(|r| r.schema.is_some()));
+            if every_status_has_a_schema {
+                for unknown in expected_keys::unknown_keys(self.contract, body.root(), &schemas) {
+                    let names: Vec<&str> = unknown.documented.iter().map(String::as_str).collect();
+                    let statuses: Vec<String> = statuses.iter().map(u16::to_string).collect();
+                    self.error(
+                        &format!("{at}/body{}", unknown.pointer),
+                        format!(
+                            "{:?} can't be in a {} {} body: its schema documents no such key{}",
+                            unknown.key,
+                            op.id,
+                            statuses.join("/"),
+                            crate::suggest::did_you_mean(&unknown.key, names.iter().copied())
+                        ),
+                        &format!("documented keys there: {}", list_or_none(&names)),
+                    );
+                }
+            }
+        }
+        for (i, alternative) in expect.any_of.iter().enumerate() {
+            self.check_expected_keys(alternative, op, &format!("{at}/any_of/{i}"), &statuses);
         }
     }
 
@@ -747,6 +794,21 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+}
+
+/// The statuses an expectation is about: its own, else `inherited` (an alternative's
+/// parent's), else the operation's documented 2xx statuses.
+fn expected_statuses(expect: &Expect, op: &Operation, inherited: &[u16]) -> Vec<u16> {
+    match &expect.status {
+        Some(status) => status.codes().to_vec(),
+        None if !inherited.is_empty() => inherited.to_vec(),
+        None => op
+            .responses
+            .keys()
+            .copied()
+            .filter(|c| (200..300).contains(c))
+            .collect(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! matcher syntax of expectations (compiled at load), variables.
 
 pub mod body;
+pub mod expected_keys;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -157,7 +157,8 @@ pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) outputs: OutputArgs,
     /// Record every exchange of the run, per case and step, into DIR (run.json and
-    /// cases/*.json; secrets masked), for `replay` and `parity`.
+    /// cases/*.json; secrets masked), for `replay` and `parity`. DIR must be new or
+    /// empty: a used one is refused before any request (see --record-overwrite).
     #[arg(long, value_name = "DIR")]
     pub(crate) record: Option<PathBuf>,
     /// Exit 6 when the run is incomplete: a selected case did not run for a reason that
@@ -172,6 +173,11 @@ pub(crate) struct RunArgs {
     /// reports, the recording and SHA256SUMS; `cts-conform verify DIR` re-checks it.
     #[arg(long, value_name = "DIR")]
     pub(crate) bundle: Option<PathBuf>,
+    /// Replace the recording a used --record DIR holds (its run.json and cases/ are
+    /// removed first). A directory that is not a recording (no run.json, or other files)
+    /// is never emptied: the run is refused.
+    #[arg(long, requires = "record")]
+    pub(crate) record_overwrite: bool,
 }
 
 /// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).

@@ -62,6 +62,15 @@ pub(crate) fn check_run_args(
     check_buckets(&args.data_bucket, &args.obs_bucket, contract)
         .or_else(|| check_report_paths(args))
         .or_else(|| check_target(&args.target))
+        .or_else(|| check_record_dir(args, libtest))
+}
+
+/// `--record DIR`: new or empty, or (`--record-overwrite`) an earlier recording.
+fn check_record_dir(args: &RunArgs, libtest: &libtest_mimic::Arguments) -> Option<String> {
+    let dir = args.record.as_deref().filter(|_| !libtest.list)?;
+    cts_conform::record::write::check_unused(dir, args.record_overwrite)
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// Each bucket name against the contract's `BucketName`; no name both data and obs.

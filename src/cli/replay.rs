@@ -90,6 +90,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         baseline,
         ledger: LedgerSpec::InMemory,
         record: None,
+        record_overwrite: false,
         keep_results: true,
         plan_ids,
         filters: None,

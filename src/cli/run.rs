@@ -153,6 +153,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         baseline,
         ledger,
         record,
+        record_overwrite: args.record_overwrite,
         keep_results: reports.is_some() || bundle.is_some(),
         plan_ids,
         filters: Some(super::replay::filters(&libtest, args.plan.no_derived)),

@@ -1,6 +1,12 @@
 //! Writing a recording: `run.json` when the run starts and again when it ends, and each
 //! case's file as soon as the case finishes, atomically (a temporary file renamed), so a
 //! killed run keeps every case it finished.
+//!
+//! A recording is one run: [`Recorder::create`] refuses a directory that holds anything
+//! (old case files beside a new `run.json` would make `replay` and `parity` judge a mix
+//! of two runs). [`check_unused`] says so before a run starts; with `--record-overwrite`
+//! [`clear`] first removes an earlier recording, and only a recording: a directory with
+//! no `run.json`, or with anything a recording does not hold, is never emptied.
 
 use crate::run::event::{Reporter, TestEvent};
 use std::io::Write;
@@ -38,6 +44,24 @@ pub enum RecordError {
         #[source]
         source: serde_json::Error,
     },
+    #[error(
+        "the recording directory {} is not empty: pass --record-overwrite to replace the \
+         recording it holds, or choose a new directory",
+        path.display()
+    )]
+    NotEmpty { path: PathBuf },
+    #[error(
+        "--record-overwrite: {} is not a recording ({why}); not emptying it: remove it \
+         yourself or choose a new directory",
+        path.display()
+    )]
+    NotARecording { path: PathBuf, why: String },
+    #[error("cannot read the recording directory {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write the recording {path}: {source}")]
     Write {
         path: PathBuf,
@@ -68,9 +92,114 @@ impl Reporter for Recorder {
     }
 }
 
+/// Whether `dir` can take a new recording: it does not exist or is empty, or
+/// (`overwrite`) it holds a recording and nothing else ([`clear`] would empty it).
+/// Reads only: nothing is written or removed.
+pub fn check_unused(dir: &Path, overwrite: bool) -> Result<(), RecordError> {
+    if is_unused(dir)? {
+        return Ok(());
+    }
+    if !overwrite {
+        return Err(RecordError::NotEmpty {
+            path: dir.to_path_buf(),
+        });
+    }
+    recording_entries(dir).map(drop)
+}
+
+/// Removes the recording in `dir` (`run.json`, `cases/` and their temporary files),
+/// leaving `dir` empty; refuses, removing nothing, a directory that holds anything else.
+pub fn clear(dir: &Path) -> Result<(), RecordError> {
+    if is_unused(dir)? {
+        return Ok(());
+    }
+    for (path, is_dir) in recording_entries(dir)? {
+        let removed = if is_dir {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|source| RecordError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// Whether `dir` does not exist or is an empty directory.
+fn is_unused(dir: &Path) -> Result<bool, RecordError> {
+    let unreadable = |source| RecordError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        // A file in the way: creating the directory says so.
+        Err(_) if dir.is_file() => Ok(true),
+        Err(e) => Err(unreadable(e)),
+    }
+}
+
+/// The entries of a directory that holds a recording and nothing else (`(path, is a
+/// directory)`): `run.json`, `cases/` with only `*.json` files, and the writer's
+/// temporary files (`.NAME.PID-N.tmp`). Anything else, or no `run.json`, is refused.
+fn recording_entries(dir: &Path) -> Result<Vec<(PathBuf, bool)>, RecordError> {
+    let not_a_recording = |why: String| RecordError::NotARecording {
+        path: dir.to_path_buf(),
+        why,
+    };
+    let listed = |path: &Path| -> Result<Vec<(String, std::fs::FileType)>, RecordError> {
+        let unreadable = |source| RecordError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(unreadable)? {
+            let entry = entry.map_err(unreadable)?;
+            let kind = entry.file_type().map_err(unreadable)?;
+            entries.push((entry.file_name().to_string_lossy().into_owned(), kind));
+        }
+        Ok(entries)
+    };
+    let temporary = |name: &str| name.starts_with('.') && name.ends_with(".tmp");
+    let mut found = Vec::new();
+    let mut has_meta = false;
+    for (name, kind) in listed(dir)? {
+        let path = dir.join(&name);
+        match name.as_str() {
+            "run.json" if kind.is_file() => has_meta = true,
+            "cases" if kind.is_dir() => {
+                for (case, case_kind) in listed(&path)? {
+                    if !(case_kind.is_file() && (case.ends_with(".json") || temporary(&case))) {
+                        return Err(not_a_recording(format!(
+                            "it holds cases/{case}, which a recording does not"
+                        )));
+                    }
+                }
+            }
+            _ if kind.is_file() && temporary(&name) => {}
+            _ => {
+                return Err(not_a_recording(format!(
+                    "it holds {name}, which a recording does not"
+                )))
+            }
+        }
+        found.push((path, kind.is_dir()));
+    }
+    if !has_meta {
+        return Err(not_a_recording("it has no run.json".into()));
+    }
+    Ok(found)
+}
+
 impl Recorder {
-    /// Creates `dir` (and `dir/cases`) and writes `run.json` (not finished yet).
+    /// Creates `dir` (and `dir/cases`) and writes `run.json` (not finished yet); refuses
+    /// a directory that holds anything (see [`clear`]).
     pub fn create(dir: &Path, meta: RunMeta, redactor: Redactor) -> Result<Arc<Self>, RecordError> {
+        if !is_unused(dir)? {
+            return Err(RecordError::NotEmpty {
+                path: dir.to_path_buf(),
+            });
+        }
         let cases = dir.join("cases");
         std::fs::create_dir_all(&cases).map_err(|source| RecordError::CreateDir {
             path: cases,
@@ -357,6 +486,7 @@ mod tests {
         )));
 
         // A write that fails during the run is said at its end, once.
+        let dir = tempfile::tempdir().expect("temp dir");
         let recorder = Recorder::create(dir.path(), meta(), Redactor::default()).expect("created");
         std::fs::remove_dir(dir.path().join("cases")).expect("emptied");
         std::fs::write(dir.path().join("cases"), "").expect("in the way");
@@ -377,6 +507,41 @@ mod tests {
             .expect_err("the case was lost");
         assert!(matches!(error, RecordError::Write { .. }), "{error:?}");
         assert!(recorder.finish("end".into()).is_ok(), "said once");
+    }
+
+    #[test]
+    fn a_used_directory_is_refused_and_only_a_recording_is_emptied() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rec = dir.path().join("rec");
+        check_unused(&rec, false).expect("a new directory is unused");
+        let recorder = Recorder::create(&rec, meta(), Redactor::default()).expect("created");
+        recorder.finish("end".into()).expect("finished");
+        std::fs::write(rec.join("cases/old.json"), "{}").expect("an old case");
+        let refused = Recorder::create(&rec, meta(), Redactor::default()).expect_err("used");
+        assert!(
+            matches!(refused, RecordError::NotEmpty { .. }),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            check_unused(&rec, false),
+            Err(RecordError::NotEmpty { .. })
+        ));
+        check_unused(&rec, true).expect("a recording can be overwritten");
+        clear(&rec).expect("cleared");
+        assert_eq!(std::fs::read_dir(&rec).expect("kept").count(), 0);
+        Recorder::create(&rec, meta(), Redactor::default()).expect("created again");
+
+        // Anything a recording does not hold: nothing is removed.
+        std::fs::write(rec.join("notes.txt"), "mine").expect("a user's file");
+        let refused = clear(&rec).expect_err("not only a recording");
+        assert!(refused.to_string().contains("notes.txt"), "{refused}");
+        assert!(rec.join("run.json").is_file() && rec.join("notes.txt").is_file());
+        // A directory without run.json is not a recording.
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(other.join("cases")).expect("dirs");
+        let refused = check_unused(&other, true).expect_err("no run.json");
+        assert!(refused.to_string().contains("no run.json"), "{refused}");
+        assert!(other.join("cases").is_dir());
     }
 
     #[test]

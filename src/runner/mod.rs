@@ -91,6 +91,8 @@ pub struct RunSpec {
     pub ledger: LedgerSpec,
     /// `--record DIR`: every exchange kept (secrets redacted).
     pub record: Option<PathBuf>,
+    /// `--record-overwrite`: an earlier recording in the directory is removed first.
+    pub record_overwrite: bool,
     /// Keep every outcome whole, for reports written at the end (else only each case's
     /// status and verdict).
     pub keep_results: bool,
@@ -266,6 +268,12 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                 .collect();
             meta.threads = Some(spec.concurrency);
             meta.filters = spec.filters.clone();
+            if spec.record_overwrite {
+                crate::record::write::clear(dir).map_err(|e| {
+                    ledger.discard_unused();
+                    RunError::Config(e.to_string())
+                })?;
+            }
             Some(
                 Recorder::create(dir, meta, (*redactor).clone()).map_err(|e| {
                     ledger.discard_unused();

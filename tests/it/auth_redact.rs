@@ -264,3 +264,43 @@ fn redact_header_by_name() {
     );
     assert_eq!(r.redact_header("X-Debug", &format!("sk={SK}")), "sk=***");
 }
+
+#[test]
+fn only_secrets_change_never_a_key_or_a_mere_mention() {
+    let r = Redactor::default();
+    // Texts that name a secret-bearing header but hold no secret: left byte for byte.
+    let untouched = [
+        // The emulator's gateway 401 body, as sent, and escaped inside a JSON string.
+        r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: the request has no Authorization header; sign it with AK/SK (SDK-HMAC-SHA256) or send X-Auth-Token","request_id":"4a9f5e4585a54d1b8e80948e37f99483"}"#,
+        r#""{\"error_msg\":\"or send X-Auth-Token\",\"request_id\":\"4a9f\"}""#,
+        // A list of header names, not a (name, value) pair.
+        r#"["X-Auth-Token", "Content-Type", "X-Sdk-Date"]"#,
+        // Prose.
+        "missing authorization, token expired; X-Auth-Token: see the docs",
+        "user access=granted, signature=none given",
+        // The expected form of a signature, in an error message.
+        "malformed Authorization header (expected `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<a;b>, Signature=<64 hex digits>`)",
+    ];
+    for text in untouched {
+        assert_eq!(r.redact(text), text, "changed: {text}");
+    }
+    // The same names where a secret stands: masked.
+    let masked = [
+        (
+            r#"[["X-Auth-Token", "tok"], ["Content-Type", "a/b"]]"#,
+            r#"[["X-Auth-Token", "***"], ["Content-Type", "a/b"]]"#,
+        ),
+        (
+            "  Authorization: Token abc123\n",
+            "  Authorization: Token ***\n",
+        ),
+        (
+            r#"{"Authorization": "Bearer abc.def"}"#,
+            r#"{"Authorization": "Bearer ***"}"#,
+        ),
+        ("< x-subject-token: tok\r\n", "< x-subject-token: ***\r\n"),
+    ];
+    for (input, expected) in masked {
+        assert_eq!(r.redact(input), expected, "input: {input}");
+    }
+}

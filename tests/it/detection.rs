@@ -443,3 +443,51 @@ fn failed_cases_are_parsed_from_libtest_output() {
     assert!(failed["a::two"].contains("expected status 201, got 200"));
     assert!(!failed["a::two"].contains("test result"));
 }
+
+/// Suite runs per fault in the determinism check.
+const REPEATS: usize = 5;
+
+/// The case a fault run once judged by what other cases had created at that moment
+/// (issue 24: it failed in 9 of 12 full runs with a fault on, and passed alone).
+const LISTING_CASE: &str = "detection::listed_trackers_belong_to_the_project";
+
+/// The listing case gives one verdict in `REPEATS` full runs per fault (and without one):
+/// it lists only what no other case changes meanwhile. Other cases whose verdicts
+/// differed between the runs are printed (known, see the report of issue 24), not judged.
+#[test]
+fn the_listing_case_gives_one_verdict_in_repeated_runs_per_fault() {
+    let faults: Vec<Option<Fault>> = std::iter::once(None)
+        .chain(
+            Fault::all()
+                .filter(|f| !ACCOUNT_RULE_FAULTS.contains(f))
+                .map(Some),
+        )
+        .collect();
+    let jobs: Vec<Option<Fault>> = faults
+        .iter()
+        .flat_map(|fault| std::iter::repeat_n(*fault, REPEATS))
+        .collect();
+    let runs = parallel(&jobs, |fault| run_suite(*fault));
+    let mut problems = Vec::new();
+    for (fault, runs) in faults.iter().zip(runs.chunks(REPEATS)) {
+        let name = fault.map_or("no fault", |f| f.name());
+        let listing: Vec<bool> = runs
+            .iter()
+            .map(|run| run.failures.contains_key(LISTING_CASE))
+            .collect();
+        if listing.iter().any(|failed| *failed != listing[0]) {
+            problems.push(format!("{name}: {LISTING_CASE} failed in runs {listing:?}"));
+        }
+        let mut varied: Vec<&String> = runs
+            .iter()
+            .flat_map(|run| run.failures.keys())
+            .filter(|case| !runs.iter().all(|run| run.failures.contains_key(*case)))
+            .collect();
+        varied.sort();
+        varied.dedup();
+        if !varied.is_empty() {
+            println!("{name}: verdicts that differed between {REPEATS} runs: {varied:?}");
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
