@@ -41,6 +41,16 @@ pub(crate) fn parity(args: ParityArgs) -> Exit {
         (Ok(a), Ok(b)) => (a, b),
         (Err(exit), _) | (_, Err(exit)) => return exit,
     };
+    // Two empty recordings are not "the same": there is nothing to vouch for.
+    for (dir, recording) in [(&args.a, &a), (&args.b, &b)] {
+        if recording.cases.is_empty() {
+            return usage(format!(
+                "{} holds no case file: nothing to compare (a run that selected no case, or \
+                 a recording whose case files were removed)",
+                dir.display()
+            ));
+        }
+    }
     let contract = Contract::embedded();
     let unknown = rules.unknown(
         |id| a.cases.contains_key(id) || b.cases.contains_key(id),

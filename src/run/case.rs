@@ -316,10 +316,22 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             return outcome;
         }
     };
+    // The run's model of its own trackers sees the request go and its answer come.
+    let ticket = session.model_begin(&request);
     let exchange = send_with_retries(session, case, request, &mut outcome.retries).await;
+    let mut model_findings = Vec::new();
     match &exchange.response {
-        Err(e) => fail(&mut outcome, FindingKind::Transport, e.to_string()),
+        Err(e) => {
+            if let Some(ticket) = ticket {
+                session.model_unanswered(ticket);
+            }
+            fail(&mut outcome, FindingKind::Transport, e.to_string())
+        }
         Ok(response) if throttle::is_throttled(response) => {
+            if let Some(ticket) = ticket {
+                // Refused for now: it changed nothing.
+                session.model_observe(ticket, response.status, Value::Null);
+            }
             if let Err(e) = record(session, case, step, vars, created, response) {
                 fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
@@ -348,6 +360,13 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                 session.stop_for_configuration(session.missing_bucket_message(&bucket));
             }
             let body = response.json();
+            if let Some(ticket) = ticket {
+                let json = match &body {
+                    Some(Ok(value)) => value.clone(),
+                    _ => Value::Null,
+                };
+                model_findings = session.model_observe(ticket, response.status, json);
+            }
             outcome.findings.extend(check::contract_checks_parsed(
                 session.contract,
                 op,
@@ -373,6 +392,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             if outcome.findings.is_empty() {
                 outcome.findings.extend(capture_findings);
             }
+            outcome.findings.extend(model_findings);
         }
     }
     outcome.exchange = Some(exchange);

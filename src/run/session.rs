@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -24,7 +24,9 @@ use crate::case::LoadedCase;
 use crate::check::{Finding, FindingKind};
 use crate::contract::Contract;
 use crate::http::client::HttpClient;
+use crate::http::exchange::SentRequest;
 use crate::http::throttle::{RateLimiter, RetryPolicy};
+use crate::model::{Answer, Model, ModelFinding, Request as ModelRequest, Ticket};
 use crate::outcome::{Baseline, CaseOutcome, CaseStatus, StepOutcome};
 
 /// Shared by every case of a run.
@@ -43,6 +45,9 @@ pub struct Session {
     /// Why the run stopped starting cases (the leak budget), once it did.
     halted: OnceLock<String>,
     live: LiveBudget,
+    /// What the run created, changed and removed, against which every answer is checked
+    /// (`None` in a replay: see [`Session::model_begin`]).
+    model: Option<Mutex<Model>>,
     pool: BucketPool,
     rate: RateLimiter,
     reporters: Vec<Arc<dyn Reporter>>,
@@ -70,6 +75,7 @@ impl Session {
         let run_vars = run_vars(&config, &pool);
         let loopback = is_loopback(&config.base_url);
         let live = LiveBudget::new(config.max_live);
+        let model = Some(Mutex::new(Model::new(&config.run_id, epoch_ms())));
         Session {
             run_vars,
             loopback,
@@ -83,6 +89,7 @@ impl Session {
             interrupted: AtomicBool::new(false),
             configuration_error: OnceLock::new(),
             live,
+            model,
             halted: OnceLock::new(),
             stop_signal: OnceLock::new(),
             reporters: Vec::new(),
@@ -202,6 +209,44 @@ impl Session {
                 "{FAILED_DELETES_TO_STOP} removals in a row failed: the target is not removing \
                  what the run creates"
             ));
+        }
+    }
+
+    /// Tells the run's model that `request` is being sent; `None` when it is none of the
+    /// tracker operations (the model then judges nothing), or in a replay: a recorded
+    /// listing shows what other cases had done at the moment of the recorded run, which
+    /// a replay's own order of cases does not reproduce.
+    pub fn model_begin(&self, request: &SentRequest) -> Option<Ticket> {
+        let model = self.model.as_ref()?;
+        let request = ModelRequest::from_sent(request)?;
+        Some(lock(model).begin(request))
+    }
+
+    /// Judges the answer (`status`, its JSON body or null) to a request the model saw go,
+    /// against what the run created, changed and removed: the model's findings.
+    pub fn model_observe(&self, ticket: Ticket, status: u16, body: Value) -> Vec<Finding> {
+        let Some(model) = &self.model else {
+            return Vec::new();
+        };
+        let answer = Answer::new(status, body);
+        lock(model)
+            .observe(ticket, &answer, epoch_ms())
+            .iter()
+            .map(ModelFinding::to_finding)
+            .collect()
+    }
+
+    /// This session judges no answer against the run's model (a replay).
+    pub(super) fn without_model(mut self) -> Self {
+        self.model = None;
+        self
+    }
+
+    /// The request of `ticket` got no answer: what it may have changed is unknown until
+    /// a later answer settles it.
+    pub fn model_unanswered(&self, ticket: Ticket) {
+        if let Some(model) = &self.model {
+            lock(model).observe(ticket, &Answer::none(), epoch_ms());
         }
     }
 
@@ -470,4 +515,18 @@ pub(super) fn current_thread_runtime() -> Option<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .ok()
+}
+
+/// Now, in epoch milliseconds (the unit of `create_time`).
+fn epoch_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A poisoned lock only means a case panicked; the model is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

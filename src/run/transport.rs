@@ -54,7 +54,7 @@ impl Session {
     /// This session answers from `replayer` and never touches the network.
     pub fn with_replay(mut self, replayer: Arc<dyn Replayer>) -> Self {
         self.seam.replay = Some(replayer);
-        self
+        self.without_model()
     }
 
     /// Whether this session replays a recording.

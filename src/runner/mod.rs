@@ -161,6 +161,11 @@ pub struct Finished {
 /// Starts the target, checks it (unless no case runs), and makes the run's session.
 pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Prepared, RunError> {
     let mut warnings = Vec::new();
+    let replaying = matches!(spec.target, Target::Replay(_));
+    if replaying {
+        // A replay creates nothing: no leak budget holds its cases back.
+        spec.config.max_live = usize::MAX;
+    }
     let redactor = Arc::new(Redactor::new(spec.config.credentials.secrets()));
     let sends = spec.selection.iter().any(|s| matches!(s, Selection::Run));
     let mut embedded = None;
@@ -371,14 +376,18 @@ impl Prepared {
             .and_then(|recorder| recorder.finish(crate::record::now()).err())
             .map(|e| e.to_string());
         let config = &self.session.config;
-        let leftovers = Leftovers {
-            trackers: self
-                .session
-                .leftovers()
-                .iter()
-                .map(|r| crate::cts::describe(&r.names))
-                .collect(),
-            sweep: self.session.ledger().path().map(run::sweep::command),
+        // A replay created nothing: what its ledger lists as not removed was never there.
+        let leftovers = match self.target_kind {
+            "replay" => Leftovers::default(),
+            _ => Leftovers {
+                trackers: self
+                    .session
+                    .leftovers()
+                    .iter()
+                    .map(|r| crate::cts::describe(&r.names))
+                    .collect(),
+                sweep: self.session.ledger().path().map(run::sweep::command),
+            },
         };
         let summary = RunSummary {
             tool_version: env!("CARGO_PKG_VERSION").into(),

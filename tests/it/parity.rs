@@ -631,3 +631,21 @@ fn the_html_page_fits_1280_px_in_headless_chromium() {
         "the page is {width} px wide at a 1280 px window"
     );
 }
+
+#[test]
+fn recordings_without_a_case_are_refused_not_the_same() {
+    // Two recordings with every case file removed said "same" (issue 24): nothing was
+    // compared, so nothing may be vouched for.
+    let r = recordings();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    copy_dir(&r.a, &empty);
+    for entry in std::fs::read_dir(empty.join("cases")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let run = cli_run::run(&["parity", empty.to_str().unwrap(), empty.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("holds no case file"), "{}", run.stderr);
+    let run = cli_run::run(&["parity", r.a.to_str().unwrap(), empty.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+}
