@@ -11,8 +11,9 @@ from .emulator import build_client
 class Proxy(JudgedServer):
     """The validating proxy. `ak`/`sk` (or `token`) are the credentials the client signs
     with and the proxy re-signs with (default: `HUAWEICLOUD_SDK_AK`/`_SK`, `CTS_AUTH_TOKEN`);
-    `project_id` is only for `client()`. They reach the process by its environment, never
-    its command line."""
+    they reach the process by its environment, never its command line. `project_id`
+    (default `HUAWEICLOUD_SDK_PROJECT_ID`) is the one project the proxy forwards requests
+    of (`--project-id`; the proxy refuses to start without it), and `client()`'s."""
 
     subcommand = "proxy"
     description = "the CTS proxy"
@@ -31,6 +32,8 @@ class Proxy(JudgedServer):
 
     def _arguments(self, workdir):
         args = ["--upstream", self.upstream]
+        if self.project_id:
+            args += ["--project-id", self.project_id]
         if self.timeout is not None:
             args += ["--timeout", str(self.timeout)]
         return args
