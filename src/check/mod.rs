@@ -105,6 +105,16 @@ impl Finding {
             diff: None,
         }
     }
+
+    /// The finding as one line, `kind: summary`, its kind said once (a summary that
+    /// already starts with it is not prefixed again: no "throttled: throttled:").
+    pub fn line(&self) -> String {
+        let label = self.kind.label();
+        match self.summary.strip_prefix(label) {
+            Some(rest) if rest.starts_with(": ") => self.summary.clone(),
+            _ => format!("{label}: {}", self.summary),
+        }
+    }
 }
 
 /// A response body parsed as JSON: `None` when empty, `Some(Err)` with the reason when not
@@ -266,4 +276,44 @@ pub fn expectation_checks_parsed(
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod finding_line_tests {
+    use super::{Finding, FindingKind};
+
+    const KINDS: [FindingKind; 12] = [
+        FindingKind::Transport,
+        FindingKind::UndocumentedStatus,
+        FindingKind::UnexpectedStatus,
+        FindingKind::ContentType,
+        FindingKind::Contract,
+        FindingKind::Body,
+        FindingKind::Header,
+        FindingKind::Capture,
+        FindingKind::Cleanup,
+        FindingKind::Throttled,
+        FindingKind::Harness,
+        FindingKind::Config,
+    ];
+
+    #[test]
+    fn a_finding_says_its_kind_once() {
+        for kind in KINDS {
+            let label = kind.label();
+            let plain = Finding::new(kind, "429 APIGW.0308 after 5 retries");
+            assert_eq!(
+                plain.line(),
+                format!("{label}: 429 APIGW.0308 after 5 retries")
+            );
+            // A summary that already names its kind (a message built elsewhere) is not
+            // prefixed again: "throttled: throttled: ..." was printed (issue 32).
+            let named = Finding::new(kind, format!("{label}: 429"));
+            assert_eq!(named.line(), format!("{label}: 429"));
+            assert_eq!(named.line().matches(&format!("{label}:")).count(), 1);
+        }
+        // A word that merely starts like the label is not taken for it.
+        let finding = Finding::new(FindingKind::Body, "expected body-shaped text");
+        assert_eq!(finding.line(), "expected body: expected body-shaped text");
+    }
 }

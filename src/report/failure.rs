@@ -100,7 +100,7 @@ fn render_step(
     let Some(exchange) = &step.exchange else {
         out.plain(head);
         for finding in &step.findings {
-            out.plain(format!("  {}: {}", finding.kind.label(), finding.summary));
+            out.plain(format!("  {}", finding.line()));
         }
         return;
     };
@@ -121,7 +121,7 @@ fn render_step(
         return;
     }
     for finding in &step.findings {
-        out.plain(format!("  {}: {}", finding.kind.label(), finding.summary));
+        out.plain(format!("  {}", finding.line()));
         for detail in &finding.details {
             out.plain(format!("    {detail}"));
         }

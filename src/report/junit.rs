@@ -205,7 +205,7 @@ fn testcase(out: &mut String, result: &CaseResult, redactor: &Redactor) {
             let (kind, first) = outcome
                 .findings()
                 .next()
-                .map(|f| (f.kind.label(), format!("{}: {}", f.kind.label(), f.summary)))
+                .map(|f| (f.kind.label(), f.line()))
                 .unwrap_or(("failed", "failed".into()));
             let element = if is_error(result) { "error" } else { "failure" };
             let _ = write!(

@@ -343,9 +343,8 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                 &mut outcome,
                 FindingKind::Throttled,
                 format!(
-                    "throttled: {}{code} after {} retries (raise --max-retries or --timeout, or lower --rate)",
-                    response.status,
-                    tries
+                    "{}{code} after {} retries (raise --max-retries or --timeout, or lower --rate)",
+                    response.status, tries
                 ),
             );
         }

@@ -78,7 +78,7 @@ pub const TOKEN_HEADER: &str = "X-Auth-Token";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthUnavailable {
     #[error(
-        "configuration: this step sends `{0}` credentials, but the run has none \
+        "this step sends `{0}` credentials, but the run has none \
          (pass --ak/--sk or --token)"
     )]
     NoCredentials(AuthMode),
