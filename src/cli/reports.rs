@@ -143,6 +143,16 @@ pub(crate) fn print_completeness(libtest: &libtest_mimic::Arguments, completenes
     }
 }
 
+/// One line after the run's summary: on stdout, or on stderr when stdout is libtest's
+/// JSON (which must stay JSON).
+pub(crate) fn print_summary_line(libtest: &libtest_mimic::Arguments, line: &str) {
+    if matches!(libtest.format, Some(libtest_mimic::FormatSetting::Json)) {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
 /// `exit` unless the run passed but is incomplete under `--fail-on-ignored` or
 /// `--min-coverage`: then exit 6, with the reason.
 pub(crate) fn gated(

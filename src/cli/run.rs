@@ -339,6 +339,14 @@ pub(crate) fn execute(
         summary.interrupted,
     );
     super::reports::print_completeness(libtest, &completeness);
+    let traffic = match summary.target_kind.as_str() {
+        "replay" => format!(
+            "requests answered from the recording (none sent): {}",
+            finished.traffic.line()
+        ),
+        _ => format!("requests sent: {}", finished.traffic.line()),
+    };
+    super::reports::print_summary_line(libtest, &traffic);
     let exit = if let Some(why) = &finished.configuration_error {
         eprintln!("error: {why}");
         Exit::Unreachable

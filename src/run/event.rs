@@ -104,3 +104,74 @@ impl Reporter for Collector {
         }
     }
 }
+
+/// Counts the requests a run sent, by operation, and the retries among them (each retry
+/// of a throttled answer is one more request): the run's last line says them, as the
+/// JSON report's steps do.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    counts: Mutex<TrafficCounts>,
+}
+
+/// What [`Traffic`] counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrafficCounts {
+    /// Requests by operation (first tries and retries).
+    pub by_operation: std::collections::BTreeMap<String, usize>,
+    /// Of them, the retries after a throttled answer.
+    pub retries: usize,
+}
+
+impl TrafficCounts {
+    /// Every request counted.
+    pub fn requests(&self) -> usize {
+        self.by_operation.values().sum()
+    }
+
+    /// `241 (CreateTracker 90, ListTrackers 120, ...), 41 of them retries ...`.
+    pub fn line(&self) -> String {
+        let parts: Vec<String> = self
+            .by_operation
+            .iter()
+            .map(|(operation, n)| format!("{operation} {n}"))
+            .collect();
+        let mut line = self.requests().to_string();
+        if !parts.is_empty() {
+            line.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        match self.retries {
+            0 => line.push_str(", no retry"),
+            1 => line.push_str(", 1 of them a retry after a throttled answer"),
+            n => line.push_str(&format!(", {n} of them retries after a throttled answer")),
+        }
+        line
+    }
+}
+
+impl Traffic {
+    /// What was counted so far.
+    pub fn counts(&self) -> TrafficCounts {
+        self.counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Reporter for Traffic {
+    fn event(&self, event: &TestEvent<'_>) {
+        let TestEvent::StepFinished { step, .. } = event else {
+            return;
+        };
+        if step.exchange.is_none() {
+            return;
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let sent = 1 + step.retries.len();
+        *counts
+            .by_operation
+            .entry(step.operation.clone())
+            .or_default() += sent;
+        counts.retries += step.retries.len();
+    }
+}

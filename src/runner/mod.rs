@@ -26,7 +26,7 @@ use crate::http::client::HttpClient;
 use crate::outcome::{Baseline, Verdict};
 use crate::record::{Recorder, Recording, RunMeta};
 use crate::report::results::{self, CaseResult, Leftovers, RunSummary};
-use crate::run::event::{Collector, Reporter};
+use crate::run::event::{Collector, Reporter, Traffic, TrafficCounts};
 use crate::run::ledger::Ledger;
 use crate::run::reorder::ReorderBuffer;
 use crate::run::{self, RunConfig, Session};
@@ -134,6 +134,7 @@ pub struct Prepared {
     embedded: Option<RunningEmulator>,
     recorder: Option<Arc<Recorder>>,
     collector: Arc<Collector>,
+    traffic: Arc<Traffic>,
     runtime: tokio::runtime::Handle,
     target_kind: &'static str,
     profile: String,
@@ -156,6 +157,8 @@ pub struct Finished {
     pub recording_error: Option<String>,
     /// The run stopped because the target refuses its configuration (one line).
     pub configuration_error: Option<String>,
+    /// The requests the run sent (a replay: answered from the recording), by operation.
+    pub traffic: TrafficCounts,
 }
 
 /// Starts the target, checks it (unless no case runs), and makes the run's session.
@@ -302,6 +305,8 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         false => Collector::without_steps(),
     });
     session = session.with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>);
+    let traffic = Arc::new(Traffic::default());
+    session = session.with_reporter(Arc::clone(&traffic) as Arc<dyn Reporter>);
     for reporter in spec.reporters {
         session = session.with_reporter(reporter);
     }
@@ -314,6 +319,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         embedded,
         recorder,
         collector,
+        traffic,
         runtime: runtime.clone(),
         target_kind: spec.target.kind(),
         profile: spec.profile,
@@ -411,6 +417,7 @@ impl Prepared {
             summary,
             recording_error,
             configuration_error: self.session.configuration_error().map(str::to_string),
+            traffic: self.traffic.counts(),
         }
     }
 

@@ -337,3 +337,39 @@ fn a_run_that_selects_no_case_sends_nothing() {
         "the run connected to the target"
     );
 }
+
+/// The run's last line counts the requests it sent, by operation, with the retries
+/// (issue 32, items 2 and 4): the same count as the JSON report's steps.
+#[test]
+fn the_run_counts_its_requests_as_the_json_report_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("run.json");
+    let run = crate::cli_run::run(&["--report-json", json.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("requests sent: "))
+        .unwrap_or_else(|| panic!("no request count:\n{}", run.stdout));
+    let printed: usize = line
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let counted: usize = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["steps"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s.get("request").is_some())
+        .map(|s| 1 + s["retries"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(printed, counted, "{line}");
+    assert!(counted > 100, "{counted}");
+    assert!(
+        line.contains("CreateTracker ") && line.contains("no retry"),
+        "{line}"
+    );
+}
