@@ -477,6 +477,19 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 pub(crate) const DEFAULT_LEDGER: &str = "cts-conform.ledger.jsonl";
 
 #[derive(Args, Debug)]
+#[command(
+    about = "Judge a recording's answers (see --record) with today's contract and cases, with \
+        no network: same output, reports and exit codes as a run",
+    override_usage = "cts-conform replay [OPTIONS] DIR [FILTER]",
+    // libtest-mimic's flags that do nothing here: hidden (--bench is refused), as a run's.
+    mut_arg("bench", |a| a.hide(true)),
+    mut_arg("test", |a| a.hide(true)),
+    mut_arg("nocapture", |a| a.hide(true)),
+    mut_arg("show_output", |a| a.hide(true)),
+    mut_arg("unstable_flags", |a| a.hide(true)),
+    mut_arg("test_threads", |a| a.help("Number of cases judged at once (default 8)")),
+    help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}"
+)]
 pub(crate) struct ReplayArgs {
     /// A recording made with --record.
     #[arg(value_name = "DIR")]

@@ -17,6 +17,15 @@ use super::reports::{load_baseline, Reports};
 
 pub(crate) fn replay(args: ReplayArgs) -> Exit {
     let libtest = args.libtest;
+    // The same flag checks as a run's, before the recording is read.
+    if libtest.bench {
+        return usage(
+            "--bench is not supported: cts-conform has no benchmarks (run without it)".into(),
+        );
+    }
+    if libtest.test_threads == Some(0) {
+        return usage("--test-threads must be at least 1".into());
+    }
     let recording = match Recording::load(&args.dir) {
         Ok(recording) => recording,
         Err(e) => return usage(e.to_string()),

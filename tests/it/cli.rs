@@ -223,3 +223,42 @@ fn diff_colour_follows_the_color_flag() {
         assert!(!out.stdout.contains('\x1b'), "colour with {flags:?}");
     }
 }
+
+/// `replay` has the run's kind of help and flag checks (issue 32, item 1): program name,
+/// DIR, a description, no hidden libtest flag; --bench and --test-threads 0 refused in one
+/// line, exit 2 (it printed "0 passed; 133 ignored" and exited 101).
+#[test]
+fn replay_help_and_flag_checks_are_a_runs() {
+    let help = cli_run::run(&["replay", "--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(
+        help.stdout
+            .contains("Usage: cts-conform replay [OPTIONS] DIR [FILTER]"),
+        "{}",
+        help.stdout
+    );
+    assert!(help.stdout.contains("Judge a recording"), "{}", help.stdout);
+    for hidden in ["--bench", "--nocapture", "--show-output", "-Z "] {
+        assert!(
+            !help.stdout.contains(hidden),
+            "{hidden} in:\n{}",
+            help.stdout
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    for (flag, message) in [
+        (&["--bench"][..], "--bench is not supported"),
+        (
+            &["--test-threads", "0"][..],
+            "--test-threads must be at least 1",
+        ),
+    ] {
+        let mut args = vec!["replay", dir];
+        args.extend_from_slice(flag);
+        let run = cli_run::run(&args);
+        assert_eq!(run.code, 2, "{flag:?}: {}\n{}", run.stdout, run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{flag:?}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{flag:?}: {}", run.stderr);
+    }
+}
