@@ -293,6 +293,12 @@ impl Page<'_> {
         if let Some(baseline) = &summary.baseline {
             rows.push(("Baseline", baseline.clone()));
         }
+        if !summary.faults.is_empty() {
+            rows.push((
+                "Emulator faults (switched on: not a certification)",
+                summary.faults.join(", "),
+            ));
+        }
         out.push_str("<section id=\"run\">\n<h2>Run</h2>\n<table class=\"meta\">\n");
         for (name, value) in rows {
             let _ = writeln!(

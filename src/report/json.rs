@@ -53,6 +53,7 @@ pub fn render(
         },
         "run_id": summary.run_id,
         "profile": summary.profile,
+        "emulator_faults": summary.faults,
         "partition": summary.partition,
         "baseline": summary.baseline,
         "fingerprint_sha256": summary.fingerprint,

@@ -170,6 +170,9 @@ fn properties(
     for shard in &summary.merged_from {
         property("merged_from", shard);
     }
+    for fault in &summary.faults {
+        property("emulator_fault", fault);
+    }
     // What the run checked (the same for every suite: it is the run's).
     property("completeness", &completeness.line());
     property("complete", &completeness.complete().to_string());

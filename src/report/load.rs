@@ -73,6 +73,7 @@ pub fn summary(report: &Value) -> Result<RunSummary, LoadError> {
         project_id: text(&report["target"], "project_id"),
         run_id: text(report, "run_id"),
         profile: text(report, "profile"),
+        faults: strings(&report["emulator_faults"]),
         partition: report["partition"].as_str().map(String::from),
         baseline: report["baseline"].as_str().map(String::from),
         fingerprint: text(report, "fingerprint_sha256"),

@@ -40,6 +40,9 @@ pub struct RunSummary {
     pub plan: Vec<String>,
     /// For a merged report, one line per shard report it was merged from.
     pub merged_from: Vec<String>,
+    /// The embedded emulator's fault modes (`--emulator-fault`): a run that breaks its
+    /// own target on purpose certifies nothing, and every report says so.
+    pub faults: Vec<String>,
 }
 
 /// Trackers a run created and could not remove, with the command that removes them: a

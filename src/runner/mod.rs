@@ -137,6 +137,8 @@ pub struct Prepared {
     traffic: Arc<Traffic>,
     runtime: tokio::runtime::Handle,
     target_kind: &'static str,
+    /// The embedded emulator's fault modes, for the summary.
+    faults: Vec<String>,
     profile: String,
     partition: Option<String>,
     baseline_file: Option<String>,
@@ -322,6 +324,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         traffic,
         runtime: runtime.clone(),
         target_kind: spec.target.kind(),
+        faults: match &spec.target {
+            Target::Embedded { faults, .. } => faults.iter().map(|f| f.to_string()).collect(),
+            _ => Vec::new(),
+        },
         profile: spec.profile,
         partition: spec.partition,
         baseline_file: spec.baseline_file,
@@ -411,6 +417,7 @@ impl Prepared {
             leftovers,
             plan: self.plan_ids,
             merged_from: Vec::new(),
+            faults: self.faults,
         };
         Finished {
             results,

@@ -373,3 +373,43 @@ fn the_run_counts_its_requests_as_the_json_report_does() {
         "{line}"
     );
 }
+
+/// A run with an emulator fault switched on names the fault in every report (issue 32,
+/// item 6): it breaks its own target on purpose and certifies nothing.
+#[test]
+fn a_fault_run_names_its_fault_in_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, junit, html) = (
+        dir.path().join("r.json"),
+        dir.path().join("r.xml"),
+        dir.path().join("r.html"),
+    );
+    let run = crate::cli_run::run(&[
+        "--emulator-fault",
+        "create-status-200",
+        "--report-json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report-html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        report["emulator_faults"],
+        serde_json::json!(["create-status-200"])
+    );
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        junit.contains("<property name=\"emulator_fault\" value=\"create-status-200\"/>"),
+        "{junit}"
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        html.contains("Emulator faults (switched on: not a certification)")
+            && html.contains("create-status-200"),
+        "the HTML does not name the fault"
+    );
+}

@@ -32,6 +32,7 @@ fn summary() -> RunSummary {
         leftovers: Default::default(),
         plan: Vec::new(),
         merged_from: Vec::new(),
+        faults: Vec::new(),
     }
 }
 
