@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::record::{Target, Tool};
+
 /// The version of the bundle's layout and manifest.
 pub const FORMAT: u32 = 1;
 pub const MANIFEST: &str = "manifest.json";
@@ -96,19 +98,6 @@ pub struct Manifest {
     pub interrupted: bool,
     /// The run's completeness line ([`crate::report::completeness::Completeness::line`]).
     pub completeness: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Target {
-    pub url: String,
-    pub kind: String,
-    pub project_id: String,
 }
 
 /// The bucket pool the run used.
