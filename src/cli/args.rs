@@ -94,8 +94,9 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "BYTES", default_value_t = run::config::DEFAULT_MAX_RESPONSE_BYTES)]
     pub(crate) max_response_bytes: usize,
     /// An existing OBS bucket that data trackers may track (repeatable: a pool; each case
-    /// that creates a data tracker holds one bucket alone while its trackers live). Needed
-    /// on a real account, where a tracked bucket must exist. Env: comma-separated.
+    /// that creates a data tracker holds the operations it tracks, READ and/or WRITE, of
+    /// one bucket alone while its trackers live: a READ case and a WRITE case share one).
+    /// Needed on a real account, where a tracked bucket must exist. Env: comma-separated.
     #[arg(
         long,
         env = "CTS_DATA_BUCKETS",

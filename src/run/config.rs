@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use super::pool::{BucketPool, PoolOrigin};
+use std::collections::BTreeMap;
+
+use super::pool::{BucketPool, Operations, PoolOrigin};
 use crate::auth::{self, SecretString};
 use crate::case::model::Profile;
 
@@ -45,9 +47,14 @@ pub struct RunConfig {
     pub profile: Profile,
     /// Cases that create, update or delete may run against a non-loopback target.
     pub allow_mutations: bool,
-    /// Existing OBS buckets data trackers may track (`${data_bucket}`, one leased per
-    /// case); empty: invented names on a loopback target, none elsewhere.
+    /// Existing OBS buckets data trackers may track (`${data_bucket}`: a case is leased
+    /// the operations it tracks of one); empty: invented names on a loopback target, none
+    /// elsewhere.
     pub data_buckets: Vec<String>,
+    /// Operations of `data_buckets` that trackers the run did not create already track
+    /// (found by the check before the run): never leased. A bucket with both taken is
+    /// left out of `data_buckets` instead.
+    pub taken_operations: BTreeMap<String, Operations>,
     /// Existing OBS buckets traces may be transferred to (`${obs_bucket}`).
     pub obs_buckets: Vec<String>,
     /// Cap on the run's requests per second (`--rate`); `None`: no cap.
@@ -78,6 +85,7 @@ impl RunConfig {
             profile: Profile::Documented,
             allow_mutations: false,
             data_buckets: Vec::new(),
+            taken_operations: BTreeMap::new(),
             obs_buckets: Vec::new(),
             rate: None,
             max_retries: 5,
@@ -90,11 +98,13 @@ impl RunConfig {
     /// any valid name), names made up from the run's prefix; else none.
     pub fn bucket_pool(&self) -> BucketPool {
         if !self.data_buckets.is_empty() || !self.obs_buckets.is_empty() {
-            BucketPool::new(
+            let mut pool = BucketPool::new(
                 PoolOrigin::Explicit,
                 self.data_buckets.clone(),
                 self.obs_buckets.clone(),
-            )
+            );
+            pool.exclude(&self.taken_operations);
+            pool
         } else if is_loopback(&self.base_url) {
             BucketPool::invented(&self.run_id, PoolOrigin::Invented)
         } else {

@@ -15,6 +15,7 @@ pub mod session;
 pub mod signals;
 pub mod signing;
 pub mod sweep;
+pub mod tracked;
 pub mod transport;
 
 pub use config::{Credentials, RunConfig};

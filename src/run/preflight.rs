@@ -3,14 +3,15 @@
 //! It answers three questions before any case runs: does the target answer at all (no
 //! answer is exit code 3), are the credentials accepted (a 401 or 403 ends the run with
 //! exit code 3 and the answer, instead of a hundred red cases), and which trackers does
-//! the account already hold (a pool bucket one of them tracks is left out). A throttled
-//! answer is retried like any step's.
+//! the account already hold (the operations of a pool bucket one of them tracks are left
+//! out: the whole bucket when both are). A throttled answer is retried like any step's.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::config::RunConfig;
+use super::pool::Operations;
 use super::render::{authorize, encode_component};
 use crate::case::model::AuthMode;
 use crate::http::client::HttpClient;
@@ -41,14 +42,20 @@ impl Preflight {
         }
     }
 
-    /// The buckets that trackers already on the account track (none of them this run's).
-    pub fn tracked_buckets(&self) -> BTreeSet<String> {
-        self.trackers
-            .iter()
-            .filter_map(|t| t.pointer("/data_bucket/data_bucket_name"))
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect()
+    /// The buckets that trackers already on the account track (none of them this run's),
+    /// with the operations they track: what their `data_event` lists, both without one
+    /// (api-facts: absent counts as both) or with one this run cannot read.
+    pub fn tracked_buckets(&self) -> BTreeMap<String, Operations> {
+        let mut tracked = BTreeMap::<String, Operations>::new();
+        for bucket in self.trackers.iter().filter_map(|t| t.get("data_bucket")) {
+            let Some(name) = bucket.get("data_bucket_name").and_then(Value::as_str) else {
+                continue;
+            };
+            let operations = Operations::of_data_event(bucket.get("data_event"));
+            let entry = tracked.entry(name.to_string()).or_default();
+            *entry = entry.union(operations);
+        }
+        tracked
     }
 
     /// The names of the trackers listed that track `bucket`.
@@ -73,24 +80,45 @@ impl Preflight {
     }
 }
 
-/// Leaves out of `config`'s pool the data buckets that trackers already on the account
-/// track (the run did not create them, so their bucket operations are taken). Returns the
-/// warning to show, if any bucket was left out: a tracker that the run's own ledger
-/// (`ledger`, if it has a file) lists as left by an earlier run is named as such, with
-/// the `sweep` command that removes it.
+/// Leaves out of `config`'s pool the bucket operations that trackers already on the
+/// account track (the run did not create them, so those operations are taken): a bucket
+/// with both taken leaves the pool, one with one taken keeps the other
+/// ([`RunConfig::taken_operations`]). Returns the warning to show, if anything was left
+/// out: a tracker that the run's own ledger (`ledger`, if it has a file) lists as left
+/// by an earlier run is named as such, with the `sweep` command that removes it.
 pub fn leave_out_tracked_buckets(
     config: &mut RunConfig,
     check: &Preflight,
     ledger: Option<&std::path::Path>,
 ) -> Option<String> {
     let tracked = check.tracked_buckets();
-    let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
-        .into_iter()
-        .partition(|b| tracked.contains(b));
-    config.data_buckets = free;
+    let taken_of = |bucket: &String| tracked.get(bucket).copied().unwrap_or_default();
+    let taken: Vec<String> = config
+        .data_buckets
+        .iter()
+        .filter(|b| !taken_of(b).is_empty())
+        .cloned()
+        .collect();
+    config
+        .data_buckets
+        .retain(|b| !taken_of(b).contains(Operations::BOTH));
+    for bucket in &config.data_buckets {
+        let operations = taken_of(bucket);
+        if !operations.is_empty() {
+            config.taken_operations.insert(bucket.clone(), operations);
+        }
+    }
     if taken.is_empty() {
         return None;
     }
+    // A bucket left out whole is named; one with an operation left, with what is out.
+    let named = |bucket: &str| match tracked.get(bucket).copied() {
+        Some(operations) if operations != Operations::BOTH => format!(
+            "{bucket}'s {operations} (its {} is still used)",
+            Operations::BOTH.without(operations)
+        ),
+        _ => bucket.to_string(),
+    };
     // What the ledger says earlier runs left on this target and project.
     let left_earlier: BTreeSet<String> = ledger
         .and_then(|path| super::ledger::read(path).ok())
@@ -110,7 +138,7 @@ pub fn leave_out_tracked_buckets(
     });
     let mut lines = Vec::new();
     if !theirs.is_empty() {
-        let names: Vec<&str> = theirs.iter().map(|b| b.as_str()).collect();
+        let names: Vec<String> = theirs.iter().map(|b| named(b)).collect();
         lines.push(format!(
             "warning: left out of the bucket pool, already tracked by a tracker this run did not \
              create: {}",
@@ -126,7 +154,7 @@ pub fn leave_out_tracked_buckets(
                     .into_iter()
                     .filter(|name| left_earlier.contains(name))
                     .collect();
-                format!("{bucket} (tracker {})", trackers.join(", "))
+                format!("{} (tracker {})", named(bucket), trackers.join(", "))
             })
             .collect();
         lines.push(format!(
@@ -254,7 +282,7 @@ mod tests {
         assert!(check.has_management_tracker());
         assert_eq!(
             check.tracked_buckets(),
-            BTreeSet::from(["logs-a".to_string()])
+            BTreeMap::from([("logs-a".to_string(), Operations::BOTH)])
         );
         let empty = read(&answer(200, r#"{"trackers":[]}"#));
         assert!(!empty.has_management_tracker());
@@ -263,5 +291,34 @@ mod tests {
             r#"{"error_code":"CTS.0013","error_msg":"no"}"#
         ))
         .rejected());
+    }
+
+    #[test]
+    fn only_the_operations_others_track_are_left_out() {
+        let check = read(&answer(
+            200,
+            r#"{"trackers":[
+                {"tracker_type":"data","tracker_name":"r","data_bucket":{"data_bucket_name":"a","data_event":["READ"]}},
+                {"tracker_type":"data","tracker_name":"w","data_bucket":{"data_bucket_name":"b","data_event":["WRITE"]}},
+                {"tracker_type":"data","tracker_name":"r2","data_bucket":{"data_bucket_name":"b","data_event":["READ"]}},
+                {"tracker_type":"data","tracker_name":"all","data_bucket":{"data_bucket_name":"c"}}
+            ]}"#,
+        ));
+        let mut config = RunConfig::new("http://127.0.0.1:9", "p");
+        config.data_buckets = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let warning = leave_out_tracked_buckets(&mut config, &check, None).expect("a warning");
+        // b has READ and WRITE taken by two trackers, c both by one: both leave the pool.
+        assert_eq!(config.data_buckets, ["a", "d"]);
+        assert_eq!(
+            config.taken_operations,
+            BTreeMap::from([("a".to_string(), Operations::READ)])
+        );
+        assert!(
+            warning.contains("a's READ (its WRITE is still used), b, c"),
+            "{warning}"
+        );
+        let pool = config.bucket_pool();
+        assert_eq!(pool.free_operations("a"), Operations::WRITE);
+        assert_eq!(pool.free_operations("d"), Operations::BOTH);
     }
 }

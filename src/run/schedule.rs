@@ -2,8 +2,9 @@
 //! current-thread runtime with one HTTP client, at most `concurrency` at a time, as a bare
 //! async client would send its requests. A case waits for nothing while it runs: it is
 //! started only once its serial groups are free, its places of the leak budget
-//! (`--max-live`, [`super::budget`]) are, and a data bucket is (if it tracks one), so no
-//! thread ever blocks on a lock or a lease. Each case's end is an event to the session's
+//! (`--max-live`, [`super::budget`]) are, and a data bucket with the operations it tracks
+//! ([`super::tracked`], read once before the first case) is, so no thread ever blocks on
+//! a lock or a lease. Each case's end is an event to the session's
 //! reporters; `--test-threads 1` is this scheduler with one slot.
 //!
 //! Why one thread: a case spends its time waiting on the target, and a thread per case
@@ -19,7 +20,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 
 use super::event::TestEvent;
-use super::pool::{Lease, NoLease};
+use super::pool::{Lease, NoLease, Operations};
 use super::reorder::ReorderBuffer;
 use super::session::{current_thread_runtime, Session};
 use crate::case::LoadedCase;
@@ -55,8 +56,15 @@ pub fn run_cases(
     let concurrency = concurrency.max(1);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runners = concurrency.min(cores);
+    // Which operations of a data bucket each case to run tracks: read once, here.
+    let mut operations = vec![None; cases.len()];
+    for &index in order {
+        if let Some(case) = cases.get(index) {
+            operations[index] = super::tracked::operations(case);
+        }
+    }
     let shared = Shared {
-        admission: Mutex::new(Admission::new(order)),
+        admission: Mutex::new(Admission::new(order, operations)),
         freed: tokio::sync::Notify::new(),
         backlog_cap: concurrency.saturating_mul(BACKLOG_PER_SLOT).max(64),
     };
@@ -223,26 +231,60 @@ enum Admitted<'s, 'c> {
 }
 
 /// Which case starts next: the first in order whose serial groups are free and, if it
-/// tracks a bucket, for which a bucket is free. A case that must wait keeps its place;
-/// the cases behind it go first meanwhile.
+/// tracks a bucket, for which a bucket with its operations free is. A case that must wait
+/// keeps its place; the cases behind it go first meanwhile.
 struct Admission<'o> {
     /// Not yet looked at, in order.
     fresh: std::iter::Copied<std::slice::Iter<'o, usize>>,
-    /// Looked at and blocked: by a busy serial group (checked on every release), or by
-    /// the pool (all buckets held; these need a free bucket before anything else).
+    /// Looked at and blocked by a busy serial group (checked on every release).
     blocked_by_groups: VecDeque<usize>,
-    blocked_by_pool: VecDeque<usize>,
+    /// Looked at and blocked by the pool (no bucket with their operations free; these
+    /// need one before anything else): one queue per set of operations, so that when
+    /// the first of a queue finds no bucket, none behind it need be asked.
+    blocked_by_pool: Vec<PoolQueue>,
+    /// How many cases were looked at: each waiting case's turn.
+    looked_at: u64,
+    /// Per case (by index): the operations of a data bucket it tracks, if any.
+    operations: Vec<Option<Operations>>,
     /// The serial groups held by running cases.
     groups: BTreeSet<String>,
 }
 
+/// The cases waiting for a bucket with `operations` free, with their turns, in order.
+struct PoolQueue {
+    operations: Operations,
+    cases: VecDeque<(u64, usize)>,
+}
+
 impl<'o> Admission<'o> {
-    fn new(order: &'o [usize]) -> Self {
+    fn new(order: &'o [usize], operations: Vec<Option<Operations>>) -> Self {
         Admission {
             fresh: order.iter().copied(),
             blocked_by_groups: VecDeque::new(),
-            blocked_by_pool: VecDeque::new(),
+            blocked_by_pool: Vec::new(),
+            looked_at: 0,
+            operations,
             groups: BTreeSet::new(),
+        }
+    }
+
+    fn pool_blocked(&self) -> bool {
+        self.blocked_by_pool.iter().any(|q| !q.cases.is_empty())
+    }
+
+    /// Case `index` (looked at in turn `turn`) waits for a bucket.
+    fn wait_for_pool(&mut self, turn: u64, index: usize) {
+        let operations = self.operations[index].unwrap_or(Operations::BOTH);
+        match self
+            .blocked_by_pool
+            .iter_mut()
+            .find(|q| q.operations == operations)
+        {
+            Some(queue) => queue.cases.push_back((turn, index)),
+            None => self.blocked_by_pool.push(PoolQueue {
+                operations,
+                cases: VecDeque::from([(turn, index)]),
+            }),
         }
     }
 
@@ -255,9 +297,7 @@ impl<'o> Admission<'o> {
         }
         match found {
             Some((index, lease, held)) => Admitted::Case(index, lease, held),
-            None if self.blocked_by_groups.is_empty() && self.blocked_by_pool.is_empty() => {
-                Admitted::Nothing
-            }
+            None if self.blocked_by_groups.is_empty() && !self.pool_blocked() => Admitted::Nothing,
             None => Admitted::Waiting,
         }
     }
@@ -273,7 +313,13 @@ impl<'o> Admission<'o> {
             let index = self
                 .blocked_by_groups
                 .pop_front()
-                .or_else(|| self.blocked_by_pool.pop_front())
+                .or_else(|| {
+                    let queue = self
+                        .blocked_by_pool
+                        .iter_mut()
+                        .find(|q| !q.cases.is_empty())?;
+                    queue.cases.pop_front().map(|(_, index)| index)
+                })
                 .or_else(|| self.fresh.next())?;
             let held = Held {
                 groups: Vec::new(),
@@ -290,25 +336,37 @@ impl<'o> Admission<'o> {
                 return Some(admitted);
             }
         }
-        while let Some(&index) = self.blocked_by_pool.front() {
+        // The queue whose first case waited longest, of those not found blocked now.
+        let mut still_blocked = vec![false; self.blocked_by_pool.len()];
+        loop {
+            let next = self
+                .blocked_by_pool
+                .iter()
+                .enumerate()
+                .filter(|(q, _)| !still_blocked[*q])
+                .filter_map(|(q, queue)| queue.cases.front().map(|&(turn, index)| (turn, q, index)))
+                .min();
+            let Some((_, q, index)) = next else { break };
             match self.try_admit(session, cases, index) {
                 Ok(admitted) => {
-                    self.blocked_by_pool.pop_front();
+                    self.blocked_by_pool[q].cases.pop_front();
                     return Some(admitted);
                 }
                 // Still no bucket: neither will the others behind it get one.
-                Err(Blocked::Pool) => break,
+                Err(Blocked::Pool) => still_blocked[q] = true,
                 Err(Blocked::Groups | Blocked::Budget) => {
                     // Its bucket may come, but a group or place is busy now: wait as such.
-                    self.blocked_by_pool.pop_front();
+                    self.blocked_by_pool[q].cases.pop_front();
                     self.blocked_by_groups.push_back(index);
                 }
             }
         }
         while let Some(index) = self.fresh.next() {
+            let turn = self.looked_at;
+            self.looked_at += 1;
             match self.try_admit(session, cases, index) {
                 Ok(admitted) => return Some(admitted),
-                Err(Blocked::Pool) => self.blocked_by_pool.push_back(index),
+                Err(Blocked::Pool) => self.wait_for_pool(turn, index),
                 Err(Blocked::Groups | Blocked::Budget) => self.blocked_by_groups.push_back(index),
             }
         }
@@ -320,7 +378,7 @@ impl<'o> Admission<'o> {
     }
 
     /// Admits case `index` if its groups, its places of the leak budget and (when it
-    /// tracks one) a bucket are free.
+    /// tracks one) a bucket with its operations are free.
     fn try_admit<'s, 'c>(
         &mut self,
         session: &'s Session,
@@ -335,8 +393,8 @@ impl<'o> Admission<'o> {
         if session.reserve(places).is_err() {
             return Err(Blocked::Budget);
         }
-        let lease = if Session::needs_bucket(case) {
-            match session.pool().try_lease() {
+        let lease = if let Some(operations) = self.operations[index] {
+            match session.pool().try_lease(operations) {
                 Ok(Some(lease)) => Ok(Some(lease)),
                 Ok(None) => {
                     session.live().release(places, 0);

@@ -406,6 +406,11 @@ impl Session {
                 self.live.release(places, 0);
                 let reason = match no_lease {
                     NoLease::Empty => self.unavailable_for(case).unwrap_or_default(),
+                    NoLease::Taken(operations) => format!(
+                        "${{data_bucket}} tracks {operations} of its bucket, and every \
+                         --data-bucket has one of them tracked by a tracker this run did not \
+                         create (see the warning before the first case)"
+                    ),
                     NoLease::GaveUp => self.not_run_reason(),
                 };
                 let outcome = CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
@@ -443,11 +448,6 @@ impl Session {
             retries: Vec::new(),
         });
         self.finished(index, outcome, &Vars::new());
-    }
-
-    /// Whether `case` holds a data bucket of the pool while it runs.
-    pub fn needs_bucket(case: &LoadedCase) -> bool {
-        case.variables().contains("data_bucket")
     }
 
     /// Gives the current thread an HTTP client of its own (see [`Session::http`]), whose

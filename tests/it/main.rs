@@ -27,6 +27,7 @@ mod auth_embedded;
 mod auth_emulator;
 mod auth_redact;
 mod auth_serve_cli;
+mod bucket_operations;
 mod bucket_pool;
 mod bundle_verify;
 mod case_loading;

@@ -245,3 +245,101 @@ fn a_pool_bucket_the_account_already_tracks_is_left_out() {
     );
     check_certified(&target, &before, &run, &report);
 }
+
+/// A case file of READ-only, WRITE-only and both-operations cases: each creates a data
+/// tracker of `${data_bucket}` and lists the account's data trackers three times (what
+/// else tracks the bucket while it does), and deletes its tracker.
+fn operations_cases(dir: &std::path::Path) {
+    let list = r#"{"operation": "ListTrackers", "query": {"tracker_type": "data"}, "expect": {"status": 200}}"#;
+    let kinds = ["READ", "WRITE", "READ", "WRITE", "READ", "WRITE", "BOTH"];
+    let cases: Vec<String> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let events = match *kind {
+                "BOTH" => String::new(),
+                one => format!(r#", "data_event": ["{one}"]"#),
+            };
+            format!(
+                r#"{{"name": "{kind}_{i}", "doc": "api-facts: One tracker per bucket operation", "steps": [
+                    {{"operation": "CreateTracker",
+                      "body": {{"tracker_type": "data", "tracker_name": "${{prefix}}-op{i}",
+                                "data_bucket": {{"data_bucket_name": "${{data_bucket}}"{events}}}}},
+                      "creates": {{"tracker_name": "${{prefix}}-op{i}", "tracker_type": "data"}},
+                      "expect": {{"status": 201}}}},
+                    {list}, {list}, {list}],
+                  "cleanup": [{{"operation": "DeleteTracker",
+                      "query": {{"tracker_name": "${{prefix}}-op{i}", "tracker_type": "data"}},
+                      "expect": {{"status": [204, 404]}}}}]}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"suite": "operations", "cases": [{}]}}"#,
+        cases.join(",\n")
+    );
+    std::fs::write(dir.join("operations.json"), text).expect("the case file is written");
+}
+
+/// The data trackers of `bucket` a ListTrackers answer of the report lists, as
+/// (name, data_event).
+fn listed_on(step: &Value, bucket: &str) -> Vec<(String, Value)> {
+    let text = step["response"]["body"]["text"].as_str().unwrap_or("");
+    let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    body["trackers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["data_bucket"]["data_bucket_name"] == bucket)
+        .map(|t| {
+            (
+                t["tracker_name"].as_str().unwrap_or("").to_string(),
+                t["data_bucket"]["data_event"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn one_bucket_runs_read_only_and_write_only_cases_together() {
+    let target = Target::start(None);
+    let before = target.listing();
+    let dir = tempfile::tempdir().expect("a directory");
+    operations_cases(dir.path());
+    let cases = dir.path().display().to_string();
+    let (run, report) = target.certify(
+        1,
+        &["--cases", &cases, "--no-derived", "--test-threads", "8"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(report["totals"]["passed"], 7, "{}", run.stdout);
+    assert!(
+        !report.to_string().contains("CTS.0209"),
+        "the account refused a second tracker of a bucket operation: {}",
+        run.stdout
+    );
+    // What the account itself listed while each case ran: a READ case saw a WRITE case's
+    // tracker on the one bucket; the case tracking both never saw another tracker there.
+    let bucket = &data_buckets(1)[0];
+    let mut read_beside_write = false;
+    for case in report["cases"].as_array().into_iter().flatten() {
+        let id = case["id"].as_str().unwrap_or("");
+        for step in case["steps"].as_array().into_iter().flatten() {
+            let listed = listed_on(step, bucket);
+            if id.starts_with("operations::READ") {
+                read_beside_write |= listed
+                    .iter()
+                    .any(|(_, events)| *events == serde_json::json!(["WRITE"]));
+            }
+            if id.starts_with("operations::BOTH") {
+                assert!(listed.len() <= 1, "{id} shared the bucket: {listed:?}");
+            }
+        }
+    }
+    assert!(
+        read_beside_write,
+        "no READ case ran beside a WRITE case on the one bucket: {}",
+        run.stdout
+    );
+    assert_eq!(target.listing(), before, "the account holds what it held");
+}
