@@ -168,6 +168,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .map(|p| p.display().to_string()),
         fingerprint,
     };
+    if args.print_critical_path {
+        return print_critical_path(spec);
+    }
     let outputs = Outputs {
         reports,
         bundle,
@@ -175,6 +178,29 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         min_coverage: args.min_coverage,
     };
     execute(spec, &libtest, outputs)
+}
+
+/// `--print-critical-path`: the target started and checked, the bound of the selected
+/// cases printed; no case runs.
+fn print_critical_path(spec: RunSpec) -> Exit {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(exit) => return exit,
+    };
+    let prepared = match runner::prepare(spec, runtime.handle()) {
+        Ok(prepared) => prepared,
+        Err(RunError::Config(message)) => return usage(message),
+        Err(RunError::Unreachable(message)) => {
+            eprintln!("error: {message}");
+            return Exit::Unreachable;
+        }
+    };
+    for warning in &prepared.warnings {
+        eprintln!("{warning}");
+    }
+    println!("{}", prepared.critical_path());
+    drop(prepared.finish());
+    Exit::Passed
 }
 
 /// What a run writes and how its completeness gates its exit code.

@@ -1,6 +1,7 @@
 //! Running cases against a target: rendering requests, HTTP with time and size limits,
 //! signing, step execution with captures, serial groups and cleanup.
 
+pub mod bound;
 pub mod budget;
 pub mod case;
 pub mod config;

@@ -355,6 +355,43 @@ impl Prepared {
         &self.redactor
     }
 
+    /// The critical-path bound of the selected cases on this run's target, pool and
+    /// concurrency ([`run::bound`]): a case the session would ignore (a variable it
+    /// cannot give, a change it may not make) sends nothing.
+    pub fn critical_path(&self) -> run::bound::Bound {
+        let session = &self.session;
+        let planned: Vec<run::bound::PlannedCase> = self
+            .selection
+            .iter()
+            .zip(&self.cases)
+            .filter(|(selection, _)| matches!(selection, Selection::Run))
+            .map(|(_, case)| {
+                let mut planned = run::bound::PlannedCase::of(case);
+                let ignored = session.unavailable_for(case).is_some()
+                    || (!session.mutations_allowed() && run::case::mutates(session, case));
+                if ignored {
+                    planned.requests = 0;
+                }
+                planned
+            })
+            .collect();
+        let pool = session.pool();
+        let with = |operations| {
+            pool.data_buckets()
+                .iter()
+                .filter(|b| pool.free_operations(b).contains(operations))
+                .count()
+        };
+        let capacity = run::bound::Capacity {
+            threads: self.concurrency,
+            read: with(run::pool::Operations::READ),
+            write: with(run::pool::Operations::WRITE),
+            both: with(run::pool::Operations::BOTH),
+            before: 1,
+        };
+        run::bound::critical_path(&planned, capacity)
+    }
+
     /// Runs the selected cases, `concurrency` at once, until every one has ended (or the
     /// run was interrupted and the started ones cleaned up). Blocks; every outcome leaves
     /// as an event.
