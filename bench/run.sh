@@ -15,38 +15,55 @@
 #      peak RSS (GNU time) and time per case;
 #   5. a cold `cargo build --release` (a fresh target directory) on this machine.
 #      Skip it with BENCH_COLD_BUILD=0.
+#   6. a far target: the full suite against the standalone emulator answering every
+#      request 50 ms late (`serve --latency 50`, AK/SK, the run's 8 pool buckets), at the
+#      default threads and at --test-threads 32, 3 runs each (best and spread), beside its
+#      critical-path bound (`--print-critical-path`: round trips computed from the plan,
+#      times 50 ms; src/run/bound.rs). Run this section alone with BENCH_ONLY=far.
 # Installs what it needs (Debian packages, Hurl from crates.io), builds in release mode.
 #
-#   bench/run.sh [RUNS]      RUNS: repetitions for best-of (default 5; the workload's
-#                            in three rounds, RUNS rounded up to a multiple of 3)
+#   bench/run.sh [RUNS]                 RUNS: repetitions for best-of (default 5; the
+#                                       workload's in three rounds, RUNS rounded up to a
+#                                       multiple of 3)
+#   BENCH_ONLY=far bench/run.sh         section 6 alone (needs only hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
+only="${BENCH_ONLY:-}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 need_apt=()
-for tool in wrk hyperfine valgrind; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
-[ -x /usr/bin/time ] || need_apt+=(time)
-if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
-    need_apt+=(libclang-dev libxml2-dev libcurl4-openssl-dev pkg-config)
+tools=(wrk hyperfine valgrind)
+[ "$only" = far ] && tools=(hyperfine)
+for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+if [ -z "$only" ]; then
+    [ -x /usr/bin/time ] || need_apt+=(time)
+    if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
+        need_apt+=(libclang-dev libxml2-dev libcurl4-openssl-dev pkg-config)
+    fi
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "== installing ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; then
+if [ -z "$only" ] && { ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8\.'; }; then
     echo "== installing Hurl 8.0.1 (cargo install; several minutes)"
     cargo install hurl --version 8.0.1 --locked --quiet
 fi
 
 echo "== building (release)"
-cargo build --release --quiet --bin cts-conform --example floor --example bare_client
-bin=target/release/cts-conform
-floor=target/release/examples/floor
-bare=target/release/examples/bare_client
+target_dir="${CARGO_TARGET_DIR:-target}"
+if [ "$only" = far ]; then
+    cargo build --release --quiet --bin cts-conform
+else
+    cargo build --release --quiet --bin cts-conform --example floor --example bare_client
+fi
+bin="$target_dir/release/cts-conform"
+floor="$target_dir/release/examples/floor"
+bare="$target_dir/release/examples/bare_client"
 cpus="$(nproc)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -63,6 +80,49 @@ cpu() { # cpu JSON...: the mean CPU time (user + system) of hyperfine exports' r
     python3 -c 'import json,sys; rs=[json.load(open(f))["results"][0] for f in sys.argv[1:]]; print(sum(r["user"]+r["system"] for r in rs)/len(rs))' "$@"
 }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+row() { printf '%-60s %s\n' "$1" "$2"; }
+
+# 6. The far target: measured by far_target, printed by far_rows (also alone: BENCH_ONLY=far).
+far_latency_ms=50
+far_threads=(default 32)
+far_target() {
+    echo "== 6. far target: the full suite against the emulator answering ${far_latency_ms} ms late (3 runs each)"
+    local port project=0123456789abcdef0123456789abcdef ak=AKFARTARGET000000001 sk=SKfartargetSKfartargetSKfartarget0001
+    port="$(free_port)"
+    start far "$bin" serve --listen "127.0.0.1:$port" --latency "$far_latency_ms" \
+        --ak "$ak" --sk "$sk" --project-id "$project"
+    local far_run="$bin --target http://127.0.0.1:$port --project-id $project --ak $ak --sk $sk --format terse"
+    for threads in "${far_threads[@]}"; do
+        local flag=""
+        [ "$threads" != default ] && flag="--test-threads $threads"
+        $far_run $flag >/dev/null   # correctness first: the suite must pass
+        $far_run $flag --print-critical-path >"$work/far-bound-$threads.txt"
+        hyperfine --runs 3 --warmup 1 --style none --export-json "$work/far-$threads.json" "$far_run $flag" >/dev/null
+    done
+}
+far_rows() {
+    for threads in "${far_threads[@]}"; do
+        row "far target (${far_latency_ms} ms), 8 buckets, $threads threads: run / bound" \
+            "$(python3 -c "
+import json, re, sys
+times = sorted(json.load(open(sys.argv[1]))['results'][0]['times'])
+line = open(sys.argv[2]).read()
+trips = int(re.search(r'critical path: (\d+) round trips \(([^)]*)\)', line).group(1))
+limit = re.search(r'round trips \(([^)]*)\)', line).group(1)
+bound = trips * float(sys.argv[3]) / 1000
+print(f'{times[0]:.2f} s (3 runs: {times[0]:.2f}-{times[-1]:.2f} s) / {bound:.2f} s '
+      f'({trips} round trips, {limit}) = {times[0]/bound:.2f}x  (goal <= 1.20x)')" \
+                "$work/far-$threads.json" "$work/far-bound-$threads.txt" "$far_latency_ms")"
+        row "   the bound's plan" "$(sed -e 's/^critical path: [0-9]* round trips ([^)]*); //' "$work/far-bound-$threads.txt")"
+    done
+}
+if [ "$only" = far ]; then
+    far_target
+    echo
+    echo "machine: $cpus cores; $(uname -m); $("$bin" --version)"
+    far_rows
+    exit 0
+fi
 
 echo "== 1. full suite against the embedded emulator (best of $runs)"
 cases="$($bin --list 2>/dev/null | grep -c ': test$')"
@@ -141,9 +201,10 @@ if [ "${BENCH_COLD_BUILD:-1}" != 0 ]; then
     rm -rf "$cold_dir"
 fi
 
+far_target
+
 echo
 echo "machine: $cpus cores; $(uname -m); $("$bin" --version); $(hurl --version | head -1)"
-row() { printf '%-60s %s\n' "$1" "$2"; }
 row "full suite, embedded emulator ($cases cases)" \
     "$(python3 -c "import sys; t=float(sys.argv[1]); print(f'{t*1000:.0f} ms wall, {int(sys.argv[2])/t:.0f} cases/s  (goal < 500 ms)')" "$suite" "$cases")"
 for jobs in 8 1; do
@@ -178,3 +239,4 @@ row "   time per case, 20,000 / 1,000" \
 row "   peak RSS: 1,000 / 20,000 cases" "$((rss_1k / 1024)) MB / $((rss_20k / 1024)) MB  (goal: 20,000 < 64 MB)"
 row "peak RSS: full suite (with embedded emulator)" "$((rss_suite / 1024)) MB"
 row "cold cargo build --release" "$cold  (issue 16: ~6 min with aws-lc-sys)"
+far_rows

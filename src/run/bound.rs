@@ -203,47 +203,27 @@ fn buckets_for(operations: Operations, capacity: Capacity) -> usize {
 }
 
 /// The requests `case` sends, one after another, when it passes against a target that
-/// does what it expects: its steps (up to its first precondition, which may end it: what
-/// follows is not counted), its cleanup steps (those that can run then), and for each
+/// does what it expects (a precondition met): its steps, its cleanup steps, and for each
 /// tracker it creates (a `creates` step expected to answer 2xx) and does not delete
-/// itself, the run's removal and the check that it is gone. Never more than the case
-/// sends when it passes: what cannot be told from the case is not counted.
+/// itself, the run's removal and the check that it is gone. Never more than the case then
+/// sends: what cannot be told from the case (which tracker a delete removes) is not
+/// counted. A case that ends at an unmet precondition sends fewer.
 pub fn requests(case: &LoadedCase) -> u64 {
-    let steps = &case.spec.steps;
-    let certain = steps
-        .iter()
-        .position(|s| s.precondition.is_some())
-        .map_or(steps.len(), |at| at + 1);
-    let sent = &steps[..certain];
-    // Variables captured by steps that may not run leave the cleanup that needs them out.
-    let uncertain: BTreeSet<&str> = steps[certain..]
-        .iter()
-        .flat_map(|s| s.capture.keys())
-        .map(|k| &*k)
-        .collect();
-    let cleanup: Vec<&StepSpec> = case
-        .spec
-        .cleanup
-        .iter()
-        .filter(|s| {
-            s.variable_names()
-                .iter()
-                .all(|v| !uncertain.contains(v.as_str()))
-        })
-        .collect();
+    let steps = case.spec.steps.iter().chain(&case.spec.cleanup);
     // Each delete that may answer 204 removes at most one of them (which one is not
     // told apart: a name may be captured).
-    let deletes = sent
-        .iter()
-        .chain(cleanup.iter().copied())
+    let deletes = steps
+        .clone()
         .filter(|s| s.operation == "DeleteTracker" && expects(s, crate::cts::REMOVED))
         .count() as u64;
-    let created = sent
+    let created = case
+        .spec
+        .steps
         .iter()
         .filter(|s| s.creates.is_some() && expects_only(s, |status| (200..300).contains(&status)))
         .count() as u64;
     let left = created.saturating_sub(deletes);
-    sent.len() as u64 + cleanup.len() as u64 + 2 * left
+    steps.count() as u64 + 2 * left
 }
 
 /// Whether `step` expects a status, and only ones `ok` accepts.
@@ -410,7 +390,7 @@ mod tests {
     }
 
     #[test]
-    fn what_follows_a_precondition_is_not_counted() {
+    fn a_precondition_counts_as_met() {
         let precondition = r#"{"operation": "ListTrackers", "expect": {"status": 200},
             "precondition": "none yet", "capture": {"id": "/trackers/0/id"}}"#;
         let capture_later = r#"{"operation": "ListTrackers", "expect": {"status": 200},
@@ -421,7 +401,7 @@ mod tests {
             &format!("{LIST}, {precondition}, {CREATE_A}, {capture_later}"),
             &format!("{DELETE_A}, {cleanup_later}"),
         );
-        // Two steps up to the precondition, and the cleanup that needs no later capture.
-        assert_eq!(requests(&case), 3);
+        // Four steps and two cleanup steps; the one tracker made is deleted.
+        assert_eq!(requests(&case), 6);
     }
 }
