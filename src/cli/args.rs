@@ -179,9 +179,9 @@ pub(crate) struct RunArgs {
     /// is never emptied: the run is refused.
     #[arg(long, requires = "record")]
     pub(crate) record_overwrite: bool,
-    /// Print the selected cases' critical-path bound on this target, pool and
-    /// --test-threads (round trips; `run::bound`) after the check before the run, and exit
-    /// without running a case: what bench/run.sh measures a far target's run against.
+    /// After the run, print the selected cases' critical-path bound on this target, pool
+    /// and --test-threads (round trips, `run::bound`; a case that ended at its
+    /// precondition counted to it): what bench/run.sh measures a far target's run against.
     #[arg(long, hide = true)]
     pub(crate) print_critical_path: bool,
 }

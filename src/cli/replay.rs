@@ -119,6 +119,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         bundle: None,
         fail_on_ignored: false,
         min_coverage: None,
+        print_critical_path: false,
     };
     super::run::execute(spec, &libtest, outputs)
 }

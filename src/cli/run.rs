@@ -168,39 +168,14 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .map(|p| p.display().to_string()),
         fingerprint,
     };
-    if args.print_critical_path {
-        return print_critical_path(spec);
-    }
     let outputs = Outputs {
         reports,
         bundle,
         fail_on_ignored: args.fail_on_ignored,
         min_coverage: args.min_coverage,
+        print_critical_path: args.print_critical_path,
     };
     execute(spec, &libtest, outputs)
-}
-
-/// `--print-critical-path`: the target started and checked, the bound of the selected
-/// cases printed; no case runs.
-fn print_critical_path(spec: RunSpec) -> Exit {
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(exit) => return exit,
-    };
-    let prepared = match runner::prepare(spec, runtime.handle()) {
-        Ok(prepared) => prepared,
-        Err(RunError::Config(message)) => return usage(message),
-        Err(RunError::Unreachable(message)) => {
-            eprintln!("error: {message}");
-            return Exit::Unreachable;
-        }
-    };
-    for warning in &prepared.warnings {
-        eprintln!("{warning}");
-    }
-    println!("{}", prepared.critical_path());
-    drop(prepared.finish());
-    Exit::Passed
 }
 
 /// What a run writes and how its completeness gates its exit code.
@@ -210,6 +185,8 @@ pub(crate) struct Outputs {
     pub(crate) bundle: Option<PathBuf>,
     pub(crate) fail_on_ignored: bool,
     pub(crate) min_coverage: Option<f64>,
+    /// `--print-critical-path`: the run's bound, printed after it.
+    pub(crate) print_critical_path: bool,
 }
 
 /// The target and the run's configuration from the flags: the embedded emulator (its
@@ -298,6 +275,12 @@ pub(crate) fn execute(
     spec.reporters
         .push(Arc::clone(&buffer) as Arc<dyn run::event::Reporter>);
     spec.pace = Some(Arc::clone(&buffer));
+    let unmet = outputs.print_critical_path.then(|| {
+        let unmet = Arc::new(run::bound::UnmetPreconditions::default());
+        spec.reporters
+            .push(Arc::clone(&unmet) as Arc<dyn run::event::Reporter>);
+        unmet
+    });
     let ledger_path = match &spec.ledger {
         LedgerSpec::File(path) => Some(path.clone()),
         LedgerSpec::InMemory => None,
@@ -344,6 +327,7 @@ pub(crate) fn execute(
         data_buckets: prepared.session().config.data_buckets.clone(),
         obs_buckets: prepared.session().config.obs_buckets.clone(),
     };
+    let bound = unmet.map(|unmet| prepared.critical_path(&unmet));
     let finished = prepared.finish();
     let leftovers = &finished.summary.leftovers;
     if let Some(notice) = leftovers.notice() {
@@ -373,6 +357,9 @@ pub(crate) fn execute(
         _ => format!("requests sent: {}", finished.traffic.line()),
     };
     super::reports::print_summary_line(libtest, &traffic);
+    if let Some(bound) = bound {
+        println!("{bound}");
+    }
     let exit = if let Some(why) = &finished.configuration_error {
         eprintln!("error: {why}");
         Exit::Unreachable

@@ -12,10 +12,13 @@
 //! largest is one too.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 
+use super::event::{Reporter, TestEvent};
 use super::pool::Operations;
 use crate::case::model::StepSpec;
 use crate::case::LoadedCase;
+use crate::outcome::CaseStatus;
 
 /// What the bound needs of one case that runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +32,11 @@ pub struct PlannedCase {
 }
 
 impl PlannedCase {
-    /// `case` as the bound sees it.
-    pub fn of(case: &LoadedCase) -> PlannedCase {
+    /// `case` as the bound sees it; `precondition_met`: see [`requests`].
+    pub fn of(case: &LoadedCase, precondition_met: bool) -> PlannedCase {
         PlannedCase {
             id: case.id.clone(),
-            requests: requests(case),
+            requests: requests(case, precondition_met),
             serial: case.spec.serial.clone(),
             operations: super::tracked::operations(case),
         }
@@ -203,27 +206,71 @@ fn buckets_for(operations: Operations, capacity: Capacity) -> usize {
 }
 
 /// The requests `case` sends, one after another, when it passes against a target that
-/// does what it expects (a precondition met): its steps, its cleanup steps, and for each
-/// tracker it creates (a `creates` step expected to answer 2xx) and does not delete
-/// itself, the run's removal and the check that it is gone. Never more than the case then
-/// sends: what cannot be told from the case (which tracker a delete removes) is not
-/// counted. A case that ends at an unmet precondition sends fewer.
-pub fn requests(case: &LoadedCase) -> u64 {
-    let steps = case.spec.steps.iter().chain(&case.spec.cleanup);
+/// does what it expects: its steps (with `precondition_met` false, those up to its first
+/// precondition, which ends it), its cleanup steps (those that can run then: a cleanup
+/// step needing a capture of a step that did not run is skipped), and for each tracker it
+/// creates (a `creates` step expected to answer 2xx) and does not delete itself, the
+/// run's removal and the check that it is gone. Never more than the case then sends:
+/// what cannot be told from the case (which tracker a delete removes) is not counted.
+pub fn requests(case: &LoadedCase, precondition_met: bool) -> u64 {
+    let steps = &case.spec.steps;
+    let sent = match steps.iter().position(|s| s.precondition.is_some()) {
+        Some(at) if !precondition_met => &steps[..=at],
+        _ => &steps[..],
+    };
+    let not_captured: BTreeSet<&str> = steps[sent.len()..]
+        .iter()
+        .flat_map(|s| s.capture.keys())
+        .map(|k| &*k)
+        .collect();
+    let cleanup = case.spec.cleanup.iter().filter(|s| {
+        s.variable_names()
+            .iter()
+            .all(|v| !not_captured.contains(v.as_str()))
+    });
+    let all = sent.iter().chain(cleanup);
     // Each delete that may answer 204 removes at most one of them (which one is not
     // told apart: a name may be captured).
-    let deletes = steps
+    let deletes = all
         .clone()
         .filter(|s| s.operation == "DeleteTracker" && expects(s, crate::cts::REMOVED))
         .count() as u64;
-    let created = case
-        .spec
-        .steps
+    let created = sent
         .iter()
         .filter(|s| s.creates.is_some() && expects_only(s, |status| (200..300).contains(&status)))
         .count() as u64;
     let left = created.saturating_sub(deletes);
-    steps.count() as u64 + 2 * left
+    all.count() as u64 + 2 * left
+}
+
+/// Notes, from a run's events, the cases (plan indices) that ended at an unmet
+/// precondition: a bound computed after the run counts them to their precondition only.
+#[derive(Debug, Default)]
+pub struct UnmetPreconditions(Mutex<BTreeSet<usize>>);
+
+impl UnmetPreconditions {
+    /// Whether case `index` ended at an unmet precondition.
+    pub fn contains(&self, index: usize) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&index)
+    }
+}
+
+impl Reporter for UnmetPreconditions {
+    fn event(&self, event: &TestEvent<'_>) {
+        if let TestEvent::CaseFinished { index, outcome, .. } = event {
+            if matches!(&outcome.status, CaseStatus::Ignored(reason)
+                if reason.starts_with(super::case::PRECONDITION_NOT_MET))
+            {
+                self.0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(*index);
+            }
+        }
+    }
 }
 
 /// Whether `step` expects a status, and only ones `ok` accepts.
@@ -390,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn a_precondition_counts_as_met() {
+    fn an_unmet_precondition_ends_the_case_and_its_cleanup_that_needs_later_captures() {
         let precondition = r#"{"operation": "ListTrackers", "expect": {"status": 200},
             "precondition": "none yet", "capture": {"id": "/trackers/0/id"}}"#;
         let capture_later = r#"{"operation": "ListTrackers", "expect": {"status": 200},
@@ -401,7 +448,15 @@ mod tests {
             &format!("{LIST}, {precondition}, {CREATE_A}, {capture_later}"),
             &format!("{DELETE_A}, {cleanup_later}"),
         );
-        // Four steps and two cleanup steps; the one tracker made is deleted.
-        assert_eq!(requests(&case), 6);
+        // Met: four steps and two cleanup steps; the one tracker made is deleted.
+        assert_eq!(requests(&case, true), 6);
+        // Unmet: two steps, and the cleanup that needs no later capture.
+        assert_eq!(requests(&case, false), 3);
+        // Without its cleanup, a met case's create is removed by the run: 2 more.
+        let uncleaned = loaded(&format!("{LIST}, {precondition}, {CREATE_A}"), "");
+        assert_eq!(
+            (requests(&uncleaned, true), requests(&uncleaned, false)),
+            (5, 2)
+        );
     }
 }

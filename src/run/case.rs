@@ -24,6 +24,9 @@ use crate::http::throttle;
 use crate::http::throttle::Retry;
 use crate::outcome::{CaseOutcome, CaseStatus, StepOutcome};
 
+/// How the reason of a case ended at an unmet precondition starts.
+pub const PRECONDITION_NOT_MET: &str = "precondition not met: ";
+
 /// Whether any step of the case changes the target (a method other than GET).
 pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
     case.spec
@@ -71,7 +74,7 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
             .as_ref()
             .filter(|_| precondition_unmet(&outcome))
         {
-            ignored = Some(format!("precondition not met: {reason}"));
+            ignored = Some(format!("{PRECONDITION_NOT_MET}{reason}"));
             steps.push(outcome);
             break;
         }

@@ -54,6 +54,13 @@ pub fn run_cases(
 ) {
     let _finish = FinishOnDrop(session);
     let concurrency = concurrency.max(1);
+    let started_first;
+    let order = if concurrency > 1 {
+        started_first = chains_first(cases, order);
+        &started_first[..]
+    } else {
+        order
+    };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runners = concurrency.min(cores);
     // Which operations of a data bucket each case to run tracks: read once, here.
@@ -85,6 +92,39 @@ pub fn run_cases(
         }
         runner(session, cases, slots(0), &shared, pace);
     });
+}
+
+/// `order` with the cases of the serial groups that take longest first (the group with
+/// the most requests, [`super::bound::requests`], first), the rest after them as they
+/// were. A serial group's cases run one after another, so the longest group is the run's
+/// critical path when it is longer than the other cases' requests over the threads: begun
+/// at once, it ends as early as it can; begun where the plan has it, after the cases
+/// before it took the threads. With one thread the order changes nothing and is kept.
+fn chains_first(cases: &[LoadedCase], order: &[usize]) -> Vec<usize> {
+    let mut group_requests = std::collections::HashMap::<&str, u64>::new();
+    for case in order.iter().filter_map(|&i| cases.get(i)) {
+        if case.spec.serial.is_empty() {
+            continue;
+        }
+        let requests = super::bound::requests(case, true);
+        for group in &case.spec.serial {
+            *group_requests.entry(group.as_str()).or_default() += requests;
+        }
+    }
+    let chain = |index: &usize| {
+        cases.get(*index).map_or(0, |case| {
+            case.spec
+                .serial
+                .iter()
+                .map(|g| group_requests.get(g.as_str()).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        })
+    };
+    let mut order = order.to_vec();
+    // Stable: within a group, and among cases in none, the plan's order.
+    order.sort_by_key(|index| std::cmp::Reverse(chain(index)));
+    order
 }
 
 /// What the runner threads share: who starts what next, and a wake-up when a running

@@ -357,16 +357,18 @@ impl Prepared {
 
     /// The critical-path bound of the selected cases on this run's target, pool and
     /// concurrency ([`run::bound`]): a case the session would ignore (a variable it
-    /// cannot give, a change it may not make) sends nothing.
-    pub fn critical_path(&self) -> run::bound::Bound {
+    /// cannot give, a change it may not make) sends nothing; one in `unmet` (after the
+    /// run: it ended at its precondition) sends its requests up to it.
+    pub fn critical_path(&self, unmet: &run::bound::UnmetPreconditions) -> run::bound::Bound {
         let session = &self.session;
         let planned: Vec<run::bound::PlannedCase> = self
             .selection
             .iter()
             .zip(&self.cases)
-            .filter(|(selection, _)| matches!(selection, Selection::Run))
-            .map(|(_, case)| {
-                let mut planned = run::bound::PlannedCase::of(case);
+            .enumerate()
+            .filter(|(_, (selection, _))| matches!(selection, Selection::Run))
+            .map(|(index, (_, case))| {
+                let mut planned = run::bound::PlannedCase::of(case, !unmet.contains(index));
                 let ignored = session.unavailable_for(case).is_some()
                     || (!session.mutations_allowed() && run::case::mutates(session, case));
                 if ignored {
