@@ -6,10 +6,11 @@
 //! A case's requests go one after another ([`requests`]: its steps, cleanup, and the
 //! removal and absence check of what it created and did not delete), so each case is a
 //! chain. The bound is the largest of: the longest case; all requests over the threads;
-//! each serial group's cases one after another; and, per bucket operation, the requests of
-//! the cases that hold it over the buckets that have it free (a case tracking both needs a
-//! bucket with both free) — plus the check before the run. Each is a lower bound, so the
-//! largest is one too.
+//! each serial group's cases one after another; per bucket operation, the requests of the
+//! cases that hold it over the buckets that have it free (a case tracking both needs a
+//! bucket with both free); and the places of the leak budget (`--max-live`) the cases hold
+//! times their requests, over the budget — plus the check before the run. Each is a lower
+//! bound, so the largest is one too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
@@ -29,6 +30,8 @@ pub struct PlannedCase {
     pub serial: Vec<String>,
     /// The operations of a data bucket it holds while it runs, if any.
     pub operations: Option<Operations>,
+    /// Places of the leak budget it holds while it runs (one per tracker it creates).
+    pub places: u64,
 }
 
 impl PlannedCase {
@@ -39,6 +42,12 @@ impl PlannedCase {
             requests: requests(case, precondition_met),
             serial: case.spec.serial.clone(),
             operations: super::tracked::operations(case),
+            places: case
+                .spec
+                .steps
+                .iter()
+                .filter(|s| s.creates.is_some())
+                .count() as u64,
         }
     }
 }
@@ -52,6 +61,8 @@ pub struct Capacity {
     pub read: usize,
     pub write: usize,
     pub both: usize,
+    /// Places of the leak budget (`--max-live`).
+    pub live: usize,
     /// Round trips before the first case (the check before the run).
     pub before: u64,
 }
@@ -69,6 +80,8 @@ pub enum Limit {
     SerialGroup(String),
     /// The cases holding these operations of a bucket, over the buckets with them free.
     Buckets(Operations),
+    /// The places of the leak budget the cases hold, over the budget.
+    LiveTrackers,
 }
 
 impl std::fmt::Display for Limit {
@@ -79,6 +92,7 @@ impl std::fmt::Display for Limit {
             Limit::Threads => f.write_str("the threads"),
             Limit::SerialGroup(group) => write!(f, "serial group {group}"),
             Limit::Buckets(operations) => write!(f, "the buckets' {operations}"),
+            Limit::LiveTrackers => f.write_str("the trackers alive at once, --max-live"),
         }
     }
 }
@@ -173,6 +187,13 @@ pub fn critical_path(cases: &[PlannedCase], capacity: Capacity) -> Bound {
         if sum > 0 && buckets > 0 {
             consider(sum.div_ceil(buckets), Limit::Buckets(operations));
         }
+    }
+    let place_requests: u64 = runnable.iter().map(|c| c.places * c.requests).sum();
+    if place_requests > 0 {
+        consider(
+            place_requests.div_ceil(capacity.live.max(1) as u64),
+            Limit::LiveTrackers,
+        );
     }
     let (round_trips, limit) = best;
     let before = if runnable.is_empty() {
@@ -304,6 +325,7 @@ mod tests {
             requests,
             serial: serial.iter().map(|g| g.to_string()).collect(),
             operations,
+            places: 0,
         }
     }
 
@@ -313,8 +335,26 @@ mod tests {
             read: buckets,
             write: buckets,
             both: buckets,
+            live: 16,
             before: 1,
         }
+    }
+
+    #[test]
+    fn the_leak_budget_bounds_cases_that_create() {
+        // 6 cases of 4 requests holding 2 places each, 4 places: 6 * 2 * 4 / 4 = 12.
+        let cases: Vec<_> = (0..6)
+            .map(|i| PlannedCase {
+                places: 2,
+                ..case(&format!("c{i}"), 4, &[], None)
+            })
+            .collect();
+        let small = Capacity {
+            live: 4,
+            ..capacity(32, 8)
+        };
+        let bound = critical_path(&cases, small);
+        assert_eq!((bound.round_trips, bound.limit), (13, Limit::LiveTrackers));
     }
 
     #[test]

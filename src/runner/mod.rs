@@ -374,6 +374,7 @@ impl Prepared {
                 if ignored {
                     planned.requests = 0;
                 }
+                planned.places = session.places_for(case) as u64;
                 planned
             })
             .collect();
@@ -389,6 +390,7 @@ impl Prepared {
             read: with(run::pool::Operations::READ),
             write: with(run::pool::Operations::WRITE),
             both: with(run::pool::Operations::BOTH),
+            live: session.live().max(),
             before: 1,
         };
         run::bound::critical_path(&planned, capacity)
