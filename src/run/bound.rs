@@ -466,14 +466,17 @@ mod tests {
     #[test]
     fn a_case_sends_its_steps_its_cleanup_and_removes_what_it_left() {
         // Created and left: the run removes it and checks it is gone (2 more).
-        assert_eq!(requests(&loaded(&format!("{CREATE_A}, {LIST}"), "")), 4);
+        assert_eq!(
+            requests(&loaded(&format!("{CREATE_A}, {LIST}"), ""), true),
+            4
+        );
         // Deleted by its own cleanup: nothing more.
         assert_eq!(
-            requests(&loaded(&format!("{CREATE_A}, {LIST}"), DELETE_A)),
+            requests(&loaded(&format!("{CREATE_A}, {LIST}"), DELETE_A), true),
             3
         );
         // A create expected to be refused leaves nothing.
-        assert_eq!(requests(&loaded(REFUSED_B, "")), 1);
+        assert_eq!(requests(&loaded(REFUSED_B, ""), true), 1);
     }
 
     #[test]
