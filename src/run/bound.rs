@@ -242,7 +242,6 @@ pub fn requests(case: &LoadedCase, precondition_met: bool) -> u64 {
     let not_captured: BTreeSet<&str> = steps[sent.len()..]
         .iter()
         .flat_map(|s| s.capture.keys())
-        .map(|k| &*k)
         .collect();
     let cleanup = case.spec.cleanup.iter().filter(|s| {
         s.variable_names()

@@ -61,10 +61,16 @@ fn cases(kinds: &[&str]) -> Vec<LoadedCase> {
     .expect("the cases load")
 }
 
-/// Each case's span: the turns of its first and last finished step, in the order every
-/// step of the run finished.
+/// The turns (in the order every step of the run finished) of a case's first and last
+/// finished step, by case id.
+type SpanMap = BTreeMap<String, (u64, u64)>;
+
+/// Each case's span, and the turn of the last step finished.
 #[derive(Debug, Default)]
-struct Spans(Mutex<(u64, BTreeMap<String, (u64, u64)>)>);
+struct Spans(Mutex<(u64, SpanMap)>);
+
+/// How a case ended: its id, status and first finding.
+type Ended = (String, CaseStatus, String);
 
 impl Reporter for Spans {
     fn event(&self, event: &TestEvent<'_>) {
@@ -90,12 +96,7 @@ fn kind(id: &str) -> &str {
 }
 
 /// Runs `cases` with one pool bucket, 8 at once; how each ended and every case's span.
-fn run(
-    cases: &[LoadedCase],
-) -> (
-    Vec<(String, CaseStatus, String)>,
-    BTreeMap<String, (u64, u64)>,
-) {
+fn run(cases: &[LoadedCase]) -> (Vec<Ended>, SpanMap) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // The emulator's default rules are the account's: CTS.0209 per bucket operation.
     let running = runtime
