@@ -91,12 +91,12 @@ far_target() {
     port="$(free_port)"
     start far "$bin" serve --listen "127.0.0.1:$port" --latency "$far_latency_ms" \
         --ak "$ak" --sk "$sk" --project-id "$project"
-    local far_run="$bin --target http://127.0.0.1:$port --project-id $project --ak $ak --sk $sk --format terse"
+    local far_run="$bin --target http://127.0.0.1:$port --project-id $project --ak $ak --sk $sk --format terse --ledger $work/far.ledger.jsonl"
     for threads in "${far_threads[@]}"; do
         local flag=""
         [ "$threads" != default ] && flag="--test-threads $threads"
-        $far_run $flag >/dev/null   # correctness first: the suite must pass
-        $far_run $flag --print-critical-path >"$work/far-bound-$threads.txt"
+        # Correctness first (the suite must pass), and the bound of this run's plan.
+        $far_run $flag --print-critical-path | grep '^critical path:' >"$work/far-bound-$threads.txt"
         hyperfine --runs 3 --warmup 1 --style none --export-json "$work/far-$threads.json" "$far_run $flag" >/dev/null
     done
 }
