@@ -459,3 +459,55 @@ impl<'o> Admission<'o> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{self, Source};
+    use crate::contract::Contract;
+
+    /// Cases named after their index, in `groups` (one list each), with `steps` list steps.
+    fn cases(shape: &[(&[&str], usize)]) -> Vec<LoadedCase> {
+        let list = r#"{"operation": "ListTrackers", "expect": {"status": 200}}"#;
+        let written: Vec<String> = shape
+            .iter()
+            .enumerate()
+            .map(|(i, (groups, steps))| {
+                let groups: Vec<String> = groups.iter().map(|g| format!("\"{g}\"")).collect();
+                format!(
+                    r#"{{"name": "c{i}", "doc": "d", "serial": [{}], "steps": [{}]}}"#,
+                    groups.join(", "),
+                    vec![list; *steps].join(", ")
+                )
+            })
+            .collect();
+        let text = format!(r#"{{"suite": "s", "cases": [{}]}}"#, written.join(", "));
+        case::load(
+            &[Source {
+                name: "s.json".into(),
+                text,
+            }],
+            Contract::embedded(),
+        )
+        .expect("the cases load")
+    }
+
+    #[test]
+    fn the_longest_serial_group_starts_first_and_the_rest_keep_the_plan_order() {
+        let cases = cases(&[
+            (&[], 5),
+            (&["short"], 4),
+            (&["long"], 2),
+            (&[], 1),
+            (&["long"], 3),
+            (&["short", "long"], 1),
+        ]);
+        // long: 2 + 3 + 1 = 6 requests, short: 4 + 1 = 5; a case in both goes with long.
+        assert_eq!(
+            chains_first(&cases, &[0, 1, 2, 3, 4, 5]),
+            [2, 4, 5, 1, 0, 3]
+        );
+        // Only the cases of the run are counted and ordered.
+        assert_eq!(chains_first(&cases, &[3, 1, 0]), [1, 3, 0]);
+    }
+}
