@@ -41,6 +41,7 @@ mod configuration;
 mod contract;
 mod coverage;
 mod credentials_check;
+mod critical_path;
 mod dependencies;
 mod detection;
 mod documents_only;
