@@ -2,9 +2,6 @@
 //! sent): each problem is one line and exit 2. Also the "did you mean `coverage`?" hint
 //! for a first positional argument that looks like a mistyped subcommand.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
 use cts_conform::case::LoadedCase;
 use cts_conform::contract::Contract;
 use serde_json::Value;
@@ -60,7 +57,6 @@ pub(crate) fn check_run_args(
         );
     }
     check_buckets(&args.data_bucket, &args.obs_bucket, contract)
-        .or_else(|| check_report_paths(args))
         .or_else(|| check_target(&args.target))
         .or_else(|| check_record_dir(args, libtest))
 }
@@ -97,33 +93,6 @@ fn check_buckets(data: &[String], obs: &[String], contract: &Contract) -> Option
              traces must not go to a tracked bucket: pass two different buckets"
         )
     })
-}
-
-/// No two reports to the same file (the second would overwrite the first).
-fn check_report_paths(args: &RunArgs) -> Option<String> {
-    let outputs = &args.outputs;
-    let mut seen: BTreeMap<PathBuf, &str> = BTreeMap::new();
-    let reports = [
-        ("--junit", &outputs.junit),
-        ("--report-json", &outputs.report_json),
-        ("--report-html", &outputs.report_html),
-    ];
-    for (flag, path) in reports {
-        let Some(path) = path else { continue };
-        if let Some(first) = seen.insert(normal(path), flag) {
-            return Some(format!(
-                "{first} and {flag} both write {}; give each report its own file",
-                path.display()
-            ));
-        }
-    }
-    None
-}
-
-/// A path compared by what it names: made absolute, `.` components dropped.
-fn normal(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    absolute.components().collect()
 }
 
 /// A URL target is the endpoint's base: the harness adds `/v3/{project_id}/...` itself.

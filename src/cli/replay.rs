@@ -13,7 +13,7 @@ use cts_conform::runner::{LedgerSpec, RunSpec, Target};
 use super::args::{PlanArgs, ProfileArg, ReplayArgs};
 use super::exit::{usage, Exit};
 use super::plan::load_plan;
-use super::reports::{load_baseline, Reports};
+use super::reports::{load_baseline, plan_reports};
 
 pub(crate) fn replay(args: ReplayArgs) -> Exit {
     let libtest = args.libtest;
@@ -68,7 +68,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         super::trials::list(&libtest, &cases);
         return Exit::Passed;
     }
-    let reports = match Reports::plan(&args.outputs) {
+    let reports = match plan_reports(&args.outputs) {
         Ok(reports) => reports,
         Err(exit) => return exit,
     };

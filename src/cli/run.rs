@@ -19,7 +19,8 @@ use super::args::{RunArgs, DEFAULT_LEDGER};
 use super::checks::{check_run_args, check_selection};
 use super::exit::{exit_now, runtime, usage, Exit};
 use super::plan::load_plan;
-use super::reports::{load_baseline, Reports};
+use super::reports::{load_baseline, plan_reports};
+use cts_conform::report::files::Reports;
 
 /// The project the embedded target runs against unless told otherwise.
 const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
@@ -105,7 +106,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     if let Err(exit) = check_selection(&cases, &libtest, args.no_tests) {
         return exit;
     }
-    let reports = match Reports::plan(&args.outputs) {
+    let reports = match plan_reports(&args.outputs) {
         Ok(reports) => reports,
         Err(exit) => return exit,
     };
@@ -329,7 +330,13 @@ pub(crate) fn execute(
         written = false;
     }
     if let Some(reports) = outputs.reports {
-        written &= reports.write(&finished.summary, &finished.results, &coverage, &redactor);
+        written &= super::reports::write_reports(
+            &reports,
+            &finished.summary,
+            &finished.results,
+            &coverage,
+            &redactor,
+        );
     }
     let summary = &finished.summary;
     let completeness = cts_conform::report::completeness::assess(
