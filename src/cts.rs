@@ -4,6 +4,8 @@
 //! and which buckets a run makes up for itself. The runner, ledger and coverage stay
 //! generic and ask here.
 
+pub mod case_files;
+
 use std::collections::BTreeMap;
 
 use crate::case::model::{Expect, StatusSet, StepSpec};

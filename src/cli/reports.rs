@@ -7,15 +7,12 @@ use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
 use cts_conform::bundle;
-use cts_conform::contract::Contract;
-use cts_conform::outcome::Baseline;
 use cts_conform::report::completeness::Completeness;
 use cts_conform::report::files::{ReportFile, Reports};
 use cts_conform::report::{self, CaseResult, RunSummary};
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
-use super::plan::Plan;
 
 /// The report files asked for by a run's or replay's flags; a usage error (exit 2) for a
 /// missing directory or two reports on one file.
@@ -122,21 +119,6 @@ pub(crate) fn write_bundle(
             Exit::ReportNotWritten
         }
     }
-}
-
-pub(crate) fn load_baseline(
-    path: &Option<PathBuf>,
-    plan: &Plan,
-    contract: &Contract,
-) -> Result<Baseline, Exit> {
-    let Some(path) = path else {
-        return Ok(Baseline::default());
-    };
-    let ids = plan.known_ids(contract);
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;
-    Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(|e| usage(e.to_string()))
 }
 
 /// The command that re-runs one of this run's cases (a failure's reproduction line adds

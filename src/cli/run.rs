@@ -18,8 +18,8 @@ use libtest_mimic::ColorSetting;
 use super::args::{RunArgs, DEFAULT_LEDGER};
 use super::checks::{check_run_args, check_selection};
 use super::exit::{exit_now, runtime, usage, Exit};
-use super::plan::load_plan;
-use super::reports::{load_baseline, plan_reports};
+use super::plan::{load_baseline, load_plan};
+use super::reports::plan_reports;
 use cts_conform::report::files::Reports;
 
 /// The project the embedded target runs against unless told otherwise.
@@ -83,8 +83,11 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     }
     let embedded = args.target == "embedded";
     if !embedded {
-        if let Err(exit) = super::plan::check_created_names(&plan) {
-            return exit;
+        if let Err(errors) =
+            cts_conform::cts::case_files::check_created_names(&plan.cases, &plan.sources)
+        {
+            eprintln!("{errors}");
+            return Exit::Usage;
         }
     }
     let baseline = match load_baseline(&args.outputs.baseline, &plan, contract) {
@@ -160,7 +163,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         filters: Some(super::replay::filters(&libtest, args.plan.no_derived)),
         reporters: Vec::new(),
         pace: None,
-        profile: format!("{:?}", plan.profile).to_lowercase(),
+        profile: plan.profile_name(),
         partition: args.outputs.partition.map(|p| p.to_string()),
         baseline_file: args
             .outputs
@@ -241,10 +244,7 @@ fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
     config.credentials = credentials;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
-    config.profile = match args.plan.profile {
-        super::args::ProfileArg::Documented => cts_conform::case::model::Profile::Documented,
-        super::args::ProfileArg::Strict => cts_conform::case::model::Profile::Strict,
-    };
+    config.profile = args.plan.profile.into();
     config.tls = super::tls::tls_trust(&args.tls, &args.target).map_err(usage)?;
     config.rate = args.rate;
     config.max_retries = args.max_retries;
