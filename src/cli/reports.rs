@@ -10,6 +10,7 @@ use cts_conform::bundle;
 use cts_conform::report::completeness::Completeness;
 use cts_conform::report::files::{ReportFile, Reports};
 use cts_conform::report::{self, CaseResult, RunSummary};
+use cts_conform::runner::Finished;
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
@@ -103,16 +104,18 @@ pub(crate) fn gated(
 
 /// Writes the certification bundle of a run that ended with `exit` (its recording is
 /// already in place); exit 5 when it cannot be written.
-pub(crate) fn write_bundle(
-    dir: &Path,
-    summary: &RunSummary,
-    results: &[CaseResult],
-    coverage: &[cts_conform::coverage::Row],
-    pool: bundle::Pool,
-    exit: Exit,
-    redactor: &Redactor,
-) -> Exit {
-    match bundle::write_run(dir, summary, results, coverage, pool, exit as i32, redactor) {
+pub(crate) fn write_bundle(dir: &Path, run: &Finished, exit: Exit) -> Exit {
+    let (summary, results) = (&run.summary, &run.results);
+    let pool = run.pool.clone();
+    match bundle::write_run(
+        dir,
+        summary,
+        results,
+        &run.coverage,
+        pool,
+        exit as i32,
+        &run.redactor,
+    ) {
         Ok(()) => exit,
         Err(e) => {
             eprintln!("error: {e}");
