@@ -188,3 +188,34 @@ fn pool_names(given: &[String], single_env: &str) -> Vec<String> {
         .into_iter()
         .collect()
 }
+
+/// The problem with `--target`, as one line: `embedded` or an http(s) URL that is the
+/// endpoint's base: the harness adds `/v3/{project_id}/...` itself.
+pub fn check_url(target: &str) -> Option<String> {
+    if target == "embedded" {
+        return None;
+    }
+    let Ok(url) = reqwest::Url::parse(target) else {
+        return Some(format!(
+            "--target must be `embedded` or an http(s) URL, not {target:?}"
+        ));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Some(format!(
+            "--target must be `embedded` or an http(s) URL, not {target:?}"
+        ));
+    }
+    let path = url.path().trim_end_matches('/');
+    if !path.is_empty() || url.query().is_some() {
+        let mut base = url.clone();
+        base.set_path("");
+        base.set_query(None);
+        let base = base.as_str().trim_end_matches('/').to_string();
+        return Some(format!(
+            "--target {target} has a path; requests would go to {}/v3/{{project_id}}/..., \
+             which no endpoint serves: pass the base URL, --target {base}",
+            target.trim_end_matches('/')
+        ));
+    }
+    None
+}
