@@ -54,13 +54,6 @@ pub fn run_cases(
 ) {
     let _finish = FinishOnDrop(session);
     let concurrency = concurrency.max(1);
-    let started_first;
-    let order = if concurrency > 1 {
-        started_first = chains_first(cases, order);
-        &started_first[..]
-    } else {
-        order
-    };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runners = concurrency.min(cores);
     // Which operations of a data bucket each case to run tracks: read once, here.
@@ -92,39 +85,6 @@ pub fn run_cases(
         }
         runner(session, cases, slots(0), &shared, pace);
     });
-}
-
-/// `order` with the cases of the serial groups that take longest first (the group with
-/// the most requests, [`super::bound::requests`], first), the rest after them as they
-/// were. A serial group's cases run one after another, so the longest group is the run's
-/// critical path when it is longer than the other cases' requests over the threads: begun
-/// at once, it ends as early as it can; begun where the plan has it, after the cases
-/// before it took the threads. With one thread the order changes nothing and is kept.
-fn chains_first(cases: &[LoadedCase], order: &[usize]) -> Vec<usize> {
-    let mut group_requests = std::collections::HashMap::<&str, u64>::new();
-    for case in order.iter().filter_map(|&i| cases.get(i)) {
-        if case.spec.serial.is_empty() {
-            continue;
-        }
-        let requests = super::bound::requests(case, true);
-        for group in &case.spec.serial {
-            *group_requests.entry(group.as_str()).or_default() += requests;
-        }
-    }
-    let chain = |index: &usize| {
-        cases.get(*index).map_or(0, |case| {
-            case.spec
-                .serial
-                .iter()
-                .map(|g| group_requests.get(g.as_str()).copied().unwrap_or(0))
-                .max()
-                .unwrap_or(0)
-        })
-    };
-    let mut order = order.to_vec();
-    // Stable: within a group, and among cases in none, the plan's order.
-    order.sort_by_key(|index| std::cmp::Reverse(chain(index)));
-    order
 }
 
 /// What the runner threads share: who starts what next, and a wake-up when a running
@@ -457,57 +417,5 @@ impl<'o> Admission<'o> {
         for group in held.groups {
             self.groups.remove(group);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::case::{self, Source};
-    use crate::contract::Contract;
-
-    /// Cases named after their index, in `groups` (one list each), with `steps` list steps.
-    fn cases(shape: &[(&[&str], usize)]) -> Vec<LoadedCase> {
-        let list = r#"{"operation": "ListTrackers", "expect": {"status": 200}}"#;
-        let written: Vec<String> = shape
-            .iter()
-            .enumerate()
-            .map(|(i, (groups, steps))| {
-                let groups: Vec<String> = groups.iter().map(|g| format!("\"{g}\"")).collect();
-                format!(
-                    r#"{{"name": "c{i}", "doc": "d", "serial": [{}], "steps": [{}]}}"#,
-                    groups.join(", "),
-                    vec![list; *steps].join(", ")
-                )
-            })
-            .collect();
-        let text = format!(r#"{{"suite": "s", "cases": [{}]}}"#, written.join(", "));
-        case::load(
-            &[Source {
-                name: "s.json".into(),
-                text,
-            }],
-            Contract::embedded(),
-        )
-        .expect("the cases load")
-    }
-
-    #[test]
-    fn the_longest_serial_group_starts_first_and_the_rest_keep_the_plan_order() {
-        let cases = cases(&[
-            (&[], 5),
-            (&["short"], 4),
-            (&["long"], 2),
-            (&[], 1),
-            (&["long"], 3),
-            (&["short", "long"], 1),
-        ]);
-        // long: 2 + 3 + 1 = 6 requests, short: 4 + 1 = 5; a case in both goes with long.
-        assert_eq!(
-            chains_first(&cases, &[0, 1, 2, 3, 4, 5]),
-            [2, 4, 5, 1, 0, 3]
-        );
-        // Only the cases of the run are counted and ordered.
-        assert_eq!(chains_first(&cases, &[3, 1, 0]), [1, 3, 0]);
     }
 }
