@@ -63,18 +63,56 @@ pub fn compute(contract: &Contract, cases: &[LoadedCase]) -> Vec<Row> {
     for op in OPERATIONS.iter().filter_map(|id| contract.operation(id)) {
         rows.extend(rows_of(contract, op));
     }
+    // What each row is looked for by, made once (not for every case and step).
+    let wanted: Vec<Wanted> = rows.iter().map(Wanted::of).collect();
     for case in cases {
         let written = Written::of(case);
-        for row in &mut rows {
+        for (row, wanted) in rows.iter_mut().zip(&wanted) {
             let exercised = steps(case)
                 .zip(&written.bodies)
-                .any(|(step, body)| exercises(case, &written, step, body.as_ref(), row));
+                .any(|(step, body)| exercises(case, &written, step, body.as_ref(), row, wanted));
             if exercised {
                 row.cases.push(case.id.clone());
             }
         }
     }
     rows
+}
+
+/// What a row is looked for by in a case.
+enum Wanted {
+    /// A request field: its keys (`obs_info`, `bucket_name`) and the reference tokens of
+    /// its pointer in a request body (`/obs_info/bucket_name`).
+    Field {
+        keys: Vec<String>,
+        tokens: Vec<String>,
+    },
+    Query,
+    /// A status, as a number (`None`: a row name that is none).
+    Status(Option<u16>),
+}
+
+impl Wanted {
+    fn of(row: &Row) -> Wanted {
+        match row.kind {
+            RowKind::RequestField => {
+                let keys: Vec<String> = row.name.split('.').map(str::to_owned).collect();
+                let pointer = format!("/{}", keys.join("/"));
+                let tokens = crate::json_pointer::tokens(&pointer)
+                    .map(std::borrow::Cow::into_owned)
+                    .collect();
+                Wanted::Field { keys, tokens }
+            }
+            RowKind::QueryParameter => Wanted::Query,
+            // A status row is named by the code's decimal digits (`rows_of`).
+            RowKind::Status => Wanted::Status(
+                row.name
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|code| code.to_string() == row.name),
+            ),
+        }
+    }
 }
 
 /// A case's request bodies and expected bodies as written, made once per case (a plan
@@ -157,24 +195,25 @@ fn exercises(
     step: &StepSpec,
     body: Option<&Value>,
     row: &Row,
+    wanted: &Wanted,
 ) -> bool {
     if step.operation != row.operation {
         return false;
     }
-    match row.kind {
-        RowKind::RequestField => {
-            let keys: Vec<&str> = row.name.split('.').collect();
-            let pointer = format!("/{}", keys.join("/"));
-            let sets = body.and_then(|b| b.pointer(&pointer)).is_some();
-            sets && (echoed(written, &keys) || refused_for(case, step, &row.name))
+    match wanted {
+        Wanted::Field { keys, tokens } => {
+            let sets = body
+                .and_then(|b| crate::json_pointer::find(b, tokens))
+                .is_some();
+            sets && (echoed(written, keys) || refused_for(case, step, &row.name))
         }
-        RowKind::QueryParameter => {
+        Wanted::Query => {
             step.query.contains_key(&row.name)
                 && expectations(step).any(|e| e.body.is_some() || refuses(e))
         }
-        RowKind::Status => {
+        Wanted::Status(wanted) => {
             // An alternative (`any_of`) says a status may come, not that it must.
-            let single = |s: &Option<StatusSet>| matches!(s, Some(StatusSet::One(code)) if code.to_string() == row.name);
+            let single = |s: &Option<StatusSet>| matches!((s, wanted), (Some(StatusSet::One(code)), Some(wanted)) if code == wanted);
             single(&step.expect.status)
                 || step
                     .expect_strict
@@ -217,14 +256,14 @@ fn refused_for(case: &LoadedCase, step: &StepSpec, name: &str) -> bool {
 
 /// Whether an expected body anywhere in the case holds the field's keys, nested as in the
 /// request (e.g. `obs_info` then `bucket_name`), at any depth: an echo of the field.
-fn echoed(written: &Written, keys: &[&str]) -> bool {
+fn echoed(written: &Written, keys: &[String]) -> bool {
     written.expected.iter().any(|body| holds_path(body, keys))
 }
 
-fn holds_path(value: &Value, keys: &[&str]) -> bool {
+fn holds_path(value: &Value, keys: &[String]) -> bool {
     let here = |mut node: &Value| {
         for key in keys {
-            match node.get(*key) {
+            match node.get(key.as_str()) {
                 Some(next) => node = next,
                 None => return false,
             }
