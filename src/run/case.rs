@@ -319,7 +319,6 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
     // The run's model of its own trackers sees the request go and its answer come.
     let ticket = session.model_begin(&request);
     let exchange = send_with_retries(session, case, request, &mut outcome.retries).await;
-    let mut model_findings = Vec::new();
     match &exchange.response {
         Err(e) => {
             if let Some(ticket) = ticket {
@@ -359,13 +358,6 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
                 session.stop_for_configuration(session.missing_bucket_message(&bucket));
             }
             let body = response.json();
-            if let Some(ticket) = ticket {
-                let json = match &body {
-                    Some(Ok(value)) => value.clone(),
-                    _ => Value::Null,
-                };
-                model_findings = session.model_observe(ticket, response.status, json);
-            }
             outcome.findings.extend(check::contract_checks_parsed(
                 session.contract,
                 op,
@@ -387,11 +379,21 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             // Captured even when the step failed: cleanup may need the value to remove
             // what the step created (a capture missing then is no extra finding).
             let mut capture_findings = Vec::new();
-            capture(step, body, vars, &mut capture_findings);
+            capture(step, &body, vars, &mut capture_findings);
             if outcome.findings.is_empty() {
                 outcome.findings.extend(capture_findings);
             }
-            outcome.findings.extend(model_findings);
+            // The model's findings come last; it is given the body itself (not a copy),
+            // now that nothing else reads it.
+            if let Some(ticket) = ticket {
+                let json = match body {
+                    Some(Ok(value)) => value,
+                    _ => Value::Null,
+                };
+                outcome
+                    .findings
+                    .extend(session.model_observe(ticket, response.status, json));
+            }
         }
     }
     outcome.exchange = Some(exchange);
@@ -558,13 +560,18 @@ fn expectation_findings(
     findings
 }
 
-fn capture(step: &StepSpec, body: check::ParsedBody, vars: &mut Vars, findings: &mut Vec<Finding>) {
+fn capture(
+    step: &StepSpec,
+    body: &check::ParsedBody,
+    vars: &mut Vars,
+    findings: &mut Vec<Finding>,
+) {
     if step.capture.is_empty() {
         return;
     }
     let body = match body {
         Some(Ok(body)) => body,
-        _ => Value::Null,
+        _ => &Value::Null,
     };
     for (name, pointer) in &step.capture {
         match body.pointer(pointer) {
