@@ -125,9 +125,7 @@ impl Contract {
 
     /// A component schema's JSON, as written in the document.
     pub fn schema(&self, name: &str) -> Option<&Value> {
-        self.document
-            .pointer(COMPONENTS_POINTER)
-            .and_then(|schemas| schemas.get(name))
+        components_in(&self.document).and_then(|schemas| schemas.get(name))
     }
 
     /// The compiled validator of component `name` (compiling it on first use).
@@ -185,15 +183,20 @@ pub fn ref_name(schema: &Value) -> Option<&str> {
         .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
 }
 
+/// The component schemas of `document` (at [`COMPONENTS_POINTER`]), found by two member
+/// look-ups: `Value::pointer` would allocate to unescape each token, and this runs for
+/// every `$ref` followed while case files are checked.
+pub fn components_in(document: &Value) -> Option<&Value> {
+    document.get("components")?.get("schemas")
+}
+
 /// Follows `$ref`s to components of `document` until a schema without one (at most 16
 /// hops, so a cycle ends); a reference to a missing component stays as it is.
 pub fn resolve_in<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..16 {
-        let Some(target) = ref_name(schema).and_then(|name| {
-            document
-                .pointer(COMPONENTS_POINTER)
-                .and_then(|schemas| schemas.get(name))
-        }) else {
+        let Some(target) = ref_name(schema)
+            .and_then(|name| components_in(document).and_then(|schemas| schemas.get(name)))
+        else {
             break;
         };
         schema = target;
@@ -221,5 +224,24 @@ mod ref_tests {
         let looping = json!({"$ref": "#/components/schemas/Loop"});
         assert_eq!(ref_name(resolve_in(&document, &looping)), Some("Loop"));
         assert_eq!(ref_name(&json!({"$ref": "other.json#/x"})), None);
+    }
+
+    #[test]
+    fn the_components_are_what_their_pointer_finds() {
+        for document in [
+            json!({"components": {"schemas": {"A": {}}}}),
+            json!({"components": {"schemas": []}}),
+            json!({"components": [{"schemas": 1}]}),
+            json!({"components": {}}),
+            json!({"other": 1}),
+            json!([1, 2]),
+            json!("text"),
+        ] {
+            assert_eq!(
+                components_in(&document),
+                document.pointer(COMPONENTS_POINTER),
+                "{document}"
+            );
+        }
     }
 }
