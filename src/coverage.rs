@@ -250,7 +250,12 @@ fn refuses(expect: &Expect) -> bool {
 /// Whether `step` expects a refusal and its case says it is about the field `name`.
 fn refused_for(case: &LoadedCase, step: &StepSpec, name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
-    let about = case.spec.doc.contains(last) || case.spec.name.starts_with(&format!("{name}::"));
+    let about = case.spec.doc.contains(last)
+        || case
+            .spec
+            .name
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with("::"));
     about && expectations(step).any(refuses)
 }
 
