@@ -20,7 +20,6 @@ pub mod check;
 pub mod contract;
 pub mod coverage;
 pub mod cts;
-pub mod derive;
 pub mod emulator;
 pub mod http;
 pub mod json_pointer;

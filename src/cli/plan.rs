@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use cts_conform::case::model::Profile;
 use cts_conform::case::{self, LoadError, LoadErrors, LoadedCase, Source};
 use cts_conform::contract::Contract;
-use cts_conform::derive;
+use cts_conform::cts::{self, derive};
 
 use super::args::{CoverageArgs, PlanArgs, ProfileArg};
 use super::exit::Exit;
@@ -52,8 +52,9 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
         ProfileArg::Documented => Profile::Documented,
         ProfileArg::Strict => Profile::Strict,
     };
-    let loaded =
-        sources.and_then(|sources| case::load(&sources, contract).map(|cases| (sources, cases)));
+    let loaded = sources.and_then(|sources| {
+        case::load(&sources, contract, &cts::CASE_RULES).map(|cases| (sources, cases))
+    });
     match loaded {
         Ok((sources, mut cases)) => {
             // A baseline may list any case, whatever the profile or --no-derived: the
@@ -178,7 +179,7 @@ pub(crate) fn coverage(args: CoverageArgs) -> Exit {
         Ok(cases) => cases,
         Err(exit) => return exit,
     };
-    let rows = cts_conform::coverage::compute(contract, &cases);
+    let rows = cts_conform::coverage::compute(contract, &cts::Cts, &cases);
     print!("{}", cts_conform::coverage::render(&rows, cases.len()));
     Exit::Passed
 }

@@ -142,7 +142,8 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
     };
     let spec = RunSpec {
-        contract,
+        contract: Contract::embedded_shared(),
+        service: cts_conform::cts::Cts::shared(),
         target,
         config,
         selection: super::trials::selection(&libtest, &cases),
@@ -313,7 +314,11 @@ pub(crate) fn execute(
     let stop_signal = prepared.session().stop_signal();
     // Coverage of the plan's cases, for the reports and the completeness line (the cases
     // go with the run).
-    let coverage = cts_conform::coverage::compute(prepared.session().contract, prepared.cases());
+    let coverage = cts_conform::coverage::compute(
+        &prepared.session().contract,
+        &*prepared.session().service,
+        prepared.cases(),
+    );
     let pool = cts_conform::bundle::Pool {
         data_buckets: prepared.session().config.data_buckets.clone(),
         obs_buckets: prepared.session().config.obs_buckets.clone(),

@@ -1,10 +1,12 @@
-//! The check made once before a run: one signed, read-only ListTrackers of the project.
+//! The check made once before a run: one signed, read-only GET the service names
+//! ([`Service::check_path`]; CTS: ListTrackers of the project).
 //!
 //! It answers three questions before any case runs: does the target answer at all (no
 //! answer is exit code 3), are the credentials accepted (a 401 or 403 ends the run with
-//! exit code 3 and the answer, instead of a hundred red cases), and which trackers does
-//! the account already hold (a pool bucket one of them tracks is left out). A throttled
-//! answer is retried like any step's.
+//! exit code 3 and the answer, instead of a hundred red cases), and which pool buckets do
+//! resources already on the account use (the service reads them from the answer:
+//! [`Service::buckets_in_use`]; such a bucket is left out). A throttled answer is retried
+//! like any step's.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +15,7 @@ use serde_json::Value;
 use super::config::RunConfig;
 use super::render::{authorize, encode_component};
 use crate::case::model::AuthMode;
+use crate::cts::Service;
 use crate::http::client::HttpClient;
 use crate::http::exchange::{ReceivedResponse, SentRequest, TransportError};
 use crate::http::throttle::{self, RetryPolicy};
@@ -23,8 +26,9 @@ pub struct Preflight {
     pub status: u16,
     /// `error_code` and `error_msg` of an error body.
     pub error: Option<(String, String)>,
-    /// The trackers listed, on a 2xx answer with a `trackers` array.
-    pub trackers: Vec<Value>,
+    /// On a 2xx answer, the pool buckets existing resources use: `(bucket, the
+    /// resource's name)`.
+    pub in_use: Vec<(String, String)>,
 }
 
 impl Preflight {
@@ -41,35 +45,21 @@ impl Preflight {
         }
     }
 
-    /// The buckets that trackers already on the account track (none of them this run's).
+    /// The buckets that resources already on the account use (none of them this run's).
     pub fn tracked_buckets(&self) -> BTreeSet<String> {
-        self.trackers
+        self.in_use
             .iter()
-            .filter_map(|t| t.pointer("/data_bucket/data_bucket_name"))
-            .filter_map(Value::as_str)
-            .map(str::to_string)
+            .map(|(bucket, _)| bucket.clone())
             .collect()
     }
 
-    /// The names of the trackers listed that track `bucket`.
+    /// The names of the resources listed that use `bucket`.
     pub fn trackers_of_bucket(&self, bucket: &str) -> Vec<String> {
-        self.trackers
+        self.in_use
             .iter()
-            .filter(|t| {
-                t.pointer("/data_bucket/data_bucket_name")
-                    .and_then(Value::as_str)
-                    == Some(bucket)
-            })
-            .filter_map(|t| t.get("tracker_name").and_then(Value::as_str))
-            .map(str::to_string)
+            .filter(|(used, name)| used == bucket && !name.is_empty())
+            .map(|(_, name)| name.clone())
             .collect()
-    }
-
-    /// Whether the account already has its management tracker.
-    pub fn has_management_tracker(&self) -> bool {
-        self.trackers
-            .iter()
-            .any(|t| t.get("tracker_type").and_then(Value::as_str) == Some("system"))
     }
 }
 
@@ -82,6 +72,7 @@ pub fn leave_out_tracked_buckets(
     config: &mut RunConfig,
     check: &Preflight,
     ledger: Option<&std::path::Path>,
+    service: &dyn Service,
 ) -> Option<String> {
     let tracked = check.tracked_buckets();
     let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
@@ -95,10 +86,10 @@ pub fn leave_out_tracked_buckets(
     let left_earlier: BTreeSet<String> = ledger
         .and_then(|path| super::ledger::read(path).ok())
         .map(|read| {
-            super::ledger::outstanding(&read.entries)
+            super::ledger::outstanding(&read.entries, service)
                 .into_iter()
                 .filter(|r| r.target == config.base_url && r.project_id == config.project_id)
-                .filter_map(|r| r.names.get(crate::cts::TRACKER_NAME).cloned())
+                .filter_map(|r| r.names.get(service.case_rules().creates.name_key).cloned())
                 .collect()
         })
         .unwrap_or_default();
@@ -150,13 +141,14 @@ pub fn leave_out_tracked_buckets(
 pub async fn preflight(
     client: &HttpClient,
     config: &RunConfig,
+    service: &dyn Service,
 ) -> Result<Preflight, TransportError> {
     let mut request = SentRequest {
         method: "GET".into(),
         url: format!(
             "{}{}",
             config.base_url,
-            crate::cts::check_path(&encode_component(&config.project_id))
+            service.check_path(&encode_component(&config.project_id))
         ),
         headers: Vec::new(),
         body: None,
@@ -185,11 +177,11 @@ pub async fn preflight(
                 continue;
             }
         }
-        return Ok(read(&response));
+        return Ok(read(&response, service));
     }
 }
 
-fn read(response: &ReceivedResponse) -> Preflight {
+fn read(response: &ReceivedResponse, service: &dyn Service) -> Preflight {
     let body = response.json().and_then(Result::ok);
     let text = |key: &str| {
         body.as_ref()
@@ -198,24 +190,21 @@ fn read(response: &ReceivedResponse) -> Preflight {
             .map(str::to_string)
     };
     let error = text("error_code").map(|code| (code, text("error_msg").unwrap_or_default()));
-    let trackers = match &body {
-        Some(body) if (200..300).contains(&response.status) => body
-            .get("trackers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
+    let in_use = match &body {
+        Some(body) if (200..300).contains(&response.status) => service.buckets_in_use(body),
         _ => Vec::new(),
     };
     Preflight {
         status: response.status,
         error,
-        trackers,
+        in_use,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cts::Cts;
     use std::time::Duration;
 
     fn answer(status: u16, body: &str) -> ReceivedResponse {
@@ -229,39 +218,45 @@ mod tests {
 
     #[test]
     fn a_gateway_401_is_a_rejection_with_its_answer() {
-        let check = read(&answer(
-            401,
-            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"r"}"#,
-        ));
+        let check = read(
+            &answer(
+                401,
+                r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"r"}"#,
+            ),
+            &Cts,
+        );
         assert!(check.rejected());
         assert_eq!(
             check.answer(),
             "401 APIGW.0301 Incorrect IAM authentication information"
         );
-        assert!(check.trackers.is_empty());
+        assert!(check.in_use.is_empty());
     }
 
     #[test]
-    fn the_listed_trackers_name_their_buckets_and_the_management_tracker() {
-        let check = read(&answer(
-            200,
-            r#"{"trackers":[
+    fn the_listed_trackers_name_their_buckets() {
+        let check = read(
+            &answer(
+                200,
+                r#"{"trackers":[
                 {"tracker_type":"system","tracker_name":"system"},
                 {"tracker_type":"data","tracker_name":"theirs","data_bucket":{"data_bucket_name":"logs-a"}}
             ]}"#,
-        ));
+            ),
+            &Cts,
+        );
         assert!(!check.rejected());
-        assert!(check.has_management_tracker());
         assert_eq!(
             check.tracked_buckets(),
             BTreeSet::from(["logs-a".to_string()])
         );
-        let empty = read(&answer(200, r#"{"trackers":[]}"#));
-        assert!(!empty.has_management_tracker());
-        assert!(read(&answer(
-            403,
-            r#"{"error_code":"CTS.0013","error_msg":"no"}"#
-        ))
+        assert_eq!(check.trackers_of_bucket("logs-a"), ["theirs"]);
+        let empty = read(&answer(200, r#"{"trackers":[]}"#), &Cts);
+        assert!(empty.in_use.is_empty());
+        assert!(read(
+            &answer(403, r#"{"error_code":"CTS.0013","error_msg":"no"}"#),
+            &Cts
+        )
         .rejected());
     }
 }

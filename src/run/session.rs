@@ -23,6 +23,7 @@ use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::check::{Finding, FindingKind};
 use crate::contract::Contract;
+use crate::cts::Service;
 use crate::http::client::HttpClient;
 use crate::http::exchange::SentRequest;
 use crate::http::throttle::{RateLimiter, RetryPolicy};
@@ -32,7 +33,10 @@ use crate::outcome::{Baseline, CaseOutcome, CaseStatus, StepOutcome};
 /// Shared by every case of a run.
 #[derive(Debug)]
 pub struct Session {
-    pub contract: &'static Contract,
+    /// The contract every answer is checked against.
+    pub contract: Arc<Contract>,
+    /// What the run knows of the API beyond its contract (CTS: [`crate::cts::Cts`]).
+    pub service: Arc<dyn Service>,
     pub config: RunConfig,
     pub client: HttpClient,
     runtime: tokio::runtime::Handle,
@@ -62,17 +66,19 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session; `ledger` records what the run creates.
+    /// A session of `service`'s API, checked against `contract`; `ledger` records what
+    /// the run creates.
     pub fn new(
-        contract: &'static Contract,
+        contract: Arc<Contract>,
+        service: Arc<dyn Service>,
         config: RunConfig,
         client: HttpClient,
         runtime: tokio::runtime::Handle,
         ledger: Ledger,
     ) -> Self {
-        let pool = config.bucket_pool();
+        let pool = config.bucket_pool(&*service);
         let rate = RateLimiter::new(config.rate);
-        let run_vars = run_vars(&config, &pool);
+        let run_vars = run_vars(&config, &pool, config.prefix(&*service));
         let loopback = is_loopback(&config.base_url);
         let live = LiveBudget::new(config.max_live);
         let model = Some(Mutex::new(Model::new(&config.run_id, epoch_ms())));
@@ -80,6 +86,7 @@ impl Session {
             run_vars,
             loopback,
             contract,
+            service,
             pool,
             rate,
             config,
@@ -281,7 +288,7 @@ impl Session {
         format!(
             "the target says the pool bucket {bucket} does not exist ({}): {origin} \
              (--data-bucket, --obs-bucket); the run stopped",
-            crate::cts::BUCKET_DOES_NOT_EXIST
+            self.service.missing_bucket_code()
         )
     }
 
@@ -481,9 +488,8 @@ impl Session {
 }
 
 /// The variables of the run itself, the same for every case.
-fn run_vars(c: &RunConfig, pool: &BucketPool) -> Vars {
+fn run_vars(c: &RunConfig, pool: &BucketPool, prefix: String) -> Vars {
     let text = |v: String| Value::String(v);
-    let prefix = c.prefix();
     let mut vars = Vars::from([
         ("project_id".to_string(), text(c.project_id.clone())),
         (

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use crate::auth::Redactor;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
+use crate::cts::Service;
 use crate::emulator::{Fault, RunningEmulator};
 use crate::http::client::HttpClient;
 use crate::outcome::{Baseline, Verdict};
@@ -77,7 +78,11 @@ pub enum LedgerSpec {
 
 /// Everything a run needs.
 pub struct RunSpec {
-    pub contract: &'static Contract,
+    /// The contract every answer is checked against.
+    pub contract: Arc<Contract>,
+    /// The API's rules beyond its contract: names, removal, the check before the run,
+    /// the bucket pool (CTS: [`crate::cts::Cts`]).
+    pub service: Arc<dyn Service>,
     pub target: Target,
     /// For the embedded target its base URL is filled in when the emulator starts.
     pub config: RunConfig,
@@ -197,9 +202,11 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     }
     .map_err(|e| RunError::Config(e.to_string()))?;
     let ledger = match &spec.ledger {
-        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id),
-        LedgerSpec::File(path) => Ledger::with_file(&spec.config.run_id, path)
-            .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?,
+        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id, Arc::clone(&spec.service)),
+        LedgerSpec::File(path) => {
+            Ledger::with_file(&spec.config.run_id, path, Arc::clone(&spec.service))
+                .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?
+        }
     };
     // Before the first request the ledger takes its first line (or the run ends, exit 2,
     // nothing sent).
@@ -217,7 +224,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     // needed, nor ask anything of a real account. A replay sends nothing at all.
     if sends && !matches!(spec.target, Target::Replay(_)) {
         let check = runtime
-            .block_on(run::preflight(&client, &spec.config))
+            .block_on(run::preflight(&client, &spec.config, &*spec.service))
             .map_err(|e| {
                 ledger.discard_unused();
                 RunError::Unreachable(
@@ -257,6 +264,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             &mut spec.config,
             &check,
             ledger.path(),
+            &*spec.service,
         ));
     }
     let recorder = match &spec.record {
@@ -292,8 +300,15 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             )
         }
     };
-    let mut session = Session::new(spec.contract, spec.config, client, runtime.clone(), ledger)
-        .with_baseline(Arc::new(spec.baseline));
+    let mut session = Session::new(
+        spec.contract,
+        spec.service,
+        spec.config,
+        client,
+        runtime.clone(),
+        ledger,
+    )
+    .with_baseline(Arc::new(spec.baseline));
     if let Target::Replay(recording) = &spec.target {
         session = session.with_replay(Arc::clone(recording) as _);
     }
@@ -396,7 +411,7 @@ impl Prepared {
                     .session
                     .leftovers()
                     .iter()
-                    .map(|r| crate::cts::describe(&r.names))
+                    .map(|r| self.session.service.describe(&r.names))
                     .collect(),
                 sweep: self.session.ledger().path().map(run::sweep::command),
             },
