@@ -1,6 +1,7 @@
 //! A run, start to end, as a library: a [`RunSpec`] (target, credentials, cases and which of
 //! them run, baseline, ledger, recording) goes in; the target is started (the embedded
-//! emulator) or checked (one ListTrackers before the first case), the cases are scheduled
+//! emulator) or checked (one read-only GET the service names before the first case; CTS:
+//! ListTrackers), the cases are scheduled
 //! ([`crate::run::schedule`]), each case's verdict is judged once (the session applies the
 //! baseline) and every outcome leaves as an event to the reporters; the results and the
 //! run's summary come out. `run` and `replay` are this one pipeline with another target:
@@ -253,8 +254,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             warnings.push(
                 redactor
                     .redact(&format!(
-                        "warning: the check before the run (ListTrackers of the project) was answered {}; \
-                         the pool's buckets could not be checked against existing trackers",
+                        "warning: the check before the run (GET {}) was answered {}; \
+                         the pool's buckets could not be checked against what the account holds",
+                        spec.service
+                            .check_path(&run::render::encode_component(&spec.config.project_id)),
                         crate::report::escape::terminal(&check.answer())
                     ))
                     .into_owned(),
