@@ -13,6 +13,8 @@
 pub mod derive;
 pub mod service;
 
+pub mod case_files;
+
 use std::collections::BTreeMap;
 
 pub use service::{NotRemovable, Removal, Service};
@@ -364,10 +366,6 @@ impl Service for Cts {
         check_path(encoded_project_id)
     }
 
-    fn buckets_in_use(&self, listing: &serde_json::Value) -> Vec<(String, String)> {
-        buckets_in_use(listing)
-    }
-
     fn made_up_buckets(&self, run_id: &str) -> (Vec<String>, Vec<String>) {
         made_up_buckets(run_id)
     }
@@ -401,26 +399,34 @@ impl Service for Cts {
 /// The operations coverage is about: the two the documents describe.
 pub const COVERAGE_OPERATIONS: [&str; 2] = ["CreateTracker", "ListTrackers"];
 
-/// In a ListTrackers answer, the data buckets trackers already track, with the tracker's
-/// name: `(bucket, tracker name)`.
-pub fn buckets_in_use(listing: &serde_json::Value) -> Vec<(String, String)> {
-    let Some(trackers) = listing
-        .get("trackers")
-        .and_then(serde_json::Value::as_array)
-    else {
-        return Vec::new();
-    };
-    trackers
+/// The first problem with a run's pool, as one line: each bucket name against the contract's `BucketName`; no name both data and obs.
+pub fn check_bucket_names(
+    data: &[String],
+    obs: &[String],
+    contract: &crate::contract::Contract,
+) -> Option<String> {
+    let rule = contract
+        .schema("BucketName")
+        .and_then(|s| s.get("description"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("see the contract's BucketName");
+    let flagged = data
         .iter()
-        .filter_map(|t| {
-            let bucket = t.pointer("/data_bucket/data_bucket_name")?.as_str()?;
-            let name = t
-                .get(TRACKER_NAME)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default();
-            Some((bucket.to_string(), name.to_string()))
-        })
-        .collect()
+        .map(|b| ("--data-bucket", b))
+        .chain(obs.iter().map(|b| ("--obs-bucket", b)));
+    for (flag, name) in flagged {
+        if !contract.is_valid("BucketName", &serde_json::Value::String(name.clone())) {
+            return Some(format!(
+                "{flag} {name:?} is not a valid bucket name ({rule})"
+            ));
+        }
+    }
+    data.iter().find(|b| obs.contains(b)).map(|b| {
+        format!(
+            "bucket {b:?} is given both as --data-bucket and --obs-bucket; \
+             traces must not go to a tracked bucket: pass two different buckets"
+        )
+    })
 }
 
 #[cfg(test)]

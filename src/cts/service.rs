@@ -100,10 +100,6 @@ pub trait Service: Send + Sync + Debug {
     /// The path (after the base URL) of the read-only check made before a run.
     fn check_path(&self, encoded_project_id: &str) -> String;
 
-    /// In the answer to the check, which pool buckets (tracked ones) existing resources
-    /// already use: `(bucket, the resource's name)` pairs.
-    fn buckets_in_use(&self, listing: &Value) -> Vec<(String, String)>;
-
     /// The bucket pool a run makes up when none is given: buckets to track (leased one
     /// per case) and buckets to transfer to.
     fn made_up_buckets(&self, run_id: &str) -> (Vec<String>, Vec<String>);

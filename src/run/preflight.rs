@@ -3,10 +3,9 @@
 //!
 //! It answers three questions before any case runs: does the target answer at all (no
 //! answer is exit code 3), are the credentials accepted (a 401 or 403 ends the run with
-//! exit code 3 and the answer, instead of a hundred red cases), and which pool buckets do
-//! resources already on the account use (the service reads them from the answer:
-//! [`Service::buckets_in_use`]; such a bucket is left out). A throttled answer is retried
-//! like any step's.
+//! exit code 3 and the answer, instead of a hundred red cases), and which trackers does
+//! the account already hold (a pool bucket one of them tracks is left out). A throttled
+//! answer is retried like any step's.
 
 use std::collections::BTreeSet;
 
@@ -26,9 +25,8 @@ pub struct Preflight {
     pub status: u16,
     /// `error_code` and `error_msg` of an error body.
     pub error: Option<(String, String)>,
-    /// On a 2xx answer, the pool buckets existing resources use: `(bucket, the
-    /// resource's name)`.
-    pub in_use: Vec<(String, String)>,
+    /// The trackers listed, on a 2xx answer with a `trackers` array.
+    pub trackers: Vec<Value>,
 }
 
 impl Preflight {
@@ -45,21 +43,35 @@ impl Preflight {
         }
     }
 
-    /// The buckets that resources already on the account use (none of them this run's).
+    /// The buckets that trackers already on the account track (none of them this run's).
     pub fn tracked_buckets(&self) -> BTreeSet<String> {
-        self.in_use
+        self.trackers
             .iter()
-            .map(|(bucket, _)| bucket.clone())
+            .filter_map(|t| t.pointer("/data_bucket/data_bucket_name"))
+            .filter_map(Value::as_str)
+            .map(str::to_string)
             .collect()
     }
 
-    /// The names of the resources listed that use `bucket`.
+    /// The names of the trackers listed that track `bucket`.
     pub fn trackers_of_bucket(&self, bucket: &str) -> Vec<String> {
-        self.in_use
+        self.trackers
             .iter()
-            .filter(|(used, name)| used == bucket && !name.is_empty())
-            .map(|(_, name)| name.clone())
+            .filter(|t| {
+                t.pointer("/data_bucket/data_bucket_name")
+                    .and_then(Value::as_str)
+                    == Some(bucket)
+            })
+            .filter_map(|t| t.get("tracker_name").and_then(Value::as_str))
+            .map(str::to_string)
             .collect()
+    }
+
+    /// Whether the account already has its management tracker.
+    pub fn has_management_tracker(&self) -> bool {
+        self.trackers
+            .iter()
+            .any(|t| t.get("tracker_type").and_then(Value::as_str) == Some("system"))
     }
 }
 
@@ -177,11 +189,11 @@ pub async fn preflight(
                 continue;
             }
         }
-        return Ok(read(&response, service));
+        return Ok(read(&response));
     }
 }
 
-fn read(response: &ReceivedResponse, service: &dyn Service) -> Preflight {
+fn read(response: &ReceivedResponse) -> Preflight {
     let body = response.json().and_then(Result::ok);
     let text = |key: &str| {
         body.as_ref()
@@ -190,21 +202,24 @@ fn read(response: &ReceivedResponse, service: &dyn Service) -> Preflight {
             .map(str::to_string)
     };
     let error = text("error_code").map(|code| (code, text("error_msg").unwrap_or_default()));
-    let in_use = match &body {
-        Some(body) if (200..300).contains(&response.status) => service.buckets_in_use(body),
+    let trackers = match &body {
+        Some(body) if (200..300).contains(&response.status) => body
+            .get("trackers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     Preflight {
         status: response.status,
         error,
-        in_use,
+        trackers,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cts::Cts;
     use std::time::Duration;
 
     fn answer(status: u16, body: &str) -> ReceivedResponse {
@@ -218,45 +233,39 @@ mod tests {
 
     #[test]
     fn a_gateway_401_is_a_rejection_with_its_answer() {
-        let check = read(
-            &answer(
-                401,
-                r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"r"}"#,
-            ),
-            &Cts,
-        );
+        let check = read(&answer(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"r"}"#,
+        ));
         assert!(check.rejected());
         assert_eq!(
             check.answer(),
             "401 APIGW.0301 Incorrect IAM authentication information"
         );
-        assert!(check.in_use.is_empty());
+        assert!(check.trackers.is_empty());
     }
 
     #[test]
-    fn the_listed_trackers_name_their_buckets() {
-        let check = read(
-            &answer(
-                200,
-                r#"{"trackers":[
+    fn the_listed_trackers_name_their_buckets_and_the_management_tracker() {
+        let check = read(&answer(
+            200,
+            r#"{"trackers":[
                 {"tracker_type":"system","tracker_name":"system"},
                 {"tracker_type":"data","tracker_name":"theirs","data_bucket":{"data_bucket_name":"logs-a"}}
             ]}"#,
-            ),
-            &Cts,
-        );
+        ));
         assert!(!check.rejected());
+        assert!(check.has_management_tracker());
         assert_eq!(
             check.tracked_buckets(),
             BTreeSet::from(["logs-a".to_string()])
         );
-        assert_eq!(check.trackers_of_bucket("logs-a"), ["theirs"]);
-        let empty = read(&answer(200, r#"{"trackers":[]}"#), &Cts);
-        assert!(empty.in_use.is_empty());
-        assert!(read(
-            &answer(403, r#"{"error_code":"CTS.0013","error_msg":"no"}"#),
-            &Cts
-        )
+        let empty = read(&answer(200, r#"{"trackers":[]}"#));
+        assert!(!empty.has_management_tracker());
+        assert!(read(&answer(
+            403,
+            r#"{"error_code":"CTS.0013","error_msg":"no"}"#
+        ))
         .rejected());
     }
 }

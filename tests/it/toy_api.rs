@@ -131,9 +131,6 @@ impl Service for Toy {
     fn check_path(&self, encoded_project_id: &str) -> String {
         format!("/v1/{encoded_project_id}/widgets")
     }
-    fn buckets_in_use(&self, _listing: &Value) -> Vec<(String, String)> {
-        Vec::new()
-    }
     fn made_up_buckets(&self, _run_id: &str) -> (Vec<String>, Vec<String>) {
         (Vec::new(), Vec::new())
     }
