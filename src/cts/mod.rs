@@ -12,6 +12,7 @@
 
 pub mod derive;
 pub mod service;
+pub mod variables;
 
 pub mod case_files;
 
@@ -299,6 +300,14 @@ impl Cts {
 impl Service for Cts {
     fn case_rules(&self) -> &CaseRules {
         &CASE_RULES
+    }
+
+    fn run_variables(&self, run: &service::RunFacts) -> Vec<(String, String)> {
+        variables::values(run)
+    }
+
+    fn unavailable(&self, variable: &str, run: &service::RunFacts) -> Option<String> {
+        variables::unavailable(variable, run)
     }
 
     fn run_prefix(&self, run_id: &str) -> String {

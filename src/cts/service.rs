@@ -41,11 +41,54 @@ pub enum Removal {
     NotRemoved,
 }
 
+/// Where a run's bucket pool comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolSource {
+    /// Named by the user, or made by the run for its embedded emulator: these exist, and
+    /// other names do not.
+    Given,
+    /// Made up by the run for a loopback target, assumed to accept any valid name
+    /// ([`Service::made_up_buckets`]).
+    MadeUp,
+    /// None given, none made up.
+    Missing,
+}
+
+/// What a run is, as its variables need it (the session fills it in once).
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    pub project_id: String,
+    pub other_project_id: String,
+    pub run_id: String,
+    /// [`Service::run_prefix`] of the run.
+    pub prefix: String,
+    /// Whether the pool has a bucket to track (leased one per case).
+    pub has_data_bucket: bool,
+    /// The pool's bucket to transfer to, if it has one.
+    pub obs_bucket: Option<String>,
+    pub pool: PoolSource,
+    /// The run has no credentials.
+    pub anonymous: bool,
+    /// The target is on loopback.
+    pub loopback: bool,
+}
+
 /// What the machinery asks of the API under test.
 pub trait Service: Send + Sync + Debug {
     /// What case files may refer to (the run's variables) and what `creates` takes; the
     /// loader is given these.
     fn case_rules(&self) -> &CaseRules;
+
+    /// The run variables every case starts with, by name, and their values (the bucket a
+    /// case is leased is added when it starts).
+    fn run_variables(&self, run: &RunFacts) -> Vec<(String, String)>;
+
+    /// Why the run cannot give `variable` a true value, if it cannot: a case that refers
+    /// to it is ignored with the reason instead of run on a made-up value.
+    fn unavailable(&self, variable: &str, run: &RunFacts) -> Option<String> {
+        let _ = (variable, run);
+        None
+    }
 
     /// What every name the run `run_id` gives starts with.
     fn run_prefix(&self, run_id: &str) -> String;

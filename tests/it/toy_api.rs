@@ -21,6 +21,7 @@ use cts_conform::case::pattern::Pattern;
 use cts_conform::case::string_map::StringMap;
 use cts_conform::case::{self, CaseRules, CreatesRule};
 use cts_conform::contract::Contract;
+use cts_conform::cts::service::RunFacts;
 use cts_conform::cts::{NotRemovable, Removal, Service};
 use cts_conform::http::exchange::{ReceivedResponse, SentRequest};
 use cts_conform::outcome::{Baseline, CaseStatus};
@@ -65,6 +66,13 @@ fn name_of(names: &BTreeMap<String, String>) -> Result<&str, NotRemovable> {
 impl Service for Toy {
     fn case_rules(&self) -> &CaseRules {
         &TOY_RULES
+    }
+    fn run_variables(&self, run: &RunFacts) -> Vec<(String, String)> {
+        vec![
+            ("project_id".into(), run.project_id.clone()),
+            ("run_id".into(), run.run_id.clone()),
+            ("prefix".into(), run.prefix.clone()),
+        ]
     }
     fn run_prefix(&self, run_id: &str) -> String {
         format!("toy-{run_id}")
