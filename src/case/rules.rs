@@ -85,9 +85,12 @@ impl CreatesRule {
         let Ok(found) = (Members { wanted: &wanted }).deserialize(&mut deserializer) else {
             return;
         };
-        let text = |key: &str| match found.get(key) {
-            Some(Value::String(text)) => Some(text.as_str()),
-            _ => None,
+        let text = |key: &str| {
+            let index = wanted.iter().position(|w| *w == key)?;
+            match found.iter().find(|(i, _)| *i == index) {
+                Some((_, Value::String(text))) => Some(text.as_str()),
+                _ => None,
+            }
         };
         let Some(name) = text(self.name_key) else {
             return;
@@ -103,13 +106,15 @@ impl CreatesRule {
     }
 }
 
-/// Reads the `wanted` members of a JSON object, skipping the rest unparsed.
+/// Reads the `wanted` members of a JSON object, skipping the rest unparsed: each found
+/// member's index in `wanted` and its value (keys are compared, not copied: this runs for
+/// every create step of a plan).
 struct Members<'w> {
     wanted: &'w [&'w str],
 }
 
 impl<'de> DeserializeSeed<'de> for Members<'_> {
-    type Value = BTreeMap<String, Value>;
+    type Value = Vec<(usize, Value)>;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
@@ -117,22 +122,50 @@ impl<'de> DeserializeSeed<'de> for Members<'_> {
 }
 
 impl<'de> Visitor<'de> for Members<'_> {
-    type Value = BTreeMap<String, Value>;
+    type Value = Vec<(usize, Value)>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut found = BTreeMap::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if self.wanted.contains(&key.as_str()) {
-                found.insert(key, map.next_value::<Value>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+        let mut found = Vec::new();
+        while let Some(key) = map.next_key_seed(Key {
+            wanted: self.wanted,
+        })? {
+            match key {
+                Some(index) => found.push((index, map.next_value::<Value>()?)),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(found)
+    }
+}
+
+/// A member's key: its index in `wanted`, if it is one of them.
+struct Key<'w> {
+    wanted: &'w [&'w str],
+}
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.wanted.iter().position(|wanted| *wanted == key))
     }
 }
 
@@ -167,6 +200,15 @@ mod tests {
         let mut unnamed = step("CreateWidget", serde_json::json!({"widget": 5}));
         RULE.infer(&mut unnamed);
         assert!(unnamed.creates.is_none());
+        // Only the body's own members count, not those of a nested object.
+        let mut nested = step(
+            "CreateWidget",
+            serde_json::json!({"other": {"widget": "x"}, "widget": "w", "colour": "blue"}),
+        );
+        RULE.infer(&mut nested);
+        let creates = nested.creates.expect("inferred");
+        assert_eq!(creates.get("widget"), Some("w"));
+        assert_eq!(creates.get("colour"), Some("blue"));
         assert_eq!(
             RULE.example(),
             r#"{"widget": "${prefix}-a", "colour": "red"}"#
