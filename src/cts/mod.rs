@@ -400,6 +400,11 @@ impl Service for Cts {
         &COVERAGE_OPERATIONS
     }
 
+    /// The documents name no cause for CreateTracker's 404.
+    fn can_provoke(&self, operation: &str, status: u16) -> bool {
+        !(operation == "CreateTracker" && status == 404)
+    }
+
     fn carrier_body(&self) -> Option<serde_json::Value> {
         Some(derive::carrier_body("x"))
     }

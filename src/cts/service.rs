@@ -170,6 +170,13 @@ pub trait Service: Send + Sync + Debug {
         &[]
     }
 
+    /// Whether a case can provoke the documented `status` of `operation` on purpose
+    /// (coverage lists a status no case can provoke as schema-checked only).
+    fn can_provoke(&self, operation: &str, status: u16) -> bool {
+        let _ = (operation, status);
+        true
+    }
+
     /// A valid request body that coverage and derived cases vary one field of (`None`:
     /// request fields are not listed).
     fn carrier_body(&self) -> Option<Value> {
