@@ -22,7 +22,8 @@ use serde_json::Value;
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::LoadedCase;
 use crate::contract::{Contract, Operation, ParamLocation};
-use crate::derive::{carrier_body, values};
+use crate::cts::derive::values;
+use crate::cts::Service;
 
 /// What a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,14 +55,17 @@ impl Row {
     }
 }
 
-/// The operations coverage is about: the two the documents describe.
-const OPERATIONS: [&str; 2] = ["CreateTracker", "ListTrackers"];
-
-/// Computes the coverage rows of `cases`.
-pub fn compute(contract: &Contract, cases: &[LoadedCase]) -> Vec<Row> {
+/// Computes the coverage rows of `cases`, for the operations the `service` names
+/// ([`Service::coverage_operations`]; CTS: the two the documents describe).
+pub fn compute(contract: &Contract, service: &dyn Service, cases: &[LoadedCase]) -> Vec<Row> {
     let mut rows = Vec::new();
-    for op in OPERATIONS.iter().filter_map(|id| contract.operation(id)) {
-        rows.extend(rows_of(contract, op));
+    let carrier = service.carrier_body();
+    for op in service
+        .coverage_operations()
+        .iter()
+        .filter_map(|id| contract.operation(id))
+    {
+        rows.extend(rows_of(contract, service, op, carrier.as_ref()));
     }
     // What each row is looked for by, made once (not for every case and step).
     let wanted: Vec<Wanted> = rows.iter().map(Wanted::of).collect();
@@ -142,7 +146,12 @@ fn steps(case: &LoadedCase) -> impl Iterator<Item = &StepSpec> {
     case.spec.steps.iter().chain(&case.spec.cleanup)
 }
 
-fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
+fn rows_of(
+    contract: &Contract,
+    service: &dyn Service,
+    op: &Operation,
+    carrier: Option<&Value>,
+) -> Vec<Row> {
     let row = |kind, name: String, doc: String, provokable| Row {
         operation: op.id.clone(),
         kind,
@@ -152,8 +161,8 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
         cases: Vec::new(),
     };
     let mut rows = Vec::new();
-    if let Some(body) = &op.request_body {
-        for field in values::request_fields(contract, body, &carrier_body("x")) {
+    if let (Some(body), Some(carrier)) = (&op.request_body, carrier) {
+        for field in values::request_fields(contract, body, carrier) {
             rows.push(row(
                 RowKind::RequestField,
                 field.path.join("."),
@@ -176,9 +185,10 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
     }
     for (status, spec) in &op.responses {
         // api-facts statuses (the gateway's 429, ListTrackers' 404) are a real endpoint's
-        // answers that no document gives a cause for: schema-checked, not provoked.
+        // answers that no document gives a cause for: schema-checked, not provoked; so are
+        // the documented ones the service names (CTS: CreateTracker's 404).
         let provokable =
-            *status < 500 && spec.is_documented() && !(op.id == "CreateTracker" && *status == 404);
+            *status < 500 && spec.is_documented() && service.can_provoke(&op.id, *status);
         rows.push(row(
             RowKind::Status,
             status.to_string(),

@@ -11,7 +11,7 @@ mod operation;
 mod validate;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -46,17 +46,30 @@ pub struct Contract {
     validators: BTreeMap<String, OnceLock<Result<validate::CompiledSchema, String>>>,
 }
 
+/// The built-in contract, loaded on first use and kept for the life of the process.
+fn embedded_slot() -> &'static Arc<Contract> {
+    static EMBEDDED: OnceLock<Arc<Contract>> = OnceLock::new();
+    EMBEDDED.get_or_init(|| {
+        // The embedded document is part of the source tree and tested by
+        // `tests/it/contract.rs`; failing here is a build defect, not bad input.
+        // A run uses a handful of its schemas: each compiles when first used.
+        Arc::new(
+            Contract::load(EMBEDDED_OPENAPI, false)
+                .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}")),
+        )
+    })
+}
+
 impl Contract {
     /// The contract built into the binary, loaded and compiled on first use.
     pub fn embedded() -> &'static Contract {
-        static EMBEDDED: OnceLock<Contract> = OnceLock::new();
-        EMBEDDED.get_or_init(|| {
-            // The embedded document is part of the source tree and tested by
-            // `tests/it/contract.rs`; failing here is a build defect, not bad input.
-            // A run uses a handful of its schemas: each compiles when first used.
-            Contract::load(EMBEDDED_OPENAPI, false)
-                .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}"))
-        })
+        embedded_slot()
+    }
+
+    /// [`Contract::embedded`], shared: what a run is handed (a run holds its contract as
+    /// an `Arc`, whichever it is).
+    pub fn embedded_shared() -> Arc<Contract> {
+        Arc::clone(embedded_slot())
     }
 
     /// Loads a contract from the text of an OpenAPI 3.1 document, compiling every schema
