@@ -447,6 +447,7 @@ mod tests {
                 text,
             }],
             crate::contract::Contract::embedded(),
+            &crate::cts::CASE_RULES,
         )
         .expect("the case loads")
         .remove(0)

@@ -310,7 +310,8 @@ mod tests {
         ));
         let mut config = RunConfig::new("http://127.0.0.1:9", "p");
         config.data_buckets = ["a", "b", "c", "d"].map(String::from).to_vec();
-        let warning = leave_out_tracked_buckets(&mut config, &check, None).expect("a warning");
+        let warning = leave_out_tracked_buckets(&mut config, &check, None, &crate::cts::Cts)
+            .expect("a warning");
         // b has READ and WRITE taken by two trackers, c both by one: both leave the pool.
         assert_eq!(config.data_buckets, ["a", "d"]);
         assert_eq!(
@@ -321,7 +322,7 @@ mod tests {
             warning.contains("a's READ (its WRITE is still used), b, c"),
             "{warning}"
         );
-        let pool = config.bucket_pool();
+        let pool = config.bucket_pool(&crate::cts::Cts);
         assert_eq!(pool.free_operations("a"), Operations::WRITE);
         assert_eq!(pool.free_operations("d"), Operations::BOTH);
     }

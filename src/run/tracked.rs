@@ -113,6 +113,7 @@ mod tests {
                 text,
             }],
             Contract::embedded(),
+            &crate::cts::CASE_RULES,
         )
         .expect("the case loads")
         .remove(0)
@@ -194,6 +195,7 @@ mod tests {
                 text: text.into(),
             }],
             Contract::embedded(),
+            &crate::cts::CASE_RULES,
         )
         .expect("the case loads")
         .remove(0);
