@@ -19,6 +19,7 @@ use super::event::{Reporter, TestEvent};
 use super::pool::Operations;
 use crate::case::model::StepSpec;
 use crate::case::LoadedCase;
+use crate::cts::Service;
 use crate::outcome::CaseStatus;
 
 /// What the bound needs of one case that runs.
@@ -36,10 +37,10 @@ pub struct PlannedCase {
 
 impl PlannedCase {
     /// `case` as the bound sees it; `precondition_met`: see [`requests`].
-    pub fn of(case: &LoadedCase, precondition_met: bool) -> PlannedCase {
+    pub fn of(case: &LoadedCase, precondition_met: bool, service: &dyn Service) -> PlannedCase {
         PlannedCase {
             id: case.id.clone(),
-            requests: requests(case, precondition_met),
+            requests: requests(case, precondition_met, service),
             serial: case.spec.serial.clone(),
             operations: super::tracked::operations(case),
             places: case
@@ -233,7 +234,7 @@ fn buckets_for(operations: Operations, capacity: Capacity) -> usize {
 /// creates (a `creates` step expected to answer 2xx) and does not delete itself, the
 /// run's removal and the check that it is gone. Never more than the case then sends:
 /// what cannot be told from the case (which tracker a delete removes) is not counted.
-pub fn requests(case: &LoadedCase, precondition_met: bool) -> u64 {
+pub fn requests(case: &LoadedCase, precondition_met: bool, service: &dyn Service) -> u64 {
     let steps = &case.spec.steps;
     let sent = match steps.iter().position(|s| s.precondition.is_some()) {
         Some(at) if !precondition_met => &steps[..=at],
@@ -249,11 +250,18 @@ pub fn requests(case: &LoadedCase, precondition_met: bool) -> u64 {
             .all(|v| !not_captured.contains(v.as_str()))
     });
     let all = sent.iter().chain(cleanup);
-    // Each delete that may answer 204 removes at most one of them (which one is not
-    // told apart: a name may be captured).
+    // Each step that may remove something (as the service says of a status it expects)
+    // removes at most one of them (which one is not told apart: a name may be captured).
     let deletes = all
         .clone()
-        .filter(|s| s.operation == "DeleteTracker" && expects(s, crate::cts::REMOVED))
+        .filter(|s| {
+            s.expect.status.as_ref().is_some_and(|statuses| {
+                statuses
+                    .codes()
+                    .iter()
+                    .any(|&status| service.removed_by(&s.operation, &s.query, status).is_some())
+            })
+        })
         .count() as u64;
     let created = sent
         .iter()
@@ -301,17 +309,10 @@ fn expects_only(step: &StepSpec, ok: impl Fn(u16) -> bool) -> bool {
         .is_some_and(|s| s.codes().iter().all(|&code| ok(code)))
 }
 
-/// Whether `step` expects `status` among others.
-fn expects(step: &StepSpec, status: u16) -> bool {
-    step.expect
-        .status
-        .as_ref()
-        .is_some_and(|s| s.contains(status))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cts::Cts;
 
     fn case(
         id: &str,
@@ -467,16 +468,20 @@ mod tests {
     fn a_case_sends_its_steps_its_cleanup_and_removes_what_it_left() {
         // Created and left: the run removes it and checks it is gone (2 more).
         assert_eq!(
-            requests(&loaded(&format!("{CREATE_A}, {LIST}"), ""), true),
+            requests(&loaded(&format!("{CREATE_A}, {LIST}"), ""), true, &Cts),
             4
         );
         // Deleted by its own cleanup: nothing more.
         assert_eq!(
-            requests(&loaded(&format!("{CREATE_A}, {LIST}"), DELETE_A), true),
+            requests(
+                &loaded(&format!("{CREATE_A}, {LIST}"), DELETE_A),
+                true,
+                &Cts
+            ),
             3
         );
         // A create expected to be refused leaves nothing.
-        assert_eq!(requests(&loaded(REFUSED_B, ""), true), 1);
+        assert_eq!(requests(&loaded(REFUSED_B, ""), true, &Cts), 1);
     }
 
     #[test]
@@ -492,13 +497,16 @@ mod tests {
             &format!("{DELETE_A}, {cleanup_later}"),
         );
         // Met: four steps and two cleanup steps; the one tracker made is deleted.
-        assert_eq!(requests(&case, true), 6);
+        assert_eq!(requests(&case, true, &Cts), 6);
         // Unmet: two steps, and the cleanup that needs no later capture.
-        assert_eq!(requests(&case, false), 3);
+        assert_eq!(requests(&case, false, &Cts), 3);
         // Without its cleanup, a met case's create is removed by the run: 2 more.
         let uncleaned = loaded(&format!("{LIST}, {precondition}, {CREATE_A}"), "");
         assert_eq!(
-            (requests(&uncleaned, true), requests(&uncleaned, false)),
+            (
+                requests(&uncleaned, true, &Cts),
+                requests(&uncleaned, false, &Cts)
+            ),
             (5, 2)
         );
     }

@@ -395,7 +395,8 @@ impl Prepared {
             .enumerate()
             .filter(|(_, (selection, _))| matches!(selection, Selection::Run))
             .map(|(index, (_, case))| {
-                let mut planned = run::bound::PlannedCase::of(case, !unmet.contains(index));
+                let mut planned =
+                    run::bound::PlannedCase::of(case, !unmet.contains(index), &*session.service);
                 let ignored = session.unavailable_for(case).is_some()
                     || (!session.mutations_allowed() && run::case::mutates(session, case));
                 if ignored {

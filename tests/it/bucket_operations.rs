@@ -57,6 +57,7 @@ fn cases(kinds: &[&str]) -> Vec<LoadedCase> {
             text,
         }],
         Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
     )
     .expect("the cases load")
 }
@@ -112,11 +113,12 @@ fn run(cases: &[LoadedCase]) -> (Vec<Ended>, SpanMap) {
     let spans = Arc::new(Spans::default());
     let buffer = Arc::new(ReorderBuffer::default());
     let session = Session::new(
-        Contract::embedded(),
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
         config,
         HttpClient::for_target(&running.base_url()).unwrap(),
         runtime.handle().clone(),
-        Ledger::in_memory(&run_id),
+        Ledger::in_memory(&run_id, cts_conform::cts::Cts::shared()),
     )
     .with_reporter(Arc::clone(&spans) as Arc<dyn Reporter>)
     .with_reporter(Arc::clone(&buffer) as Arc<dyn Reporter>);
