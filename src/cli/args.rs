@@ -178,6 +178,11 @@ pub(crate) struct RunArgs {
     /// is never emptied: the run is refused.
     #[arg(long, requires = "record")]
     pub(crate) record_overwrite: bool,
+    /// With --list: each case and whether this run would run it, and if not why (the
+    /// run's own reasons), for the current target and flags. Sends nothing but the check
+    /// a run makes before its first case (one ListTrackers of a URL target).
+    #[arg(long)]
+    pub(crate) explain: bool,
 }
 
 /// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).

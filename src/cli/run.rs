@@ -98,6 +98,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Some(partition) => partition.select(planned),
         None => planned,
     };
+    if libtest.list && args.explain {
+        return explain(&args, &libtest, cases, baseline, plan_ids, contract);
+    }
     if libtest.list {
         super::trials::list(&libtest, &cases);
         return Exit::Passed;
@@ -175,6 +178,62 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         min_coverage: args.min_coverage,
     };
     execute(spec, &libtest, outputs)
+}
+
+/// `--list --explain`: each case and whether this run would run it, and if not why, from
+/// the runner's own decisions ([`runner::explain`]); sends nothing but the check before
+/// the run.
+fn explain(
+    args: &RunArgs,
+    libtest: &libtest_mimic::Arguments,
+    cases: Vec<cts_conform::case::LoadedCase>,
+    baseline: cts_conform::outcome::Baseline,
+    plan_ids: Vec<String>,
+    contract: &'static Contract,
+) -> Exit {
+    let (target, config) = match target_config(args) {
+        Ok(target) => target,
+        Err(exit) => return exit,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(exit) => return exit,
+    };
+    let spec = RunSpec {
+        contract,
+        target,
+        config,
+        selection: super::trials::selection(libtest, &cases),
+        cases,
+        concurrency: 1,
+        baseline,
+        ledger: LedgerSpec::InMemory,
+        record: None,
+        record_overwrite: false,
+        keep_results: false,
+        plan_ids,
+        filters: None,
+        reporters: Vec::new(),
+        pace: None,
+        profile: String::new(),
+        partition: None,
+        baseline_file: None,
+        fingerprint: String::new(),
+    };
+    match runner::explain::explain(spec, runtime.handle()) {
+        Ok((explained, warnings)) => {
+            for warning in &warnings {
+                eprintln!("{warning}");
+            }
+            print!("{}", runner::explain::render(&explained));
+            Exit::Passed
+        }
+        Err(RunError::Config(message)) => usage(message),
+        Err(RunError::Unreachable(message)) => {
+            eprintln!("error: {message}");
+            Exit::Unreachable
+        }
+    }
 }
 
 /// What a run writes and how its completeness gates its exit code.

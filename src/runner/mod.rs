@@ -11,6 +11,7 @@
 //! cases run (libtest on the main thread): [`prepare`], [`Prepared::execute`] (on a thread
 //! of its own), [`Prepared::finish`].
 
+pub mod explain;
 pub mod target;
 
 use std::path::PathBuf;

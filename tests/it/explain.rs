@@ -1,0 +1,156 @@
+//! `--list --explain` (issue 32, item 7): for the current target and flags, each case and
+//! whether the run would run it, and if not why, in the run's own words, sending nothing
+//! but the check before the run. The target is a `serve` emulator reached through an HTTP
+//! proxy (`HTTP_PROXY`) under a name that is not loopback, so that it is what it stands
+//! for: a URL target without buckets, where cases that track a bucket cannot run.
+
+use crate::cli_run;
+use crate::serve::Serve;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+/// Not loopback, and never resolved: the proxy (serve itself) answers for it.
+const TARGET: &str = "http://cts.example.invalid";
+const BUCKET_CASE: &str = "create_tracker::data_tracker_answers_201_with_the_documented_fields";
+
+/// The binary with `args`, every request going to `serve` as its HTTP proxy.
+fn through(serve: &Serve, args: &[&str]) -> std::process::Output {
+    let workdir = tempfile::tempdir().unwrap();
+    cli_run::command(args)
+        .current_dir(workdir.path())
+        .env("HTTP_PROXY", &serve.base_url)
+        .env("http_proxy", &serve.base_url)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .output()
+        .expect("the binary runs")
+}
+
+/// The requests serve logged (`--verbose`: `METHOD /path STATUS ...`).
+fn requests(serve: &Serve) -> usize {
+    serve
+        .log()
+        .iter()
+        .filter(|line| {
+            let mut words = line.split_whitespace();
+            matches!(
+                words.next(),
+                Some("GET" | "POST" | "PUT" | "DELETE" | "PATCH")
+            ) && words.next().is_some_and(|path| path.starts_with('/'))
+        })
+        .count()
+}
+
+/// `id: decision` lines of the listing.
+fn decisions(stdout: &str) -> BTreeMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|line| line.split_once(": "))
+        .filter(|(id, _)| id.contains("::"))
+        .map(|(id, decision)| (id.to_string(), decision.to_string()))
+        .collect()
+}
+
+#[test]
+fn explain_lists_bucket_cases_as_ignored_with_the_runs_reason_and_sends_one_request_at_most() {
+    let serve = Serve::start(&["--verbose"]);
+    let explained = through(
+        &serve,
+        &[
+            "--target",
+            TARGET,
+            "--project-id",
+            PROJECT,
+            "--list",
+            "--explain",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&explained.stdout);
+    let stderr = String::from_utf8_lossy(&explained.stderr);
+    assert_eq!(explained.status.code(), Some(0), "{stdout}\n{stderr}");
+    let sent = requests(&serve);
+    assert!(
+        sent <= 1,
+        "--list --explain sent {sent} requests:\n{:?}",
+        serve.log()
+    );
+    let listed = decisions(&stdout);
+    assert_eq!(
+        listed.get(BUCKET_CASE).map(String::as_str),
+        Some(
+            "ignored: ${data_bucket} needs an existing OBS bucket to track: pass --data-bucket \
+             BUCKET (repeatable; one per parallel case is best)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        listed.values().any(|d| d.starts_with("runs")),
+        "a read-only case runs: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{} cases: ", listed.len())),
+        "the count line: {stdout}"
+    );
+
+    // The run with the same flags decides every case as the listing said (the one
+    // decision, not a copy of it), and sends more than the check (so the count above
+    // counts what reaches the target).
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let report_path = report.path().to_str().unwrap();
+    let ran = through(
+        &serve,
+        &[
+            "--target",
+            TARGET,
+            "--project-id",
+            PROJECT,
+            "--report-json",
+            report_path,
+        ],
+    );
+    assert!(
+        requests(&serve) > sent + 1,
+        "the run sent its cases' requests: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(report.path()).unwrap()).unwrap();
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), listed.len());
+    for case in cases {
+        let id = case["id"].as_str().unwrap();
+        let status = case["status"].as_str().unwrap();
+        let decision = &listed[id];
+        let reason = case["reason"].as_str().unwrap_or_default();
+        match decision.strip_prefix("runs") {
+            Some(rest) => assert!(
+                matches!(status, "passed" | "failed")
+                    || (status == "ignored"
+                        && reason
+                            .strip_prefix("precondition not met: ")
+                            .is_some_and(|what| {
+                                rest == format!(" (ignored if its precondition is not met: {what})")
+                            })),
+                "{id}: listed as {decision:?}, the run says {status}: {reason}"
+            ),
+            None => assert_eq!(format!("{status}: {reason}"), *decision, "{id}"),
+        }
+    }
+}
+
+#[test]
+fn explain_without_list_is_refused_in_one_line() {
+    let run = cli_run::run(&["--explain"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--explain only goes with --list"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "nothing ran: {}", run.stdout);
+}
