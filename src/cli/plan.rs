@@ -44,10 +44,7 @@ impl Plan {
 }
 
 pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
-    let sources = match &args.cases {
-        Some(dir) => case::dir_sources(dir),
-        None => Ok(case::builtin_sources()),
-    };
+    let sources = case::plan_sources(&args.cases, args.with_builtin);
     let profile = match args.profile {
         ProfileArg::Documented => Profile::Documented,
         ProfileArg::Strict => Profile::Strict,

@@ -39,6 +39,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
     });
     let plan_args = PlanArgs {
         cases: args.cases.clone(),
+        with_builtin: args.with_builtin,
         profile,
         no_derived: args.no_derived,
     };

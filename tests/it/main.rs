@@ -31,6 +31,7 @@ mod bucket_pool;
 mod bundle_verify;
 mod case_loading;
 mod case_schema;
+mod case_sources;
 mod checks;
 mod cleanup_check;
 mod cli;
