@@ -111,8 +111,10 @@ fn render_step(
         Err(_) => "-> no response".to_string(),
     };
     out.plain(format!(
-        "{head}  {} {}  {answer}",
-        exchange.request.method, exchange.request.url
+        "{head}  {} {}  {answer}{}",
+        exchange.request.method,
+        exchange.request.url,
+        retried(&step.retries)
     ));
     for retry in &step.retries {
         out.plain(format!("  throttled: {retry}"));
@@ -147,6 +149,21 @@ fn render_step(
     } else {
         out.plain(format!("  reproduce: {curl}"));
     }
+}
+
+/// `, after 2 retries (340 ms waited)` when the step was throttled and sent again (each
+/// retry follows on a line of its own), else nothing.
+fn retried(retries: &[crate::http::throttle::Retry]) -> String {
+    if retries.is_empty() {
+        return String::new();
+    }
+    let waited: std::time::Duration = retries.iter().map(|r| r.waited).sum();
+    let n = retries.len();
+    format!(
+        ", after {n} {} ({} ms waited)",
+        if n == 1 { "retry" } else { "retries" },
+        waited.as_millis()
+    )
 }
 
 /// Whether the request carries an SDK-HMAC-SHA256 signature.

@@ -73,6 +73,7 @@ mod report_cli;
 mod report_render;
 mod schedule;
 mod server_limits;
+mod terminal_retries;
 mod tls;
 mod verdict;
 mod violations;
