@@ -15,21 +15,41 @@ use super::{prepare, LedgerSpec, RunError, RunSpec, Selection};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// It would run; a step's precondition (what it says) may still make it ignored
-    /// once its answer is in.
-    Runs { precondition: Option<String> },
+    /// once its answer is in, and the baseline may list it as an expected failure (why).
+    Runs {
+        precondition: Option<String>,
+        expected_failure: Option<String>,
+    },
     /// It would not run: ignored or not run, with the reason the run's verdict gives.
     Skipped(Verdict),
 }
 
 impl Decision {
-    /// One line for a person: `runs` (with the precondition that may still ignore it), or the verdict's name and reason
+    /// One line for a person: `runs` (with the precondition that may still ignore it and
+    /// the baseline's expected failure, if any), or the verdict's name and reason
     /// (`ignored: ${data_bucket} needs ...`).
     pub fn line(&self) -> String {
         match self {
-            Decision::Runs { precondition: None } => "runs".into(),
             Decision::Runs {
-                precondition: Some(what),
-            } => format!("runs (ignored if its precondition is not met: {what})"),
+                precondition,
+                expected_failure,
+            } => {
+                let notes: Vec<String> = [
+                    precondition
+                        .as_ref()
+                        .map(|what| format!("ignored if its precondition is not met: {what}")),
+                    expected_failure
+                        .as_ref()
+                        .map(|why| format!("the baseline expects it to fail: {why}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                match notes.is_empty() {
+                    true => "runs".into(),
+                    false => format!("runs ({})", notes.join("; ")),
+                }
+            }
             Decision::Skipped(Verdict::Ignored(reason)) => format!("ignored: {reason}"),
             // A selection's reason says "not run: ..." itself.
             Decision::Skipped(verdict) => verdict
@@ -94,6 +114,11 @@ pub fn explain(
                             .steps
                             .iter()
                             .find_map(|step| step.precondition.as_deref().map(str::to_string)),
+                        expected_failure: prepared
+                            .session
+                            .baseline()
+                            .reason(&case.id)
+                            .map(str::to_string),
                     },
                 },
             },
@@ -111,8 +136,20 @@ mod tests {
 
     #[test]
     fn a_decision_names_its_verdict_once() {
-        let runs = Decision::Runs { precondition: None };
+        let runs = Decision::Runs {
+            precondition: None,
+            expected_failure: None,
+        };
         assert_eq!(runs.line(), "runs");
+        let both = Decision::Runs {
+            precondition: Some("a management tracker exists".into()),
+            expected_failure: Some("bug 12".into()),
+        };
+        assert_eq!(
+            both.line(),
+            "runs (ignored if its precondition is not met: a management tracker exists; \
+             the baseline expects it to fail: bug 12)"
+        );
         let ignored = Decision::Skipped(Verdict::Ignored("needs a bucket".into()));
         assert_eq!(ignored.line(), "ignored: needs a bucket");
         let filtered = Decision::Skipped(Verdict::NotRun("not run: filtered out".into()));

@@ -97,6 +97,39 @@ fn explain_lists_bucket_cases_as_ignored_with_the_runs_reason_and_sends_one_requ
         "the count line: {stdout}"
     );
 
+    // A case the baseline lists as an expected failure runs, and the listing says so.
+    let running = listed
+        .iter()
+        .find(|(_, d)| *d == "runs")
+        .map(|(id, _)| id.clone())
+        .expect("a case that runs");
+    let baseline = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        baseline.path(),
+        serde_json::json!({"expected_failures": [{"case": running, "reason": "bug 12"}]})
+            .to_string(),
+    )
+    .unwrap();
+    let with_baseline = through(
+        &serve,
+        &[
+            "--target",
+            TARGET,
+            "--project-id",
+            PROJECT,
+            "--baseline",
+            baseline.path().to_str().unwrap(),
+            "--list",
+            "--explain",
+        ],
+    );
+    let listed_again = decisions(&String::from_utf8_lossy(&with_baseline.stdout));
+    assert_eq!(
+        listed_again[&running],
+        "runs (the baseline expects it to fail: bug 12)"
+    );
+    let sent = requests(&serve);
+
     // The run with the same flags decides every case as the listing said (the one
     // decision, not a copy of it), and sends more than the check (so the count above
     // counts what reaches the target).
