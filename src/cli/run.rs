@@ -122,11 +122,6 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Ok(target) => target,
         Err(exit) => return exit,
     };
-    let ledger = match (&args.ledger, embedded) {
-        (Some(path), _) => LedgerSpec::File(path.clone()),
-        (None, true) => LedgerSpec::InMemory,
-        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
-    };
     let spec = RunSpec {
         contract,
         target,
@@ -137,7 +132,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .test_threads
             .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
         baseline,
-        ledger,
+        ledger: ledger_spec(&args),
         record,
         record_overwrite: args.record_overwrite,
         keep_results: reports.is_some() || bundle.is_some(),
@@ -161,6 +156,16 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         min_coverage: args.min_coverage,
     };
     execute(spec, &libtest, outputs)
+}
+
+/// The run's ledger: `--ledger FILE`; else for a URL target the default file, for the
+/// embedded one none.
+fn ledger_spec(args: &RunArgs) -> LedgerSpec {
+    match (&args.ledger, args.target == "embedded") {
+        (Some(path), _) => LedgerSpec::File(path.clone()),
+        (None, true) => LedgerSpec::InMemory,
+        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
+    }
 }
 
 /// `--list --explain`: each case and whether this run would run it, and if not why, from
@@ -190,7 +195,8 @@ fn explain(
         cases,
         concurrency: 1,
         baseline,
-        ledger: LedgerSpec::InMemory,
+        // Only read: explaining writes no ledger (runner::explain).
+        ledger: ledger_spec(args),
         record: None,
         record_overwrite: false,
         keep_results: false,
@@ -273,7 +279,7 @@ pub(crate) fn execute(
     spec.pace = Some(Arc::clone(&buffer));
     let ledger_path = match &spec.ledger {
         LedgerSpec::File(path) => Some(path.clone()),
-        LedgerSpec::InMemory => None,
+        LedgerSpec::InMemory | LedgerSpec::ReadOnly(_) => None,
     };
     // Before the first request: a signal stops the run gracefully from now on.
     let sends = spec

@@ -4,7 +4,7 @@
 //! leaves out the pool's buckets that are already tracked); each case then meets the
 //! decisions a run makes before a case sends anything: libtest's selection (the spec's
 //! [`Selection`]) and [`crate::run::case::ignored_before_start`]. Nothing else is sent,
-//! written or recorded: no ledger file, no recording.
+//! written or recorded: the ledger is only read ([`LedgerSpec::ReadOnly`]), no recording.
 
 use crate::outcome::Verdict;
 use crate::run::case::ignored_before_start;
@@ -93,8 +93,12 @@ pub fn explain(
     mut spec: RunSpec,
     runtime: &tokio::runtime::Handle,
 ) -> Result<(Vec<Explained>, Vec<String>), RunError> {
-    // Explaining creates nothing: no ledger file, no recording, no one told of events.
-    spec.ledger = LedgerSpec::InMemory;
+    // Explaining creates nothing: no ledger written (the run's is read, for the buckets
+    // earlier runs' trackers hold), no recording, no one told of events.
+    spec.ledger = match spec.ledger {
+        LedgerSpec::File(path) | LedgerSpec::ReadOnly(path) => LedgerSpec::ReadOnly(path),
+        LedgerSpec::InMemory => LedgerSpec::InMemory,
+    };
     spec.record = None;
     spec.reporters.clear();
     let prepared = prepare(spec, runtime)?;

@@ -187,3 +187,73 @@ fn explain_without_list_is_refused_in_one_line() {
     );
     assert!(run.stdout.is_empty(), "nothing ran: {}", run.stdout);
 }
+
+/// The ledger of earlier runs is read, never written: a pool bucket an earlier run's
+/// tracker still holds is left out with the run's own warning (naming that ledger and the
+/// sweep), the bucket cases are ignored with the run's reason, and the file is unchanged.
+#[test]
+fn explain_reads_the_ledger_of_earlier_runs_and_writes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let preload = dir.path().join("preload.json");
+    let tracker = serde_json::json!({PROJECT: {"trackers": [{
+        "id": "5a0e6c2e-1111-4c3f-9a6b-0f0e0d0c0b0a", "create_time": 1700000000000_u64,
+        "tracker_type": "data", "tracker_name": "cc-earlier-a", "status": "enabled",
+        "domain_id": "c7f0e5a1d2b34c6f8e9a0b1c2d3e4f5a", "project_id": PROJECT,
+        "data_bucket": {"data_bucket_name": "cc-data-one", "data_event": ["READ"]}}]}});
+    std::fs::write(&preload, tracker.to_string()).unwrap();
+    let serve = Serve::start(&[
+        "--verbose",
+        "--bucket",
+        "cc-data-one",
+        "--bucket",
+        "cc-obs-one",
+        "--preload",
+        preload.to_str().unwrap(),
+    ]);
+    let ledger = dir.path().join("earlier.ledger.jsonl");
+    let line = format!(
+        "{{\"event\":\"created\",\"run_id\":\"earlier\",\"case\":\"c\",\"target\":\"{TARGET}\",\
+         \"project_id\":\"{PROJECT}\",\"tracker_name\":\"cc-earlier-a\",\"tracker_type\":\"data\"}}\n"
+    );
+    std::fs::write(&ledger, &line).unwrap();
+    let explained = through(
+        &serve,
+        &[
+            "--target",
+            TARGET,
+            "--project-id",
+            PROJECT,
+            "--data-bucket",
+            "cc-data-one",
+            "--obs-bucket",
+            "cc-obs-one",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--list",
+            "--explain",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&explained.stdout);
+    let stderr = String::from_utf8_lossy(&explained.stderr);
+    assert_eq!(explained.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("tracked by a tracker an earlier run left")
+            && stderr.contains(&ledger.display().to_string()),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&ledger).unwrap(),
+        line,
+        "the ledger was written"
+    );
+    assert!(requests(&serve) <= 1, "{:?}", serve.log());
+    let listed = decisions(&stdout);
+    assert_eq!(
+        listed.get(BUCKET_CASE).map(String::as_str),
+        Some(
+            "ignored: ${data_bucket} every --data-bucket is already tracked by a tracker this \
+             run did not create (see the warning before the first case)"
+        ),
+        "{stdout}"
+    );
+}
