@@ -82,7 +82,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         None => planned,
     };
     if libtest.list && args.explain {
-        return explain(&args, &libtest, cases, baseline, plan_ids, contract);
+        return explain(&args, &libtest, cases, baseline, plan_ids);
     }
     if libtest.list {
         super::trials::list(&libtest, &cases);
@@ -123,7 +123,8 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Err(exit) => return exit,
     };
     let spec = RunSpec {
-        contract,
+        contract: Contract::embedded_shared(),
+        service: cts_conform::cts::Cts::shared(),
         target,
         config,
         selection: super::trials::selection(&libtest, &cases),
@@ -177,7 +178,6 @@ fn explain(
     cases: Vec<cts_conform::case::LoadedCase>,
     baseline: cts_conform::outcome::Baseline,
     plan_ids: Vec<String>,
-    contract: &'static Contract,
 ) -> Exit {
     let (target, config) = match target_config(args) {
         Ok(target) => target,
@@ -188,7 +188,8 @@ fn explain(
         Err(exit) => return exit,
     };
     let spec = RunSpec {
-        contract,
+        contract: Contract::embedded_shared(),
+        service: cts_conform::cts::Cts::shared(),
         target,
         config,
         selection: super::trials::selection(libtest, &cases),
@@ -245,7 +246,7 @@ fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
         data_buckets: args.data_bucket.clone(),
         obs_buckets: args.obs_bucket.clone(),
     };
-    let (target, mut config) = choice.resolve().map_err(usage)?;
+    let (target, mut config) = choice.resolve(&cts_conform::cts::Cts).map_err(usage)?;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = args.plan.profile.into();

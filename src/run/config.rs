@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::pool::{BucketPool, PoolOrigin};
 use crate::auth::{self, SecretString};
 use crate::case::model::Profile;
+use crate::cts::Service;
 
 /// How requests authenticate.
 #[derive(Debug, Clone, Default)]
@@ -92,9 +93,9 @@ impl RunConfig {
     }
 
     /// The run's buckets: the ones given (if all were left out, none, but named); else,
-    /// on a loopback target (assumed to accept any valid name), names made up from the
-    /// run's prefix; else none.
-    pub fn bucket_pool(&self) -> BucketPool {
+    /// on a loopback target (assumed to accept any valid name), names the `service` makes
+    /// up from the run's prefix; else none.
+    pub fn bucket_pool(&self, service: &dyn Service) -> BucketPool {
         let named = !self.data_buckets.is_empty()
             || !self.obs_buckets.is_empty()
             || !self.data_buckets_left_out.is_empty();
@@ -105,15 +106,17 @@ impl RunConfig {
                 self.obs_buckets.clone(),
             )
         } else if is_loopback(&self.base_url) {
-            BucketPool::invented(&self.run_id, PoolOrigin::Invented)
+            let (data, obs) = service.made_up_buckets(&self.run_id);
+            BucketPool::new(PoolOrigin::Invented, data, obs)
         } else {
             BucketPool::new(PoolOrigin::Missing, Vec::new(), Vec::new())
         }
     }
 
-    /// The prefix of every resource name this run creates.
-    pub fn prefix(&self) -> String {
-        crate::cts::run_prefix(&self.run_id)
+    /// The prefix of every resource name this run creates (the `service` says how it
+    /// is made from the run id).
+    pub fn prefix(&self, service: &dyn Service) -> String {
+        service.run_prefix(&self.run_id)
     }
 }
 

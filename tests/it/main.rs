@@ -75,5 +75,6 @@ mod schedule;
 mod server_limits;
 mod terminal_retries;
 mod tls;
+mod toy_api;
 mod verdict;
 mod violations;
