@@ -130,7 +130,8 @@ mod tests {
             ]),
         );
         let sources = vec![a, b];
-        let cases = case::load(&sources, Contract::embedded()).expect("the cases load");
+        let cases = case::load(&sources, Contract::embedded(), &crate::cts::CASE_RULES)
+            .expect("the cases load");
         let errors = check_created_names(&cases, &sources)
             .expect_err("two offend")
             .0;
