@@ -186,6 +186,11 @@ pub(crate) struct RunArgs {
     /// precondition counted to it): what bench/run.sh measures a far target's run against.
     #[arg(long, hide = true)]
     pub(crate) print_critical_path: bool,
+    /// With --list: each case and whether this run would run it, and if not why (the
+    /// run's own reasons), for the current target and flags. Sends nothing but the check
+    /// a run makes before its first case (one ListTrackers of a URL target).
+    #[arg(long)]
+    pub(crate) explain: bool,
 }
 
 /// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).
@@ -219,9 +224,14 @@ pub(crate) struct OutputArgs {
 /// Which cases make up the plan.
 #[derive(Args, Debug)]
 pub(crate) struct PlanArgs {
-    /// Directory of case files to run instead of the built-in ones.
+    /// Directory of case files to run instead of the built-in ones (repeatable: the
+    /// directories' cases together).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cases: Option<PathBuf>,
+    pub(crate) cases: Vec<PathBuf>,
+    /// With --cases: run the built-in cases too (a case name defined twice is an error
+    /// naming both files).
+    #[arg(long)]
+    pub(crate) with_builtin: bool,
     /// Which assertions to run: only what the documents require, or also the stricter ones.
     #[arg(long, value_enum, default_value = "documented")]
     pub(crate) profile: ProfileArg,
@@ -502,9 +512,12 @@ pub(crate) struct ReplayArgs {
     /// A recording made with --record.
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
-    /// Directory of case files to judge with instead of the built-in ones.
+    /// Directory of case files to judge with instead of the built-in ones (repeatable).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cases: Option<PathBuf>,
+    pub(crate) cases: Vec<PathBuf>,
+    /// With --cases: judge with the built-in cases too.
+    #[arg(long)]
+    pub(crate) with_builtin: bool,
     /// Which assertions to run (default: the recorded run's profile).
     #[arg(long, value_enum)]
     pub(crate) profile: Option<ProfileArg>,

@@ -130,7 +130,7 @@ mod tests {
             ]),
         );
         let sources = vec![a, b];
-        let cases = case::load(&sources, Contract::embedded(), &super::super::CASE_RULES)
+        let cases = case::load(&sources, Contract::embedded(), &crate::cts::CASE_RULES)
             .expect("the cases load");
         let errors = check_created_names(&cases, &sources)
             .expect_err("two offend")

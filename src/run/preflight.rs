@@ -114,6 +114,13 @@ pub fn leave_out_tracked_buckets(
     if taken.is_empty() {
         return None;
     }
+    // Left out whole: a bucket with both operations taken.
+    config.data_buckets_left_out.extend(
+        taken
+            .iter()
+            .filter(|b| taken_of(b).contains(Operations::BOTH))
+            .cloned(),
+    );
     // A bucket left out whole is named; one with an operation left, with what is out.
     let named = |bucket: &str| match tracked.get(bucket).copied() {
         Some(operations) if operations != Operations::BOTH => format!(
