@@ -200,7 +200,7 @@ fn explain_reads_the_ledger_of_earlier_runs_and_writes_none() {
         "id": "5a0e6c2e-1111-4c3f-9a6b-0f0e0d0c0b0a", "create_time": 1700000000000_u64,
         "tracker_type": "data", "tracker_name": "cc-earlier-a", "status": "enabled",
         "domain_id": "c7f0e5a1d2b34c6f8e9a0b1c2d3e4f5a", "project_id": PROJECT,
-        "data_bucket": {"data_bucket_name": "cc-data-one", "data_event": ["READ"]}}]}});
+        "data_bucket": {"data_bucket_name": "cc-data-one", "data_event": ["READ", "WRITE"]}}]}});
     std::fs::write(&preload, tracker.to_string()).unwrap();
     let serve = Serve::start(&[
         "--verbose",
