@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use cts_conform::contract::Contract;
 use cts_conform::report;
+use cts_conform::report::failure::Reproduce;
 use cts_conform::run::reorder::ReorderBuffer;
 use cts_conform::run::{self, RunConfig, Session};
 use cts_conform::runner::target::TargetChoice;
@@ -46,7 +47,6 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     if let Some(problem) = check_run_args(&args, &libtest, contract) {
         return usage(problem);
     }
-    report::failure::set_rerun_command(super::reports::rerun_command(&args));
     let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,
@@ -149,6 +149,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .as_ref()
             .map(|p| p.display().to_string()),
         fingerprint,
+        reproduce: Reproduce::Run(super::reports::rerun_command(&args)),
     };
     let outputs = Outputs {
         reports,
@@ -209,6 +210,7 @@ fn explain(
         partition: None,
         baseline_file: None,
         fingerprint: String::new(),
+        reproduce: Reproduce::default(),
     };
     match runner::explain::explain(spec, runtime.handle()) {
         Ok((explained, warnings)) => {
@@ -288,6 +290,7 @@ pub(crate) fn execute(
         .iter()
         .any(|s| matches!(s, runner::Selection::Run));
     let signals = sends.then(|| run::signals::Listeners::install(runtime.handle()));
+    let reproduce = spec.reproduce.clone();
     let prepared = match runner::prepare(spec, runtime.handle()) {
         Ok(prepared) => prepared,
         Err(RunError::Config(message)) => return usage(message),
@@ -311,6 +314,7 @@ pub(crate) fn execute(
         prepared.cases(),
         &buffer,
         prepared.redactor(),
+        reproduce,
         color,
         || prepared.execute(),
     );
