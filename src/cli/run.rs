@@ -136,11 +136,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Ok(target) => target,
         Err(exit) => return exit,
     };
-    let ledger = match (&args.ledger, embedded) {
-        (Some(path), _) => LedgerSpec::File(path.clone()),
-        (None, true) => LedgerSpec::InMemory,
-        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
-    };
+    let ledger = ledger_spec(&args);
     let spec = RunSpec {
         contract,
         target,
@@ -186,10 +182,20 @@ pub(crate) struct Outputs {
     pub(crate) min_coverage: Option<f64>,
 }
 
+/// Where the run keeps its ledger: `--ledger FILE`; else a URL target's default file,
+/// the embedded target's memory.
+pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
+    match (&args.ledger, args.target == "embedded") {
+        (Some(path), _) => LedgerSpec::File(path.clone()),
+        (None, true) => LedgerSpec::InMemory,
+        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
+    }
+}
+
 /// The target and the run's configuration from the flags: the embedded emulator (its
 /// project, generated credentials unless given, the buckets it makes up for the run) or a
 /// URL with its project and pool.
-fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
+pub(crate) fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
     let mut credentials = args.credentials.credentials();
     let (target, mut config) = if args.target == "embedded" {
         let project_id = args

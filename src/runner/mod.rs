@@ -34,6 +34,7 @@ use crate::run::{self, RunConfig, Session};
 pub use target::{credentials_hint, generated_credentials};
 
 /// What a run is pointed at.
+#[derive(Clone)]
 pub enum Target {
     /// The built-in emulator, started fresh on a free loopback port for this run, with
     /// these fault modes switched on (and the two documents' rules alone, when
