@@ -246,19 +246,27 @@ impl Vocabulary {
         }
     }
 
-    /// A valid string of the field at `path`, shorter than `text` (for the shrinker).
-    pub fn shorter(&self, path: &[String], text: &str) -> Option<String> {
-        let random = self
+    /// Valid strings of the field at `path` shorter than `text`, shortest first: half
+    /// way to the shortest allowed, and one character less (for the shrinker).
+    pub fn shorter(&self, path: &[String], text: &str) -> Vec<String> {
+        let Some(random) = self
             .fields
             .iter()
-            .find(|f| f.path == path)?
-            .random
-            .as_ref()?;
+            .find(|f| f.path == path)
+            .and_then(|f| f.random.as_ref())
+        else {
+            return Vec::new();
+        };
         let len = text.chars().count();
-        let target = random.min + (len.saturating_sub(random.min)) / 2;
-        (target < len)
-            .then(|| text.chars().take(target).collect::<String>())
+        let halfway = random.min + (len.saturating_sub(random.min)) / 2;
+        let mut lengths = vec![halfway, len.saturating_sub(1)];
+        lengths.dedup();
+        lengths
+            .into_iter()
+            .filter(|n| *n < len)
+            .map(|n| text.chars().take(n).collect::<String>())
             .filter(|short| random.accepts(short))
+            .collect()
     }
 }
 

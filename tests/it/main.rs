@@ -49,6 +49,7 @@ mod emulator_oracle;
 mod emulator_sdk_fields;
 mod events;
 mod expected_keys;
+mod explore;
 mod forged_output;
 mod gateway_roundtrip;
 mod interrupt;
