@@ -298,6 +298,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     if let Target::Replay(recording) = &spec.target {
         session = session.with_replay(Arc::clone(recording) as _);
     }
+    if embedded.is_some() {
+        // A fresh emulator of the run's own: nothing but the run writes to it.
+        session = session.as_only_writer();
+    }
     if let Some(recorder) = &recorder {
         session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
     }
