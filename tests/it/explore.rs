@@ -15,8 +15,9 @@ use cts_conform::runner::{self, LedgerSpec, Target};
 use crate::cli_run;
 
 /// The faults of the model's classes (time units, filter exactness, delete ignoring
-/// type, value not kept, truncation, configuration not persisted, delete without effect).
-const MODEL_FAULTS: [&str; 7] = [
+/// type, value not kept, truncation, configuration not persisted, delete without effect,
+/// usage not kept).
+const MODEL_FAULTS: [&str; 8] = [
     "create-time-seconds",
     "name-filter-contains",
     "delete-ignores-type",
@@ -24,6 +25,7 @@ const MODEL_FAULTS: [&str; 7] = [
     "file-prefix-cut",
     "obs-info-not-persisted",
     "delete-keeps",
+    "quota-used-counts-deleted",
 ];
 
 /// The seed every test explores from.

@@ -58,6 +58,7 @@ mod leftover_names;
 mod leftovers;
 mod merge_refusals;
 mod model_faults;
+mod model_gaps;
 mod parity;
 mod partition;
 mod plan_memory;
