@@ -4,6 +4,8 @@
 //! and which buckets a run makes up for itself. The runner, ledger and coverage stay
 //! generic and ask here.
 
+pub mod case_files;
+
 use std::collections::BTreeMap;
 
 use crate::case::model::{Expect, StatusSet, StepSpec};
@@ -257,6 +259,36 @@ pub fn missing_pool_bucket(
         return None;
     }
     Some(named.join(" or "))
+}
+
+/// The first problem with a run's pool, as one line: each bucket name against the contract's `BucketName`; no name both data and obs.
+pub fn check_bucket_names(
+    data: &[String],
+    obs: &[String],
+    contract: &crate::contract::Contract,
+) -> Option<String> {
+    let rule = contract
+        .schema("BucketName")
+        .and_then(|s| s.get("description"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("see the contract's BucketName");
+    let flagged = data
+        .iter()
+        .map(|b| ("--data-bucket", b))
+        .chain(obs.iter().map(|b| ("--obs-bucket", b)));
+    for (flag, name) in flagged {
+        if !contract.is_valid("BucketName", &serde_json::Value::String(name.clone())) {
+            return Some(format!(
+                "{flag} {name:?} is not a valid bucket name ({rule})"
+            ));
+        }
+    }
+    data.iter().find(|b| obs.contains(b)).map(|b| {
+        format!(
+            "bucket {b:?} is given both as --data-bucket and --obs-bucket; \
+             traces must not go to a tracked bucket: pass two different buckets"
+        )
+    })
 }
 
 #[cfg(test)]

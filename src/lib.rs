@@ -4,7 +4,7 @@
 //! Data flows one way: case files ([`case`], compiled at load, plus [`derive`](mod@derive)d cases)
 //! -> a plan -> [`run`] (requests, [`http::exchange`]s) -> [`check`] (findings, pure) ->
 //! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
-//! before them in this list (`tests/it/layers.rs` keeps it so): `json_pointer`, `suggest`,
+//! before them in this list (`tests/it/layers.rs` keeps it so): `atomic_write`, `json_pointer`, `suggest`,
 //! [`auth`], [`http`] (exchanges, client, throttling), [`contract`], [`case`], [`cts`] (what is CTS-specific about
 //! running), [`derive`](mod@derive), [`check`], [`outcome`] (what a run produces: outcomes,
 //! verdicts, the baseline), [`model`] (the run's own state, each answer checked against it),
@@ -13,6 +13,7 @@
 //! check, schedule, results), [`explore`] (generated sequences, shrunk to a case file), [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
 
+pub mod atomic_write;
 pub mod auth;
 pub mod bundle;
 pub mod case;

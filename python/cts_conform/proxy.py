@@ -13,7 +13,8 @@ class Proxy(JudgedServer):
     with and the proxy re-signs with (default: `HUAWEICLOUD_SDK_AK`/`_SK`, `CTS_AUTH_TOKEN`);
     they reach the process by its environment, never its command line. `project_id`
     (default `HUAWEICLOUD_SDK_PROJECT_ID`) is the one project the proxy forwards requests
-    of (`--project-id`; the proxy refuses to start without it), and `client()`'s."""
+    of (`--project-id`; without it, any one project per request, and the credentials are
+    not checked at start), and `client()`'s."""
 
     subcommand = "proxy"
     description = "the CTS proxy"

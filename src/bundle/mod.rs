@@ -18,11 +18,16 @@
 
 pub mod verify;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+
+use crate::atomic_write::write_atomically;
+use crate::auth::Redactor;
+use crate::coverage::Row;
+use crate::report::{self, CaseResult, RunSummary};
 
 pub use crate::record::{Target, Tool};
 
@@ -119,6 +124,52 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Writes the bundle of a finished run that ends with `exit_code` into `dir` (its
+/// recording is already in `dir/recording`): the manifest, the three reports, the sums.
+pub fn write_run(
+    dir: &Path,
+    summary: &RunSummary,
+    results: &[CaseResult],
+    coverage: &[Row],
+    pool: Pool,
+    exit_code: i32,
+    redactor: &Redactor,
+) -> Result<(), BundleError> {
+    let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    let completeness =
+        report::completeness::assess(results, coverage, &summary.profile, summary.interrupted);
+    let manifest = Manifest {
+        format: FORMAT,
+        tool: Tool {
+            name: "cts-conform".into(),
+            version: summary.tool_version.clone(),
+        },
+        contract_sha256: sha256_hex(crate::contract::EMBEDDED_OPENAPI.as_bytes()),
+        fingerprint_sha256: summary.fingerprint.clone(),
+        selected: results.iter().map(|r| r.outcome.id.clone()).collect(),
+        profile: summary.profile.clone(),
+        partition: summary.partition.clone(),
+        target: Target {
+            url: summary.target.clone(),
+            kind: summary.target_kind.clone(),
+            project_id: summary.project_id.clone(),
+        },
+        pool,
+        run_id: summary.run_id.clone(),
+        started: time(summary.started),
+        finished: time(summary.finished),
+        exit_code,
+        interrupted: summary.interrupted,
+        completeness: completeness.line(),
+    };
+    let reports = Reports {
+        json: report::json::render(summary, results, coverage, redactor),
+        junit: report::junit::render(summary, results, coverage, redactor),
+        html: report::html::render(summary, results, coverage, redactor),
+    };
+    write(dir, &manifest, &reports)
+}
+
 /// Writes the reports and the manifest into `dir` (the recording is already in
 /// `dir/recording`), then `SHA256SUMS` over every file.
 pub fn write(dir: &Path, manifest: &Manifest, reports: &Reports) -> Result<(), BundleError> {
@@ -130,7 +181,7 @@ pub fn write(dir: &Path, manifest: &Manifest, reports: &Reports) -> Result<(), B
         (MANIFEST, manifest_text.as_str()),
     ] {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(io(&path))?;
+        write_atomically(&path, text.as_bytes()).map_err(io(&path))?;
     }
     let mut sums = String::new();
     for file in files(dir).map_err(io(dir))? {
@@ -139,10 +190,7 @@ pub fn write(dir: &Path, manifest: &Manifest, reports: &Reports) -> Result<(), B
         sums.push_str(&format!("{}  {file}\n", sha256_hex(&bytes)));
     }
     let path = dir.join(SUMS);
-    let mut out = std::fs::File::create(&path).map_err(io(&path))?;
-    out.write_all(sums.as_bytes())
-        .and_then(|()| out.sync_all())
-        .map_err(io(&path))
+    write_atomically(&path, sums.as_bytes()).map_err(io(&path))
 }
 
 /// Every file under `dir` but `SHA256SUMS`, as `/`-separated relative paths, sorted.

@@ -1,5 +1,7 @@
-//! The command line (clap): the run's flags (with libtest's flattened in), and the
-//! subcommands `serve`, `sweep` and `coverage`. Names are fixed by DESIGN.md.
+//! The command line (clap): the run's flags (with libtest's flattened in), and each
+//! subcommand's (`serve`, `sweep`, `coverage`, `proxy`, `replay`, `parity`, `report merge`,
+//! `verify`). Flag and subcommand names are fixed (DESIGN.md and the issues): add, never
+//! rename.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

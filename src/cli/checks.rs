@@ -2,12 +2,8 @@
 //! sent): each problem is one line and exit 2. Also the "did you mean `coverage`?" hint
 //! for a first positional argument that looks like a mistyped subcommand.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
 use cts_conform::case::LoadedCase;
 use cts_conform::contract::Contract;
-use serde_json::Value;
 
 use super::args::{NoTests, RunArgs};
 use super::exit::{usage, Exit};
@@ -59,9 +55,8 @@ pub(crate) fn check_run_args(
             "--bundle records into its own DIR/recording: drop --record (or --bundle)".into(),
         );
     }
-    check_buckets(&args.data_bucket, &args.obs_bucket, contract)
-        .or_else(|| check_report_paths(args))
-        .or_else(|| check_target(&args.target))
+    cts_conform::cts::check_bucket_names(&args.data_bucket, &args.obs_bucket, contract)
+        .or_else(|| cts_conform::runner::target::check_url(&args.target))
         .or_else(|| check_record_dir(args, libtest))
 }
 
@@ -71,89 +66,6 @@ fn check_record_dir(args: &RunArgs, libtest: &libtest_mimic::Arguments) -> Optio
     cts_conform::record::write::check_unused(dir, args.record_overwrite)
         .err()
         .map(|e| e.to_string())
-}
-
-/// Each bucket name against the contract's `BucketName`; no name both data and obs.
-fn check_buckets(data: &[String], obs: &[String], contract: &Contract) -> Option<String> {
-    let rule = contract
-        .schema("BucketName")
-        .and_then(|s| s.get("description"))
-        .and_then(Value::as_str)
-        .unwrap_or("see the contract's BucketName");
-    let flagged = data
-        .iter()
-        .map(|b| ("--data-bucket", b))
-        .chain(obs.iter().map(|b| ("--obs-bucket", b)));
-    for (flag, name) in flagged {
-        if !contract.is_valid("BucketName", &Value::String(name.clone())) {
-            return Some(format!(
-                "{flag} {name:?} is not a valid bucket name ({rule})"
-            ));
-        }
-    }
-    data.iter().find(|b| obs.contains(b)).map(|b| {
-        format!(
-            "bucket {b:?} is given both as --data-bucket and --obs-bucket; \
-             traces must not go to a tracked bucket: pass two different buckets"
-        )
-    })
-}
-
-/// No two reports to the same file (the second would overwrite the first).
-fn check_report_paths(args: &RunArgs) -> Option<String> {
-    let outputs = &args.outputs;
-    let mut seen: BTreeMap<PathBuf, &str> = BTreeMap::new();
-    let reports = [
-        ("--junit", &outputs.junit),
-        ("--report-json", &outputs.report_json),
-        ("--report-html", &outputs.report_html),
-    ];
-    for (flag, path) in reports {
-        let Some(path) = path else { continue };
-        if let Some(first) = seen.insert(normal(path), flag) {
-            return Some(format!(
-                "{first} and {flag} both write {}; give each report its own file",
-                path.display()
-            ));
-        }
-    }
-    None
-}
-
-/// A path compared by what it names: made absolute, `.` components dropped.
-fn normal(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    absolute.components().collect()
-}
-
-/// A URL target is the endpoint's base: the harness adds `/v3/{project_id}/...` itself.
-fn check_target(target: &str) -> Option<String> {
-    if target == "embedded" {
-        return None;
-    }
-    let Ok(url) = reqwest::Url::parse(target) else {
-        return Some(format!(
-            "--target must be `embedded` or an http(s) URL, not {target:?}"
-        ));
-    };
-    if !matches!(url.scheme(), "http" | "https") {
-        return Some(format!(
-            "--target must be `embedded` or an http(s) URL, not {target:?}"
-        ));
-    }
-    let path = url.path().trim_end_matches('/');
-    if !path.is_empty() || url.query().is_some() {
-        let mut base = url.clone();
-        base.set_path("");
-        base.set_query(None);
-        let base = base.as_str().trim_end_matches('/').to_string();
-        return Some(format!(
-            "--target {target} has a path; requests would go to {}/v3/{{project_id}}/..., \
-             which no endpoint serves: pass the base URL, --target {base}",
-            target.trim_end_matches('/')
-        ));
-    }
-    None
 }
 
 /// The subcommand `word` is likely a typo of (edit distance 1 or 2), if any.

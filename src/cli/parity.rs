@@ -12,14 +12,14 @@ use cts_conform::record::Recording;
 
 use super::args::{ColorArg, CompareArg, ParityArgs};
 use super::exit::{usage, Exit};
-use super::reports::ReportFile;
+use super::reports::{plan_file, write_file};
 
 pub(crate) fn parity(args: ParityArgs) -> Exit {
-    let json = match ReportFile::plan("--report-json", &args.report_json) {
+    let json = match plan_file("--report-json", &args.report_json) {
         Ok(file) => file,
         Err(exit) => return exit,
     };
-    let html = match ReportFile::plan("--report-html", &args.report_html) {
+    let html = match plan_file("--report-html", &args.report_html) {
         Ok(file) => file,
         Err(exit) => return exit,
     };
@@ -102,10 +102,10 @@ pub(crate) fn parity(args: ParityArgs) -> Exit {
     print!("{}", redactor.redact(&render::text(&outcome, color)));
     let mut written = true;
     if let Some(file) = json {
-        written &= file.write(&render::json_report(&outcome, &redactor));
+        written &= write_file(&file, &render::json_report(&outcome, &redactor));
     }
     if let Some(file) = html {
-        written &= file.write(&render::html_report(&outcome, &redactor));
+        written &= write_file(&file, &render::html_report(&outcome, &redactor));
     }
     match (outcome.ok(), written) {
         (false, _) => Exit::Failed,

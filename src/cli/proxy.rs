@@ -22,12 +22,12 @@ Security model: the proxy forwards only what the real service would accept from 
 holding the proxy's own credentials. A request is forwarded only if its signature verifies \
 with --ak/--sk (or its X-Auth-Token is --token), its X-Sdk-Date is within 15 minutes, it \
 is in origin form without `.`/`..` segments, and it addresses one of the contract's \
-operations under /v3/{--project-id}/ with that operation's method. Anything else is \
+operations under /v3/{--project-id}/ (any one project without it) with that operation's method. Anything else is \
 answered as the service would (401 APIGW.0301, 403, 404, 405, 400), judged, written to \
 --violations, and never forwarded. Only an allow-list of client headers is passed on. \
 --forward-unverified skips the credential check (for an SDK whose signing is not written \
-yet; warned at every start). At start one signed ListTrackers checks the proxy's own \
-credentials (refused: exit 3). It listens on loopback unless --allow-remote.
+yet; warned at every start). At start one signed ListTrackers of --project-id checks the \
+proxy's own credentials (refused: exit 3). It listens on loopback unless --allow-remote.
 
 Each forwarded request is judged against the contract (body, query, content type, signing \
 rules), re-signed with --ak/--sk (or given --token) for the upstream; the answer is judged \
@@ -46,7 +46,9 @@ pub(crate) struct ProxyArgs {
     pub(crate) listen: SocketAddr,
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
-    /// The project clients may address (/v3/{ID}/...); the credentials' project.
+    /// The project clients may address (/v3/{ID}/...); the credentials' project, checked
+    /// with one signed ListTrackers at start. Without it, each request may address any
+    /// one project (the upstream decides which the credentials grant; warned at start).
     #[arg(long, value_name = "ID", env = "HUAWEICLOUD_SDK_PROJECT_ID")]
     pub(crate) project_id: Option<String>,
     /// Forward requests whose credentials do not verify (or without --ak/--sk/--token,
@@ -122,9 +124,12 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
     ) {
         return exit;
     }
-    let Some(project_id) = args.project_id.clone().filter(|p| !p.trim().is_empty()) else {
-        return usage("give --project-id: the proxy forwards requests of that project only".into());
-    };
+    let project_id = args.project_id.clone();
+    if project_id.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        return usage(
+            "--project-id is empty: give the project the proxy forwards requests of".into(),
+        );
+    }
     let credentials = args.credentials.credentials();
     let (auth, secrets) = match &credentials {
         Credentials::AkSk(creds) => (
@@ -176,10 +181,19 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
     if let Err(e) = proxy::router(config.clone()) {
         return usage(e.to_string());
     }
-    if !matches!(credentials, Credentials::None) {
-        if let Err(exit) = runtime.block_on(check_credentials(&config, credentials)) {
-            return exit;
+    match (&config.project_id, &credentials) {
+        (_, Credentials::None) => {}
+        (Some(project_id), _) => {
+            let check = check_credentials(&config, project_id, credentials.clone());
+            if let Err(exit) = runtime.block_on(check) {
+                return exit;
+            }
         }
+        (None, _) => eprintln!(
+            "warning: no --project-id: a request may address any project (the upstream \
+             decides which the proxy's credentials grant), and the credentials are not \
+             checked at start (give --project-id for both)"
+        ),
     }
     eprintln!("forwarding to {}", config.upstream);
     let served = runtime.block_on(proxy::serve(config, args.listen, server::interrupted()));
@@ -194,8 +208,12 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
 
 /// One signed ListTrackers of the project, as a run checks before it starts: no
 /// answer, or the credentials refused, is exit 3 with one line.
-async fn check_credentials(config: &ProxyConfig, credentials: Credentials) -> Result<(), Exit> {
-    let mut check = RunConfig::new(config.upstream.clone(), config.project_id.clone());
+async fn check_credentials(
+    config: &ProxyConfig,
+    project_id: &str,
+    credentials: Credentials,
+) -> Result<(), Exit> {
+    let mut check = RunConfig::new(config.upstream.clone(), project_id);
     check.credentials = credentials;
     check.timeout = config.timeout;
     let client = HttpClient::for_target(&config.upstream).map_err(|e| usage(e.to_string()))?;

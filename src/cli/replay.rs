@@ -12,8 +12,8 @@ use cts_conform::runner::{LedgerSpec, RunSpec, Target};
 
 use super::args::{PlanArgs, ProfileArg, ReplayArgs};
 use super::exit::{usage, Exit};
-use super::plan::load_plan;
-use super::reports::{load_baseline, Reports};
+use super::plan::{load_baseline, load_plan};
+use super::reports::plan_reports;
 
 pub(crate) fn replay(args: ReplayArgs) -> Exit {
     let libtest = args.libtest;
@@ -68,7 +68,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         super::trials::list(&libtest, &cases);
         return Exit::Passed;
     }
-    let reports = match Reports::plan(&args.outputs) {
+    let reports = match plan_reports(&args.outputs) {
         Ok(reports) => reports,
         Err(exit) => return exit,
     };
@@ -105,7 +105,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         filters: None,
         reporters: Vec::new(),
         pace: None,
-        profile: format!("{:?}", plan.profile).to_lowercase(),
+        profile: plan.profile_name(),
         partition: partition.map(|p| p.to_string()),
         baseline_file: args
             .outputs

@@ -9,7 +9,7 @@ use cts_conform::report;
 
 use super::args::{MergeArgs, ReportArgs, ReportCommand};
 use super::exit::{usage, Exit};
-use super::reports::ReportFile;
+use super::reports::{plan_file, write_file};
 
 pub(crate) fn report(args: ReportArgs) -> Exit {
     match args.command {
@@ -54,9 +54,9 @@ fn merge(args: MergeArgs) -> Exit {
     merged["complete"] = serde_json::json!(completeness.complete());
     merged["completeness"] = completeness.to_json();
     let files = (
-        ReportFile::plan("--junit", &args.junit),
-        ReportFile::plan("--report-json", &args.report_json),
-        ReportFile::plan("--report-html", &args.report_html),
+        plan_file("--junit", &args.junit),
+        plan_file("--report-json", &args.report_json),
+        plan_file("--report-html", &args.report_html),
     );
     let (junit, json, html) = match files {
         (Ok(j), Ok(r), Ok(h)) => (j, r, h),
@@ -66,15 +66,21 @@ fn merge(args: MergeArgs) -> Exit {
     let redactor = Redactor::default();
     let mut ok = true;
     if let Some(file) = junit {
-        ok &= file.write(&report::junit::render(&summary, &results, &rows, &redactor));
+        ok &= write_file(
+            &file,
+            &report::junit::render(&summary, &results, &rows, &redactor),
+        );
     }
     if let Some(file) = json {
         let mut text = serde_json::to_string_pretty(&merged).unwrap_or_default();
         text.push('\n');
-        ok &= file.write(&text);
+        ok &= write_file(&file, &text);
     }
     if let Some(file) = html {
-        ok &= file.write(&report::html::render(&summary, &results, &rows, &redactor));
+        ok &= write_file(
+            &file,
+            &report::html::render(&summary, &results, &rows, &redactor),
+        );
     }
     let totals = &merged["totals"];
     println!(

@@ -1,135 +1,64 @@
-//! Report files (JUnit, JSON, HTML), written once at the end of a run, each to a
-//! temporary file beside it and then renamed into place: a run that stops early (exit 2
-//! or 3) leaves no report, and a report is never half written. Where each goes is checked
-//! before the run (its directory exists), so a plain typo is a usage error before any
-//! request. Also the known-failure baseline.
+//! The reports' side of a command: report files planned from the flags before anything
+//! runs and written at the end ([`cts_conform::report::files`]), the bundle, the lines
+//! printed after libtest's summary, the exit gate of `--fail-on-ignored` and
+//! `--min-coverage`, the known-failure baseline, and the command that re-runs a case.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
 use cts_conform::bundle;
-use cts_conform::contract::Contract;
-use cts_conform::outcome::Baseline;
 use cts_conform::report::completeness::Completeness;
+use cts_conform::report::files::{ReportFile, Reports};
 use cts_conform::report::{self, CaseResult, RunSummary};
-use time::format_description::well_known::Rfc3339;
+use cts_conform::runner::Finished;
 
 use super::args::{OutputArgs, ProfileArg, RunArgs};
 use super::exit::{usage, Exit};
-use super::plan::Plan;
 
-/// Where one report goes.
-pub(crate) struct ReportFile {
-    pub(crate) flag: &'static str,
-    pub(crate) path: PathBuf,
+/// The report files asked for by a run's or replay's flags; a usage error (exit 2) for a
+/// missing directory or two reports on one file.
+pub(crate) fn plan_reports(args: &OutputArgs) -> Result<Option<Reports>, Exit> {
+    Reports::plan(
+        args.junit.as_deref(),
+        args.report_json.as_deref(),
+        args.report_html.as_deref(),
+    )
+    .map_err(|e| usage(e.to_string()))
 }
 
-impl ReportFile {
-    /// The report asked for by `flag`, if any; a usage error when its directory is missing.
-    pub(crate) fn plan(flag: &'static str, path: &Option<PathBuf>) -> Result<Option<Self>, Exit> {
-        let Some(path) = path else { return Ok(None) };
-        let dir = directory(path);
-        if !dir.is_dir() {
-            return Err(usage(format!(
-                "cannot write the {flag} report to {}: no directory {}",
-                path.display(),
-                dir.display()
-            )));
-        }
-        if path.is_dir() {
-            return Err(usage(format!(
-                "cannot write the {flag} report to {}: it is a directory",
-                path.display()
-            )));
-        }
-        Ok(Some(ReportFile {
-            flag,
-            path: path.clone(),
-        }))
-    }
+/// One report file of `flag` (`parity`, `report merge`); a usage error as above.
+pub(crate) fn plan_file(
+    flag: &'static str,
+    path: &Option<PathBuf>,
+) -> Result<Option<ReportFile>, Exit> {
+    ReportFile::plan(flag, path.as_deref()).map_err(|e| usage(e.to_string()))
+}
 
-    /// Writes the report (temporary file, then rename); false after saying why not.
-    pub(crate) fn write(self, text: &str) -> bool {
-        match write_atomically(&self.path, text) {
-            Ok(()) => true,
-            Err(e) => {
-                eprintln!(
-                    "error: cannot write the {} report to {}: {e}",
-                    self.flag,
-                    self.path.display()
-                );
-                false
-            }
+/// Writes a report file; false after saying why not.
+pub(crate) fn write_file(file: &ReportFile, text: &str) -> bool {
+    match file.write(text) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
         }
     }
 }
 
-/// The directory a file goes in (`.` for a bare name).
-fn directory(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
+/// Writes every requested report of a run; false when one could not be written (each
+/// failure said).
+pub(crate) fn write_reports(
+    reports: &Reports,
+    summary: &RunSummary,
+    results: &[CaseResult],
+    coverage: &[cts_conform::coverage::Row],
+    redactor: &Redactor,
+) -> bool {
+    let failed = reports.write(summary, results, coverage, redactor);
+    for e in &failed {
+        eprintln!("error: {e}");
     }
-}
-
-/// `text` into a fresh temporary file in `path`'s directory, flushed, then renamed over
-/// `path`; the temporary file is removed when anything fails.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-    let temporary = directory(path).join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&temporary).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&temporary, path));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    renamed
-}
-
-/// The report files of a run.
-pub(crate) struct Reports {
-    pub(crate) junit: Option<ReportFile>,
-    pub(crate) json: Option<ReportFile>,
-    pub(crate) html: Option<ReportFile>,
-}
-
-impl Reports {
-    /// The report files asked for (nothing is created yet); `None` when none is asked for.
-    pub(crate) fn plan(args: &OutputArgs) -> Result<Option<Self>, Exit> {
-        let reports = Reports {
-            junit: ReportFile::plan("--junit", &args.junit)?,
-            json: ReportFile::plan("--report-json", &args.report_json)?,
-            html: ReportFile::plan("--report-html", &args.report_html)?,
-        };
-        let any = reports.junit.is_some() || reports.json.is_some() || reports.html.is_some();
-        Ok(any.then_some(reports))
-    }
-
-    /// Renders and writes every requested report; false when one could not be written.
-    pub(crate) fn write(
-        self,
-        summary: &RunSummary,
-        results: &[CaseResult],
-        coverage: &[cts_conform::coverage::Row],
-        redactor: &Redactor,
-    ) -> bool {
-        let mut ok = true;
-        if let Some(file) = self.junit {
-            ok &= file.write(&report::junit::render(summary, results, coverage, redactor));
-        }
-        if let Some(file) = self.json {
-            ok &= file.write(&report::json::render(summary, results, coverage, redactor));
-        }
-        if let Some(file) = self.html {
-            ok &= file.write(&report::html::render(summary, results, coverage, redactor));
-        }
-        ok
-    }
+    failed.is_empty()
 }
 
 /// Prints what the run checked after libtest's summary: the completeness line and the
@@ -175,69 +104,24 @@ pub(crate) fn gated(
 
 /// Writes the certification bundle of a run that ended with `exit` (its recording is
 /// already in place); exit 5 when it cannot be written.
-pub(crate) fn write_bundle(
-    dir: &Path,
-    summary: &RunSummary,
-    results: &[CaseResult],
-    coverage: &[cts_conform::coverage::Row],
-    pool: bundle::Pool,
-    exit: Exit,
-    redactor: &Redactor,
-) -> Exit {
-    let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    let completeness =
-        report::completeness::assess(results, coverage, &summary.profile, summary.interrupted);
-    let manifest = bundle::Manifest {
-        format: bundle::FORMAT,
-        tool: bundle::Tool {
-            name: "cts-conform".into(),
-            version: summary.tool_version.clone(),
-        },
-        contract_sha256: bundle::sha256_hex(cts_conform::contract::EMBEDDED_OPENAPI.as_bytes()),
-        fingerprint_sha256: summary.fingerprint.clone(),
-        selected: results.iter().map(|r| r.outcome.id.clone()).collect(),
-        profile: summary.profile.clone(),
-        partition: summary.partition.clone(),
-        target: bundle::Target {
-            url: summary.target.clone(),
-            kind: summary.target_kind.clone(),
-            project_id: summary.project_id.clone(),
-        },
+pub(crate) fn write_bundle(dir: &Path, run: &Finished, exit: Exit) -> Exit {
+    let (summary, results) = (&run.summary, &run.results);
+    let pool = run.pool.clone();
+    match bundle::write_run(
+        dir,
+        summary,
+        results,
+        &run.coverage,
         pool,
-        run_id: summary.run_id.clone(),
-        started: time(summary.started),
-        finished: time(summary.finished),
-        exit_code: exit as i32,
-        interrupted: summary.interrupted,
-        completeness: completeness.line(),
-    };
-    let reports = bundle::Reports {
-        json: report::json::render(summary, results, coverage, redactor),
-        junit: report::junit::render(summary, results, coverage, redactor),
-        html: report::html::render(summary, results, coverage, redactor),
-    };
-    match bundle::write(dir, &manifest, &reports) {
+        exit as i32,
+        &run.redactor,
+    ) {
         Ok(()) => exit,
         Err(e) => {
             eprintln!("error: {e}");
             Exit::ReportNotWritten
         }
     }
-}
-
-pub(crate) fn load_baseline(
-    path: &Option<PathBuf>,
-    plan: &Plan,
-    contract: &Contract,
-) -> Result<Baseline, Exit> {
-    let Some(path) = path else {
-        return Ok(Baseline::default());
-    };
-    let ids = plan.known_ids(contract);
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(format!("cannot read the baseline {name}: {e}")))?;
-    Baseline::parse(&name, &text, |id| ids.contains(id)).map_err(|e| usage(e.to_string()))
 }
 
 /// The command that re-runs one of this run's cases (a failure's reproduction line adds

@@ -11,37 +11,17 @@ use std::time::Duration;
 use cts_conform::contract::Contract;
 use cts_conform::report;
 use cts_conform::run::reorder::ReorderBuffer;
-use cts_conform::run::{self, Credentials, RunConfig, Session};
+use cts_conform::run::{self, RunConfig, Session};
+use cts_conform::runner::target::TargetChoice;
 use cts_conform::runner::{self, LedgerSpec, RunError, RunSpec, Target};
 use libtest_mimic::ColorSetting;
 
 use super::args::{RunArgs, DEFAULT_LEDGER};
 use super::checks::{check_run_args, check_selection};
 use super::exit::{exit_now, runtime, usage, Exit};
-use super::plan::load_plan;
-use super::reports::{load_baseline, Reports};
-
-/// The project the embedded target runs against unless told otherwise.
-const EMBEDDED_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
-
-/// A pool flag's names; without any, the single-bucket environment variable of earlier
-/// versions (`CTS_DATA_BUCKET`, `CTS_OBS_BUCKET`) if set.
-fn pool_names(given: &[String], single_env: &str) -> Vec<String> {
-    let names: Vec<String> = given
-        .iter()
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .collect();
-    if !names.is_empty() {
-        return names;
-    }
-    std::env::var(single_env)
-        .ok()
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .into_iter()
-        .collect()
-}
+use super::plan::{load_baseline, load_plan};
+use super::reports::plan_reports;
+use cts_conform::report::files::Reports;
 
 /// Quits at once on the second signal ([`run::signals::watch`] handles the first),
 /// naming the command that removes what the run left.
@@ -82,8 +62,11 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     }
     let embedded = args.target == "embedded";
     if !embedded {
-        if let Err(exit) = super::plan::check_created_names(&plan) {
-            return exit;
+        if let Err(errors) =
+            cts_conform::cts::case_files::check_created_names(&plan.cases, &plan.sources)
+        {
+            eprintln!("{errors}");
+            return Exit::Usage;
         }
     }
     let baseline = match load_baseline(&args.outputs.baseline, &plan, contract) {
@@ -105,7 +88,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     if let Err(exit) = check_selection(&cases, &libtest, args.no_tests) {
         return exit;
     }
-    let reports = match Reports::plan(&args.outputs) {
+    let reports = match plan_reports(&args.outputs) {
         Ok(reports) => reports,
         Err(exit) => return exit,
     };
@@ -155,7 +138,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         filters: Some(super::replay::filters(&libtest, args.plan.no_derived)),
         reporters: Vec::new(),
         pace: None,
-        profile: format!("{:?}", plan.profile).to_lowercase(),
+        profile: plan.profile_name(),
         partition: args.outputs.partition.map(|p| p.to_string()),
         baseline_file: args
             .outputs
@@ -192,64 +175,21 @@ pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
     }
 }
 
-/// The target and the run's configuration from the flags: the embedded emulator (its
-/// project, generated credentials unless given, the buckets it makes up for the run) or a
-/// URL with its project and pool.
+/// The target and the run's configuration from the flags ([`TargetChoice`]).
 pub(crate) fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
-    let mut credentials = args.credentials.credentials();
-    let (target, mut config) = if args.target == "embedded" {
-        let project_id = args
-            .project_id
-            .clone()
-            .unwrap_or_else(|| EMBEDDED_PROJECT_ID.into());
-        if matches!(credentials, Credentials::None) {
-            credentials = runner::generated_credentials();
-        }
-        let mut config = RunConfig::new("http://127.0.0.1:0", project_id);
-        let (data, obs) = cts_conform::cts::made_up_buckets(&config.run_id);
-        config.data_buckets = data;
-        config.obs_buckets = obs;
-        let faults = args.emulator_fault.clone();
-        let documents_only = args.emulator_documents_only;
-        (
-            Target::Embedded {
-                faults,
-                documents_only,
-            },
-            config,
-        )
-    } else {
-        if args.emulator_documents_only {
-            return Err(usage(format!(
-                "--emulator-documents-only needs the embedded target; {} is not the built-in \
-                 emulator (run `cts-conform serve --documents-only` for a standalone one)",
-                args.target
-            )));
-        }
-        if !args.emulator_fault.is_empty() {
-            return Err(usage(format!(
-                "--emulator-fault needs the embedded target; {} is not the built-in emulator \
-                 (run `cts-conform serve --fault NAME` to break a standalone one)",
-                args.target
-            )));
-        }
-        let Some(project_id) = args.project_id.clone() else {
-            return Err(usage(
-                "a URL target needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID)".into(),
-            ));
-        };
-        let mut config = RunConfig::new(args.target.clone(), project_id);
-        config.data_buckets = pool_names(&args.data_bucket, "CTS_DATA_BUCKET");
-        config.obs_buckets = pool_names(&args.obs_bucket, "CTS_OBS_BUCKET");
-        (Target::Url, config)
+    let choice = TargetChoice {
+        target: args.target.clone(),
+        project_id: args.project_id.clone(),
+        credentials: args.credentials.credentials(),
+        faults: args.emulator_fault.clone(),
+        documents_only: args.emulator_documents_only,
+        data_buckets: args.data_bucket.clone(),
+        obs_buckets: args.obs_bucket.clone(),
     };
-    config.credentials = credentials;
+    let (target, mut config) = choice.resolve().map_err(usage)?;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
-    config.profile = match args.plan.profile {
-        super::args::ProfileArg::Documented => cts_conform::case::model::Profile::Documented,
-        super::args::ProfileArg::Strict => cts_conform::case::model::Profile::Strict,
-    };
+    config.profile = args.plan.profile.into();
     config.tls = super::tls::tls_trust(&args.tls, &args.target).map_err(usage)?;
     config.rate = args.rate;
     config.max_retries = args.max_retries;
@@ -314,16 +254,8 @@ pub(crate) fn execute(
         color,
         || prepared.execute(),
     );
-    let redactor = Arc::clone(prepared.redactor());
     let interrupted = prepared.session().interrupted();
     let stop_signal = prepared.session().stop_signal();
-    // Coverage of the plan's cases, for the reports and the completeness line (the cases
-    // go with the run).
-    let coverage = cts_conform::coverage::compute(prepared.session().contract, prepared.cases());
-    let pool = cts_conform::bundle::Pool {
-        data_buckets: prepared.session().config.data_buckets.clone(),
-        obs_buckets: prepared.session().config.obs_buckets.clone(),
-    };
     let finished = prepared.finish();
     let leftovers = &finished.summary.leftovers;
     if let Some(notice) = leftovers.notice() {
@@ -334,17 +266,18 @@ pub(crate) fn execute(
         eprintln!("error: {error}");
         written = false;
     }
-    if let Some(reports) = outputs.reports {
-        written &= reports.write(&finished.summary, &finished.results, &coverage, &redactor);
-    }
     let summary = &finished.summary;
-    let completeness = cts_conform::report::completeness::assess(
-        &finished.results,
-        &coverage,
-        &summary.profile,
-        summary.interrupted,
-    );
-    super::reports::print_completeness(libtest, &completeness);
+    if let Some(reports) = outputs.reports {
+        written &= super::reports::write_reports(
+            &reports,
+            summary,
+            &finished.results,
+            &finished.coverage,
+            &finished.redactor,
+        );
+    }
+    let completeness = &finished.completeness;
+    super::reports::print_completeness(libtest, completeness);
     let traffic = match summary.target_kind.as_str() {
         "replay" => format!(
             "requests answered from the recording (none sent): {}",
@@ -366,21 +299,13 @@ pub(crate) fn execute(
                 &finished.results,
                 written,
             ),
-            &completeness,
+            completeness,
             outputs.fail_on_ignored,
             outputs.min_coverage,
         )
     };
     let exit = match &outputs.bundle {
-        Some(dir) => super::reports::write_bundle(
-            dir,
-            summary,
-            &finished.results,
-            &coverage,
-            pool,
-            exit,
-            &redactor,
-        ),
+        Some(dir) => super::reports::write_bundle(dir, &finished, exit),
         None => exit,
     };
     // The process ends next: freeing every result one by one would only cost time.

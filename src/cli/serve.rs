@@ -4,8 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use cts_conform::auth::SecretString;
-use cts_conform::emulator::{self, Account, AuthPolicy, EmulatorConfig, Fault, Preload, Token};
+use cts_conform::emulator::{self, AuthPolicy, EmulatorConfig, Fault, PolicyFlags, Preload};
 
 use super::args::ServeArgs;
 use super::exit::{runtime, usage, Exit};
@@ -30,7 +29,14 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         Ok(rt) => rt,
         Err(exit) => return exit,
     };
-    let auth = match serve_policy(&args) {
+    let flags = PolicyFlags {
+        ak: &args.ak,
+        sk: &args.sk,
+        project_id: &args.project_id,
+        token: &args.token,
+        credentials: args.credentials.as_deref(),
+    };
+    let auth = match flags.policy() {
         Ok(auth) => auth,
         Err(message) => return usage(message),
     };
@@ -64,7 +70,7 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         Err(message) => return usage(message),
     };
     let mut config = if args.cloud {
-        let projects: BTreeSet<&str> = auth.iter().flat_map(granted_projects).collect();
+        let projects: BTreeSet<&str> = auth.iter().flat_map(AuthPolicy::granted_projects).collect();
         if projects.is_empty() {
             eprintln!(
                 "warning: --cloud: no project is configured (--project-id, --token, \
@@ -107,7 +113,7 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
              CTS.0003 for every refused input)"
         );
     }
-    eprintln!("{}", account_summary(&config));
+    eprintln!("{}", config.account_summary());
     let served = runtime.block_on(emulator::serve(
         config,
         args.listen,
@@ -120,97 +126,4 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
         Ok(()) => Exit::Passed,
         Err(e) => usage(format!("cannot serve on {}: {e}", args.listen)),
     }
-}
-
-/// Every project the policy's accounts and tokens grant.
-fn granted_projects(policy: &AuthPolicy) -> impl Iterator<Item = &str> {
-    let accounts = policy.accounts().iter().map(|a| a.project_id.as_str());
-    accounts.chain(policy.tokens().iter().map(|t| t.project_id.as_str()))
-}
-
-/// One line: how much like a real account this emulator is.
-fn account_summary(config: &EmulatorConfig) -> String {
-    let buckets = match &config.buckets {
-        None => "every valid bucket name exists".to_owned(),
-        Some(names) => format!("{} bucket(s) exist", names.len()),
-    };
-    let rate = config.rate_limit.map_or_else(
-        || "no rate limit".to_owned(),
-        |n| format!("at most {n} requests/s per credential"),
-    );
-    let gateway = if config.gateway_errors {
-        "gateway-shaped 401/429"
-    } else {
-        "CTS-shaped 401"
-    };
-    let preloaded = if config.preload.is_empty() {
-        "no preloaded tracker"
-    } else {
-        "trackers preloaded"
-    };
-    format!("account: {buckets}; {rate}; {gateway}; {preloaded}")
-}
-
-/// The emulator's auth policy from `serve`'s flags and credentials file; `None`
-/// (accept everything) when neither names any credential. Errors never quote a secret.
-fn serve_policy(args: &ServeArgs) -> Result<Option<AuthPolicy>, String> {
-    let (aks, sks, projects) = (args.ak.len(), args.sk.len(), args.project_id.len());
-    if aks != sks || (aks > 0 && projects != aks) {
-        return Err(format!(
-            "give --ak, --sk and --project-id equally often, the Nth of each forming one \
-             account (got {aks} --ak, {sks} --sk, {projects} --project-id)"
-        ));
-    }
-    if aks == 0 && args.token.is_empty() && projects > 0 {
-        return Err(
-            "--project-id grants a project to an --ak/--sk account or a --token; give one".into(),
-        );
-    }
-    let mut accounts: Vec<Account> = args
-        .ak
-        .iter()
-        .zip(&args.sk)
-        .zip(&args.project_id)
-        .map(|((ak, sk), project_id)| Account {
-            credentials: cts_conform::auth::Credentials::new(ak.as_str(), sk.as_str()),
-            project_id: project_id.clone(),
-        })
-        .collect();
-    let mut tokens = args
-        .token
-        .iter()
-        .map(|arg| token_grant(arg, args.project_id.first()))
-        .collect::<Result<Vec<Token>, String>>()?;
-    if let Some(path) = &args.credentials {
-        let file = AuthPolicy::load(path).map_err(|e| e.to_string())?;
-        if file.accounts().is_empty() && file.tokens().is_empty() {
-            return Err(format!("{} lists no account and no token", path.display()));
-        }
-        accounts.extend_from_slice(file.accounts());
-        tokens.extend_from_slice(file.tokens());
-    }
-    if accounts.is_empty() && tokens.is_empty() {
-        return Ok(None);
-    }
-    AuthPolicy::new(accounts, tokens)
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
-/// A `--token TOKEN[:PROJECT_ID]` argument; without `:PROJECT_ID` the token grants
-/// `first_project`.
-fn token_grant(arg: &str, first_project: Option<&String>) -> Result<Token, String> {
-    let (token, project_id) = match arg.rsplit_once(':') {
-        Some((token, project_id)) => (token, project_id.to_owned()),
-        None => (
-            arg,
-            first_project
-                .cloned()
-                .ok_or("a --token without :PROJECT_ID grants the first --project-id; give one")?,
-        ),
-    };
-    Ok(Token {
-        token: SecretString::new(token),
-        project_id,
-    })
 }

@@ -194,12 +194,6 @@ impl AuthPolicy {
         })
     }
 
-    /// The same policy with another allowed clock skew.
-    pub fn with_max_skew(mut self, max_skew: Duration) -> Self {
-        self.max_skew = max_skew;
-        self
-    }
-
     /// Reads a policy from JSON text (see the module documentation for the form).
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
         let file: PolicyFile = serde_json::from_str(text).map_err(|error| PolicyError::Parse {
@@ -257,6 +251,12 @@ impl AuthPolicy {
     /// The allowed distance between `X-Sdk-Date` and the clock.
     pub fn max_skew(&self) -> Duration {
         self.max_skew
+    }
+
+    /// Every project the accounts and tokens grant (with repeats).
+    pub fn granted_projects(&self) -> impl Iterator<Item = &str> {
+        let accounts = self.accounts.iter().map(|a| a.project_id.as_str());
+        accounts.chain(self.tokens.iter().map(|t| t.project_id.as_str()))
     }
 
     /// Every secret the policy holds (SKs and tokens), e.g. for a [`auth::Redactor`].
@@ -319,6 +319,85 @@ impl AuthPolicy {
             .map(|account| &account.credentials)
             .find(|credentials| credentials.ak == ak)
     }
+}
+
+/// Credentials as `serve` takes them on its command line: the Nth `--ak`, `--sk` and
+/// `--project-id` form one account; `--token TOKEN[:PROJECT_ID]` (without a project, the
+/// first `--project-id`); `--credentials FILE` adds a file's accounts and tokens.
+#[derive(Debug, Default)]
+pub struct PolicyFlags<'a> {
+    pub ak: &'a [String],
+    pub sk: &'a [String],
+    pub project_id: &'a [String],
+    pub token: &'a [String],
+    pub credentials: Option<&'a Path>,
+}
+
+impl PolicyFlags<'_> {
+    /// The policy the flags describe; `None` (accept everything) when they name no
+    /// credential. The error is one line for the user and never quotes a secret.
+    pub fn policy(&self) -> Result<Option<AuthPolicy>, String> {
+        let (aks, sks, projects) = (self.ak.len(), self.sk.len(), self.project_id.len());
+        if aks != sks || (aks > 0 && projects != aks) {
+            return Err(format!(
+                "give --ak, --sk and --project-id equally often, the Nth of each forming one \
+                 account (got {aks} --ak, {sks} --sk, {projects} --project-id)"
+            ));
+        }
+        if aks == 0 && self.token.is_empty() && projects > 0 {
+            return Err(
+                "--project-id grants a project to an --ak/--sk account or a --token; give one"
+                    .into(),
+            );
+        }
+        let mut accounts: Vec<Account> = self
+            .ak
+            .iter()
+            .zip(self.sk)
+            .zip(self.project_id)
+            .map(|((ak, sk), project_id)| Account {
+                credentials: Credentials::new(ak.as_str(), sk.as_str()),
+                project_id: project_id.clone(),
+            })
+            .collect();
+        let mut tokens = self
+            .token
+            .iter()
+            .map(|arg| token_grant(arg, self.project_id.first()))
+            .collect::<Result<Vec<Token>, String>>()?;
+        if let Some(path) = self.credentials {
+            let file = AuthPolicy::load(path).map_err(|e| e.to_string())?;
+            if file.accounts().is_empty() && file.tokens().is_empty() {
+                return Err(format!("{} lists no account and no token", path.display()));
+            }
+            accounts.extend_from_slice(file.accounts());
+            tokens.extend_from_slice(file.tokens());
+        }
+        if accounts.is_empty() && tokens.is_empty() {
+            return Ok(None);
+        }
+        AuthPolicy::new(accounts, tokens)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A `--token TOKEN[:PROJECT_ID]` argument; without `:PROJECT_ID` the token grants
+/// `first_project`.
+fn token_grant(arg: &str, first_project: Option<&String>) -> Result<Token, String> {
+    let (token, project_id) = match arg.rsplit_once(':') {
+        Some((token, project_id)) => (token, project_id.to_owned()),
+        None => (
+            arg,
+            first_project
+                .cloned()
+                .ok_or("a --token without :PROJECT_ID grants the first --project-id; give one")?,
+        ),
+    };
+    Ok(Token {
+        token: SecretString::new(token),
+        project_id,
+    })
 }
 
 /// The decoded `{project_id}` of a `/v3/{project_id}/...` path, if the path has one.

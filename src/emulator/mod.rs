@@ -49,7 +49,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use access::AccessLog;
-pub use auth_policy::{Account, AuthPolicy, Token};
+pub use auth_policy::{Account, AuthPolicy, PolicyFlags, Token};
 pub use fault::{Fault, FaultSet};
 use guard::GuardConfig;
 use handlers::AppState;
@@ -156,6 +156,29 @@ impl EmulatorConfig {
             fields: render::Fields::Sdk,
             ..defaults
         }
+    }
+
+    /// One line: how much like a real account this emulator is (printed by `serve`).
+    pub fn account_summary(&self) -> String {
+        let buckets = match &self.buckets {
+            None => "every valid bucket name exists".to_owned(),
+            Some(names) => format!("{} bucket(s) exist", names.len()),
+        };
+        let rate = self.rate_limit.map_or_else(
+            || "no rate limit".to_owned(),
+            |n| format!("at most {n} requests/s per credential"),
+        );
+        let gateway = if self.gateway_errors {
+            "gateway-shaped 401/429"
+        } else {
+            "CTS-shaped 401"
+        };
+        let preloaded = if self.preload.is_empty() {
+            "no preloaded tracker"
+        } else {
+            "trackers preloaded"
+        };
+        format!("account: {buckets}; {rate}; {gateway}; {preloaded}")
     }
 }
 

@@ -52,7 +52,7 @@ pub enum Refused {
     DotSegment,
     #[error("{0}")]
     Unauthenticated(String),
-    #[error("the proxy forwards requests of project {configured} only, not {named}")]
+    #[error("the request addresses project {configured}, not {named}")]
     OtherProject { configured: String, named: String },
     #[error("no operation of the contract lives at {0}")]
     UnknownPath(String),
@@ -92,8 +92,9 @@ impl Refused {
 #[derive(Debug, Clone, Copy)]
 pub struct Admission<'a> {
     pub contract: &'a Contract,
-    /// The project requests must name.
-    pub project_id: &'a str,
+    /// The project requests must name (`--project-id`); `None`: any one project, the same
+    /// in the path and in `X-Project-Id` (the upstream decides which its credentials grant).
+    pub project_id: Option<&'a str>,
     /// The proxy's own credentials, to verify the client's with; `None` forwards
     /// unverified requests (`--forward-unverified`).
     pub policy: Option<&'a AuthPolicy>,
@@ -127,12 +128,19 @@ pub fn admit<'c>(
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("x-project-id"))
         .map(|(_, value)| value.trim().to_owned());
-    for named in path_project(path).into_iter().chain(header_project) {
-        if named != admission.project_id {
-            return Err(Refused::OtherProject {
-                configured: admission.project_id.to_owned(),
-                named,
-            });
+    let path_named = path_project(path);
+    let expected = admission
+        .project_id
+        .map(str::to_owned)
+        .or_else(|| path_named.clone());
+    if let Some(expected) = expected {
+        for named in path_named.into_iter().chain(header_project) {
+            if named != expected {
+                return Err(Refused::OtherProject {
+                    configured: expected,
+                    named,
+                });
+            }
         }
     }
     let mut at_path = admission
@@ -174,9 +182,19 @@ mod tests {
         target: &str,
         headers: &[(String, String)],
     ) -> Result<String, Refused> {
+        decide_for(Some(PROJECT), policy, method, target, headers)
+    }
+
+    fn decide_for(
+        project_id: Option<&str>,
+        policy: Option<&AuthPolicy>,
+        method: &str,
+        target: &str,
+        headers: &[(String, String)],
+    ) -> Result<String, Refused> {
         let admission = Admission {
             contract: Contract::embedded(),
-            project_id: PROJECT,
+            project_id,
             policy,
         };
         let uri: Uri = target.parse().expect("a URI");
@@ -230,6 +248,25 @@ mod tests {
         ] {
             assert_eq!(decide("GET", dots, &[]), Err(Refused::DotSegment), "{dots}");
         }
+    }
+
+    #[test]
+    fn without_a_project_any_one_project_passes_but_path_and_header_must_agree() {
+        let any = |target: &str, headers: &[(String, String)]| {
+            decide_for(None, None, "GET", target, headers)
+        };
+        assert_eq!(any("/v3/p2/trackers", &[]).as_deref(), Ok("ListTrackers"));
+        let same = [("X-Project-Id".to_owned(), "p2".to_owned())];
+        assert_eq!(any("/v3/p2/trackers", &same).as_deref(), Ok("ListTrackers"));
+        let other = [("X-Project-Id".to_owned(), "p3".to_owned())];
+        assert!(matches!(
+            any("/v3/p2/trackers", &other),
+            Err(Refused::OtherProject { .. })
+        ));
+        assert!(matches!(
+            any("/v1.0/p2/traces", &[]),
+            Err(Refused::UnknownPath(_))
+        ));
     }
 
     #[test]

@@ -76,8 +76,9 @@ pub enum UpstreamAuth {
 pub struct ProxyConfig {
     /// The upstream's base URL (`https://cts.example.com`), without a trailing slash.
     pub upstream: String,
-    /// The project requests may address (`/v3/{project_id}/...`).
-    pub project_id: String,
+    /// The project requests may address (`/v3/{project_id}/...`); `None`: any one project
+    /// per request (the upstream decides which the proxy's credentials grant).
+    pub project_id: Option<String>,
     pub auth: UpstreamAuth,
     /// Forward requests whose credentials do not verify (`--forward-unverified`).
     pub forward_unverified: bool,
@@ -97,13 +98,13 @@ impl ProxyConfig {
     /// default server limits, forwarding verified requests only.
     pub fn new(
         upstream: impl Into<String>,
-        project_id: impl Into<String>,
+        project_id: Option<String>,
         auth: UpstreamAuth,
         sink: Option<ViolationSink>,
     ) -> Self {
         ProxyConfig {
             upstream: upstream.into().trim_end_matches('/').to_owned(),
-            project_id: project_id.into(),
+            project_id,
             auth,
             forward_unverified: false,
             sink,
@@ -118,7 +119,10 @@ impl ProxyConfig {
         if self.forward_unverified {
             return None;
         }
-        let project_id = self.project_id.clone();
+        // The policy verifies credentials only (it is asked with no project: which
+        // project a request may address is the admission's decision), so without
+        // --project-id its grant is a placeholder.
+        let project_id = self.project_id.clone().unwrap_or_else(|| "*".into());
         let built = match &self.auth {
             UpstreamAuth::AkSk(credentials) => AuthPolicy::new(
                 vec![Account {
@@ -217,7 +221,11 @@ fn upstream_host(upstream: &str) -> Result<String, ProxyError> {
 pub fn router(config: ProxyConfig) -> Result<Router, ProxyError> {
     Judge::embedded().map_err(ProxyError::Judge)?;
     let upstream_host = upstream_host(&config.upstream)?;
-    if config.project_id.trim().is_empty() {
+    if config
+        .project_id
+        .as_deref()
+        .is_some_and(|p| p.trim().is_empty())
+    {
         return Err(ProxyError::NoProject);
     }
     let client = HttpClient::for_target(&config.upstream)?;
@@ -320,7 +328,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     );
     let admission = Admission {
         contract: judge.contract(),
-        project_id: &config.project_id,
+        project_id: config.project_id.as_deref(),
         policy: state.policy.as_ref(),
     };
     if let Err(refused) = admit::admit(&admission, &parts.uri, &received, now) {
@@ -495,7 +503,7 @@ mod tests {
     fn router_for(upstream: &str) -> Result<Router, ProxyError> {
         router(ProxyConfig::new(
             upstream,
-            "p1",
+            Some("p1".into()),
             UpstreamAuth::PassThrough,
             None,
         ))

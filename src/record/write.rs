@@ -9,9 +9,7 @@
 //! no `run.json`, or with anything a recording does not hold, is never emptied.
 
 use crate::run::event::{Reporter, TestEvent};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use regex::Regex;
@@ -160,7 +158,7 @@ fn recording_entries(dir: &Path) -> Result<Vec<(PathBuf, bool)>, RecordError> {
         }
         Ok(entries)
     };
-    let temporary = |name: &str| name.starts_with('.') && name.ends_with(".tmp");
+    let temporary = crate::atomic_write::is_temporary;
     let mut found = Vec::new();
     let mut has_meta = false;
     for (name, kind) in listed(dir)? {
@@ -266,27 +264,12 @@ impl Recorder {
         mask(&mut value, None, &self.redactor);
         let mut text = serde_json::to_string_pretty(&value).map_err(not_serialized)?;
         text.push('\n');
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let temp = path.with_file_name(format!(
-            ".{}.{}-{}.tmp",
-            name.unwrap_or_default(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let written = std::fs::File::create(&temp)
-            .and_then(|mut file| {
-                file.write_all(text.as_bytes())
-                    .and_then(|()| file.sync_all())
-            })
-            .and_then(|()| std::fs::rename(&temp, path));
-        if let Err(source) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(RecordError::Write {
+        crate::atomic_write::write_atomically(path, text.as_bytes()).map_err(|source| {
+            RecordError::Write {
                 path: path.to_path_buf(),
                 source,
-            });
-        }
+            }
+        })?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ pub mod curl;
 pub mod diff;
 pub mod escape;
 pub mod failure;
+pub mod files;
 pub mod html;
 pub mod json;
 pub mod junit;

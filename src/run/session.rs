@@ -58,7 +58,7 @@ pub struct Session {
     /// Whether the target is on loopback, decided once (it is asked of every case).
     loopback: bool,
     /// Replay and recording (see `run::transport`).
-    pub(super) seam: super::transport::Seam,
+    pub(super) answers: super::transport::AnswerSource,
 }
 
 impl Session {
@@ -94,7 +94,7 @@ impl Session {
             stop_signal: OnceLock::new(),
             reporters: Vec::new(),
             baseline: Arc::default(),
-            seam: Default::default(),
+            answers: Default::default(),
         }
     }
 

@@ -1,5 +1,5 @@
-//! The seam between running a case and the network: live (HTTP) or replayed from a
-//! recording.
+//! Where a running case's answers come from: the network (HTTP) or a recording
+//! ([`AnswerSource`]).
 //!
 //! A live session sends with its HTTP client and waits out throttled answers. A replayed
 //! session ([`Session::with_replay`]) sends nothing: a [`Replayer`] answers each request
@@ -26,15 +26,15 @@ pub trait Replayer: Send + Sync {
     fn not_replayable(&self, case: &str) -> Option<String>;
 }
 
-/// The session's optional replayer.
+/// Where a session's answers come from: the network (no replayer) or a recording.
 #[derive(Default)]
-pub struct Seam {
+pub struct AnswerSource {
     replay: Option<Arc<dyn Replayer>>,
 }
 
-impl fmt::Debug for Seam {
+impl fmt::Debug for AnswerSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Seam")
+        f.debug_struct("AnswerSource")
             .field("replay", &self.replay.is_some())
             .finish()
     }
@@ -53,18 +53,18 @@ pub const NOT_REPLAYABLE: &str = "not replayable";
 impl Session {
     /// This session answers from `replayer` and never touches the network.
     pub fn with_replay(mut self, replayer: Arc<dyn Replayer>) -> Self {
-        self.seam.replay = Some(replayer);
+        self.answers.replay = Some(replayer);
         self.without_model()
     }
 
     /// Whether this session replays a recording.
     pub fn replaying(&self) -> bool {
-        self.seam.replay.is_some()
+        self.answers.replay.is_some()
     }
 
     /// Sends `request` for `case` (`attempt` 0 first, then one per retry).
     pub async fn send(&self, case: &str, attempt: usize, request: SentRequest) -> Exchange {
-        match &self.seam.replay {
+        match &self.answers.replay {
             Some(replay) => replay.answer(case, attempt, &request),
             None => {
                 let config = &self.config;
@@ -84,7 +84,7 @@ impl Session {
 
     /// The variables a replayed run gives `case` in place of its own lease.
     pub(super) fn replayed_lease(&self, case: &str) -> Vars {
-        self.seam
+        self.answers
             .replay
             .as_ref()
             .map(|r| r.leased(case))
@@ -97,7 +97,7 @@ impl Session {
     /// requests (its cleanup's included) do.
     pub(super) fn replay_verdict(&self, mut outcome: CaseOutcome) -> CaseOutcome {
         let Some(why) = self
-            .seam
+            .answers
             .replay
             .as_ref()
             .and_then(|r| r.not_replayable(&outcome.id))

@@ -11,6 +11,7 @@
 //! cases run (libtest on the main thread): [`prepare`], [`Prepared::execute`] (on a thread
 //! of its own), [`Prepared::finish`].
 
+pub mod plan;
 pub mod target;
 
 use std::path::PathBuf;
@@ -162,6 +163,14 @@ pub struct Finished {
     pub configuration_error: Option<String>,
     /// The requests the run sent (a replay: answered from the recording), by operation.
     pub traffic: TrafficCounts,
+    /// What the plan's cases exercise of the contract (for the reports and completeness).
+    pub coverage: Vec<crate::coverage::Row>,
+    /// What ran and what was ignored, and whether that is the whole plan.
+    pub completeness: crate::report::completeness::Completeness,
+    /// The bucket pool the run used (for a bundle's manifest).
+    pub pool: crate::bundle::Pool,
+    /// The run's redactor (every secret it knows).
+    pub redactor: Arc<Redactor>,
 }
 
 /// Starts the target, checks it (unless no case runs), and makes the run's session.
@@ -393,6 +402,11 @@ impl Prepared {
             .and_then(|recorder| recorder.finish(crate::record::now()).err())
             .map(|e| e.to_string());
         let config = &self.session.config;
+        let coverage = crate::coverage::compute(self.session.contract, &self.cases);
+        let pool = crate::bundle::Pool {
+            data_buckets: config.data_buckets.clone(),
+            obs_buckets: config.obs_buckets.clone(),
+        };
         // A replay created nothing: what its ledger lists as not removed was never there.
         let leftovers = match self.target_kind {
             "replay" => Leftovers::default(),
@@ -424,12 +438,22 @@ impl Prepared {
             merged_from: Vec::new(),
             faults: self.faults,
         };
+        let completeness = crate::report::completeness::assess(
+            &results,
+            &coverage,
+            &summary.profile,
+            summary.interrupted,
+        );
         Finished {
             results,
             summary,
             recording_error,
             configuration_error: self.session.configuration_error().map(str::to_string),
             traffic: self.traffic.counts(),
+            coverage,
+            completeness,
+            pool,
+            redactor: self.redactor,
         }
     }
 

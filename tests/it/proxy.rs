@@ -211,7 +211,7 @@ async fn in_front_of_the_emulator_requests_are_re_signed_and_client_faults_repor
     let proxy = proxy::start(
         ProxyConfig::new(
             emulator.base_url(),
-            PROJECT,
+            Some(PROJECT.into()),
             UpstreamAuth::AkSk(Credentials::new(AK, SK)),
             Some(sink),
         ),
@@ -287,7 +287,7 @@ async fn with_a_token_the_proxy_sends_its_own() {
     let proxy = proxy::start(
         ProxyConfig::new(
             emulator.base_url(),
-            PROJECT,
+            Some(PROJECT.into()),
             UpstreamAuth::Token(SecretString::new(TOKEN)),
             Some(ViolationSink::append(&file, [TOKEN], SinkLimits::default()).expect("sink")),
         ),

@@ -445,12 +445,14 @@ async fn a_bad_listen_address_upstream_or_project_is_refused_before_serving() {
             "has a path",
         ),
         (
-            "no project",
+            "empty project",
             vec![
                 "--upstream",
                 &upstream,
                 "--listen",
                 "127.0.0.1:0",
+                "--project-id",
+                " ",
                 "--ak",
                 AK,
                 "--sk",
@@ -505,6 +507,53 @@ async fn a_bad_listen_address_upstream_or_project_is_refused_before_serving() {
         printed.contains("the upstream with the proxy's credentials"),
         "{printed}"
     );
+}
+
+/// DESIGN.md's command line has no --project-id: the proxy then forwards a verified
+/// request for whichever one project it addresses, still refuses an unverified one, and
+/// says at start what it does not check.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_project_id_a_verified_request_of_any_project_passes_and_nothing_unverified() {
+    let (up, seen) = start_upstream().await;
+    let proxy = start_proxy(&[
+        "--upstream",
+        &format!("http://{up}"),
+        "--listen",
+        "127.0.0.1:0",
+        "--ak",
+        AK,
+        "--sk",
+        SK,
+    ])
+    .expect("starts as DESIGN.md writes it");
+    assert_eq!(
+        seen.lock().expect("lock").len(),
+        0,
+        "no check without a project"
+    );
+    let now = OffsetDateTime::now_utc();
+    let other = "ffffffffffffffffffffffffffffffff";
+    for project in [PROJECT, other] {
+        let url = proxy.url(&format!("/v3/{project}/trackers"));
+        let (status, _, _) = send("GET", &url, &[], b"").await;
+        assert_eq!(status, 401, "unsigned, project {project}");
+        // The helper names PROJECT in X-Project-Id: left out (neither signed nor sent).
+        let mut headers = signed_headers("GET", &url, b"", &["x-project-id"], now, SK);
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case("x-project-id"));
+        let (status, _, body) = send("GET", &url, &headers, b"").await;
+        assert_eq!(status, 200, "{project}: {}", String::from_utf8_lossy(&body));
+    }
+    // Path and X-Project-Id naming two projects: refused, as with --project-id.
+    let url = proxy.url(&format!("/v3/{other}/trackers"));
+    let disagreeing = signed_headers("GET", &url, b"", &[], now, SK);
+    assert_eq!(send("GET", &url, &disagreeing, b"").await.0, 403);
+    assert_eq!(
+        seen.lock().expect("lock").len(),
+        2,
+        "only the two agreeing signed ones"
+    );
+    let printed = proxy.stop();
+    assert!(printed.contains("warning: no --project-id"), "{printed}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
