@@ -4,7 +4,7 @@
 //! command that replays it. Exit 0 nothing found, 101 a sequence failed, 2 a bad flag.
 
 use cts_conform::contract::Contract;
-use cts_conform::explore::{self, Budget, Executor, ExploreError};
+use cts_conform::explore::{self, summary, Budget, Executor, ExploreError};
 
 use super::args::{ExploreArgs, RunArgs};
 use super::checks::check_run_args;
@@ -43,6 +43,12 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
     if let Some(problem) = check_run_args(&args.run, &libtest, contract) {
         return usage(problem);
     }
+    if args.out.exists() && !args.out.is_dir() {
+        return usage(format!(
+            "--out {} is not a directory (a failing sequence's case file is written into it)",
+            args.out.display()
+        ));
+    }
     let (target, config) = match target_config(&args.run) {
         Ok(target) => target,
         Err(exit) => return exit,
@@ -51,7 +57,7 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
-    let seed = args.seed.unwrap_or_else(random_seed);
+    let seed = args.seed.unwrap_or_else(summary::clock_seed);
     let budget = Budget {
         seed,
         sequences: args.sequences,
@@ -70,14 +76,10 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
     );
     let flags = rerun_command(&args.run);
     let flags = flags.strip_prefix("cts-conform").unwrap_or_default();
-    println!(
-        "exploring: seed {seed}, {} sequences of at most {} steps",
-        budget.sequences, budget.max_steps
-    );
-    println!(
-        "repeat with: cts-conform explore --seed {seed} --sequences {} --max-steps {}{flags}",
-        budget.sequences, budget.max_steps
-    );
+    let abilities = explore::abilities(executor.config());
+    for line in summary::opening(&budget, abilities, flags) {
+        println!("{line}");
+    }
     let explored = match explore::explore(&mut executor, &budget, &args.out, |_, _| {}) {
         Ok(explored) => explored,
         Err(ExploreError::Config(message)) => return usage(message),
@@ -91,41 +93,16 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
         }
     };
     let sent = format!("{} runs, {} requests", executor.runs, executor.requests);
-    if let Some(reason) = &explored.not_run_reason {
-        println!(
-            "{} of {} sequences not run: {reason}",
-            explored.not_run, explored.sequences
-        );
+    let out = cts_conform::report::failure::quote(&args.out.display().to_string());
+    for line in summary::closing(&explored, &sent, &out, flags) {
+        println!("{line}");
     }
-    let Some(found) = explored.found else {
-        if explored.not_run == explored.sequences {
+    match explored.found {
+        Some(_) => Exit::Failed,
+        None if explored.not_run == explored.sequences => {
             eprintln!("error: no sequence ran");
-            return Exit::NoTests;
+            Exit::NoTests
         }
-        println!(
-            "explored {} sequences ({sent}): nothing found",
-            explored.sequences
-        );
-        return Exit::Passed;
-    };
-    println!("sequence {} failed: {}", found.index, found.failure.message);
-    println!(
-        "shrunk from {} to {} steps ({sent}); written to {}",
-        found.steps_before,
-        found.ops.len(),
-        found.path.display()
-    );
-    println!(
-        "replay with: cts-conform --cases {} --no-derived{flags} --exact {}",
-        cts_conform::report::failure::quote(&args.out.display().to_string()),
-        found.case_id
-    );
-    Exit::Failed
-}
-
-/// A seed from the clock, for an exploration that names none (it is printed).
-fn random_seed() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
+        None => Exit::Passed,
+    }
 }

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use crate::auth::Redactor;
 use crate::case::{load, Source};
 use crate::check::Finding;
 use crate::contract::Contract;
@@ -28,7 +29,7 @@ pub struct Failure {
     /// What must stay the same while shrinking: the finding's kind, and for the
     /// model's findings its rule (`expected body: model: filter-exact`).
     pub signature: String,
-    /// The step and the finding, one line.
+    /// The step and the finding, one line (the run's secrets redacted).
     pub message: String,
     /// The document row the finding names, if it names one.
     pub doc: Option<String>,
@@ -57,6 +58,7 @@ pub struct Executor {
     ledger: LedgerSpec,
     runtime: tokio::runtime::Handle,
     profile: String,
+    redactor: Redactor,
     /// Requests sent so far (the checks before each run included).
     pub requests: usize,
     /// Runs so far.
@@ -74,6 +76,7 @@ impl Executor {
         profile: &str,
     ) -> Self {
         Executor {
+            redactor: Redactor::new(config.credentials.secrets()),
             contract,
             target,
             config,
@@ -150,7 +153,7 @@ impl Executor {
                     .chain(&outcome.cleanup)
                     .find_map(|step| step.findings.first().map(|f| (step.label.clone(), f)));
                 Outcome::Failed(match first {
-                    Some((label, finding)) => failure(&label, finding),
+                    Some((label, finding)) => failure(&label, finding, &self.redactor),
                     None => Failure {
                         signature: "leftover".into(),
                         message: format!(
@@ -165,7 +168,7 @@ impl Executor {
     }
 }
 
-fn failure(step: &str, finding: &Finding) -> Failure {
+fn failure(step: &str, finding: &Finding, redactor: &Redactor) -> Failure {
     let mut signature = finding.kind.label().to_owned();
     if let Some(rule) = finding
         .summary
@@ -177,7 +180,9 @@ fn failure(step: &str, finding: &Finding) -> Failure {
     }
     Failure {
         signature,
-        message: format!("{step}: {}", finding.line()),
+        message: redactor
+            .redact(&format!("{step}: {}", finding.line()))
+            .into_owned(),
         doc: finding
             .details
             .iter()

@@ -5,7 +5,8 @@
 //!
 //! The parts: [`generator`] (the sequences, pure), [`case_writer`] (a sequence as a case
 //! file, pure but for writing it), [`executor`] (a case file run through the runner:
-//! target set up, checked and cleaned up as a run's), [`shrink`] (greedy shrinking, pure).
+//! target set up, checked and cleaned up as a run's), [`shrink`] (greedy shrinking, pure),
+//! [`summary`] (what the command prints, pure).
 //! Everything a sequence runs is the case file it is written as, so what is written is
 //! exactly what failed.
 
@@ -13,6 +14,7 @@ pub mod case_writer;
 pub mod executor;
 pub mod generator;
 pub mod shrink;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 
