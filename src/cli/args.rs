@@ -70,7 +70,7 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Seeded random sequences of operations, each answer checked by the contract and the
     /// run's model; a failing sequence is shrunk and written as a case file (exit 101).
-    Explore(ExploreArgs),
+    Explore(Box<ExploreArgs>),
 }
 
 /// `explore`: the run's target, credential, pool and ledger flags, and the budget. The
