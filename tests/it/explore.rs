@@ -266,3 +266,68 @@ fn help_says_the_defaults() {
         assert!(!run.stdout.contains(hidden), "{hidden} in:\n{}", run.stdout);
     }
 }
+
+/// On a URL target, explore removes everything it created and touches nothing else: a
+/// tracker that was there before is listed unchanged afterwards, and no tracker of the
+/// exploration is left.
+#[test]
+fn on_a_url_target_what_explore_created_is_removed_and_nothing_else_touched() {
+    const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+    let serve = crate::serve::Serve::start(&[]);
+    let runtime = runtime();
+    let client = cts_conform::http::client::http_client_builder()
+        .build()
+        .unwrap();
+    // Somebody else's tracker, there before the exploration.
+    runtime.block_on(async {
+        let theirs = serde_json::json!({"tracker_type": "data", "tracker_name": "xa",
+            "data_bucket": {"data_bucket_name": "their-bucket", "data_event": ["READ"]}});
+        let url = format!("{}/v3/{PROJECT}/tracker", serve.base_url);
+        let answer = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(theirs.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 201);
+    });
+    let listed = || -> serde_json::Value {
+        runtime.block_on(async {
+            let url = format!("{}/v3/{PROJECT}/trackers", serve.base_url);
+            let body = client.get(url).send().await.unwrap().bytes().await.unwrap();
+            serde_json::from_slice(&body).unwrap()
+        })
+    };
+    let before = listed();
+    let workdir = tempfile::tempdir().unwrap();
+    let ledger = workdir.path().join("ledger.jsonl");
+    let run = cli_run::run(&[
+        "explore",
+        "--target",
+        &serve.base_url,
+        "--project-id",
+        PROJECT,
+        "--data-bucket",
+        "src-bucket-1",
+        "--obs-bucket",
+        "obs-bucket-1",
+        "--seed",
+        "5",
+        "--sequences",
+        "30",
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let ledger = std::fs::read_to_string(&ledger).unwrap();
+    assert!(
+        ledger.contains("\"created\""),
+        "explore created trackers: {ledger}"
+    );
+    assert_eq!(
+        listed(),
+        before,
+        "only the tracker that was there before is listed"
+    );
+}
