@@ -80,7 +80,7 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
     for line in summary::opening(&budget, abilities, flags) {
         println!("{line}");
     }
-    let explored = match explore::explore(&mut executor, &budget, &args.out, |_, _| {}) {
+    let explored = match explore::explore(&mut executor, &budget, &args.out) {
         Ok(explored) => explored,
         Err(ExploreError::Config(message)) => return usage(message),
         Err(ExploreError::Unreachable(message)) => {

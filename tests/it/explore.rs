@@ -133,7 +133,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn explore_into(executor: &mut Executor, sequences: u64, out: &Path) -> Explored {
-    explore::explore(executor, &budget(sequences), out, |_, _| {}).expect("explores")
+    explore::explore(executor, &budget(sequences), out).expect("explores")
 }
 
 /// 1,000 sequences against the emulator (documents-only or not), none failing.
