@@ -73,3 +73,89 @@ pub fn clock_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget() -> Budget {
+        Budget {
+            seed: 9,
+            sequences: 5,
+            max_steps: 3,
+            shrink_runs: 10,
+        }
+    }
+
+    #[test]
+    fn the_opening_names_the_seed_and_what_the_run_cannot_do() {
+        let all = Abilities {
+            mutate: true,
+            data_bucket: true,
+            obs_bucket: true,
+        };
+        let lines = opening(&budget(), all, " --target http://t");
+        assert_eq!(
+            lines,
+            [
+                "exploring: seed 9, 5 sequences of at most 3 steps",
+                "repeat with: cts-conform explore --seed 9 --sequences 5 --max-steps 3 --target http://t",
+            ]
+        );
+        let read_only = opening(
+            &budget(),
+            Abilities {
+                mutate: false,
+                ..all
+            },
+            "",
+        );
+        assert!(
+            read_only[2].contains("only listings and quotas"),
+            "{read_only:?}"
+        );
+        let no_bucket = opening(
+            &budget(),
+            Abilities {
+                data_bucket: false,
+                ..all
+            },
+            "",
+        );
+        assert!(no_bucket[2].contains("nothing is created"), "{no_bucket:?}");
+    }
+
+    #[test]
+    fn the_closing_says_nothing_found_or_how_to_replay() {
+        let mut explored = Explored {
+            sequences: 5,
+            not_run: 0,
+            not_run_reason: None,
+            found: None,
+        };
+        assert_eq!(
+            closing(&explored, "5 runs", "out", ""),
+            ["explored 5 sequences (5 runs): nothing found"]
+        );
+        explored.found = Some(super::super::Found {
+            index: 2,
+            steps_before: 7,
+            ops: vec![super::super::Op::Quotas],
+            failure: super::super::Failure {
+                signature: "s".into(),
+                message: "ListQuotas: wrong".into(),
+                doc: None,
+            },
+            path: "out/seed_9_sequence_2.json".into(),
+            case_id: "explore::seed_9_sequence_2".into(),
+        });
+        assert_eq!(
+            closing(&explored, "9 runs", "out", " --emulator-fault f"),
+            [
+                "sequence 2 failed: ListQuotas: wrong",
+                "shrunk from 7 to 1 steps (9 runs); written to out/seed_9_sequence_2.json",
+                "replay with: cts-conform --cases out --no-derived --emulator-fault f --exact explore::seed_9_sequence_2",
+            ]
+        );
+    }
+}
