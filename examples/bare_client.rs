@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args = std::env::args().skip(1);
     let usage = "usage: bare_client BASE_URL PROJECT ITERATIONS JOBS";
-    let base = args.next().ok_or(usage)?;
+    // Parsed once: each request's URL is this base joined with its path, so no request
+    // parses a host again (as cts-conform's client does).
+    let base = reqwest::Url::parse(&args.next().ok_or(usage)?)?;
     let project = args.next().ok_or(usage)?;
     let iterations: usize = args.next().ok_or(usage)?.parse()?;
     let jobs: usize = args.next().ok_or(usage)?.parse()?;
@@ -27,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= iterations {
-                    return Ok::<(), reqwest::Error>(());
+                    return Ok::<(), Box<dyn std::error::Error + Send + Sync>>(());
                 }
                 iteration(&client, &base, &project, i).await?;
             }
@@ -41,22 +43,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn iteration(
     client: &reqwest::Client,
-    base: &str,
+    base: &reqwest::Url,
     project: &str,
     i: usize,
-) -> Result<(), reqwest::Error> {
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let name = format!("bare-{i:04}");
     let body = format!(
         r#"{{"tracker_type": "data", "tracker_name": "{name}", "data_bucket": {{"data_bucket_name": "bare-src-{i:04}", "data_event": ["READ"]}}, "obs_info": {{"bucket_name": "bench-obs", "file_prefix_name": "p"}}}}"#
     );
-    let list = format!("{base}/v3/{project}/trackers?tracker_name={name}&tracker_type=data");
+    let list = base.join(&format!(
+        "/v3/{project}/trackers?tracker_name={name}&tracker_type=data"
+    ))?;
     let create = client
-        .post(format!("{base}/v3/{project}/tracker"))
+        .post(base.join(&format!("/v3/{project}/tracker"))?)
         .header("Content-Type", "application/json")
         .body(body);
     create.send().await?.bytes().await?;
-    client.get(&list).send().await?.bytes().await?;
-    client.delete(&list).send().await?.bytes().await?;
-    client.get(&list).send().await?.bytes().await?;
+    client.get(list.clone()).send().await?.bytes().await?;
+    client.delete(list.clone()).send().await?.bytes().await?;
+    client.get(list).send().await?.bytes().await?;
     Ok(())
 }

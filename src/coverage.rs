@@ -22,7 +22,8 @@ use serde_json::Value;
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::LoadedCase;
 use crate::contract::{Contract, Operation, ParamLocation};
-use crate::derive::{carrier_body, values};
+use crate::cts::derive::values;
+use crate::cts::Service;
 
 /// What a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,27 +55,68 @@ impl Row {
     }
 }
 
-/// The operations coverage is about: the two the documents describe.
-const OPERATIONS: [&str; 2] = ["CreateTracker", "ListTrackers"];
-
-/// Computes the coverage rows of `cases`.
-pub fn compute(contract: &Contract, cases: &[LoadedCase]) -> Vec<Row> {
+/// Computes the coverage rows of `cases`, for the operations the `service` names
+/// ([`Service::coverage_operations`]; CTS: the two the documents describe).
+pub fn compute(contract: &Contract, service: &dyn Service, cases: &[LoadedCase]) -> Vec<Row> {
     let mut rows = Vec::new();
-    for op in OPERATIONS.iter().filter_map(|id| contract.operation(id)) {
-        rows.extend(rows_of(contract, op));
+    let carrier = service.carrier_body();
+    for op in service
+        .coverage_operations()
+        .iter()
+        .filter_map(|id| contract.operation(id))
+    {
+        rows.extend(rows_of(contract, service, op, carrier.as_ref()));
     }
+    // What each row is looked for by, made once (not for every case and step).
+    let wanted: Vec<Wanted> = rows.iter().map(Wanted::of).collect();
     for case in cases {
         let written = Written::of(case);
-        for row in &mut rows {
+        for (row, wanted) in rows.iter_mut().zip(&wanted) {
             let exercised = steps(case)
                 .zip(&written.bodies)
-                .any(|(step, body)| exercises(case, &written, step, body.as_ref(), row));
+                .any(|(step, body)| exercises(case, &written, step, body.as_ref(), row, wanted));
             if exercised {
                 row.cases.push(case.id.clone());
             }
         }
     }
     rows
+}
+
+/// What a row is looked for by in a case.
+enum Wanted {
+    /// A request field: its keys (`obs_info`, `bucket_name`) and the reference tokens of
+    /// its pointer in a request body (`/obs_info/bucket_name`).
+    Field {
+        keys: Vec<String>,
+        tokens: Vec<String>,
+    },
+    Query,
+    /// A status, as a number (`None`: a row name that is none).
+    Status(Option<u16>),
+}
+
+impl Wanted {
+    fn of(row: &Row) -> Wanted {
+        match row.kind {
+            RowKind::RequestField => {
+                let keys: Vec<String> = row.name.split('.').map(str::to_owned).collect();
+                let pointer = format!("/{}", keys.join("/"));
+                let tokens = crate::json_pointer::tokens(&pointer)
+                    .map(std::borrow::Cow::into_owned)
+                    .collect();
+                Wanted::Field { keys, tokens }
+            }
+            RowKind::QueryParameter => Wanted::Query,
+            // A status row is named by the code's decimal digits (`rows_of`).
+            RowKind::Status => Wanted::Status(
+                row.name
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|code| code.to_string() == row.name),
+            ),
+        }
+    }
 }
 
 /// A case's request bodies and expected bodies as written, made once per case (a plan
@@ -104,7 +146,12 @@ fn steps(case: &LoadedCase) -> impl Iterator<Item = &StepSpec> {
     case.spec.steps.iter().chain(&case.spec.cleanup)
 }
 
-fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
+fn rows_of(
+    contract: &Contract,
+    service: &dyn Service,
+    op: &Operation,
+    carrier: Option<&Value>,
+) -> Vec<Row> {
     let row = |kind, name: String, doc: String, provokable| Row {
         operation: op.id.clone(),
         kind,
@@ -114,8 +161,8 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
         cases: Vec::new(),
     };
     let mut rows = Vec::new();
-    if let Some(body) = &op.request_body {
-        for field in values::request_fields(contract, body, &carrier_body("x")) {
+    if let (Some(body), Some(carrier)) = (&op.request_body, carrier) {
+        for field in values::request_fields(contract, body, carrier) {
             rows.push(row(
                 RowKind::RequestField,
                 field.path.join("."),
@@ -138,9 +185,10 @@ fn rows_of(contract: &Contract, op: &Operation) -> Vec<Row> {
     }
     for (status, spec) in &op.responses {
         // api-facts statuses (the gateway's 429, ListTrackers' 404) are a real endpoint's
-        // answers that no document gives a cause for: schema-checked, not provoked.
+        // answers that no document gives a cause for: schema-checked, not provoked; so are
+        // the documented ones the service names (CTS: CreateTracker's 404).
         let provokable =
-            *status < 500 && spec.is_documented() && !(op.id == "CreateTracker" && *status == 404);
+            *status < 500 && spec.is_documented() && service.can_provoke(&op.id, *status);
         rows.push(row(
             RowKind::Status,
             status.to_string(),
@@ -157,24 +205,25 @@ fn exercises(
     step: &StepSpec,
     body: Option<&Value>,
     row: &Row,
+    wanted: &Wanted,
 ) -> bool {
     if step.operation != row.operation {
         return false;
     }
-    match row.kind {
-        RowKind::RequestField => {
-            let keys: Vec<&str> = row.name.split('.').collect();
-            let pointer = format!("/{}", keys.join("/"));
-            let sets = body.and_then(|b| b.pointer(&pointer)).is_some();
-            sets && (echoed(written, &keys) || refused_for(case, step, &row.name))
+    match wanted {
+        Wanted::Field { keys, tokens } => {
+            let sets = body
+                .and_then(|b| crate::json_pointer::find(b, tokens))
+                .is_some();
+            sets && (echoed(written, keys) || refused_for(case, step, &row.name))
         }
-        RowKind::QueryParameter => {
+        Wanted::Query => {
             step.query.contains_key(&row.name)
                 && expectations(step).any(|e| e.body.is_some() || refuses(e))
         }
-        RowKind::Status => {
+        Wanted::Status(wanted) => {
             // An alternative (`any_of`) says a status may come, not that it must.
-            let single = |s: &Option<StatusSet>| matches!(s, Some(StatusSet::One(code)) if code.to_string() == row.name);
+            let single = |s: &Option<StatusSet>| matches!((s, wanted), (Some(StatusSet::One(code)), Some(wanted)) if code == wanted);
             single(&step.expect.status)
                 || step
                     .expect_strict
@@ -211,20 +260,25 @@ fn refuses(expect: &Expect) -> bool {
 /// Whether `step` expects a refusal and its case says it is about the field `name`.
 fn refused_for(case: &LoadedCase, step: &StepSpec, name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
-    let about = case.spec.doc.contains(last) || case.spec.name.starts_with(&format!("{name}::"));
+    let about = case.spec.doc.contains(last)
+        || case
+            .spec
+            .name
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with("::"));
     about && expectations(step).any(refuses)
 }
 
 /// Whether an expected body anywhere in the case holds the field's keys, nested as in the
 /// request (e.g. `obs_info` then `bucket_name`), at any depth: an echo of the field.
-fn echoed(written: &Written, keys: &[&str]) -> bool {
+fn echoed(written: &Written, keys: &[String]) -> bool {
     written.expected.iter().any(|body| holds_path(body, keys))
 }
 
-fn holds_path(value: &Value, keys: &[&str]) -> bool {
+fn holds_path(value: &Value, keys: &[String]) -> bool {
     let here = |mut node: &Value| {
         for key in keys {
-            match node.get(*key) {
+            match node.get(key.as_str()) {
                 Some(next) => node = next,
                 None => return false,
             }

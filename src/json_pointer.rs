@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use serde_json::Value;
+
 /// A reference token escaped for a pointer: `a/b~c` becomes `a~1b~0c`.
 pub fn escape(token: &str) -> Cow<'_, str> {
     if token.contains(['~', '/']) {
@@ -33,6 +35,26 @@ pub fn tokens(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
     pointer.split('/').skip(1).map(unescape)
 }
 
+/// The value at the pointer whose reference tokens (unescaped) are `tokens`, found as
+/// `Value::pointer` finds it (an array member by its index: digits, no sign, no leading
+/// zero), without writing the pointer and reading it back.
+pub fn find<'a, T: AsRef<str>>(value: &'a Value, tokens: &[T]) -> Option<&'a Value> {
+    tokens.iter().try_fold(value, |node, token| {
+        let token = token.as_ref();
+        match node {
+            Value::Object(members) => members.get(token),
+            Value::Array(items) => {
+                let index = (!token.starts_with('+')
+                    && (!token.starts_with('0') || token.len() == 1))
+                    .then(|| token.parse::<usize>().ok())
+                    .flatten()?;
+                items.get(index)
+            }
+            _ => None,
+        }
+    })
+}
+
 /// A pointer for display: the root `""` is shown as `/`.
 pub fn display(pointer: &str) -> &str {
     if pointer.is_empty() {
@@ -58,5 +80,36 @@ mod tests {
         assert_eq!(tokens("").count(), 0);
         assert_eq!(display(""), "/");
         assert_eq!(display("/a"), "/a");
+    }
+
+    #[test]
+    fn find_finds_what_value_pointer_finds() {
+        let value = serde_json::json!({
+            "a": {"b/c": [10, {"d~e": true}], "": 1, "0": "zero"},
+            "list": [[1, 2], "x"]
+        });
+        let pointers = [
+            "",
+            "/a",
+            "/a/b~1c",
+            "/a/b~1c/1/d~0e",
+            "/a/b~1c/0",
+            "/a/b~1c/01",
+            "/a/b~1c/+1",
+            "/a/b~1c/2",
+            "/a/b~1c/-1",
+            "/a/",
+            "/a/0",
+            "/list/0/1",
+            "/list/1/0",
+            "/nope",
+            "/a/b~1c/1/d~0e/x",
+            "/list/00",
+            "/list/1x",
+        ];
+        for pointer in pointers {
+            let tokens: Vec<_> = tokens(pointer).collect();
+            assert_eq!(find(&value, &tokens), value.pointer(pointer), "{pointer}");
+        }
     }
 }

@@ -1,12 +1,12 @@
 //! cts-conform: a contract-conformance harness for the Cloud Trace Service (CTS) v3
 //! tracker API, with a reference emulator of that API built in.
 //!
-//! Data flows one way: case files ([`case`], compiled at load, plus [`derive`](mod@derive)d cases)
+//! Data flows one way: case files ([`case`], compiled at load, plus [`cts::derive`]d cases)
 //! -> a plan -> [`run`] (requests, [`http::exchange`]s) -> [`check`] (findings, pure) ->
 //! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
 //! before them in this list (`tests/it/layers.rs` keeps it so): `atomic_write`, `json_pointer`, `suggest`,
-//! [`auth`], [`http`] (exchanges, client, throttling), [`contract`], [`case`], [`cts`] (what is CTS-specific about
-//! running), [`derive`](mod@derive), [`check`], [`outcome`] (what a run produces: outcomes,
+//! [`auth`], [`http`] (exchanges, client, throttling), [`contract`], [`case`], [`cts`] (what is CTS-specific,
+//! behind the [`cts::Service`] trait the later modules are handed; its derived cases), [`check`], [`outcome`] (what a run produces: outcomes,
 //! verdicts, the baseline), [`model`] (the run's own state, each answer checked against it),
 //! [`run`], [`violations`], [`coverage`], [`partition`],
 //! [`record`], [`report`], [`bundle`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
@@ -21,7 +21,6 @@ pub mod check;
 pub mod contract;
 pub mod coverage;
 pub mod cts;
-pub mod derive;
 pub mod emulator;
 pub mod explore;
 pub mod http;

@@ -9,31 +9,18 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::expected_keys;
 use super::locate::{locate, Position};
 use super::model::{CaseFile, CaseSpec, Expect, StepSpec};
 use super::pattern::{self, MatcherError};
-use super::string_map::StringMap;
+use super::rules::CaseRules;
 use super::vars;
 use crate::contract::{Contract, Operation, ParamLocation};
 use crate::json_pointer;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_cases.rs"));
-
-/// The variables every run defines.
-pub const RUN_VARIABLES: [&str; 8] = [
-    "project_id",
-    "other_project_id",
-    "run_id",
-    "prefix",
-    "data_bucket",
-    "obs_bucket",
-    "absent_bucket",
-    "bucket_3",
-];
 
 /// A case file's name (for messages) and text.
 #[derive(Debug, Clone)]
@@ -195,15 +182,21 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<Source>, LoadErrors> {
         .collect()
 }
 
-/// Parses and checks case files; returns the cases in file order, or every error found.
-pub fn load(sources: &[Source], contract: &Contract) -> Result<Vec<LoadedCase>, LoadErrors> {
+/// Parses and checks case files against `contract` and the API's `rules` (its run
+/// variables, what `creates` takes); returns the cases in file order, or every error found.
+pub fn load(
+    sources: &[Source],
+    contract: &Contract,
+    rules: &CaseRules,
+) -> Result<Vec<LoadedCase>, LoadErrors> {
     // The expectations of a suite name the same few keys again and again.
-    pattern::sharing_keys(|| load_sharing_keys(sources, contract))
+    pattern::sharing_keys(|| load_sharing_keys(sources, contract, rules))
 }
 
 fn load_sharing_keys(
     sources: &[Source],
     contract: &Contract,
+    rules: &CaseRules,
 ) -> Result<Vec<LoadedCase>, LoadErrors> {
     let mut errors = Vec::new();
     let mut cases: Vec<LoadedCase> = Vec::new();
@@ -223,6 +216,7 @@ fn load_sharing_keys(
         let mut checker = Checker {
             source,
             contract,
+            rules,
             errors: &mut errors,
         };
         checker.check_file(&file);
@@ -258,7 +252,7 @@ fn load_sharing_keys(
                 id,
                 suite: Arc::clone(&suite),
                 file: Arc::clone(&file_name),
-                spec: with_inferred_creates(spec),
+                spec: with_inferred_creates(spec, rules),
                 variables,
             });
         }
@@ -310,44 +304,11 @@ impl VariableSets {
     }
 }
 
-/// Every create on the ledger: a CreateTracker step without `creates` records what its
-/// body names (`tracker_name`, and `tracker_type`, data by default).
-fn with_inferred_creates(mut spec: Box<CaseSpec>) -> Box<CaseSpec> {
+/// Every create on the ledger: a step of the operation that creates (CTS: CreateTracker)
+/// without `creates` records what its body names ([`super::rules::CreatesRule::infer`]).
+fn with_inferred_creates(mut spec: Box<CaseSpec>, rules: &CaseRules) -> Box<CaseSpec> {
     for step in &mut spec.steps {
-        if step.operation != "CreateTracker" || step.creates.is_some() {
-            continue;
-        }
-        let Some(body) = step.body.as_ref().map(|body| body.written_json()) else {
-            continue;
-        };
-        // Only these two members are read (not the whole body); a body that is not an
-        // object names nothing.
-        #[derive(Deserialize)]
-        struct Named {
-            tracker_name: Option<Value>,
-            tracker_type: Option<Value>,
-        }
-        let named = match body.first() {
-            Some(b'{') => serde_json::from_slice::<Named>(&body).ok(),
-            _ => None,
-        };
-        let Some(named) = named else {
-            continue;
-        };
-        let field = |value: Option<Value>| match value {
-            Some(Value::String(text)) => Some(text),
-            _ => None,
-        };
-        if let Some(name) = field(named.tracker_name) {
-            let kind = field(named.tracker_type).unwrap_or_else(|| "data".into());
-            step.creates = Some(StringMap::from_sorted(
-                [
-                    ("tracker_name", name.as_str()),
-                    ("tracker_type", kind.as_str()),
-                ]
-                .into_iter(),
-            ));
-        }
+        rules.creates.infer(step);
     }
     spec
 }
@@ -381,6 +342,7 @@ fn parse_error(source: &Source, e: &serde_json::Error) -> LoadError {
 struct Checker<'a> {
     source: &'a Source,
     contract: &'a Contract,
+    rules: &'a CaseRules,
     errors: &'a mut Vec<LoadError>,
 }
 
@@ -452,7 +414,7 @@ impl Checker<'_> {
             );
         }
         // The variables known at each step (a few: a list), and those the steps refer to.
-        let mut known: Vec<&str> = RUN_VARIABLES.to_vec();
+        let mut known: Vec<&str> = self.rules.run_variables.to_vec();
         let mut variables: Vec<&'s str> = Vec::new();
         let mut step_at = String::new();
         for (list, steps) in [("steps", &case.steps), ("cleanup", &case.cleanup)] {
@@ -698,20 +660,22 @@ impl Checker<'_> {
         let Some(creates) = &step.creates else {
             return;
         };
+        let rule = self.rules.creates;
         for key in creates.keys() {
-            if !CREATES_KEYS.contains(&key) {
+            if !rule.keys().any(|known| known == key) {
+                let keys: Vec<&str> = rule.keys().collect();
                 self.error(
                     &format!("{at}/creates/{key}"),
                     format!("creates has no key {key:?}"),
-                    &format!("creates takes {}", CREATES_KEYS.join(" and ")),
+                    &format!("creates takes {}", keys.join(" and ")),
                 );
             }
         }
-        if !creates.contains_key("tracker_name") {
+        if !creates.contains_key(rule.name_key) {
             self.error(
                 &format!("{at}/creates"),
-                "creates needs tracker_name".into(),
-                "name the tracker the step creates, e.g. {\"tracker_name\": \"${prefix}-a\", \"tracker_type\": \"data\"}",
+                format!("creates needs {}", rule.name_key),
+                &format!("name what the step creates, e.g. {}", rule.example()),
             );
         }
     }
@@ -811,9 +775,6 @@ fn expected_statuses(expect: &Expect, op: &Operation, inherited: &[u16]) -> Vec<
             .collect(),
     }
 }
-
-/// The keys of `creates` (what `run::case::record` reads; tracker_type defaults to data).
-const CREATES_KEYS: [&str; 2] = ["tracker_name", "tracker_type"];
 
 const NAME_HELP: &str = "use letters, digits, _, -, . and :";
 

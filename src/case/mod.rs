@@ -7,7 +7,9 @@ pub mod load;
 pub mod locate;
 pub mod model;
 pub mod pattern;
+pub mod rules;
 pub mod string_map;
 pub mod vars;
 
 pub use load::{builtin_sources, dir_sources, load, LoadError, LoadErrors, LoadedCase, Source};
+pub use rules::{CaseRules, CreatesRule};

@@ -67,7 +67,8 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
     let profile = format!("{:?}", config.profile).to_lowercase();
     let ledger = ledger_spec(&args.run);
     let mut executor = Executor::new(
-        contract,
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
         target,
         config,
         ledger,

@@ -68,6 +68,7 @@ pub(crate) fn parity(args: ParityArgs) -> Exit {
     let documented = Documented::new(contract);
     let how = Comparison {
         documented: &documented,
+        service: &cts_conform::cts::Cts,
         normalisers: &rules.normalisers,
     };
     let mut cases = parity::compare(&a, &b, &how, &explanation.not_selected);

@@ -24,7 +24,7 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
         profile: args.profile.into(),
         no_derived: args.no_derived,
     };
-    Plan::load(&spec, contract).map_err(|errors| {
+    Plan::load(&spec, contract, &cts_conform::cts::Cts).map_err(|errors| {
         eprintln!("{errors}");
         Exit::Usage
     })
@@ -36,7 +36,8 @@ pub(crate) fn load_baseline(
     plan: &Plan,
     contract: &Contract,
 ) -> Result<cts_conform::outcome::Baseline, Exit> {
-    plan.baseline(path.as_deref(), contract).map_err(usage)
+    plan.baseline(path.as_deref(), contract, &cts_conform::cts::Cts)
+        .map_err(usage)
 }
 
 pub(crate) fn coverage(args: CoverageArgs) -> Exit {
@@ -45,7 +46,7 @@ pub(crate) fn coverage(args: CoverageArgs) -> Exit {
         Ok(plan) => plan.cases,
         Err(exit) => return exit,
     };
-    let rows = cts_conform::coverage::compute(contract, &cases);
+    let rows = cts_conform::coverage::compute(contract, &cts_conform::cts::Cts, &cases);
     print!("{}", cts_conform::coverage::render(&rows, cases.len()));
     Exit::Passed
 }

@@ -217,7 +217,7 @@ async fn check_credentials(
     check.credentials = credentials;
     check.timeout = config.timeout;
     let client = HttpClient::for_target(&config.upstream).map_err(|e| usage(e.to_string()))?;
-    match preflight(&client, &check).await {
+    match preflight(&client, &check, &cts_conform::cts::Cts).await {
         Ok(answer) if answer.rejected() => {
             eprintln!(
                 "error: the upstream refused the proxy's own credentials: {} (check --ak/--sk \

@@ -88,7 +88,8 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         );
     }
     let spec = RunSpec {
-        contract,
+        contract: Contract::embedded_shared(),
+        service: cts_conform::cts::Cts::shared(),
         target: Target::Replay(Arc::new(recording)),
         config,
         selection: super::trials::selection(&libtest, &cases),

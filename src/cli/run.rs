@@ -121,7 +121,8 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     };
     let ledger = ledger_spec(&args);
     let spec = RunSpec {
-        contract,
+        contract: Contract::embedded_shared(),
+        service: cts_conform::cts::Cts::shared(),
         target,
         config,
         selection: super::trials::selection(&libtest, &cases),
@@ -186,7 +187,7 @@ pub(crate) fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit>
         data_buckets: args.data_bucket.clone(),
         obs_buckets: args.obs_bucket.clone(),
     };
-    let (target, mut config) = choice.resolve().map_err(usage)?;
+    let (target, mut config) = choice.resolve(&cts_conform::cts::Cts).map_err(usage)?;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.max_response_bytes = args.max_response_bytes;
     config.profile = args.plan.profile.into();

@@ -20,7 +20,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
     };
     let credentials = args.credentials.credentials();
     let redactor = Redactor::new(credentials.secrets());
-    let (outstanding, unconfirmed) = match run::sweep::outstanding(&args.ledger) {
+    let (outstanding, unconfirmed) = match run::sweep::outstanding(&args.ledger, &cts::Cts) {
         Ok(found) => {
             for skipped in &found.skipped {
                 eprintln!("warning: {skipped}");
@@ -56,7 +56,14 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         Ok(tls) => tls,
         Err(message) => return usage(message),
     };
-    let swept = run::sweep::sweep(&args.ledger, &credentials, timeout, &tls);
+    let swept = run::sweep::sweep(
+        &args.ledger,
+        &credentials,
+        timeout,
+        &tls,
+        cts_conform::contract::Contract::embedded_shared(),
+        cts::Cts::shared(),
+    );
     let report = match runtime.block_on(swept) {
         Ok(report) => report,
         Err(e) => return usage(e.to_string()),

@@ -11,7 +11,7 @@ mod operation;
 mod validate;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -46,17 +46,30 @@ pub struct Contract {
     validators: BTreeMap<String, OnceLock<Result<validate::CompiledSchema, String>>>,
 }
 
+/// The built-in contract, loaded on first use and kept for the life of the process.
+fn embedded_slot() -> &'static Arc<Contract> {
+    static EMBEDDED: OnceLock<Arc<Contract>> = OnceLock::new();
+    EMBEDDED.get_or_init(|| {
+        // The embedded document is part of the source tree and tested by
+        // `tests/it/contract.rs`; failing here is a build defect, not bad input.
+        // A run uses a handful of its schemas: each compiles when first used.
+        Arc::new(
+            Contract::load(EMBEDDED_OPENAPI, false)
+                .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}")),
+        )
+    })
+}
+
 impl Contract {
     /// The contract built into the binary, loaded and compiled on first use.
     pub fn embedded() -> &'static Contract {
-        static EMBEDDED: OnceLock<Contract> = OnceLock::new();
-        EMBEDDED.get_or_init(|| {
-            // The embedded document is part of the source tree and tested by
-            // `tests/it/contract.rs`; failing here is a build defect, not bad input.
-            // A run uses a handful of its schemas: each compiles when first used.
-            Contract::load(EMBEDDED_OPENAPI, false)
-                .unwrap_or_else(|e| panic!("the built-in contract is broken: {e}"))
-        })
+        embedded_slot()
+    }
+
+    /// [`Contract::embedded`], shared: what a run is handed (a run holds its contract as
+    /// an `Arc`, whichever it is).
+    pub fn embedded_shared() -> Arc<Contract> {
+        Arc::clone(embedded_slot())
     }
 
     /// Loads a contract from the text of an OpenAPI 3.1 document, compiling every schema
@@ -125,9 +138,7 @@ impl Contract {
 
     /// A component schema's JSON, as written in the document.
     pub fn schema(&self, name: &str) -> Option<&Value> {
-        self.document
-            .pointer(COMPONENTS_POINTER)
-            .and_then(|schemas| schemas.get(name))
+        components_in(&self.document).and_then(|schemas| schemas.get(name))
     }
 
     /// The compiled validator of component `name` (compiling it on first use).
@@ -185,15 +196,20 @@ pub fn ref_name(schema: &Value) -> Option<&str> {
         .and_then(|r| r.strip_prefix(SCHEMA_REF_PREFIX))
 }
 
+/// The component schemas of `document` (at [`COMPONENTS_POINTER`]), found by two member
+/// look-ups: `Value::pointer` would allocate to unescape each token, and this runs for
+/// every `$ref` followed while case files are checked.
+pub fn components_in(document: &Value) -> Option<&Value> {
+    document.get("components")?.get("schemas")
+}
+
 /// Follows `$ref`s to components of `document` until a schema without one (at most 16
 /// hops, so a cycle ends); a reference to a missing component stays as it is.
 pub fn resolve_in<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..16 {
-        let Some(target) = ref_name(schema).and_then(|name| {
-            document
-                .pointer(COMPONENTS_POINTER)
-                .and_then(|schemas| schemas.get(name))
-        }) else {
+        let Some(target) = ref_name(schema)
+            .and_then(|name| components_in(document).and_then(|schemas| schemas.get(name)))
+        else {
             break;
         };
         schema = target;
@@ -221,5 +237,24 @@ mod ref_tests {
         let looping = json!({"$ref": "#/components/schemas/Loop"});
         assert_eq!(ref_name(resolve_in(&document, &looping)), Some("Loop"));
         assert_eq!(ref_name(&json!({"$ref": "other.json#/x"})), None);
+    }
+
+    #[test]
+    fn the_components_are_what_their_pointer_finds() {
+        for document in [
+            json!({"components": {"schemas": {"A": {}}}}),
+            json!({"components": {"schemas": []}}),
+            json!({"components": [{"schemas": 1}]}),
+            json!({"components": {}}),
+            json!({"other": 1}),
+            json!([1, 2]),
+            json!("text"),
+        ] {
+            assert_eq!(
+                components_in(&document),
+                document.pointer(COMPONENTS_POINTER),
+                "{document}"
+            );
+        }
     }
 }

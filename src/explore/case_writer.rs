@@ -211,7 +211,7 @@ mod tests {
             name: "x.json".into(),
             text: serde_json::to_string_pretty(&file).unwrap(),
         };
-        let cases = load(&[source], Contract::embedded()).expect("loads");
+        let cases = load(&[source], Contract::embedded(), &crate::cts::CASE_RULES).expect("loads");
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].id, "explore::seed_1_sequence_2");
         assert_eq!(cases[0].spec.steps.len(), 4);

@@ -4,12 +4,15 @@
 //! by the contract and the run's model, and whatever the case created removed. Each
 //! run has a run id of its own, so its names never meet an earlier sequence's.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::auth::Redactor;
 use crate::case::{load, Source};
 use crate::check::Finding;
 use crate::contract::Contract;
+use crate::cts::service::Service;
 use crate::outcome::{Baseline, CaseStatus};
 use crate::run::RunConfig;
 use crate::runner::{self, LedgerSpec, RunError, RunSpec, Selection, Target};
@@ -52,7 +55,8 @@ pub enum ExploreError {
 
 /// Runs sequences against one target.
 pub struct Executor {
-    contract: &'static Contract,
+    contract: Arc<Contract>,
+    service: Arc<dyn Service>,
     target: Target,
     config: RunConfig,
     ledger: LedgerSpec,
@@ -68,7 +72,8 @@ pub struct Executor {
 impl Executor {
     /// `target` and `config` as the run's flags make them; `profile` as reports name it.
     pub fn new(
-        contract: &'static Contract,
+        contract: Arc<Contract>,
+        service: Arc<dyn Service>,
         target: Target,
         config: RunConfig,
         ledger: LedgerSpec,
@@ -78,6 +83,7 @@ impl Executor {
         Executor {
             redactor: Redactor::new(config.credentials.secrets()),
             contract,
+            service,
             target,
             config,
             ledger,
@@ -86,6 +92,11 @@ impl Executor {
             requests: 0,
             runs: 0,
         }
+    }
+
+    /// The contract the answers are checked against.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
     }
 
     /// The run's configuration (its pool, whether it may change the target).
@@ -100,7 +111,7 @@ impl Executor {
             text: serde_json::to_string(case_file)
                 .map_err(|e| ExploreError::Harness(e.to_string()))?,
         };
-        let cases = load(&[source], self.contract).map_err(|e| {
+        let cases = load(&[source], &self.contract, self.service.case_rules()).map_err(|e| {
             ExploreError::Harness(format!(
                 "a generated case file did not load (a defect of cts-conform explore): {e}"
             ))
@@ -108,7 +119,8 @@ impl Executor {
         let mut config = self.config.clone();
         config.run_id = crate::run::config::new_run_id();
         let spec = RunSpec {
-            contract: self.contract,
+            contract: Arc::clone(&self.contract),
+            service: Arc::clone(&self.service),
             target: self.target.clone(),
             config,
             selection: vec![Selection::Run; cases.len()],

@@ -85,7 +85,7 @@ pub fn explore(
     out: &Path,
 ) -> Result<Explored, ExploreError> {
     let abilities = abilities(executor.config());
-    let vocabulary = Vocabulary::from_contract(crate::contract::Contract::embedded(), abilities);
+    let vocabulary = Vocabulary::from_contract(executor.contract(), abilities);
     let mut explored = Explored {
         sequences: 0,
         not_run: 0,

@@ -823,17 +823,35 @@ impl Model {
                     .or_insert(entry);
             }
         }
-        let keys: Vec<Key> = self
-            .trackers
-            .iter()
-            .filter(|(key, known)| {
-                key.project == project
-                    && name_filter.is_none_or(|name| name == key.name)
-                    && type_filter.is_none_or(|tracker_type| tracker_type == key.tracker_type)
-                    && self.settled(key, known, clock)
-            })
-            .map(|(key, _)| key.clone())
-            .collect();
+        let wanted = |key: &Key, known: &Known| {
+            key.project == project
+                && name_filter.is_none_or(|name| name == key.name)
+                && type_filter.is_none_or(|tracker_type| tracker_type == key.tracker_type)
+                && self.settled(key, known, clock)
+        };
+        let keys: Vec<Key> = match name_filter {
+            // A listing by name: only the keys of that name (one per type, in key order),
+            // looked up rather than found among every tracker the run has known.
+            Some(name) => [TrackerType::System, TrackerType::Data]
+                .into_iter()
+                .map(|tracker_type| Key {
+                    project: project.to_owned(),
+                    tracker_type,
+                    name: name.to_owned(),
+                })
+                .filter(|key| {
+                    self.trackers
+                        .get(key)
+                        .is_some_and(|known| wanted(key, known))
+                })
+                .collect(),
+            None => self
+                .trackers
+                .iter()
+                .filter(|(key, known)| wanted(key, known))
+                .map(|(key, _)| key.clone())
+                .collect(),
+        };
         for key in keys {
             let Some(mut known) = self.trackers.remove(&key) else {
                 continue;
@@ -883,15 +901,17 @@ impl Model {
         let label = key.label();
         for (index, sent) in &known.fields {
             let field = &FIELDS[*index];
-            let path = field.shown.join(".");
+            let path = || field.shown.join(".");
             let wrong = match at(shown, field.shown) {
                 Some(value) if field.same(sent, value) => None,
                 Some(value) => Some(format!(
-                    "{path} is {value} in {answer}; the run sent {sent}"
+                    "{} is {value} in {answer}; the run sent {sent}",
+                    path()
                 )),
                 None if field.is_default(sent) => None,
                 None => Some(format!(
-                    "{path} is missing in {answer}; the run sent {sent}"
+                    "{} is missing in {answer}; the run sent {sent}",
+                    path()
                 )),
             };
             if let Some(message) = wrong {

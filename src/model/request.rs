@@ -87,19 +87,15 @@ impl Request {
         if segments.next()? != "v3" {
             return None;
         }
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (decode(name), decode(value))
-            })
-            .collect();
+        // The first pair of the query named `name` (names compared decoded), its value
+        // decoded; nothing else of the query is decoded or kept.
         let param = |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
+            query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+                .find(|(key, _)| percent_decode_str(key).decode_utf8_lossy() == name)
+                .map(|(_, value)| decode(value))
         };
         let body = || {
             sent.body
@@ -107,18 +103,20 @@ impl Request {
                 .and_then(|bytes| serde_json::from_slice(bytes).ok())
                 .unwrap_or_else(|| Value::Object(Default::default()))
         };
-        let op = match (sent.method.to_ascii_uppercase().as_str(), resource) {
-            ("POST", "tracker") => Op::Create(body()),
-            ("PUT", "tracker") => Op::Update(body()),
-            ("GET", "trackers") => Op::List {
+        let method = sent.method.as_str();
+        let is = |name: &str| method.eq_ignore_ascii_case(name);
+        let op = match resource {
+            "tracker" if is("POST") => Op::Create(body()),
+            "tracker" if is("PUT") => Op::Update(body()),
+            "trackers" if is("GET") => Op::List {
                 tracker_name: param("tracker_name"),
                 tracker_type: param("tracker_type"),
             },
-            ("DELETE", "trackers") => Op::Delete {
+            "trackers" if is("DELETE") => Op::Delete {
                 tracker_name: param("tracker_name"),
                 tracker_type: param("tracker_type"),
             },
-            ("GET", "quotas") => Op::Quotas,
+            "quotas" if is("GET") => Op::Quotas,
             _ => return None,
         };
         Some(Request { project_id, op })
@@ -189,5 +187,21 @@ mod tests {
         ] {
             assert_eq!(Request::from_sent(&other), None, "{}", other.url);
         }
+    }
+
+    #[test]
+    fn a_query_parameter_is_its_first_pair_named_so_once_decoded_and_the_method_any_case() {
+        let list = sent(
+            "delete",
+            "http://h/v3/p/trackers?&x=1&%74racker_name=a%20b&tracker_name=c&tracker_type",
+            None,
+        );
+        assert_eq!(
+            Request::from_sent(&list).map(|r| r.op),
+            Some(Op::Delete {
+                tracker_name: Some("a b".into()),
+                tracker_type: Some(String::new())
+            })
+        );
     }
 }

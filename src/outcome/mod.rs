@@ -80,6 +80,22 @@ impl CaseOutcome {
             .flat_map(|s| &s.findings)
     }
 
+    /// This outcome without its steps and cleanup (their exchanges, bodies and findings):
+    /// what is left to say of a case whose verdict says all.
+    pub fn without_step_details(&self) -> Self {
+        CaseOutcome {
+            id: self.id.clone(),
+            doc: self.doc.clone(),
+            file: self.file.clone(),
+            steps: Vec::new(),
+            planned_steps: self.planned_steps,
+            cleanup: Vec::new(),
+            status: self.status.clone(),
+            interrupted: self.interrupted,
+            duration: self.duration,
+        }
+    }
+
     /// The outcome of a case that sent nothing (not run, ignored before its first step).
     pub fn without_steps(case: &LoadedCase, status: CaseStatus) -> Self {
         CaseOutcome {

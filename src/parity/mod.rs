@@ -35,6 +35,7 @@ use regex::Regex;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::cts::Service;
 use crate::record::{RecordedCase, RecordedResponse, RecordedStep, Recording, RunMeta};
 
 use documented::Documented;
@@ -252,12 +253,11 @@ impl CaseParity {
 /// Masks the run-specific values of one recording.
 #[derive(Debug, Clone)]
 pub struct Masks {
+    /// Any run's prefix (the service's pattern) and what it becomes (`cc-<run>`).
+    run_prefix: Option<(Regex, String)>,
     /// Literal strings and what they become, longest first.
     literals: Vec<(String, &'static str)>,
 }
-
-static RUN_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"cc-[0-9a-f]{8}").expect("the pattern is valid"));
 static UUID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
         .expect("the pattern is valid")
@@ -268,7 +268,8 @@ static DATE_TIME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Masks {
-    pub fn of(meta: &RunMeta) -> Self {
+    /// The masks of a recording of `service`'s API.
+    pub fn of(meta: &RunMeta, service: &dyn Service) -> Self {
         let mut literals: Vec<(String, &'static str)> = meta
             .config
             .data_buckets
@@ -280,7 +281,14 @@ impl Masks {
         literals.push((meta.run_id.clone(), "<run>"));
         literals.retain(|(l, _)| !l.is_empty());
         literals.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
-        Masks { literals }
+        // A pattern the service gets wrong masks no prefix (and the comparison shows it).
+        let run_prefix = Regex::new(service.run_prefix_pattern())
+            .ok()
+            .map(|re| (re, service.masked_run_prefix().to_string()));
+        Masks {
+            run_prefix,
+            literals,
+        }
     }
 
     fn text(&self, text: &str) -> String {
@@ -289,7 +297,10 @@ impl Masks {
         }
         // The run prefix first: a pool bucket the run named after itself then reads the
         // same on both sides (`cc-<run>-src1`), whether or not run.json lists it.
-        let mut text = RUN_PREFIX.replace_all(text, "cc-<run>").into_owned();
+        let mut text = match &self.run_prefix {
+            Some((pattern, mask)) => pattern.replace_all(text, mask.as_str()).into_owned(),
+            None => text.to_string(),
+        };
         for (literal, mask) in &self.literals {
             text = text.replace(literal.as_str(), mask);
         }
@@ -326,6 +337,8 @@ pub const HEADERS: [&str; 3] = ["content-type", "x-request-id", "retry-after"];
 /// What a comparison needs besides the recordings.
 pub struct Comparison<'a> {
     pub documented: &'a Documented<'a>,
+    /// The API the recordings are of (its run-prefix pattern is masked).
+    pub service: &'a dyn Service,
     pub normalisers: &'a [Normaliser],
 }
 
@@ -337,7 +350,10 @@ pub fn compare(
     how: &Comparison,
     not_selected: &BTreeSet<String>,
 ) -> Vec<CaseParity> {
-    let (mask_a, mask_b) = (Masks::of(&a.meta), Masks::of(&b.meta));
+    let (mask_a, mask_b) = (
+        Masks::of(&a.meta, how.service),
+        Masks::of(&b.meta, how.service),
+    );
     let ids: BTreeSet<&String> = a.cases.keys().chain(b.cases.keys()).collect();
     ids.into_iter()
         .filter(|id| !not_selected.contains(*id))
@@ -775,6 +791,10 @@ mod tests {
     #[test]
     fn run_specific_values_are_masked_and_references_kept() {
         let masks = Masks {
+            run_prefix: Some((
+                Regex::new(crate::cts::Cts.run_prefix_pattern()).expect("valid"),
+                "cc-<run>".into(),
+            )),
             literals: vec![
                 ("my-bucket".into(), "<bucket>"),
                 ("0a1b2c3d".into(), "<run>"),

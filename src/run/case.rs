@@ -18,7 +18,7 @@ use crate::case::model::{Expect, StepSpec};
 use crate::case::vars::{self, Vars};
 use crate::case::LoadedCase;
 use crate::check::{self, Finding, FindingKind};
-use crate::cts;
+use crate::cts::Removal;
 use crate::http::exchange::{Exchange, ReceivedResponse, SentRequest};
 use crate::http::throttle;
 use crate::http::throttle::Retry;
@@ -89,13 +89,15 @@ pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> Cas
     for resource in session.ledger().outstanding_for(&case.id) {
         let removal = remove(session, &case.id, &resource).await;
         step_finished(session, &case.id, &removal, true);
-        let removed = answered(&removal) == Some(cts::REMOVED);
+        let removed = answered(&removal).map(|status| session.service.removal(status))
+            == Some(Removal::Removed);
         session.removal_ended(!removal.failed());
         cleanup.push(removal);
         if removed {
-            let check = confirm_gone(session, &case.id, &resource).await;
-            step_finished(session, &case.id, &check, true);
-            cleanup.push(check);
+            if let Some(check) = confirm_gone(session, &case.id, &resource).await {
+                step_finished(session, &case.id, &check, true);
+                cleanup.push(check);
+            }
         }
     }
     // Nothing of this case is left: the ledger need not remember it (the file does).
@@ -181,13 +183,15 @@ fn not_made(label: String, why: String) -> StepOutcome {
     }
 }
 
-/// Deletes what the case created and did not delete itself (204 or 404 both mean gone;
-/// [`cts::removal_step`] says how), and records its removal in the ledger.
+/// Deletes what the case created and did not delete itself (removed or already gone
+/// both mean gone; [`crate::cts::Service::removal_step`] says how), and
+/// records its removal in the ledger.
 pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
-    let step = match cts::removal_step(&resource.project_id, &resource.names) {
+    let service = &session.service;
+    let step = match service.removal_step(&resource.project_id, &resource.names) {
         Ok(step) => step,
         Err(e) => {
-            let label = format!("remove {}", cts::describe(&resource.names));
+            let label = format!("remove {}", service.describe(&resource.names));
             return not_made(label, e.to_string());
         }
     };
@@ -196,7 +200,7 @@ pub async fn remove(session: &Session, case: &str, resource: &Resource) -> StepO
         .exchange
         .as_ref()
         .and_then(|e| e.response.as_ref().ok())
-        .is_some_and(|r| r.status == cts::ALREADY_GONE);
+        .is_some_and(|r| service.removal(r.status) == Removal::AlreadyGone);
     if gone {
         // Already gone (a 204 was recorded by run_step): the ledger must say so too.
         if let Err(e) = session.ledger().removed(case, resource.clone()) {
@@ -226,14 +230,16 @@ fn answered(outcome: &StepOutcome) -> Option<u16> {
         .map(|r| r.status)
 }
 
-/// Checks that what the run removed (204) is really gone; if it is still listed, that
-/// is a cleanup finding naming it (the target said it removed it, and did not).
-async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> StepOutcome {
-    let step = match cts::absence_step(&resource.project_id, &resource.names) {
+/// Checks that what the run removed is really gone, if the service says how; if it is
+/// still listed, that is a cleanup finding naming it (the target said it removed it, and
+/// did not).
+async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> Option<StepOutcome> {
+    let service = &session.service;
+    let step = match service.absence_step(&resource.project_id, &resource.names)? {
         Ok(step) => step,
         Err(e) => {
-            let label = format!("{} is gone", cts::describe(&resource.names));
-            return not_made(label, e.to_string());
+            let label = format!("{} is gone", service.describe(&resource.names));
+            return Some(not_made(label, e.to_string()));
         }
     };
     let mut outcome = run_step(session, case, &step, &mut Vars::new()).await;
@@ -245,7 +251,7 @@ async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> Ste
         .and_then(|e| e.response.as_ref().ok())
         .filter(|r| r.status == 200)
         .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .is_some_and(|body| !cts::lists_tracker(&body, &resource.names));
+        .is_some_and(|body| !service.still_listed(&body, &resource.names));
     if others_only {
         outcome
             .findings
@@ -259,11 +265,11 @@ async fn confirm_gone(session: &Session, case: &str, resource: &Resource) -> Ste
             finding.kind = FindingKind::Cleanup;
             finding.summary = format!(
                 "{} (remove it by hand, or with `cts-conform sweep` from the ledger)",
-                cts::still_listed(&resource.names)
+                service.still_listed_message(&resource.names)
             );
         }
     }
-    outcome
+    Some(outcome)
 }
 
 async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Vars) -> StepOutcome {
@@ -319,7 +325,6 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
     // The run's model of its own trackers sees the request go and its answer come.
     let ticket = session.model_begin(&request);
     let exchange = send_with_retries(session, case, request, &mut outcome.retries).await;
-    let mut model_findings = Vec::new();
     match &exchange.response {
         Err(e) => {
             if let Some(ticket) = ticket {
@@ -353,21 +358,18 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             if let Err(e) = record(session, case, step, vars, created, response) {
                 fail(&mut outcome, FindingKind::Cleanup, e.to_string());
             }
-            if let Some(bucket) = cts::missing_pool_bucket(&exchange.request, response, |b| {
-                session.pool().contains(b)
-            }) {
+            if let Some(bucket) =
+                session
+                    .service
+                    .missing_pool_bucket(&exchange.request, response, &|b| {
+                        session.pool().contains(b)
+                    })
+            {
                 session.stop_for_configuration(session.missing_bucket_message(&bucket));
             }
             let body = response.json();
-            if let Some(ticket) = ticket {
-                let json = match &body {
-                    Some(Ok(value)) => value.clone(),
-                    _ => Value::Null,
-                };
-                model_findings = session.model_observe(ticket, response.status, json);
-            }
             outcome.findings.extend(check::contract_checks_parsed(
-                session.contract,
+                &session.contract,
                 op,
                 response,
                 &body,
@@ -387,11 +389,21 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             // Captured even when the step failed: cleanup may need the value to remove
             // what the step created (a capture missing then is no extra finding).
             let mut capture_findings = Vec::new();
-            capture(step, body, vars, &mut capture_findings);
+            capture(step, &body, vars, &mut capture_findings);
             if outcome.findings.is_empty() {
                 outcome.findings.extend(capture_findings);
             }
-            outcome.findings.extend(model_findings);
+            // The model's findings come last; it is given the body itself (not a copy),
+            // now that nothing else reads it.
+            if let Some(ticket) = ticket {
+                let json = match body {
+                    Some(Ok(value)) => value,
+                    _ => Value::Null,
+                };
+                outcome
+                    .findings
+                    .extend(session.model_observe(ticket, response.status, json));
+            }
         }
     }
     outcome.exchange = Some(exchange);
@@ -450,7 +462,7 @@ fn created_by(
     let Some(creates) = &step.creates else {
         return Ok(None);
     };
-    resource(session, vars, cts::created_names(creates)).map(Some)
+    resource(session, vars, session.service.created_names(creates)).map(Some)
 }
 
 /// The resource of this run's target and project with `names` (`${variables}` expanded).
@@ -471,7 +483,8 @@ fn resource(
 }
 
 /// Ledger bookkeeping for one answered step: the create the step announced (`created`)
-/// was made (2xx) or refused; a step that removes something ([`cts::removed_by`]) records
+/// was made (2xx) or refused; a step that removes something (the service's
+/// [`crate::cts::Service::removed_by`]) records
 /// its removal.
 fn record(
     session: &Session,
@@ -489,7 +502,10 @@ fn record(
             ledger.abandoned(case, created)?;
         }
     }
-    if let Some(names) = cts::removed_by(&step.operation, &step.query, response.status) {
+    if let Some(names) = session
+        .service
+        .removed_by(&step.operation, &step.query, response.status)
+    {
         let gone = resource(session, vars, names)?;
         if ledger.outstanding_for(case).contains(&gone) {
             ledger.removed(case, gone)?;
@@ -558,13 +574,18 @@ fn expectation_findings(
     findings
 }
 
-fn capture(step: &StepSpec, body: check::ParsedBody, vars: &mut Vars, findings: &mut Vec<Finding>) {
+fn capture(
+    step: &StepSpec,
+    body: &check::ParsedBody,
+    vars: &mut Vars,
+    findings: &mut Vec<Finding>,
+) {
     if step.capture.is_empty() {
         return;
     }
     let body = match body {
         Some(Ok(body)) => body,
-        _ => Value::Null,
+        _ => &Value::Null,
     };
     for (name, pointer) in &step.capture {
         match body.pointer(pointer) {

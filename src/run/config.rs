@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::pool::{BucketPool, PoolOrigin};
 use crate::auth::{self, SecretString};
 use crate::case::model::Profile;
+use crate::cts::Service;
 
 /// How requests authenticate.
 #[derive(Debug, Clone, Default)]
@@ -87,8 +88,8 @@ impl RunConfig {
     }
 
     /// The run's buckets: the ones given; else, on a loopback target (assumed to accept
-    /// any valid name), names made up from the run's prefix; else none.
-    pub fn bucket_pool(&self) -> BucketPool {
+    /// any valid name), names the `service` makes up from the run's prefix; else none.
+    pub fn bucket_pool(&self, service: &dyn Service) -> BucketPool {
         if !self.data_buckets.is_empty() || !self.obs_buckets.is_empty() {
             BucketPool::new(
                 PoolOrigin::Explicit,
@@ -96,15 +97,17 @@ impl RunConfig {
                 self.obs_buckets.clone(),
             )
         } else if is_loopback(&self.base_url) {
-            BucketPool::invented(&self.run_id, PoolOrigin::Invented)
+            let (data, obs) = service.made_up_buckets(&self.run_id);
+            BucketPool::new(PoolOrigin::Invented, data, obs)
         } else {
             BucketPool::new(PoolOrigin::Missing, Vec::new(), Vec::new())
         }
     }
 
-    /// The prefix of every resource name this run creates.
-    pub fn prefix(&self) -> String {
-        crate::cts::run_prefix(&self.run_id)
+    /// The prefix of every resource name this run creates (the `service` says how it
+    /// is made from the run id).
+    pub fn prefix(&self, service: &dyn Service) -> String {
+        service.run_prefix(&self.run_id)
     }
 }
 

@@ -25,11 +25,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cts;
+use crate::cts::Service;
 
 /// Something this harness created: everything needed to remove it again.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -38,7 +38,7 @@ pub struct Resource {
     pub target: String,
     pub project_id: String,
     /// The names the target knows it by, as the step's `creates` gave them with its
-    /// variables expanded ([`crate::cts::created_names`]). Flat members of a ledger line,
+    /// variables expanded ([`crate::cts::Service::created_names`]). Flat members of a ledger line,
     /// so no name may be called like another member (`event`, `target`, ...).
     #[serde(flatten)]
     pub names: BTreeMap<String, String>,
@@ -96,6 +96,8 @@ pub enum LedgerError {
 #[derive(Debug)]
 pub struct Ledger {
     run_id: String,
+    /// Says whether a resource's names prove the run made it.
+    service: Arc<dyn Service>,
     /// The file, opened (created if missing) on the first line written, so a run that
     /// creates nothing (`--list`, an unreachable target) leaves no file behind.
     file: Option<LedgerFile>,
@@ -199,9 +201,10 @@ fn ends_unterminated(path: &Path) -> bool {
 
 impl Ledger {
     /// A ledger kept in memory only (the embedded target vanishes with the run).
-    pub fn in_memory(run_id: &str) -> Self {
+    pub fn in_memory(run_id: &str, service: Arc<dyn Service>) -> Self {
         Ledger {
             run_id: run_id.to_string(),
+            service,
             file: None,
             entries: Mutex::new(HashMap::new()),
         }
@@ -209,7 +212,11 @@ impl Ledger {
 
     /// A ledger appended to `path`; the file is created with its first line. Fails now
     /// if the file could never be written (its folder does not exist).
-    pub fn with_file(run_id: &str, path: &Path) -> Result<Self, LedgerError> {
+    pub fn with_file(
+        run_id: &str,
+        path: &Path,
+        service: Arc<dyn Service>,
+    ) -> Result<Self, LedgerError> {
         let folder = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -225,14 +232,19 @@ impl Ledger {
         }
         Ok(Ledger {
             file: Some(LedgerFile::new(path)),
-            ..Ledger::in_memory(run_id)
+            ..Ledger::in_memory(run_id, service)
         })
     }
 
     /// Re-opens a ledger file to continue it (as `sweep` does): `known` entries are held
     /// in memory as already written, new lines are appended.
-    pub fn resume(run_id: &str, path: &Path, known: Vec<Entry>) -> Result<Self, LedgerError> {
-        let ledger = Ledger::with_file(run_id, path)?;
+    pub fn resume(
+        run_id: &str,
+        path: &Path,
+        known: Vec<Entry>,
+        service: Arc<dyn Service>,
+    ) -> Result<Self, LedgerError> {
+        let ledger = Ledger::with_file(run_id, path, service)?;
         let mut by_case: HashMap<String, Vec<Entry>> = HashMap::new();
         for entry in known {
             by_case.entry(entry.case.clone()).or_default().push(entry);
@@ -308,7 +320,7 @@ impl Ledger {
         cases.sort();
         cases
             .into_iter()
-            .flat_map(|case| outstanding(&entries[case]))
+            .flat_map(|case| outstanding(&entries[case], &*self.service))
             .collect()
     }
 
@@ -365,7 +377,9 @@ impl Ledger {
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.get(case).map_or_else(Vec::new, outstanding)
+        entries
+            .get(case)
+            .map_or_else(Vec::new, |e| outstanding(e, &*self.service))
     }
 
     /// Forgets `case` in memory once nothing it created is left (its lines stay in the
@@ -375,7 +389,9 @@ impl Ledger {
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let done = entries.get(case).is_none_or(|e| outstanding(e).is_empty());
+        let done = entries
+            .get(case)
+            .is_none_or(|e| outstanding(e, &*self.service).is_empty());
         if done {
             entries.remove(case);
         }
@@ -419,17 +435,20 @@ fn states<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(&'a Entry, S
 }
 
 /// Whether the names of `entry`'s resource prove that the run that wrote it created it.
-fn named_by_its_run(entry: &Entry) -> bool {
-    cts::named_by_run(&entry.resource.names, &entry.run_id)
+fn named_by_its_run(entry: &Entry, service: &dyn Service) -> bool {
+    service.named_by_run(&entry.resource.names, &entry.run_id)
 }
 
 /// What to remove: resources the target said it created and did not delete since, and
 /// resources whose create was never answered if their names prove the run made them.
-pub fn outstanding<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
+pub fn outstanding<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    service: &dyn Service,
+) -> Vec<Resource> {
     states(entries)
         .into_iter()
         .filter(|(entry, state)| {
-            *state == State::Exists || (*state == State::Maybe && named_by_its_run(entry))
+            *state == State::Exists || (*state == State::Maybe && named_by_its_run(entry, service))
         })
         .map(|(entry, _)| entry.resource.clone())
         .collect()
@@ -438,10 +457,13 @@ pub fn outstanding<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Reso
 /// Resources whose create was never answered and whose names do not prove the run made
 /// them (e.g. the management tracker `system`): never removed automatically; a person
 /// must look.
-pub fn unconfirmed<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Resource> {
+pub fn unconfirmed<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    service: &dyn Service,
+) -> Vec<Resource> {
     states(entries)
         .into_iter()
-        .filter(|(entry, state)| *state == State::Maybe && !named_by_its_run(entry))
+        .filter(|(entry, state)| *state == State::Maybe && !named_by_its_run(entry, service))
         .map(|(entry, _)| entry.resource.clone())
         .collect()
 }
@@ -495,6 +517,7 @@ pub fn read(path: &Path) -> Result<ReadLedger, LedgerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cts::Cts;
 
     fn tracker(name: &str) -> Resource {
         Resource {
@@ -521,7 +544,7 @@ mod tests {
 
     #[test]
     fn outstanding_is_created_minus_removed_in_order() {
-        let ledger = Ledger::in_memory("r1");
+        let ledger = Ledger::in_memory("r1", Cts::shared());
         ledger.created("c", tracker("b")).unwrap();
         ledger.created("c", tracker("a")).unwrap();
         ledger.created("other", tracker("x")).unwrap();
@@ -532,7 +555,7 @@ mod tests {
 
     #[test]
     fn an_unanswered_create_is_removed_only_if_its_name_proves_it_ours() {
-        let ledger = Ledger::in_memory("r1");
+        let ledger = Ledger::in_memory("r1", Cts::shared());
         let ours = tracker("cc-r1-a");
         ledger.intent("c", ours.clone()).unwrap();
         ledger.intent("c", tracker("system")).unwrap();
@@ -542,7 +565,7 @@ mod tests {
         ledger.created("c", tracker("cc-r1-made")).unwrap();
         assert_eq!(ledger.outstanding_for("c"), [ours, tracker("cc-r1-made")]);
         let entries = ledger.entries.lock().unwrap()["c"].clone();
-        assert_eq!(unconfirmed(&entries), [tracker("system")]);
+        assert_eq!(unconfirmed(&entries, &Cts), [tracker("system")]);
     }
 
     #[test]
@@ -552,8 +575,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.jsonl");
         let ledgers = [
-            Ledger::with_file("r1", &path).unwrap(),
-            Ledger::with_file("r2", &path).unwrap(),
+            Ledger::with_file("r1", &path, Cts::shared()).unwrap(),
+            Ledger::with_file("r2", &path, Cts::shared()).unwrap(),
         ];
         std::thread::scope(|scope| {
             for ledger in &ledgers {
@@ -572,7 +595,7 @@ mod tests {
         let entries = read(&path).unwrap().entries;
         assert_eq!(entries.len(), 2 * 8 * 100);
         assert_eq!(
-            outstanding(&entries).len(),
+            outstanding(&entries, &Cts).len(),
             2 * 8 * 100 / 2,
             "both runs name the same trackers"
         );
@@ -583,14 +606,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.jsonl");
         {
-            let ledger = Ledger::with_file("r1", &path).unwrap();
+            let ledger = Ledger::with_file("r1", &path, Cts::shared()).unwrap();
             ledger.created("c", tracker("a")).unwrap();
             ledger.created("c", tracker("b")).unwrap();
             ledger.removed("c", tracker("a")).unwrap();
         }
         let entries = read(&path).unwrap().entries;
         assert_eq!(entries.len(), 3);
-        assert_eq!(outstanding(&entries), [tracker("b")]);
+        assert_eq!(outstanding(&entries, &Cts), [tracker("b")]);
     }
 
     #[test]
@@ -598,7 +621,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.jsonl");
         {
-            let ledger = Ledger::with_file("r1", &path).unwrap();
+            let ledger = Ledger::with_file("r1", &path, Cts::shared()).unwrap();
             for name in ["a", "b", "c"] {
                 ledger.created("c", tracker(name)).unwrap();
             }
@@ -616,7 +639,10 @@ mod tests {
         bytes.extend_from_slice(b"\xff\xfe\n");
         std::fs::write(&path, bytes).unwrap();
         let read = read(&path).unwrap();
-        assert_eq!(outstanding(&read.entries), [tracker("a"), tracker("c")]);
+        assert_eq!(
+            outstanding(&read.entries, &Cts),
+            [tracker("a"), tracker("c")]
+        );
         let skipped: Vec<String> = read.skipped.iter().map(ToString::to_string).collect();
         assert_eq!(skipped.len(), 4, "{skipped:?}");
         for (error, line) in skipped.iter().zip([2, 3, 4, 6]) {
@@ -640,12 +666,15 @@ mod tests {
         .unwrap();
         // The last line is whole but lacks its newline (an editor, a cut-off copy).
         std::fs::write(&path, &first).unwrap();
-        let ledger = Ledger::with_file("r1", &path).unwrap();
+        let ledger = Ledger::with_file("r1", &path, Cts::shared()).unwrap();
         ledger.begin("http://t", "p").unwrap();
         ledger.created("c", tracker("new")).unwrap();
         let read = read(&path).unwrap();
         assert!(read.skipped.is_empty(), "{:?}", read.skipped);
-        assert_eq!(outstanding(&read.entries), [tracker("old"), tracker("new")]);
+        assert_eq!(
+            outstanding(&read.entries, &Cts),
+            [tracker("old"), tracker("new")]
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
     }
 
@@ -653,13 +682,13 @@ mod tests {
     fn the_started_line_names_nothing_to_remove() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.jsonl");
-        let ledger = Ledger::with_file("r1", &path).unwrap();
+        let ledger = Ledger::with_file("r1", &path, Cts::shared()).unwrap();
         ledger.begin("http://t", "p").unwrap();
         let read = read(&path).unwrap();
         assert_eq!(read.entries.len(), 1);
         assert_eq!(read.entries[0].event, Event::Started);
-        assert!(outstanding(&read.entries).is_empty());
-        assert!(unconfirmed(&read.entries).is_empty());
+        assert!(outstanding(&read.entries, &Cts).is_empty());
+        assert!(unconfirmed(&read.entries, &Cts).is_empty());
     }
 
     #[test]
@@ -668,7 +697,7 @@ mod tests {
         if !full.exists() {
             return;
         }
-        let ledger = Ledger::with_file("r1", full).unwrap();
+        let ledger = Ledger::with_file("r1", full, Cts::shared()).unwrap();
         let error = ledger.begin("http://t", "p").unwrap_err().to_string();
         assert!(
             error.starts_with("cannot write the ledger /dev/full"),
@@ -680,14 +709,14 @@ mod tests {
     fn an_entry_the_file_could_not_take_is_still_known_to_the_run() {
         let dir = tempfile::tempdir().unwrap();
         // A directory where the file should be: opening it for appending fails.
-        let ledger = Ledger::with_file("r1", dir.path()).unwrap();
+        let ledger = Ledger::with_file("r1", dir.path(), Cts::shared()).unwrap();
         assert!(ledger.created("c", tracker("cc-r1-a")).is_err());
         assert_eq!(ledger.outstanding_for("c"), [tracker("cc-r1-a")]);
     }
 
     #[test]
     fn a_settled_case_is_forgotten_only_when_nothing_is_left() {
-        let ledger = Ledger::in_memory("r1");
+        let ledger = Ledger::in_memory("r1", Cts::shared());
         let made = tracker("cc-r1-made");
         ledger.intent("c", made.clone()).unwrap();
         ledger.created("c", made.clone()).unwrap();

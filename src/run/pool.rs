@@ -106,13 +106,6 @@ impl BucketPool {
         }
     }
 
-    /// The pool a run makes up for a loopback target without named buckets
-    /// ([`crate::cts::made_up_buckets`]).
-    pub fn invented(run_id: &str, origin: PoolOrigin) -> Self {
-        let (data, obs) = crate::cts::made_up_buckets(run_id);
-        BucketPool::new(origin, data, obs)
-    }
-
     pub fn origin(&self) -> PoolOrigin {
         self.origin
     }

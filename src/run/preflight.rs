@@ -1,4 +1,5 @@
-//! The check made once before a run: one signed, read-only ListTrackers of the project.
+//! The check made once before a run: one signed, read-only GET the service names
+//! ([`Service::check_path`]; CTS: ListTrackers of the project).
 //!
 //! It answers three questions before any case runs: does the target answer at all (no
 //! answer is exit code 3), are the credentials accepted (a 401 or 403 ends the run with
@@ -13,6 +14,7 @@ use serde_json::Value;
 use super::config::RunConfig;
 use super::render::{authorize, encode_component};
 use crate::case::model::AuthMode;
+use crate::cts::Service;
 use crate::http::client::HttpClient;
 use crate::http::exchange::{ReceivedResponse, SentRequest, TransportError};
 use crate::http::throttle::{self, RetryPolicy};
@@ -82,6 +84,7 @@ pub fn leave_out_tracked_buckets(
     config: &mut RunConfig,
     check: &Preflight,
     ledger: Option<&std::path::Path>,
+    service: &dyn Service,
 ) -> Option<String> {
     let tracked = check.tracked_buckets();
     let (taken, free): (Vec<String>, Vec<String>) = std::mem::take(&mut config.data_buckets)
@@ -95,10 +98,10 @@ pub fn leave_out_tracked_buckets(
     let left_earlier: BTreeSet<String> = ledger
         .and_then(|path| super::ledger::read(path).ok())
         .map(|read| {
-            super::ledger::outstanding(&read.entries)
+            super::ledger::outstanding(&read.entries, service)
                 .into_iter()
                 .filter(|r| r.target == config.base_url && r.project_id == config.project_id)
-                .filter_map(|r| r.names.get(crate::cts::TRACKER_NAME).cloned())
+                .filter_map(|r| r.names.get(service.case_rules().creates.name_key).cloned())
                 .collect()
         })
         .unwrap_or_default();
@@ -150,13 +153,14 @@ pub fn leave_out_tracked_buckets(
 pub async fn preflight(
     client: &HttpClient,
     config: &RunConfig,
+    service: &dyn Service,
 ) -> Result<Preflight, TransportError> {
     let mut request = SentRequest {
         method: "GET".into(),
         url: format!(
             "{}{}",
             config.base_url,
-            crate::cts::check_path(&encode_component(&config.project_id))
+            service.check_path(&encode_component(&config.project_id))
         ),
         headers: Vec::new(),
         body: None,

@@ -1,7 +1,8 @@
 //! The terminal's reorder buffer: a [`Reporter`] that keeps each finished case (its
 //! outcome and verdict, from the event stream like every other reporter's) until a
 //! printer on another thread takes it in plan order. Cases end in any order; libtest
-//! prints them in the plan's.
+//! prints them in the plan's. A passed case is kept without its steps (the terminal
+//! shows it by its verdict); any other with its whole outcome.
 //!
 //! A printer that falls behind (a slow terminal) holds back the runner: the scheduler
 //! starts no new case while [`ReorderBuffer::backlog`] is over its cap, and is woken when
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::event::{Reporter, TestEvent};
-use crate::outcome::FinishedCase;
+use crate::outcome::{FinishedCase, Verdict};
 
 /// Finished cases by plan index, handed from the runner threads to a printer's.
 #[derive(Debug, Default)]
@@ -43,7 +44,13 @@ impl Reporter for ReorderBuffer {
             } => self.put(
                 *index,
                 FinishedCase {
-                    outcome: (*outcome).clone(),
+                    // The terminal shows a passed case by its verdict alone (a passed
+                    // case has no finding): its steps, exchanges and bodies are not
+                    // copied. Any other keeps its whole outcome.
+                    outcome: match verdict {
+                        Verdict::Passed => outcome.without_step_details(),
+                        _ => (*outcome).clone(),
+                    },
                     verdict: (*verdict).clone(),
                 },
             ),
@@ -164,6 +171,69 @@ mod tests {
             assert_eq!(taken.recv_timeout(WAIT), Ok(Some(id.to_string())));
         }
         assert_eq!(buffer.backlog(), 0);
+    }
+
+    #[test]
+    fn a_passed_case_is_kept_without_its_steps_any_other_whole() {
+        use crate::case::vars::Vars;
+        use crate::check::{Finding, FindingKind};
+        use crate::outcome::StepOutcome;
+        let step = |findings: Vec<Finding>| StepOutcome {
+            label: "s".into(),
+            operation: "ListTrackers".into(),
+            exchange: None,
+            findings,
+            skipped: None,
+            retries: Vec::new(),
+        };
+        let buffer = ReorderBuffer::default();
+        let leased = Vars::new();
+        let mut passed = finished("passed").outcome;
+        passed.steps = vec![step(Vec::new())];
+        passed.cleanup = vec![step(Vec::new())];
+        passed.planned_steps = 1;
+        let mut failed = finished("failed").outcome;
+        failed.status = CaseStatus::Failed;
+        failed.steps = vec![step(vec![Finding::new(FindingKind::Body, "wrong")])];
+        failed.cleanup = vec![step(Vec::new())];
+        let mut ignored = finished("ignored").outcome;
+        ignored.status = CaseStatus::Ignored("precondition not met: x".into());
+        ignored.steps = vec![step(vec![Finding::new(FindingKind::Body, "no")])];
+        for (index, outcome, verdict) in [
+            (0, &passed, Verdict::Passed),
+            (1, &failed, Verdict::Failed),
+            (
+                2,
+                &ignored,
+                Verdict::Ignored("precondition not met: x".into()),
+            ),
+        ] {
+            buffer.event(&TestEvent::CaseFinished {
+                index,
+                outcome,
+                verdict: &verdict,
+                leased: &leased,
+            });
+        }
+        let kept = buffer.take(0).expect("kept");
+        assert_eq!(kept.verdict, Verdict::Passed);
+        assert!(kept.outcome.steps.is_empty() && kept.outcome.cleanup.is_empty());
+        assert_eq!(
+            (kept.outcome.id.as_str(), kept.outcome.planned_steps),
+            ("passed", 1)
+        );
+        assert_eq!(kept.outcome.status, CaseStatus::Passed);
+        for (index, whole) in [(1, &failed), (2, &ignored)] {
+            let kept = buffer.take(index).expect("kept");
+            assert_eq!(kept.outcome.steps.len(), whole.steps.len());
+            assert_eq!(kept.outcome.cleanup.len(), whole.cleanup.len());
+            assert_eq!(
+                kept.outcome.findings().count(),
+                whole.findings().count(),
+                "{}",
+                whole.id
+            );
+        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ use crate::case::vars::Vars;
 use crate::case::LoadedCase;
 use crate::check::{Finding, FindingKind};
 use crate::contract::Contract;
+use crate::cts::service::{PoolSource, RunFacts};
+use crate::cts::Service;
 use crate::http::client::HttpClient;
 use crate::http::exchange::SentRequest;
 use crate::http::throttle::{RateLimiter, RetryPolicy};
@@ -32,7 +34,10 @@ use crate::outcome::{Baseline, CaseOutcome, CaseStatus, StepOutcome};
 /// Shared by every case of a run.
 #[derive(Debug)]
 pub struct Session {
-    pub contract: &'static Contract,
+    /// The contract every answer is checked against.
+    pub contract: Arc<Contract>,
+    /// What the run knows of the API beyond its contract (CTS: [`crate::cts::Cts`]).
+    pub service: Arc<dyn Service>,
     pub config: RunConfig,
     pub client: HttpClient,
     runtime: tokio::runtime::Handle,
@@ -55,6 +60,8 @@ pub struct Session {
     baseline: Arc<Baseline>,
     /// The run-level variables (`${project_id}`, `${prefix}`, ...), made once.
     run_vars: Vars,
+    /// What the service's run variables are made of (and why one is unavailable).
+    facts: RunFacts,
     /// Whether the target is on loopback, decided once (it is asked of every case).
     loopback: bool,
     /// Replay and recording (see `run::transport`).
@@ -62,24 +69,33 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session; `ledger` records what the run creates.
+    /// A session of `service`'s API, checked against `contract`; `ledger` records what
+    /// the run creates.
     pub fn new(
-        contract: &'static Contract,
+        contract: Arc<Contract>,
+        service: Arc<dyn Service>,
         config: RunConfig,
         client: HttpClient,
         runtime: tokio::runtime::Handle,
         ledger: Ledger,
     ) -> Self {
-        let pool = config.bucket_pool();
+        let pool = config.bucket_pool(&*service);
         let rate = RateLimiter::new(config.rate);
-        let run_vars = run_vars(&config, &pool);
         let loopback = is_loopback(&config.base_url);
+        let facts = run_facts(&config, &pool, config.prefix(&*service), loopback);
+        let run_vars = service
+            .run_variables(&facts)
+            .into_iter()
+            .map(|(name, value)| (name, Value::String(value)))
+            .collect();
         let live = LiveBudget::new(config.max_live);
         let model = Some(Mutex::new(Model::new(&config.run_id, epoch_ms())));
         Session {
             run_vars,
+            facts,
             loopback,
             contract,
+            service,
             pool,
             rate,
             config,
@@ -293,7 +309,7 @@ impl Session {
         format!(
             "the target says the pool bucket {bucket} does not exist ({}): {origin} \
              (--data-bucket, --obs-bucket); the run stopped",
-            crate::cts::BUCKET_DOES_NOT_EXIST
+            self.service.missing_bucket_code()
         )
     }
 
@@ -329,38 +345,7 @@ impl Session {
     /// Why this run cannot give a variable a true value, if it cannot: a case that
     /// refers to it is ignored with the reason instead of run on a made-up value.
     pub fn unavailable(&self, variable: &str) -> Option<String> {
-        let origin = self.pool.origin();
-        let anonymous = matches!(self.config.credentials, super::Credentials::None);
-        match variable {
-            "other_project_id" if anonymous => Some(
-                "needs credentials: another project is refused only to credentials that \
-                 belong to one (pass --ak/--sk or --token)"
-                    .into(),
-            ),
-            "data_bucket" if self.pool.data_buckets().is_empty() => Some(match origin {
-                PoolOrigin::Missing => "needs an existing OBS bucket to track: pass \
-                    --data-bucket BUCKET (repeatable; one per parallel case is best)"
-                    .into(),
-                _ => "every --data-bucket is already tracked by a tracker this run did not \
-                    create (see the warning before the first case)"
-                    .into(),
-            }),
-            "obs_bucket" if self.pool.obs_bucket().is_none() => Some(
-                "needs an existing OBS bucket to transfer traces to: pass --obs-bucket BUCKET"
-                    .into(),
-            ),
-            "absent_bucket" if origin != PoolOrigin::Explicit => Some(
-                "needs to know which buckets exist: pass --data-bucket (a target without it \
-                 is assumed to accept any valid bucket name)"
-                    .into(),
-            ),
-            "bucket_3" if !self.loopback => Some(
-                "a 3-character bucket name belongs to some account (OBS names are global), \
-                 so its answer proves nothing here; this boundary is checked on loopback targets"
-                    .into(),
-            ),
-            _ => None,
-        }
+        self.service.unavailable(variable, &self.facts)
     }
 
     /// Why this run cannot run `case` as written, if it cannot: a variable it cannot give
@@ -492,28 +477,23 @@ impl Session {
     }
 }
 
-/// The variables of the run itself, the same for every case.
-fn run_vars(c: &RunConfig, pool: &BucketPool) -> Vars {
-    let text = |v: String| Value::String(v);
-    let prefix = c.prefix();
-    let mut vars = Vars::from([
-        ("project_id".to_string(), text(c.project_id.clone())),
-        (
-            "other_project_id".to_string(),
-            text(c.other_project_id.clone()),
-        ),
-        ("run_id".to_string(), text(c.run_id.clone())),
-        (
-            "absent_bucket".to_string(),
-            text(format!("{prefix}-absent")),
-        ),
-        ("prefix".to_string(), text(prefix)),
-        ("bucket_3".to_string(), text("a0a".into())),
-    ]);
-    if let Some(obs) = pool.obs_bucket() {
-        vars.insert("obs_bucket".into(), text(obs.to_string()));
+/// What the service's run variables are made of: the configuration, the pool, the prefix.
+fn run_facts(c: &RunConfig, pool: &BucketPool, prefix: String, loopback: bool) -> RunFacts {
+    RunFacts {
+        project_id: c.project_id.clone(),
+        other_project_id: c.other_project_id.clone(),
+        run_id: c.run_id.clone(),
+        prefix,
+        has_data_bucket: !pool.data_buckets().is_empty(),
+        obs_bucket: pool.obs_bucket().map(str::to_string),
+        pool: match pool.origin() {
+            PoolOrigin::Explicit => PoolSource::Given,
+            PoolOrigin::Invented => PoolSource::MadeUp,
+            PoolOrigin::Missing => PoolSource::Missing,
+        },
+        anonymous: matches!(c.credentials, super::Credentials::None),
+        loopback,
     }
-    vars
 }
 
 thread_local! {

@@ -1,17 +1,20 @@
 //! `cts-conform sweep`: removes what an interrupted or crashed run created, as recorded
 //! in its ledger, and nothing else. Each outstanding resource is removed by the names the
-//! ledger holds (for a CTS tracker its name and type: [`crate::cts::removal_step`]), on the
+//! ledger holds (the service says how: [`crate::cts::Service::removal_step`]), on the
 //! target and project it was created on; a 404 counts as already gone. Removals are
 //! appended to the same ledger, so a sweep can be repeated.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::case::remove;
 use super::config::{Credentials, RunConfig};
 use super::ledger::{self, Ledger, LedgerError, Resource};
 use super::session::Session;
 use crate::contract::Contract;
+use crate::cts::Removal;
+use crate::cts::Service;
 use crate::http::client::{HttpClient, TlsTrust};
 use crate::outcome::StepOutcome;
 
@@ -40,11 +43,11 @@ pub struct Outstanding {
 
 /// The outstanding and the unconfirmed resources of a ledger file, and the lines that
 /// were skipped, without touching anything.
-pub fn outstanding(path: &Path) -> Result<Outstanding, LedgerError> {
+pub fn outstanding(path: &Path, service: &dyn Service) -> Result<Outstanding, LedgerError> {
     let read = ledger::read(path)?;
     Ok(Outstanding {
-        outstanding: ledger::outstanding(&read.entries),
-        unconfirmed: ledger::unconfirmed(&read.entries),
+        outstanding: ledger::outstanding(&read.entries, service),
+        unconfirmed: ledger::unconfirmed(&read.entries, service),
         skipped: read.skipped,
     })
 }
@@ -54,17 +57,20 @@ pub fn command(path: &Path) -> String {
     format!("cts-conform sweep --ledger {}", path.display())
 }
 
-/// Deletes every outstanding resource of the ledger at `path`, trusting `tls` for an
-/// https target (`--cacert`, `--insecure`).
+/// Deletes every outstanding resource of the ledger at `path` (the `service` removes it
+/// by the requests of `contract`), trusting `tls` for an https target (`--cacert`,
+/// `--insecure`).
 pub async fn sweep(
     path: &Path,
     credentials: &Credentials,
     timeout: std::time::Duration,
     tls: &TlsTrust,
+    contract: Arc<Contract>,
+    service: Arc<dyn Service>,
 ) -> Result<SweepReport, LedgerError> {
     let entries = ledger::read(path)?.entries;
     let mut by_case: BTreeMap<(String, String, String), Vec<Resource>> = BTreeMap::new();
-    let left = ledger::outstanding(&entries);
+    let left = ledger::outstanding(&entries, &*service);
     for resource in &left {
         // The case that created it, for the ledger line recording its removal.
         let case = entries
@@ -86,7 +92,7 @@ pub async fn sweep(
     let mut report = SweepReport {
         removed: Vec::new(),
         already_gone: Vec::new(),
-        unconfirmed: ledger::unconfirmed(&entries),
+        unconfirmed: ledger::unconfirmed(&entries, &*service),
         failed: Vec::new(),
     };
     for ((target, project_id, case), resources) in by_case {
@@ -95,9 +101,10 @@ pub async fn sweep(
         config.timeout = timeout;
         config.tls = tls.clone();
         let known = entries.iter().filter(|e| e.case == case).cloned().collect();
-        let ledger = Ledger::resume("sweep", path, known)?;
+        let ledger = Ledger::resume("sweep", path, known, Arc::clone(&service))?;
         let session = Session::new(
-            Contract::embedded(),
+            Arc::clone(&contract),
+            Arc::clone(&service),
             config,
             client.clone(),
             tokio::runtime::Handle::current(),
@@ -112,7 +119,7 @@ pub async fn sweep(
                 .map(|r| r.status);
             if outcome.failed() {
                 report.failed.push((resource, outcome));
-            } else if status == Some(404) {
+            } else if status.map(|s| service.removal(s)) == Some(Removal::AlreadyGone) {
                 report.already_gone.push(resource);
             } else {
                 report.removed.push(resource);

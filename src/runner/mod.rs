@@ -1,6 +1,7 @@
 //! A run, start to end, as a library: a [`RunSpec`] (target, credentials, cases and which of
 //! them run, baseline, ledger, recording) goes in; the target is started (the embedded
-//! emulator) or checked (one ListTrackers before the first case), the cases are scheduled
+//! emulator) or checked (one read-only GET the service names before the first case; CTS:
+//! ListTrackers), the cases are scheduled
 //! ([`crate::run::schedule`]), each case's verdict is judged once (the session applies the
 //! baseline) and every outcome leaves as an event to the reporters; the results and the
 //! run's summary come out. `run` and `replay` are this one pipeline with another target:
@@ -22,6 +23,7 @@ use time::OffsetDateTime;
 use crate::auth::Redactor;
 use crate::case::LoadedCase;
 use crate::contract::Contract;
+use crate::cts::Service;
 use crate::emulator::{Fault, RunningEmulator};
 use crate::http::client::HttpClient;
 use crate::outcome::{Baseline, Verdict};
@@ -79,7 +81,11 @@ pub enum LedgerSpec {
 
 /// Everything a run needs.
 pub struct RunSpec {
-    pub contract: &'static Contract,
+    /// The contract every answer is checked against.
+    pub contract: Arc<Contract>,
+    /// The API's rules beyond its contract: names, removal, the check before the run,
+    /// the bucket pool (CTS: [`crate::cts::Cts`]).
+    pub service: Arc<dyn Service>,
     pub target: Target,
     /// For the embedded target its base URL is filled in when the emulator starts.
     pub config: RunConfig,
@@ -207,9 +213,11 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     }
     .map_err(|e| RunError::Config(e.to_string()))?;
     let ledger = match &spec.ledger {
-        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id),
-        LedgerSpec::File(path) => Ledger::with_file(&spec.config.run_id, path)
-            .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?,
+        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id, Arc::clone(&spec.service)),
+        LedgerSpec::File(path) => {
+            Ledger::with_file(&spec.config.run_id, path, Arc::clone(&spec.service))
+                .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?
+        }
     };
     // Before the first request the ledger takes its first line (or the run ends, exit 2,
     // nothing sent).
@@ -227,7 +235,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     // needed, nor ask anything of a real account. A replay sends nothing at all.
     if sends && !matches!(spec.target, Target::Replay(_)) {
         let check = runtime
-            .block_on(run::preflight(&client, &spec.config))
+            .block_on(run::preflight(&client, &spec.config, &*spec.service))
             .map_err(|e| {
                 ledger.discard_unused();
                 RunError::Unreachable(
@@ -256,8 +264,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             warnings.push(
                 redactor
                     .redact(&format!(
-                        "warning: the check before the run (ListTrackers of the project) was answered {}; \
-                         the pool's buckets could not be checked against existing trackers",
+                        "warning: the check before the run (GET {}) was answered {}; \
+                         the pool's buckets could not be checked against what the account holds",
+                        spec.service
+                            .check_path(&run::render::encode_component(&spec.config.project_id)),
                         crate::report::escape::terminal(&check.answer())
                     ))
                     .into_owned(),
@@ -267,6 +277,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             &mut spec.config,
             &check,
             ledger.path(),
+            &*spec.service,
         ));
     }
     let recorder = match &spec.record {
@@ -302,8 +313,15 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
             )
         }
     };
-    let mut session = Session::new(spec.contract, spec.config, client, runtime.clone(), ledger)
-        .with_baseline(Arc::new(spec.baseline));
+    let mut session = Session::new(
+        spec.contract,
+        spec.service,
+        spec.config,
+        client,
+        runtime.clone(),
+        ledger,
+    )
+    .with_baseline(Arc::new(spec.baseline));
     if let Target::Replay(recording) = &spec.target {
         session = session.with_replay(Arc::clone(recording) as _);
     }
@@ -402,7 +420,8 @@ impl Prepared {
             .and_then(|recorder| recorder.finish(crate::record::now()).err())
             .map(|e| e.to_string());
         let config = &self.session.config;
-        let coverage = crate::coverage::compute(self.session.contract, &self.cases);
+        let coverage =
+            crate::coverage::compute(&self.session.contract, &*self.session.service, &self.cases);
         let pool = crate::bundle::Pool {
             data_buckets: config.data_buckets.clone(),
             obs_buckets: config.obs_buckets.clone(),
@@ -415,7 +434,7 @@ impl Prepared {
                     .session
                     .leftovers()
                     .iter()
-                    .map(|r| crate::cts::describe(&r.names))
+                    .map(|r| self.session.service.describe(&r.names))
                     .collect(),
                 sweep: self.session.ledger().path().map(run::sweep::command),
             },

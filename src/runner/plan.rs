@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::case::model::Profile;
 use crate::case::{self, LoadErrors, LoadedCase, Source};
 use crate::contract::Contract;
-use crate::derive;
+use crate::cts::Service;
 use crate::outcome::Baseline;
 
 /// What a plan is made of, from a command's flags.
@@ -39,16 +39,21 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Loads the case files and derives the contract's cases; the profile's cases are kept
-    /// (in place: a plan of many cases is not copied to be filtered).
-    pub fn load(spec: &PlanSpec, contract: &Contract) -> Result<Plan, LoadErrors> {
+    /// Loads the case files by the `service`'s rules and derives the contract's cases (the
+    /// service's); the profile's cases are kept (in place: a plan of many cases is not
+    /// copied to be filtered).
+    pub fn load(
+        spec: &PlanSpec,
+        contract: &Contract,
+        service: &dyn Service,
+    ) -> Result<Plan, LoadErrors> {
         let sources = match &spec.cases {
             Some(dir) => case::dir_sources(dir)?,
             None => case::builtin_sources(),
         };
-        let mut cases = case::load(&sources, contract)?;
+        let mut cases = case::load(&sources, contract, service.case_rules())?;
         if !spec.no_derived {
-            cases.extend(derive::derived_cases(contract));
+            cases.extend(service.derived_cases(contract));
         }
         // A baseline may list any case, whatever the profile or --no-derived: the ids of
         // those left out are kept (the plan's own are in its cases).
@@ -71,9 +76,9 @@ impl Plan {
 
     /// Every case id a baseline may name, whatever the profile or --no-derived (made when
     /// a baseline is read, so that a plan does not keep a second copy of its ids).
-    pub fn known_ids(&self, contract: &Contract) -> HashSet<String> {
+    pub fn known_ids(&self, contract: &Contract, service: &dyn Service) -> HashSet<String> {
         let derived = match self.derived_left_out {
-            true => derive::derived_cases(contract),
+            true => service.derived_cases(contract),
             false => Vec::new(),
         };
         self.cases
@@ -86,11 +91,16 @@ impl Plan {
 
     /// The baseline in `path` (none without one), every id it lists checked against
     /// [`Plan::known_ids`]; the error is one line naming the file.
-    pub fn baseline(&self, path: Option<&Path>, contract: &Contract) -> Result<Baseline, String> {
+    pub fn baseline(
+        &self,
+        path: Option<&Path>,
+        contract: &Contract,
+        service: &dyn Service,
+    ) -> Result<Baseline, String> {
         let Some(path) = path else {
             return Ok(Baseline::default());
         };
-        let ids = self.known_ids(contract);
+        let ids = self.known_ids(contract, service);
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the baseline {name}: {e}"))?;

@@ -121,7 +121,10 @@ impl TargetChoice {
     /// The target and the run's configuration: the embedded emulator (its project,
     /// credentials generated unless given, the buckets the run makes up for itself) or a
     /// URL with its project and pool. The error is one line for the user.
-    pub fn resolve(self) -> Result<(super::Target, RunConfig), String> {
+    pub fn resolve(
+        self,
+        service: &dyn crate::cts::Service,
+    ) -> Result<(super::Target, RunConfig), String> {
         let mut credentials = self.credentials;
         let (target, mut config) = if self.target == "embedded" {
             let project_id = self
@@ -131,7 +134,7 @@ impl TargetChoice {
                 credentials = generated_credentials();
             }
             let mut config = RunConfig::new("http://127.0.0.1:0", project_id);
-            let (data, obs) = crate::cts::made_up_buckets(&config.run_id);
+            let (data, obs) = service.made_up_buckets(&config.run_id);
             config.data_buckets = data;
             config.obs_buckets = obs;
             let target = super::Target::Embedded {

@@ -27,9 +27,13 @@ fn case_using(variable: &str) -> LoadedCase {
         name: "pool.json".into(),
         text,
     }];
-    case::load(&sources, Contract::embedded())
-        .expect("the case loads")
-        .remove(0)
+    case::load(
+        &sources,
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .expect("the case loads")
+    .remove(0)
 }
 
 /// A session for `base_url` (never contacted by these tests: every case is ignored before
@@ -43,11 +47,12 @@ fn session(
     let run_id = config.run_id.clone();
     let collector = Arc::new(Collector::default());
     let mut session = Session::new(
-        Contract::embedded(),
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
         config,
         client,
         runtime.handle().clone(),
-        Ledger::in_memory(&run_id),
+        Ledger::in_memory(&run_id, cts_conform::cts::Cts::shared()),
     )
     .with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>);
     if let Some(reporter) = reporter {

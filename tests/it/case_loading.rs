@@ -11,7 +11,7 @@ use cts_conform::case::{builtin_sources, dir_sources, load, LoadError, Source};
 use cts_conform::contract::Contract;
 
 fn load_errors(sources: &[Source]) -> Vec<LoadError> {
-    match load(sources, Contract::embedded()) {
+    match load(sources, Contract::embedded(), &cts_conform::cts::CASE_RULES) {
         Ok(cases) => panic!("expected errors, loaded {} cases", cases.len()),
         Err(errors) => errors.0,
     }
@@ -103,7 +103,12 @@ fn all_errors_of_all_files_are_reported_at_once() {
             text: ONE_PROBLEM.into(),
         },
     ];
-    let errors = load(&sources, Contract::embedded()).unwrap_err();
+    let errors = load(
+        &sources,
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .unwrap_err();
     let lines: Vec<String> = errors
         .0
         .iter()
@@ -125,7 +130,12 @@ fn all_errors_of_all_files_are_reported_at_once() {
 
 #[test]
 fn the_built_in_cases_load() {
-    let cases = load(&builtin_sources(), Contract::embedded()).unwrap();
+    let cases = load(
+        &builtin_sources(),
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .unwrap();
     let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     assert!(ids.contains(&"query_trackers::unknown_name_gives_an_empty_list"));
     assert!(cases.iter().all(|c| c.file.starts_with("cases/")));
@@ -134,7 +144,12 @@ fn the_built_in_cases_load() {
 #[test]
 fn a_file_using_every_key_loads_in_file_order() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good-cases");
-    let cases = load(&dir_sources(&dir).unwrap(), Contract::embedded()).unwrap();
+    let cases = load(
+        &dir_sources(&dir).unwrap(),
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .unwrap();
     let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -171,7 +186,12 @@ fn every_variable_problem_is_found_at_its_pointer() {
         name: "vars.json".into(),
         text: text.into(),
     }];
-    let errors = load(&sources, Contract::embedded()).unwrap_err();
+    let errors = load(
+        &sources,
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .unwrap_err();
     let found: Vec<(String, String)> = errors
         .0
         .iter()
@@ -249,6 +269,7 @@ fn the_loader_finds_each_case_its_own_variables() {
     let cases = cts_conform::case::load(
         &cts_conform::case::builtin_sources(),
         cts_conform::contract::Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
     )
     .expect("the built-in cases load");
     let mut with_variables = 0;
@@ -283,7 +304,12 @@ fn the_one_pass_variables_are_those_of_the_templated_strings() {
             .flat_map(|(_, text)| names_in(&text).unwrap_or_default())
             .collect()
     };
-    let cases = load(&builtin_sources(), Contract::embedded()).expect("the built-in cases load");
+    let cases = load(
+        &builtin_sources(),
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .expect("the built-in cases load");
     for case in &cases {
         let steps: Vec<&StepSpec> = case.spec.steps.iter().chain(&case.spec.cleanup).collect();
         assert_eq!(*case.variables(), slow(&steps), "{}", case.id);
@@ -335,7 +361,12 @@ fn creates_inferred_from_the_body_are_those_of_the_body_as_json() {
         name: "creates.json".into(),
         text: format!(r#"{{"suite": "s", "cases": [{}]}}"#, cases.join(",")),
     };
-    let loaded = load(&[source], Contract::embedded()).expect("the cases load");
+    let loaded = load(
+        &[source],
+        Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .expect("the cases load");
     for (case, body) in loaded.iter().zip(bodies) {
         let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
         let field = |key: &str| body.get(key).and_then(|v| v.as_str()).map(str::to_string);

@@ -152,8 +152,12 @@ fn model_names(level: &str, extra: &str) -> Vec<String> {
         name: "probe.json".into(),
         text: with_extra(level, extra),
     };
-    let errors = cts_conform::case::load(&[source], cts_conform::contract::Contract::embedded())
-        .expect_err("the probe has an unknown key or variant");
+    let errors = cts_conform::case::load(
+        &[source],
+        cts_conform::contract::Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
+    )
+    .expect_err("the probe has an unknown key or variant");
     let message = &errors.0[0].message;
     // serde writes "expected one of `a`, `b`, `c`" or "expected `a` or `b`".
     let (_, list) = message

@@ -9,7 +9,7 @@ use cli_run::{cases, closed_url, normalise, run, Probe};
 use cts_conform::case::model::Profile;
 use cts_conform::case::{builtin_sources, load};
 use cts_conform::contract::Contract;
-use cts_conform::derive::derived_cases;
+use cts_conform::cts::derive::derived_cases;
 
 /// Runs the cases of `tests/fixtures/cli/DIR` (without the derived cases, which every
 /// plan includes) with `extra` arguments.
@@ -104,7 +104,7 @@ fn list_names_every_built_in_case_and_sends_nothing() {
     let out = run(&["--list", "--target", &url, "--project-id", "x"]);
     assert_eq!(out.code, 0, "{out:?}");
     let contract = Contract::embedded();
-    let expected: Vec<String> = load(&builtin_sources(), contract)
+    let expected: Vec<String> = load(&builtin_sources(), contract, &cts_conform::cts::CASE_RULES)
         .unwrap()
         .into_iter()
         .chain(derived_cases(contract))

@@ -56,7 +56,7 @@ fn a_case_is_told_as_it_happens() {
         .block_on(emulator::start(EmulatorConfig::default(), listen))
         .unwrap();
     let contract = Contract::embedded();
-    let cases = case::load(&builtin_sources(), contract).unwrap();
+    let cases = case::load(&builtin_sources(), contract, &cts_conform::cts::CASE_RULES).unwrap();
     let wanted = "query_trackers::data_tracker_is_listed_with_what_was_sent";
     let case = cases.iter().find(|c| c.id == wanted).unwrap();
     let config = RunConfig::new(running.base_url(), "0123456789abcdef0123456789abcdef");
@@ -65,11 +65,12 @@ fn a_case_is_told_as_it_happens() {
     let log = Arc::new(Log::default());
     let collector = Arc::new(Collector::default());
     let session = Session::new(
-        contract,
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
         config,
         client,
         runtime.handle().clone(),
-        Ledger::in_memory(&run_id),
+        Ledger::in_memory(&run_id, cts_conform::cts::Cts::shared()),
     )
     .with_reporter(Arc::clone(&log) as Arc<dyn Reporter>)
     .with_reporter(Arc::clone(&collector) as Arc<dyn Reporter>);

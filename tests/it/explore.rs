@@ -104,7 +104,8 @@ fn executor(
     config.obs_buckets = obs;
     config.credentials = runner::generated_credentials();
     Executor::new(
-        Contract::embedded(),
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
         Target::Embedded {
             faults,
             documents_only,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// The library's top modules, each allowed to import only those before it.
-const LAYERS: [&str; 24] = [
+const LAYERS: [&str; 23] = [
     "atomic_write",
     "json_pointer",
     "suggest",
@@ -14,7 +14,6 @@ const LAYERS: [&str; 24] = [
     "contract",
     "case",
     "cts",
-    "derive",
     "check",
     "outcome",
     "model",
@@ -42,6 +41,14 @@ const FORBIDDEN: [(&str, &str); 4] = [
     ("case", "cts"),
 ];
 
+/// Generic modules that reach CTS only through the seam (issue 29): from `crate::cts`
+/// their code (not their tests) names only the trait and its vocabulary, never a CTS rule
+/// itself; the service is handed to them (a `RunSpec`, a `Session`, a parameter).
+const THROUGH_THE_SEAM: [&str; 3] = ["run", "runner", "parity"];
+
+/// What of `crate::cts` a module of [`THROUGH_THE_SEAM`] may name.
+const SEAM: [&str; 4] = ["Service", "Removal", "NotRemovable", "service"];
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
@@ -63,19 +70,56 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
 
 /// Every `crate::NAME` a line's code (not its comment) refers to.
 fn crate_references(line: &str) -> Vec<String> {
+    crate_paths(line)
+        .into_iter()
+        .map(|path| path.split("::").next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Every `crate::a::b` path a line's code (not its comment) names, without `crate::`
+/// (a `use crate::a::{b, c}` gives `a::`).
+fn crate_paths(line: &str) -> Vec<String> {
     let code = line.split("//").next().unwrap_or("");
     let mut found = Vec::new();
     let mut rest = code;
     while let Some(at) = rest.find("crate::") {
         let after = &rest[at + "crate::".len()..];
-        let name: String = after
+        let path: String = after
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
             .collect();
-        found.push(name);
+        found.push(path);
         rest = after;
     }
     found
+}
+
+/// Whether a path into `crate::cts` names only the seam ([`SEAM`]): `cts::Service`,
+/// `cts::service::Removal`; a brace group (`cts::{...}`) is read from the rest of the line.
+fn names_only_the_seam(line: &str, path: &str) -> bool {
+    if path.split("::").next() != Some("cts") {
+        return true;
+    }
+    // `crate::cts` itself: the whole module.
+    let Some(rest) = path.strip_prefix("cts::") else {
+        return false;
+    };
+    let first = rest.split("::").next().unwrap_or("");
+    if !first.is_empty() {
+        return SEAM.contains(&first);
+    }
+    // `use crate::cts::{A, B};`
+    let Some(group) = line.split("cts::{").nth(1) else {
+        return false;
+    };
+    group
+        .split('}')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(|name| name.trim().split("::").next().unwrap_or("").trim())
+        .filter(|name| !name.is_empty())
+        .all(|name| SEAM.contains(&name))
 }
 
 #[test]
@@ -92,7 +136,22 @@ fn every_module_imports_only_from_earlier_layers() {
         };
         let own = rank(&module).unwrap();
         let text = std::fs::read_to_string(file).unwrap();
+        let mut in_tests = false;
         for (number, line) in text.lines().enumerate() {
+            // A file's tests come last (`#[cfg(test)] mod tests`): they may name CTS.
+            in_tests |= line.trim_start().starts_with("#[cfg(test)]");
+            if !in_tests && THROUGH_THE_SEAM.contains(&module.as_str()) {
+                for path in crate_paths(line) {
+                    if !names_only_the_seam(line, &path) {
+                        backward.push(format!(
+                            "{}:{}: {module} uses crate::{path}, a CTS rule: ask the service \
+                             (crate::cts::Service) it is given",
+                            file.display(),
+                            number + 1
+                        ));
+                    }
+                }
+            }
             for target in crate_references(line) {
                 seen += 1;
                 if FORBIDDEN.contains(&(module.as_str(), target.as_str())) {
@@ -147,4 +206,20 @@ fn a_backward_import_is_seen() {
         crate_references("use crate::run::Session; // crate::report"),
         ["run"]
     );
+}
+
+#[test]
+fn a_cts_rule_named_past_the_seam_is_seen() {
+    let only_seam = |line: &str| {
+        crate_paths(line)
+            .iter()
+            .all(|path| names_only_the_seam(line, path))
+    };
+    assert!(only_seam("use crate::cts::Service;"));
+    assert!(only_seam("use crate::cts::{Removal, Service};"));
+    assert!(only_seam("    service: &dyn crate::cts::service::Service,"));
+    assert!(!only_seam("use crate::cts;"));
+    assert!(!only_seam("use crate::cts::{self, Service};"));
+    assert!(!only_seam("let x = crate::cts::made_by_run(a, b);"));
+    assert!(!only_seam("use crate::cts::{Service, TRACKER_NAME};"));
 }

@@ -10,8 +10,8 @@ use cts_conform::case::model::{Expect, StepSpec};
 use cts_conform::case::vars::{expand_text, Vars};
 use cts_conform::case::{builtin_sources, load};
 use cts_conform::contract::Contract;
+use cts_conform::cts::derive::derived_cases;
 use cts_conform::cts::{made_by_run, run_prefix};
-use cts_conform::derive::derived_cases;
 use serde_json::Value;
 
 const RUN_ID: &str = "0123abcd";
@@ -47,7 +47,8 @@ fn step_may_create(step: &StepSpec) -> bool {
 #[test]
 fn every_tracker_a_built_in_or_derived_case_creates_is_named_by_the_run() {
     let contract = Contract::embedded();
-    let mut cases = load(&builtin_sources(), contract).expect("the built-in cases load");
+    let mut cases = load(&builtin_sources(), contract, &cts_conform::cts::CASE_RULES)
+        .expect("the built-in cases load");
     cases.extend(derived_cases(contract));
     let vars = vars();
     let mut checked = 0;

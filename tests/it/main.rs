@@ -74,5 +74,6 @@ mod report_render;
 mod schedule;
 mod server_limits;
 mod tls;
+mod toy_api;
 mod verdict;
 mod violations;

@@ -36,8 +36,13 @@ fn largest_serial_group(cases: &[LoadedCase]) -> usize {
 
 fn plan() -> Vec<LoadedCase> {
     let contract = Contract::embedded();
-    let mut cases = case::load(&case::builtin_sources(), contract).expect("built-in cases load");
-    cases.extend(cts_conform::derive::derived_cases(contract));
+    let mut cases = case::load(
+        &case::builtin_sources(),
+        contract,
+        &cts_conform::cts::CASE_RULES,
+    )
+    .expect("built-in cases load");
+    cases.extend(cts_conform::cts::derive::derived_cases(contract));
     let serials: [&[&str]; 6] = [&["a"], &["a"], &["c"], &["b", "c"], &["b"], &["a"]];
     for (i, serial) in serials.iter().enumerate() {
         cases.push(case(i, serial));

@@ -72,7 +72,8 @@ fn a_loaded_case_holds_a_few_hundred_bytes_not_kilobytes() {
     let sources = [scale_suite(CASES)];
     let before = IN_USE.with(Cell::get);
     PEAK.with(|peak| peak.set(before));
-    let cases = case::load(&sources, contract).expect("the suite loads");
+    let cases =
+        case::load(&sources, contract, &cts_conform::cts::CASE_RULES).expect("the suite loads");
     let held = (IN_USE.with(Cell::get) - before) as usize / CASES;
     let peak = (PEAK.with(Cell::get) - before) as usize / CASES;
     assert_eq!(cases.len(), CASES);

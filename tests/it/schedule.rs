@@ -53,6 +53,7 @@ fn cases(listers: &[&[&str]], trackers: usize) -> Vec<LoadedCase> {
             text,
         }],
         Contract::embedded(),
+        &cts_conform::cts::CASE_RULES,
     )
     .expect("the cases load")
 }
@@ -189,11 +190,12 @@ fn run_with(
     let watch = Arc::new(Watch::default());
     let leases = Arc::new(Leases::default());
     let session = Session::new(
-        Contract::embedded(),
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
         config,
         HttpClient::for_target(&running.base_url()).unwrap(),
         runtime.handle().clone(),
-        Ledger::in_memory(&run_id),
+        Ledger::in_memory(&run_id, cts_conform::cts::Cts::shared()),
     )
     .with_reporter(Arc::clone(&watch) as Arc<dyn Reporter>)
     .with_reporter(Arc::clone(&leases) as Arc<dyn Reporter>);

@@ -25,7 +25,7 @@ use crate::contract::Contract;
 use values::{Field, Probe, Variant};
 
 /// api-facts: the tracked or transfer bucket does not exist.
-const BUCKET_MISSING_CODE: &str = "CTS.0211";
+use super::BUCKET_DOES_NOT_EXIST as BUCKET_MISSING_CODE;
 
 /// Where derived cases say they come from.
 pub const DERIVED_FILE: &str = "(derived from schemas/cts-v3.openapi.json)";

@@ -1,15 +1,28 @@
-//! What the harness knows about CTS beyond the contract document, in one place: how the
-//! run names what it creates, which names the ledger keeps of a created tracker and how
-//! the tracker is removed and confirmed gone by them, what the check before a run sends,
-//! and which buckets a run makes up for itself. The runner, ledger and coverage stay
-//! generic and ask here.
+//! What the harness knows about CTS beyond the contract document, in one place: the
+//! variables every run defines and what `creates` takes ([`CASE_RULES`]), how the run
+//! names what it creates, which names the ledger keeps of a created tracker and how the
+//! tracker is removed and confirmed gone by them, what the check before a run sends, which
+//! buckets a run makes up for itself, the derived cases ([`derive`](mod@derive)) and the
+//! operations coverage is about.
+//!
+//! The generic machinery (loader, runner, ledger, sweep, coverage, parity) asks through
+//! the [`Service`] trait ([`service`]), which [`Cts`] implements here; a run is given
+//! its service in its `RunSpec`, so another API (the toy one of `tests/it/toy_api.rs`)
+//! runs through the same machinery.
+
+pub mod derive;
+pub mod service;
+pub mod variables;
 
 pub mod case_files;
 
 use std::collections::BTreeMap;
 
+pub use service::{NotRemovable, Removal, Service};
+
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::pattern::Pattern;
+use crate::case::rules::{CaseRules, CreatesRule};
 use crate::case::string_map::StringMap;
 use crate::http::exchange::{ReceivedResponse, SentRequest};
 
@@ -43,18 +56,34 @@ pub const TRACKER_TYPE: &str = "tracker_type";
 /// The tracker type when a create or delete names none (CTS's own default).
 pub const DEFAULT_TRACKER_TYPE: &str = "data";
 
+/// The variables every run defines.
+pub const RUN_VARIABLES: [&str; 8] = [
+    "project_id",
+    "other_project_id",
+    "run_id",
+    "prefix",
+    "data_bucket",
+    "obs_bucket",
+    "absent_bucket",
+    "bucket_3",
+];
+
+/// What CTS case files may refer to, and what `creates` takes: `tracker_name`, and
+/// `tracker_type` (data by default); a CreateTracker step without `creates` records what
+/// its body names.
+pub const CASE_RULES: CaseRules = CaseRules {
+    run_variables: &RUN_VARIABLES,
+    creates: CreatesRule {
+        name_key: TRACKER_NAME,
+        other_keys: &[(TRACKER_TYPE, DEFAULT_TRACKER_TYPE)],
+        inferred_from: Some("CreateTracker"),
+    },
+};
+
 /// The names a ledger keeps of what a step `creates` (`tracker_name` and `tracker_type`,
 /// data by default), still with their `${variables}`.
 pub fn created_names(creates: &StringMap) -> BTreeMap<String, String> {
-    let mut names: BTreeMap<String, String> = creates
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    names.entry(TRACKER_NAME.to_string()).or_default();
-    names
-        .entry(TRACKER_TYPE.to_string())
-        .or_insert_with(|| DEFAULT_TRACKER_TYPE.to_string());
-    names
+    CASE_RULES.creates.created_names(creates)
 }
 
 /// Whether a resource's names prove the run `run_id` made it: its tracker name carries
@@ -81,17 +110,13 @@ pub fn describe(names: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// Why a resource cannot be removed: its names are not those of a tracker.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no {TRACKER_NAME} among its names, so it is no tracker this harness can remove")]
-pub struct NotATracker {
-    pub names: BTreeMap<String, String>,
-}
-
-/// The tracker name and type among `names`.
-fn tracker_of(names: &BTreeMap<String, String>) -> Result<(&str, &str), NotATracker> {
-    let name = names.get(TRACKER_NAME).ok_or_else(|| NotATracker {
+/// The tracker name and type among `names` (without a name they are no tracker).
+fn tracker_of(names: &BTreeMap<String, String>) -> Result<(&str, &str), NotRemovable> {
+    let name = names.get(TRACKER_NAME).ok_or_else(|| NotRemovable {
         names: names.clone(),
+        why: format!(
+            "no {TRACKER_NAME} among its names, so it is no tracker this harness can remove"
+        ),
     })?;
     let kind = names
         .get(TRACKER_TYPE)
@@ -105,7 +130,7 @@ fn tracker_of(names: &BTreeMap<String, String>) -> Result<(&str, &str), NotATrac
 pub fn removal_step(
     project_id: &str,
     names: &BTreeMap<String, String>,
-) -> Result<StepSpec, NotATracker> {
+) -> Result<StepSpec, NotRemovable> {
     let (tracker_name, tracker_type) = tracker_of(names)?;
     let literal = |text: &str| text.replace("${", "$${");
     Ok(StepSpec {
@@ -137,7 +162,7 @@ pub fn removal_step(
 pub fn absence_step(
     project_id: &str,
     names: &BTreeMap<String, String>,
-) -> Result<StepSpec, NotATracker> {
+) -> Result<StepSpec, NotRemovable> {
     let mut step = removal_step(project_id, names)?;
     step.name = Some(format!("{} is gone", describe(names)).into());
     step.operation = "ListTrackers".into();
@@ -242,7 +267,7 @@ const BUCKET_POINTERS: [&str; 2] = ["/data_bucket/data_bucket_name", "/obs_info/
 pub fn missing_pool_bucket(
     request: &SentRequest,
     response: &ReceivedResponse,
-    in_pool: impl Fn(&str) -> bool,
+    in_pool: &dyn Fn(&str) -> bool,
 ) -> Option<String> {
     if response.status != 400
         || crate::http::throttle::error_code(response).as_deref() != Some(BUCKET_DOES_NOT_EXIST)
@@ -260,6 +285,133 @@ pub fn missing_pool_bucket(
     }
     Some(named.join(" or "))
 }
+
+/// CTS, as the generic machinery asks of it ([`Service`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cts;
+
+impl Cts {
+    /// The service for a run (a `RunSpec` holds it).
+    pub fn shared() -> std::sync::Arc<dyn Service> {
+        std::sync::Arc::new(Cts)
+    }
+}
+
+impl Service for Cts {
+    fn case_rules(&self) -> &CaseRules {
+        &CASE_RULES
+    }
+
+    fn run_variables(&self, run: &service::RunFacts) -> Vec<(String, String)> {
+        variables::values(run)
+    }
+
+    fn unavailable(&self, variable: &str, run: &service::RunFacts) -> Option<String> {
+        variables::unavailable(variable, run)
+    }
+
+    fn run_prefix(&self, run_id: &str) -> String {
+        run_prefix(run_id)
+    }
+
+    fn run_prefix_pattern(&self) -> &str {
+        r"cc-[0-9a-f]{8}"
+    }
+
+    fn masked_run_prefix(&self) -> &str {
+        "cc-<run>"
+    }
+
+    fn named_by_run(&self, names: &BTreeMap<String, String>, run_id: &str) -> bool {
+        named_by_run(names, run_id)
+    }
+
+    fn describe(&self, names: &BTreeMap<String, String>) -> String {
+        describe(names)
+    }
+
+    fn removal_step(
+        &self,
+        project_id: &str,
+        names: &BTreeMap<String, String>,
+    ) -> Result<StepSpec, NotRemovable> {
+        removal_step(project_id, names)
+    }
+
+    fn removal(&self, status: u16) -> service::Removal {
+        match status {
+            REMOVED => service::Removal::Removed,
+            ALREADY_GONE => service::Removal::AlreadyGone,
+            _ => service::Removal::NotRemoved,
+        }
+    }
+
+    fn absence_step(
+        &self,
+        project_id: &str,
+        names: &BTreeMap<String, String>,
+    ) -> Option<Result<StepSpec, NotRemovable>> {
+        Some(absence_step(project_id, names))
+    }
+
+    fn still_listed(&self, body: &serde_json::Value, names: &BTreeMap<String, String>) -> bool {
+        lists_tracker(body, names)
+    }
+
+    fn still_listed_message(&self, names: &BTreeMap<String, String>) -> String {
+        still_listed(names)
+    }
+
+    fn removed_by(
+        &self,
+        operation: &str,
+        query: &StringMap,
+        status: u16,
+    ) -> Option<BTreeMap<String, String>> {
+        removed_by(operation, query, status)
+    }
+
+    fn check_path(&self, encoded_project_id: &str) -> String {
+        check_path(encoded_project_id)
+    }
+
+    fn made_up_buckets(&self, run_id: &str) -> (Vec<String>, Vec<String>) {
+        made_up_buckets(run_id)
+    }
+
+    fn missing_pool_bucket(
+        &self,
+        request: &SentRequest,
+        response: &ReceivedResponse,
+        in_pool: &dyn Fn(&str) -> bool,
+    ) -> Option<String> {
+        missing_pool_bucket(request, response, in_pool)
+    }
+
+    fn missing_bucket_code(&self) -> &str {
+        BUCKET_DOES_NOT_EXIST
+    }
+
+    fn derived_cases(&self, contract: &crate::contract::Contract) -> Vec<crate::case::LoadedCase> {
+        derive::derived_cases(contract)
+    }
+
+    fn coverage_operations(&self) -> &[&str] {
+        &COVERAGE_OPERATIONS
+    }
+
+    /// The documents name no cause for CreateTracker's 404.
+    fn can_provoke(&self, operation: &str, status: u16) -> bool {
+        !(operation == "CreateTracker" && status == 404)
+    }
+
+    fn carrier_body(&self) -> Option<serde_json::Value> {
+        Some(derive::carrier_body("x"))
+    }
+}
+
+/// The operations coverage is about: the two the documents describe.
+pub const COVERAGE_OPERATIONS: [&str; 2] = ["CreateTracker", "ListTrackers"];
 
 /// The first problem with a run's pool, as one line: each bucket name against the contract's `BucketName`; no name both data and obs.
 pub fn check_bucket_names(
