@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -135,6 +135,44 @@ pub fn builtin_sources() -> Vec<Source> {
         .collect()
 }
 
+/// Whether `source` is one of the built-in case files (its name and text).
+fn is_builtin(source: &Source) -> bool {
+    BUILTIN_CASES
+        .iter()
+        .any(|(name, text)| *name == source.name && *text == source.text)
+}
+
+/// A case file's name for a message: the built-in ones say so (a `--cases` directory
+/// may hold a file of the same name).
+fn describe_source(sources: &[Source], name: &str) -> String {
+    match sources.iter().find(|s| s.name == name) {
+        Some(source) if is_builtin(source) => format!("the built-in {name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The case files of a plan: the built-in ones (when `with_builtin`, or when no directory
+/// is given), then every `*.json` file of each directory, in the order given. The
+/// problems of every directory are reported, not only the first's; a case name defined
+/// twice across them is an error of [`load`], naming both files.
+pub fn plan_sources(dirs: &[PathBuf], with_builtin: bool) -> Result<Vec<Source>, LoadErrors> {
+    let mut sources = match with_builtin || dirs.is_empty() {
+        true => builtin_sources(),
+        false => Vec::new(),
+    };
+    let mut errors = Vec::new();
+    for dir in dirs {
+        match dir_sources(dir) {
+            Ok(found) => sources.extend(found),
+            Err(LoadErrors(found)) => errors.extend(found),
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(sources),
+        false => Err(LoadErrors(errors)),
+    }
+}
+
 /// Every `*.json` file of a directory, sorted by name.
 pub fn dir_sources(dir: &Path) -> Result<Vec<Source>, LoadErrors> {
     let fail = |message: String, help: &str| {
@@ -233,7 +271,7 @@ fn load_sharing_keys(
             // The case of this id loaded before, if any (its file is its source's name).
             let earlier = seen.get(&id_hash).into_iter().flatten();
             if let Some(&j) = earlier.into_iter().find(|&&j| cases[j].id == id) {
-                let first = &cases[j].file;
+                let first = describe_source(sources, &cases[j].file);
                 checker.error(
                     &format!("/cases/{i}/name"),
                     format!("duplicate case name {id} (first defined in {first})"),

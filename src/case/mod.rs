@@ -11,5 +11,7 @@ pub mod rules;
 pub mod string_map;
 pub mod vars;
 
-pub use load::{builtin_sources, dir_sources, load, LoadError, LoadErrors, LoadedCase, Source};
+pub use load::{
+    builtin_sources, dir_sources, load, plan_sources, LoadError, LoadErrors, LoadedCase, Source,
+};
 pub use rules::{CaseRules, CreatesRule};

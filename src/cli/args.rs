@@ -90,6 +90,7 @@ pub(crate) enum Command {
     mut_arg("fail_on_ignored", |a| a.hide(true)),
     mut_arg("min_coverage", |a| a.hide(true)),
     mut_arg("bundle", |a| a.hide(true)),
+    mut_arg("explain", |a| a.hide(true)),
 )]
 pub(crate) struct ExploreArgs {
     /// Seed of the sequences (default: a random one; it is printed).
@@ -220,6 +221,11 @@ pub(crate) struct RunArgs {
     /// is never emptied: the run is refused.
     #[arg(long, requires = "record")]
     pub(crate) record_overwrite: bool,
+    /// With --list: each case and whether this run would run it, and if not why (the
+    /// run's own reasons), for the current target and flags. Sends nothing but the check
+    /// a run makes before its first case (one ListTrackers of a URL target).
+    #[arg(long)]
+    pub(crate) explain: bool,
 }
 
 /// `--no-tests`: what a run that selects no case does (cargo-nextest's convention).
@@ -253,9 +259,14 @@ pub(crate) struct OutputArgs {
 /// Which cases make up the plan.
 #[derive(Args, Debug)]
 pub(crate) struct PlanArgs {
-    /// Directory of case files to run instead of the built-in ones.
+    /// Directory of case files to run instead of the built-in ones (repeatable: the
+    /// directories' cases together).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cases: Option<PathBuf>,
+    pub(crate) cases: Vec<PathBuf>,
+    /// With --cases: run the built-in cases too (a case name defined twice is an error
+    /// naming both files).
+    #[arg(long)]
+    pub(crate) with_builtin: bool,
     /// Which assertions to run: only what the documents require, or also the stricter ones.
     #[arg(long, value_enum, default_value = "documented")]
     pub(crate) profile: ProfileArg,
@@ -536,9 +547,12 @@ pub(crate) struct ReplayArgs {
     /// A recording made with --record.
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
-    /// Directory of case files to judge with instead of the built-in ones.
+    /// Directory of case files to judge with instead of the built-in ones (repeatable).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cases: Option<PathBuf>,
+    pub(crate) cases: Vec<PathBuf>,
+    /// With --cases: judge with the built-in cases too.
+    #[arg(long)]
+    pub(crate) with_builtin: bool,
     /// Which assertions to run (default: the recorded run's profile).
     #[arg(long, value_enum)]
     pub(crate) profile: Option<ProfileArg>,

@@ -27,6 +27,12 @@ pub(crate) fn check_run_args(
     if libtest.test_threads == Some(0) {
         return Some("--test-threads must be at least 1".into());
     }
+    if args.explain && !libtest.list {
+        return Some(
+            "--explain only goes with --list (`--list --explain` shows which cases would run, and why not)"
+                .into(),
+        );
+    }
     if args.max_response_bytes == 0 {
         return Some("--max-response-bytes must be at least 1".into());
     }

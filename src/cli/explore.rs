@@ -16,7 +16,7 @@ use super::run::{ledger_spec, target_config};
 fn inapplicable(args: &RunArgs) -> Option<&'static str> {
     let o = &args.outputs;
     [
-        (args.plan.cases.is_some(), "--cases"),
+        (!args.plan.cases.is_empty(), "--cases"),
         (args.plan.no_derived, "--no-derived"),
         (o.junit.is_some(), "--junit"),
         (o.report_json.is_some(), "--report-json"),
@@ -27,6 +27,7 @@ fn inapplicable(args: &RunArgs) -> Option<&'static str> {
         (args.fail_on_ignored, "--fail-on-ignored"),
         (args.min_coverage.is_some(), "--min-coverage"),
         (args.bundle.is_some(), "--bundle"),
+        (args.explain, "--explain"),
     ]
     .into_iter()
     .find_map(|(given, flag)| given.then_some(flag))

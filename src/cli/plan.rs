@@ -21,6 +21,7 @@ impl From<ProfileArg> for Profile {
 pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
     let spec = PlanSpec {
         cases: args.cases.clone(),
+        with_builtin: args.with_builtin,
         profile: args.profile.into(),
         no_derived: args.no_derived,
     };

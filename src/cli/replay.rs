@@ -16,6 +16,7 @@ use super::plan::{load_baseline, load_plan};
 use super::reports::plan_reports;
 
 pub(crate) fn replay(args: ReplayArgs) -> Exit {
+    report::failure::set_replay_command(replay_command(&args));
     let libtest = args.libtest;
     // The same flag checks as a run's, before the recording is read.
     if libtest.bench {
@@ -39,6 +40,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
     });
     let plan_args = PlanArgs {
         cases: args.cases.clone(),
+        with_builtin: args.with_builtin,
         profile,
         no_derived: args.no_derived,
     };
@@ -122,6 +124,29 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         min_coverage: None,
     };
     super::run::execute(spec, &libtest, outputs)
+}
+
+/// The command that replays one of this replay's cases (a failure's reproduction line
+/// adds `--exact ID`): the recording and the flags that shape a case.
+fn replay_command(args: &ReplayArgs) -> String {
+    use cts_conform::report::failure::quote;
+    let mut parts = vec![
+        "cts-conform replay".to_string(),
+        quote(&args.dir.display().to_string()),
+    ];
+    for cases in &args.cases {
+        parts.push(format!("--cases {}", quote(&cases.display().to_string())));
+    }
+    if args.with_builtin && !args.cases.is_empty() {
+        parts.push("--with-builtin".into());
+    }
+    if let Some(profile) = args.profile {
+        parts.push(format!(
+            "--profile {}",
+            format!("{profile:?}").to_lowercase()
+        ));
+    }
+    parts.join(" ")
 }
 
 /// The case selection of a run, as `run.json` keeps it.

@@ -140,7 +140,7 @@ pub(crate) fn rerun_command(args: &RunArgs) -> String {
     if let Some(project_id) = &args.project_id {
         flag("--project-id", project_id.clone());
     }
-    if let Some(cases) = &args.plan.cases {
+    for cases in &args.plan.cases {
         flag("--cases", cases.display().to_string());
     }
     if matches!(args.plan.profile, ProfileArg::Strict) {
@@ -157,6 +157,9 @@ pub(crate) fn rerun_command(args: &RunArgs) -> String {
     }
     if let Some(cacert) = &args.tls.cacert {
         flag("--cacert", cacert.display().to_string());
+    }
+    if args.plan.with_builtin && !args.plan.cases.is_empty() {
+        parts.push("--with-builtin".into());
     }
     if args.allow_mutations {
         parts.push("--allow-mutations".into());

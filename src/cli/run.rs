@@ -81,6 +81,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Some(partition) => partition.select(planned),
         None => planned,
     };
+    if libtest.list && args.explain {
+        return explain(&args, &libtest, cases, baseline, plan_ids);
+    }
     if libtest.list {
         super::trials::list(&libtest, &cases);
         return Exit::Passed;
@@ -119,7 +122,6 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Ok(target) => target,
         Err(exit) => return exit,
     };
-    let ledger = ledger_spec(&args);
     let spec = RunSpec {
         contract: Contract::embedded_shared(),
         service: cts_conform::cts::Cts::shared(),
@@ -131,7 +133,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .test_threads
             .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
         baseline,
-        ledger,
+        ledger: ledger_spec(&args),
         record,
         record_overwrite: args.record_overwrite,
         keep_results: reports.is_some() || bundle.is_some(),
@@ -157,6 +159,73 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     execute(spec, &libtest, outputs)
 }
 
+/// The run's ledger: `--ledger FILE`; else for a URL target the default file, for the
+/// embedded one none.
+pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
+    match (&args.ledger, args.target == "embedded") {
+        (Some(path), _) => LedgerSpec::File(path.clone()),
+        (None, true) => LedgerSpec::InMemory,
+        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
+    }
+}
+
+/// `--list --explain`: each case and whether this run would run it, and if not why, from
+/// the runner's own decisions ([`runner::explain`]); sends nothing but the check before
+/// the run.
+fn explain(
+    args: &RunArgs,
+    libtest: &libtest_mimic::Arguments,
+    cases: Vec<cts_conform::case::LoadedCase>,
+    baseline: cts_conform::outcome::Baseline,
+    plan_ids: Vec<String>,
+) -> Exit {
+    let (target, config) = match target_config(args) {
+        Ok(target) => target,
+        Err(exit) => return exit,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(exit) => return exit,
+    };
+    let spec = RunSpec {
+        contract: Contract::embedded_shared(),
+        service: cts_conform::cts::Cts::shared(),
+        target,
+        config,
+        selection: super::trials::selection(libtest, &cases),
+        cases,
+        concurrency: 1,
+        baseline,
+        // Only read: explaining writes no ledger (runner::explain).
+        ledger: ledger_spec(args),
+        record: None,
+        record_overwrite: false,
+        keep_results: false,
+        plan_ids,
+        filters: None,
+        reporters: Vec::new(),
+        pace: None,
+        profile: String::new(),
+        partition: None,
+        baseline_file: None,
+        fingerprint: String::new(),
+    };
+    match runner::explain::explain(spec, runtime.handle()) {
+        Ok((explained, warnings)) => {
+            for warning in &warnings {
+                eprintln!("{warning}");
+            }
+            print!("{}", runner::explain::render(&explained));
+            Exit::Passed
+        }
+        Err(RunError::Config(message)) => usage(message),
+        Err(RunError::Unreachable(message)) => {
+            eprintln!("error: {message}");
+            Exit::Unreachable
+        }
+    }
+}
+
 /// What a run writes and how its completeness gates its exit code.
 pub(crate) struct Outputs {
     pub(crate) reports: Option<Reports>,
@@ -164,16 +233,6 @@ pub(crate) struct Outputs {
     pub(crate) bundle: Option<PathBuf>,
     pub(crate) fail_on_ignored: bool,
     pub(crate) min_coverage: Option<f64>,
-}
-
-/// Where the run keeps its ledger: `--ledger FILE`; else a URL target's default file,
-/// the embedded target's memory.
-pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
-    match (&args.ledger, args.target == "embedded") {
-        (Some(path), _) => LedgerSpec::File(path.clone()),
-        (None, true) => LedgerSpec::InMemory,
-        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
-    }
 }
 
 /// The target and the run's configuration from the flags ([`TargetChoice`]).
@@ -221,7 +280,7 @@ pub(crate) fn execute(
     spec.pace = Some(Arc::clone(&buffer));
     let ledger_path = match &spec.ledger {
         LedgerSpec::File(path) => Some(path.clone()),
-        LedgerSpec::InMemory => None,
+        LedgerSpec::InMemory | LedgerSpec::ReadOnly(_) => None,
     };
     // Before the first request: a signal stops the run gracefully from now on.
     let sends = spec

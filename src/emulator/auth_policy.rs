@@ -89,6 +89,14 @@ pub enum PolicyError {
         /// 1-based column.
         column: usize,
     },
+    /// What is wrong with a credentials file, with its name.
+    #[error("{path}: {source}")]
+    InFile {
+        /// The file.
+        path: String,
+        #[source]
+        source: Box<PolicyError>,
+    },
 }
 
 /// Why a request is refused; answered as a CTS error body.
@@ -235,7 +243,10 @@ impl AuthPolicy {
             path: path.display().to_string(),
             reason,
         })?;
-        Self::from_json(&text)
+        Self::from_json(&text).map_err(|source| PolicyError::InFile {
+            path: path.display().to_string(),
+            source: Box::new(source),
+        })
     }
 
     /// The accounts.

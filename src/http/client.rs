@@ -83,6 +83,9 @@ pub enum CaCertError {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// The run trusts roots of its own (`--cacert`): a certificate problem's hint then
+    /// does not suggest it.
+    extra_roots: bool,
     /// The target's base URL, parsed once, when the client is for one target.
     base: Option<BaseUrl>,
 }
@@ -130,7 +133,7 @@ impl BaseUrl {
 impl HttpClient {
     /// A client that never follows redirects (a 3xx is reported as it is).
     pub fn new() -> Result<Self, TransportError> {
-        Self::build(http_client_builder())
+        Self::build(http_client_builder(), false)
     }
 
     /// A client for any target, trusting `tls` beyond the system's roots.
@@ -139,6 +142,7 @@ impl HttpClient {
             http_client_builder()
                 .tls_certs_merge(tls.roots.iter().cloned())
                 .tls_danger_accept_invalid_certs(tls.insecure),
+            !tls.roots.is_empty(),
         )
     }
 
@@ -153,7 +157,10 @@ impl HttpClient {
     pub fn for_target_with(base_url: &str, tls: &TlsTrust) -> Result<Self, TransportError> {
         let builder = http_client_builder();
         let client = if base_url.starts_with("http://") {
-            Self::build(builder.tls_certs_only(Vec::<reqwest::Certificate>::new()))
+            Self::build(
+                builder.tls_certs_only(Vec::<reqwest::Certificate>::new()),
+                false,
+            )
         } else {
             Self::with_tls(tls)
         }?;
@@ -163,13 +170,17 @@ impl HttpClient {
         })
     }
 
-    fn build(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
+    fn build(builder: reqwest::ClientBuilder, extra_roots: bool) -> Result<Self, TransportError> {
         let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| TransportError::Request(e.to_string()))?;
-        Ok(HttpClient { client, base: None })
+        Ok(HttpClient {
+            client,
+            extra_roots,
+            base: None,
+        })
     }
 
     /// Sends `request`; the whole exchange (headers and body) must finish within `timeout`
@@ -216,8 +227,8 @@ impl HttpClient {
             Err(e) if method == reqwest::Method::GET && !e.is_timeout() => send(method)
                 .await
                 .map_err(|_| TransportError::Timeout(timeout))?
-                .map_err(|e| classify(e).tried_twice()),
-            other => other.map_err(classify),
+                .map_err(|e| classify(e, self.extra_roots).tried_twice()),
+            other => other.map_err(|e| classify(e, self.extra_roots)),
         };
         let mut response = sent?;
         let status = response.status().as_u16();
@@ -280,13 +291,19 @@ fn describe(error: &reqwest::Error) -> String {
 /// `None` when `text` (an error chain) is not about a certificate. rustls says some reasons
 /// by name (`UnknownIssuer`), some in words (`certificate expired: verification time …`),
 /// and webpki's others wrapped (`Other(OtherError(CaUsedAsEndEntity))`): all are read.
-pub fn certificate_problem(text: &str) -> Option<String> {
+///
+/// The hint says what to do next, and never to do what was done: with roots of the
+/// run's own (`extra_roots`, `--cacert`) it does not suggest `--cacert`; a CA certificate
+/// presented as the server's own is not helped by trusting it.
+pub fn certificate_problem(text: &str, extra_roots: bool) -> Option<String> {
     let reason = text.split("invalid peer certificate: ").nth(1)?;
     let reason = reason.strip_prefix("Other(OtherError(").unwrap_or(reason);
     let first = |names: &[&str]| names.iter().any(|n| reason.starts_with(n));
-    let what = if first(&["UnknownIssuer"]) {
+    let unknown_issuer = first(&["UnknownIssuer"]);
+    let ca_as_leaf = first(&["CaUsedAsEndEntity"]);
+    let what = if unknown_issuer {
         "certificate not trusted (unknown issuer)".to_string()
-    } else if first(&["CaUsedAsEndEntity"]) {
+    } else if ca_as_leaf {
         "certificate not trusted (the server presents a CA certificate as its own)".to_string()
     } else if first(&["NotValidForName", "certificate not valid for name"]) {
         "certificate not valid for this host name".to_string()
@@ -304,14 +321,23 @@ pub fn certificate_problem(text: &str) -> Option<String> {
         let said = if name == "certificate" { words } else { &name };
         format!("certificate rejected ({said})")
     };
-    Some(format!(
-        "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, --insecure"
-    ))
+    let hint = if ca_as_leaf {
+        "the server must present a certificate its CA issued, not the CA's own (trusting \
+         it does not help); only for a test target, pass --insecure"
+    } else if unknown_issuer && extra_roots {
+        "--cacert does not hold the CA that issued it: pass that CA's PEM, or, only for a \
+         test target, --insecure"
+    } else if extra_roots {
+        "only for a test target, pass --insecure"
+    } else {
+        "pass --cacert FILE (the CA's PEM) or, only for a test target, --insecure"
+    };
+    Some(format!("TLS: {what}; {hint}"))
 }
 
-fn classify(error: reqwest::Error) -> TransportError {
+fn classify(error: reqwest::Error, extra_roots: bool) -> TransportError {
     let text = describe(&error);
-    if let Some(problem) = certificate_problem(&text) {
+    if let Some(problem) = certificate_problem(&text, extra_roots) {
         return TransportError::Connect(problem);
     }
     if error.is_connect() {
@@ -389,7 +415,7 @@ mod tests {
         let tls = rustls::Error::InvalidCertificate(error);
         let chain =
             format!("error sending request for url (https://h/): client error (Connect): {tls}");
-        certificate_problem(&chain).expect("a certificate problem")
+        certificate_problem(&chain, false).expect("a certificate problem")
     }
 
     /// A webpki reason rustls passes on wrapped, as `Other(OtherError(Name))`.
@@ -462,21 +488,40 @@ mod tests {
         for (error, what) in cases {
             let shown = format!("{error:?}");
             let line = line_for(error);
-            assert_eq!(
-                line,
-                format!(
-                    "TLS: {what}; pass --cacert FILE (the CA's PEM) or, only for a test target, \
-                     --insecure"
-                ),
-                "{shown}"
-            );
+            let hint = match what.contains("presents a CA certificate") {
+                true => {
+                    "the server must present a certificate its CA issued, not the CA's own \
+                         (trusting it does not help); only for a test target, pass --insecure"
+                }
+                false => "pass --cacert FILE (the CA's PEM) or, only for a test target, --insecure",
+            };
+            assert_eq!(line, format!("TLS: {what}; {hint}"), "{shown}");
         }
+    }
+
+    #[test]
+    fn with_roots_of_its_own_the_hint_does_not_suggest_cacert() {
+        let chain = |error: CertificateError| {
+            let tls = rustls::Error::InvalidCertificate(error);
+            format!("client error (Connect): {tls}")
+        };
+        let unknown = certificate_problem(&chain(CertificateError::UnknownIssuer), true).unwrap();
+        assert_eq!(
+            unknown,
+            "TLS: certificate not trusted (unknown issuer); --cacert does not hold the CA that \
+             issued it: pass that CA's PEM, or, only for a test target, --insecure"
+        );
+        let expired = certificate_problem(&chain(CertificateError::Expired), true).unwrap();
+        assert_eq!(
+            expired,
+            "TLS: certificate expired; only for a test target, pass --insecure"
+        );
     }
 
     #[test]
     fn a_chain_without_a_certificate_reason_is_not_a_certificate_problem() {
         assert_eq!(
-            certificate_problem("client error (Connect): connection refused"),
+            certificate_problem("client error (Connect): connection refused", false),
             None
         );
     }

@@ -307,6 +307,18 @@ pub struct RecordedRequest {
     pub body: Option<Body>,
 }
 
+impl RecordedRequest {
+    /// The request as it was sent (its secrets as the recording masked them).
+    pub fn to_sent(&self) -> crate::http::exchange::SentRequest {
+        crate::http::exchange::SentRequest {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body: self.body.as_ref().map(Body::bytes),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RecordedResponse {
     pub status: u16,

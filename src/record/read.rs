@@ -191,8 +191,17 @@ impl Replayer for Recording {
             Some(why) => Err(TransportError::NotReplayable(why.clone())),
             None => self.answer_at(cursor, case, attempt, request),
         };
+        // The request as the recording has it (its date and redacted signature), when
+        // the recording answered it; else the one the case makes now.
+        let recorded = match cursor.not_replayable {
+            Some(_) => None,
+            None => self.cases.get(case).and_then(|recorded| {
+                let step = Self::sent_steps(recorded).into_iter().nth(cursor.current)?;
+                step.request.as_ref().map(RecordedRequest::to_sent)
+            }),
+        };
         Exchange {
-            request: request.clone(),
+            request: recorded.unwrap_or_else(|| request.clone()),
             response,
         }
     }

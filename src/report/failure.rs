@@ -18,13 +18,27 @@ use crate::outcome::{CaseOutcome, StepOutcome};
 use super::curl::curl_command;
 use super::diff::{diff_lines, Style};
 
-/// The command that re-runs this run's cases, without `--exact ID` and never with a
-/// secret (`cts-conform --target URL --project-id ID ...`); set once by the command line.
-static RERUN: OnceLock<String> = OnceLock::new();
+/// How a failed step's `reproduce:` line repeats its case; set once by the command line.
+enum Rerun {
+    /// The command that re-runs this run's cases, without `--exact ID` and never with a
+    /// secret (`cts-conform --target URL --project-id ID ...`): for a signed request (an
+    /// unsigned one is reproduced by its `curl`).
+    Run(String),
+    /// The command that replays this replay's cases from the recording
+    /// (`cts-conform replay DIR ...`): every request, as the recording has it.
+    Replay(String),
+}
+
+static RERUN: OnceLock<Rerun> = OnceLock::new();
 
 /// Sets the command a signed request's reproduction line re-runs its case with.
 pub fn set_rerun_command(command: String) {
-    let _ = RERUN.set(command);
+    let _ = RERUN.set(Rerun::Run(command));
+}
+
+/// Sets the command every reproduction line of a replay replays its case with.
+pub fn set_replay_command(command: String) {
+    let _ = RERUN.set(Rerun::Replay(command));
 }
 
 /// Bodies longer than this are cut in the report (the full body is in `--report-json`).
@@ -111,8 +125,10 @@ fn render_step(
         Err(_) => "-> no response".to_string(),
     };
     out.plain(format!(
-        "{head}  {} {}  {answer}",
-        exchange.request.method, exchange.request.url
+        "{head}  {} {}  {answer}{}",
+        exchange.request.method,
+        exchange.request.url,
+        retried(&step.retries)
     ));
     for retry in &step.retries {
         out.plain(format!("  throttled: {retry}"));
@@ -139,14 +155,37 @@ fn render_step(
             .any(|f| f.kind == FindingKind::UnexpectedStatus),
     );
     let curl = curl_command(&exchange.request, redactor);
-    if is_signed(exchange) {
-        // A signature expires (and is redacted): re-run the case instead.
-        let command = RERUN.get().map_or("cts-conform", String::as_str);
-        out.plain(format!("  reproduce: {command} --exact {}", quote(case)));
-        out.plain(format!("  sent (signature redacted): {curl}"));
-    } else {
-        out.plain(format!("  reproduce: {curl}"));
+    match RERUN.get() {
+        Some(Rerun::Replay(command)) => {
+            out.plain(format!("  reproduce: {command} --exact {}", quote(case)));
+            out.plain(format!("  recorded: {curl}"));
+        }
+        rerun if is_signed(exchange) => {
+            // A signature expires (and is redacted): re-run the case instead.
+            let command = match rerun {
+                Some(Rerun::Run(command)) => command.as_str(),
+                _ => "cts-conform",
+            };
+            out.plain(format!("  reproduce: {command} --exact {}", quote(case)));
+            out.plain(format!("  sent (signature redacted): {curl}"));
+        }
+        _ => out.plain(format!("  reproduce: {curl}")),
     }
+}
+
+/// `, after 2 retries (340 ms waited)` when the step was throttled and sent again (each
+/// retry follows on a line of its own), else nothing.
+fn retried(retries: &[crate::http::throttle::Retry]) -> String {
+    if retries.is_empty() {
+        return String::new();
+    }
+    let waited: std::time::Duration = retries.iter().map(|r| r.waited).sum();
+    let n = retries.len();
+    format!(
+        ", after {n} {} ({} ms waited)",
+        if n == 1 { "retry" } else { "retries" },
+        waited.as_millis()
+    )
 }
 
 /// Whether the request carries an SDK-HMAC-SHA256 signature.

@@ -352,19 +352,37 @@ impl Page<'_> {
         out.push_str("</tbody>\n</table>\n</section>\n");
     }
 
+    /// The failures that fail the run (as the banner counts them), then the expected
+    /// failures apart (the baseline's), each section counting what its title says.
     fn failures(&self, out: &mut String, results: &[CaseResult]) {
-        let shown: Vec<&CaseResult> = results
+        let failing: Vec<&CaseResult> = results.iter().filter(|r| r.verdict.fails_run()).collect();
+        let expected: Vec<&CaseResult> = results
             .iter()
-            .filter(|r| r.verdict.fails_run() || r.verdict.has_failure_text())
+            .filter(|r| matches!(r.verdict, Verdict::ExpectedFailure(_)))
             .collect();
         let _ = writeln!(
             out,
             "<section id=\"failures\">\n<h2>Failures ({})</h2>",
-            shown.len()
+            failing.len()
         );
-        if shown.is_empty() {
+        if failing.is_empty() {
             out.push_str("<p class=\"none\">No case failed.</p>\n");
         }
+        self.failure_articles(out, &failing);
+        out.push_str("</section>\n");
+        if !expected.is_empty() {
+            let _ = writeln!(
+                out,
+                "<section id=\"expected-failures\">\n<h2>Expected failures ({})</h2>",
+                expected.len()
+            );
+            self.failure_articles(out, &expected);
+            out.push_str("</section>\n");
+        }
+    }
+
+    /// One article per case: its verdict, reason and failure text.
+    fn failure_articles(&self, out: &mut String, shown: &[&CaseResult]) {
         for result in shown {
             let outcome = &result.outcome;
             let _ = write!(
@@ -399,7 +417,6 @@ impl Page<'_> {
             }
             out.push_str("</article>\n");
         }
-        out.push_str("</section>\n");
     }
 
     fn coverage(&self, out: &mut String, rows: &[Row], results: &[CaseResult]) {

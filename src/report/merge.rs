@@ -55,6 +55,9 @@ pub enum MergeError {
     NotInPlan { file: String, case: String },
     #[error("{file}: {problem}")]
     Contradiction { file: String, problem: String },
+    /// The report cannot be read back as a run's (a time, a status, the cases array).
+    #[error("{file}: {problem}")]
+    Unreadable { file: String, problem: String },
     #[error("{file} is of an interrupted run ({not_run} of its cases did not run); run the shard again, or pass --allow-partial")]
     Interrupted { file: String, not_run: usize },
     #[error("{missing} of {planned} planned cases are in no shard report (first: {first}; shards given: {given}): a shard is missing; pass every shard, or --allow-partial")]
@@ -115,6 +118,14 @@ pub fn merge(shards: &[(String, Value)], allow_partial: bool) -> Result<Merged, 
         }
         if !shard["plan"]["ids"].is_array() {
             return Err(MergeError::NoPlan { file: name.clone() });
+        }
+        // What the merged report is read back as, checked in each shard, so that a
+        // problem names its file.
+        if let Err(e) = super::load::summary(shard).and_then(|_| super::load::results(shard)) {
+            return Err(MergeError::Unreadable {
+                file: name.clone(),
+                problem: e.to_string(),
+            });
         }
         for ((key, value), (_, first_value)) in run_identity(shard).into_iter().zip(&first_identity)
         {

@@ -34,23 +34,29 @@ pub fn mutates(session: &Session, case: &LoadedCase) -> bool {
         .any(|op| op.method != "GET")
 }
 
+/// Why `case` is ignored before it sends anything in this session, if it is: a variable
+/// the run cannot give a true value, credentials the run lacks, or a change to a target
+/// not on loopback. The one decision a case's start makes (and `--list --explain` shows).
+pub fn ignored_before_start(session: &Session, case: &LoadedCase) -> Option<String> {
+    if let Some(reason) = session.unavailable_for(case) {
+        return Some(reason);
+    }
+    (!session.mutations_allowed() && mutates(session, case)).then(|| {
+        format!(
+            "changes the target, which is not on loopback ({}); pass --allow-mutations to run it",
+            session.config.base_url
+        )
+    })
+}
+
 /// Runs `case` against the session's target; `leased` holds the variables of what the
 /// case was given to hold alone (its `${data_bucket}`).
 pub async fn run_case(session: &Session, case: &LoadedCase, leased: Vars) -> CaseOutcome {
     if session.stopping() {
         return CaseOutcome::without_steps(case, CaseStatus::Ignored(session.not_run_reason()));
     }
-    if let Some(reason) = session.unavailable_for(case) {
+    if let Some(reason) = ignored_before_start(session, case) {
         return CaseOutcome::without_steps(case, CaseStatus::Ignored(reason));
-    }
-    if !session.mutations_allowed() && mutates(session, case) {
-        return CaseOutcome::without_steps(
-            case,
-            CaseStatus::Ignored(format!(
-                "changes the target, which is not on loopback ({}); pass --allow-mutations to run it",
-                session.config.base_url
-            )),
-        );
     }
     let started = Instant::now();
     let mut vars = session.base_vars();

@@ -51,6 +51,10 @@ pub struct RunConfig {
     pub data_buckets: Vec<String>,
     /// Existing OBS buckets traces may be transferred to (`${obs_bucket}`).
     pub obs_buckets: Vec<String>,
+    /// Data buckets given but left out of the pool before the first case (already
+    /// tracked on the account: [`super::preflight::leave_out_tracked_buckets`]); the pool
+    /// was still named, so a case that needs a bucket is not told to pass one.
+    pub data_buckets_left_out: Vec<String>,
     /// Cap on the run's requests per second (`--rate`); `None`: no cap.
     pub rate: Option<f64>,
     /// Retries of a throttled answer (`--max-retries`).
@@ -80,6 +84,7 @@ impl RunConfig {
             allow_mutations: false,
             data_buckets: Vec::new(),
             obs_buckets: Vec::new(),
+            data_buckets_left_out: Vec::new(),
             rate: None,
             max_retries: 5,
             max_live: super::budget::DEFAULT_MAX_LIVE,
@@ -87,10 +92,14 @@ impl RunConfig {
         }
     }
 
-    /// The run's buckets: the ones given; else, on a loopback target (assumed to accept
-    /// any valid name), names the `service` makes up from the run's prefix; else none.
+    /// The run's buckets: the ones given (if all were left out, none, but named); else,
+    /// on a loopback target (assumed to accept any valid name), names the `service` makes
+    /// up from the run's prefix; else none.
     pub fn bucket_pool(&self, service: &dyn Service) -> BucketPool {
-        if !self.data_buckets.is_empty() || !self.obs_buckets.is_empty() {
+        let named = !self.data_buckets.is_empty()
+            || !self.obs_buckets.is_empty()
+            || !self.data_buckets_left_out.is_empty();
+        if named {
             BucketPool::new(
                 PoolOrigin::Explicit,
                 self.data_buckets.clone(),

@@ -94,6 +94,7 @@ pub fn leave_out_tracked_buckets(
     if taken.is_empty() {
         return None;
     }
+    config.data_buckets_left_out.extend(taken.iter().cloned());
     // What the ledger says earlier runs left on this target and project.
     let left_earlier: BTreeSet<String> = ledger
         .and_then(|path| super::ledger::read(path).ok())

@@ -120,6 +120,11 @@ impl Session {
         self
     }
 
+    /// The known-failure baseline the session judges verdicts against.
+    pub fn baseline(&self) -> &Baseline {
+        &self.baseline
+    }
+
     /// Judges every case's verdict against `baseline` (known failures).
     pub fn with_baseline(mut self, baseline: Arc<Baseline>) -> Self {
         self.baseline = baseline;

@@ -12,6 +12,7 @@
 //! cases run (libtest on the main thread): [`prepare`], [`Prepared::execute`] (on a thread
 //! of its own), [`Prepared::finish`].
 
+pub mod explain;
 pub mod plan;
 pub mod target;
 
@@ -77,6 +78,9 @@ pub enum Selection {
 pub enum LedgerSpec {
     InMemory,
     File(PathBuf),
+    /// Kept in memory; the file of earlier runs is only read, for the pool buckets their
+    /// trackers still hold (`--list --explain`, which creates nothing and writes nothing).
+    ReadOnly(PathBuf),
 }
 
 /// Everything a run needs.
@@ -213,7 +217,9 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     }
     .map_err(|e| RunError::Config(e.to_string()))?;
     let ledger = match &spec.ledger {
-        LedgerSpec::InMemory => Ledger::in_memory(&spec.config.run_id, Arc::clone(&spec.service)),
+        LedgerSpec::InMemory | LedgerSpec::ReadOnly(_) => {
+            Ledger::in_memory(&spec.config.run_id, Arc::clone(&spec.service))
+        }
         LedgerSpec::File(path) => {
             Ledger::with_file(&spec.config.run_id, path, Arc::clone(&spec.service))
                 .map_err(|e| RunError::Config(format!("{e}; pass a writable --ledger FILE")))?
@@ -273,10 +279,14 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                     .into_owned(),
             );
         }
+        let earlier_runs = match &spec.ledger {
+            LedgerSpec::ReadOnly(path) => Some(path.as_path()),
+            _ => ledger.path(),
+        };
         warnings.extend(run::preflight::leave_out_tracked_buckets(
             &mut spec.config,
             &check,
-            ledger.path(),
+            earlier_runs,
             &*spec.service,
         ));
     }

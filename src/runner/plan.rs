@@ -1,4 +1,5 @@
-//! The plan of a run: the case files (built in or `--cases DIR`), the derived cases, the
+//! The plan of a run: the case files (built in, or `--cases DIR`s with or without the
+//! built-in ones: `--with-builtin`), the derived cases, the
 //! profile that picks among them, and the known-failure baseline checked against every
 //! case id the plan could hold. Loaded before anything is sent; a problem is a case-file
 //! error with its file:line:col ([`LoadErrors`]) or one line naming the baseline file.
@@ -15,8 +16,10 @@ use crate::outcome::Baseline;
 /// What a plan is made of, from a command's flags.
 #[derive(Debug, Clone)]
 pub struct PlanSpec {
-    /// `--cases DIR`; the built-in suite without it.
-    pub cases: Option<PathBuf>,
+    /// `--cases DIR` (repeatable); the built-in suite without any.
+    pub cases: Vec<PathBuf>,
+    /// `--with-builtin`: the built-in suite too, with the directories' cases.
+    pub with_builtin: bool,
     pub profile: Profile,
     /// `--no-derived`: the contract's derived boundary cases are left out.
     pub no_derived: bool,
@@ -47,10 +50,7 @@ impl Plan {
         contract: &Contract,
         service: &dyn Service,
     ) -> Result<Plan, LoadErrors> {
-        let sources = match &spec.cases {
-            Some(dir) => case::dir_sources(dir)?,
-            None => case::builtin_sources(),
-        };
+        let sources = case::plan_sources(&spec.cases, spec.with_builtin)?;
         let mut cases = case::load(&sources, contract, service.case_rules())?;
         if !spec.no_derived {
             cases.extend(service.derived_cases(contract));

@@ -150,6 +150,23 @@ fn a_bad_credentials_file_is_a_usage_error_that_quotes_nothing() {
     .expect("writes");
     let message = refused(&["--credentials", file.to_str().expect("utf-8 path")]);
     assert!(message.contains("line 1"), "{message}");
+    // Every problem names the file (issue 32, item 5).
+    assert!(message.contains(&file.display().to_string()), "{message}");
+    let empty_ak = dir.path().join("empty_ak.json");
+    std::fs::write(
+        &empty_ak,
+        r#"{"accounts": [{"ak": " ", "sk": "s", "project_id": "p1"}]}"#,
+    )
+    .expect("writes");
+    let message = refused(&["--credentials", empty_ak.to_str().expect("utf-8 path")]);
+    assert!(
+        message.contains(&empty_ak.display().to_string()) && message.contains("is empty"),
+        "{message}"
+    );
     let missing = dir.path().join("absent.json");
-    refused(&["--credentials", missing.to_str().expect("utf-8 path")]);
+    let message = refused(&["--credentials", missing.to_str().expect("utf-8 path")]);
+    assert!(
+        message.contains(&missing.display().to_string()),
+        "{message}"
+    );
 }

@@ -1,7 +1,8 @@
 //! `report merge` refuses what it cannot vouch for (issue 24, item 3): a missing shard, a
 //! deleted case, shards of other targets, projects, profiles, tool versions or
 //! fingerprints, a case id not in the plan, a status that contradicts its steps, an
-//! interrupted shard, two shards claiming one partition. Each is exit 2 with one line
+//! interrupted shard, two shards claiming one partition, a time or a status that cannot
+//! be read back. Each is exit 2 with one line
 //! naming the file; `--allow-partial` merges a missing or interrupted shard, INCOMPLETE.
 
 use crate::cli_run;
@@ -151,6 +152,18 @@ fn merge_refuses_every_shard_set_it_cannot_vouch_for() {
     // Two shards claiming one partition.
     refused(&all, "relabelled.json", "hash:1/3", |r| {
         r["partition"] = json!("hash:1/3");
+    });
+    // Content that cannot be read back as a run's (issue 32, item 5): named with its file.
+    refused(
+        &all,
+        "bad_time.json",
+        "started is not an RFC 3339 time",
+        |r| {
+            r["started"] = json!("yesterday");
+        },
+    );
+    refused(&all, "bad_status.json", "unknown status", |r| {
+        r["cases"][0]["status"] = json!("sort-of-passed");
     });
     // --allow-partial takes an interrupted shard, INCOMPLETE.
     let interrupted = all[1].with_file_name("interrupted.json");

@@ -319,3 +319,80 @@ fn three_shards_merge_into_the_unsharded_totals() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("overlap"), "{}", run.stderr);
 }
+
+/// A replay's `reproduce:` line replays the case from the recording (issue 32, item 1),
+/// and shows the request as recorded: its X-Sdk-Date is the recorded one, its secrets
+/// masked as the recording has them.
+#[test]
+fn a_replays_reproduce_line_replays_the_case_and_shows_the_recorded_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let fail = cli_run::cases("fail");
+    let recorded = cli_run::run(&[
+        "--cases",
+        &fail,
+        "--no-derived",
+        "--record",
+        rec.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        recorded.code, 101,
+        "{}\n{}",
+        recorded.stdout, recorded.stderr
+    );
+    let case = read_json(&rec.join("cases/cli_fail__wrong_status_field.json"));
+    let recorded_date = case["steps"][0]["request"]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h[0].as_str().unwrap().eq_ignore_ascii_case("x-sdk-date"))
+        .and_then(|h| h[1].as_str())
+        .expect("the recorded request is signed")
+        .to_string();
+
+    let replayed = cli_run::run(&[
+        "replay",
+        rec.to_str().unwrap(),
+        "--cases",
+        &fail,
+        "--no-derived",
+    ]);
+    assert_eq!(
+        replayed.code, 101,
+        "{}\n{}",
+        replayed.stdout, replayed.stderr
+    );
+    let reproduce = replayed
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("  reproduce: "))
+        .unwrap_or_else(|| panic!("no reproduce line:\n{}", replayed.stdout));
+    assert_eq!(
+        reproduce,
+        format!(
+            "cts-conform replay {} --cases {fail} --exact cli_fail::wrong_status_field",
+            rec.display()
+        )
+    );
+    let shown = replayed
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("  recorded: curl "))
+        .unwrap_or_else(|| panic!("no recorded request:\n{}", replayed.stdout));
+    assert!(
+        shown.contains(&format!("-H 'X-Sdk-Date: {recorded_date}'")),
+        "not the recorded date {recorded_date}: {shown}"
+    );
+    assert!(shown.contains("Signature=***"), "{shown}");
+
+    // The line does what it says: that one case, from the recording.
+    let words: Vec<&str> = reproduce.split_whitespace().skip(1).collect();
+    let again = cli_run::run(&words);
+    assert_eq!(again.code, 101, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stdout.starts_with("replaying "), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("running 1 test") && again.stdout.contains("1 failed"),
+        "{}",
+        again.stdout
+    );
+}

@@ -295,9 +295,18 @@ fn html_report_shows_failures_diffs_coverage_and_no_secret() {
             .collect::<Vec<_>>()
     };
     assert_eq!(select("header .headline"), ["FAILED: 2 of 5 cases failed"]);
+    // Each section counts what its title says, as the banner does (issue 32, item 6):
+    // the failed and the unexpected pass; the expected failure apart.
+    assert_eq!(select("#failures h2"), ["Failures (2)"]);
     let failures = select("#failures article h3");
-    assert_eq!(failures.len(), 3, "{failures:?}");
+    assert_eq!(failures.len(), 2, "{failures:?}");
     assert!(failures[0].contains("query::fails"));
+    assert!(failures[1].contains("other::fixed"));
+    assert_eq!(select("#expected-failures h2"), ["Expected failures (1)"]);
+    let expected = select("#expected-failures article h3");
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    assert!(expected[0].contains("query::known"));
+    assert_eq!(select("#expected-failures pre.log").len(), 1);
     assert_eq!(select("#failures article.failed pre.log .del").len(), 2);
     assert!(select("#failures article.failed pre.log .add")
         .iter()

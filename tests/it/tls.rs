@@ -23,16 +23,43 @@ struct Target {
 
 impl Target {
     fn start() -> Target {
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        Self::start_with(false)
+    }
+
+    /// With `ca_as_its_own`, the server presents a self-signed CA certificate (for its
+    /// host) as its own, and `ca_pem` is that certificate.
+    fn start_with(ca_as_its_own: bool) -> Target {
+        let mut ca_params = CertificateParams::new(match ca_as_its_own {
+            true => vec!["127.0.0.1".to_string()],
+            false => Vec::new(),
+        })
+        .unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
-            .unwrap()
-            .signed_by(&key, &ca)
-            .unwrap();
-        let chain = vec![CertificateDer::from(cert.der().to_vec())];
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        if ca_as_its_own {
+            // Another name than the other CAs' (a certificate of theirs is not taken for
+            // one of this CA's with a bad signature).
+            ca_params.distinguished_name.push(
+                rcgen::DnType::CommonName,
+                "cts-conform test server, its own CA",
+            );
+        }
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_key_der = ca_key.serialize_der();
+        let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let (chain, key) = if ca_as_its_own {
+            (vec![CertificateDer::from(ca.der().to_vec())], ca_key_der)
+        } else {
+            let key = KeyPair::generate().unwrap();
+            let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+                .unwrap()
+                .signed_by(&key, &ca)
+                .unwrap();
+            (
+                vec![CertificateDer::from(cert.der().to_vec())],
+                key.serialize_der(),
+            )
+        };
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key));
         let config = ServerConfig::builder()
             .with_no_client_auth()
             .with_single_cert(chain, key)
@@ -141,6 +168,37 @@ fn cacert_adds_the_private_ca_to_the_trusted_roots() {
     let out = run_against(&target, &["--cacert", ca.to_str().unwrap()], &[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("1 passed"), "{}", out.stdout);
+}
+
+/// The hint never suggests what was done (issue 32, item 5): with --cacert given, a CA
+/// certificate presented as the server's own, or a certificate of another CA, is one line
+/// that does not say "pass --cacert FILE".
+#[test]
+fn with_cacert_given_the_hint_does_not_suggest_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = Target::start_with(true);
+    let ca = dir.path().join("own.pem");
+    std::fs::write(&ca, &own.ca_pem).unwrap();
+    let out = run_against(&own, &["--cacert", ca.to_str().unwrap()], &[]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("presents a CA certificate as its own")
+            && !out.stderr.contains("pass --cacert"),
+        "{}",
+        out.stderr
+    );
+
+    let other = Target::start();
+    let out = run_against(&other, &["--cacert", ca.to_str().unwrap()], &[]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--cacert does not hold the CA that issued it")
+            && !out.stderr.contains("pass --cacert"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

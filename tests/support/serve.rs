@@ -2,10 +2,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 pub struct Serve {
     child: Child,
     pub base_url: String,
+    /// What serve printed to stderr after its `listening on` line (with `--verbose`, one
+    /// line per request).
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Serve {
@@ -34,8 +38,23 @@ impl Serve {
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Serve { child, base_url }
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().expect("the log").push(line);
+            }
+        });
+        Serve {
+            child,
+            base_url,
+            log,
+        }
+    }
+
+    /// The lines of serve's stderr so far after `listening on`.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().expect("the log").clone()
     }
 }
 
