@@ -162,7 +162,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
 
 /// The run's ledger: `--ledger FILE`; else for a URL target the default file, for the
 /// embedded one none.
-fn ledger_spec(args: &RunArgs) -> LedgerSpec {
+pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
     match (&args.ledger, args.target == "embedded") {
         (Some(path), _) => LedgerSpec::File(path.clone()),
         (None, true) => LedgerSpec::InMemory,
@@ -238,7 +238,7 @@ pub(crate) struct Outputs {
 }
 
 /// The target and the run's configuration from the flags ([`TargetChoice`]).
-fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
+pub(crate) fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
     let choice = TargetChoice {
         target: args.target.clone(),
         project_id: args.project_id.clone(),

@@ -39,6 +39,7 @@ use crate::run::{self, RunConfig, Session};
 pub use target::{credentials_hint, generated_credentials};
 
 /// What a run is pointed at.
+#[derive(Clone)]
 pub enum Target {
     /// The built-in emulator, started fresh on a free loopback port for this run, with
     /// these fault modes switched on (and the two documents' rules alone, when
@@ -338,6 +339,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     .with_baseline(Arc::new(spec.baseline));
     if let Target::Replay(recording) = &spec.target {
         session = session.with_replay(Arc::clone(recording) as _);
+    }
+    if embedded.is_some() {
+        // A fresh emulator of the run's own: nothing but the run writes to it.
+        session = session.as_only_writer();
     }
     if let Some(recorder) = &recorder {
         session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
