@@ -139,6 +139,8 @@ impl Executor {
             partition: None,
             baseline_file: None,
             fingerprint: String::new(),
+            // Explore prints its own replay command for what it finds.
+            reproduce: Default::default(),
         };
         let prepared = runner::prepare(spec, &self.runtime).map_err(|e| match e {
             RunError::Config(message) => ExploreError::Config(message),
