@@ -10,7 +10,7 @@
 //! verdicts, the baseline), [`model`] (the run's own state, each answer checked against it),
 //! [`run`], [`violations`], [`coverage`], [`partition`],
 //! [`record`], [`report`], [`bundle`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
-//! check, schedule, results), [`proxy`]. The command line
+//! check, schedule, results), [`explore`] (generated sequences, shrunk to a case file), [`proxy`]. The command line
 //! (`src/cli/`) is the I/O shell around them.
 
 pub mod atomic_write;
@@ -22,6 +22,7 @@ pub mod contract;
 pub mod coverage;
 pub mod cts;
 pub mod emulator;
+pub mod explore;
 pub mod http;
 pub mod json_pointer;
 pub mod model;

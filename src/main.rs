@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Some(Command::Parity(args)) => cli::parity::parity(args),
         Some(Command::Report(args)) => cli::report_merge::report(args),
         Some(Command::Verify(args)) => cli::verify::verify(args),
+        Some(Command::Explore(args)) => cli::explore::explore(*args),
         None => run_suite(cli.run, cli.libtest),
     };
     cli::stdout::finish();

@@ -68,6 +68,47 @@ pub(crate) enum Command {
     /// Re-check a certification bundle (--bundle): hashes, every selected case judged and
     /// consistent with its steps, nothing failed, complete (exit 0 only then).
     Verify(VerifyArgs),
+    /// Seeded random sequences of operations, each answer checked by the contract and the
+    /// run's model; a failing sequence is shrunk and written as a case file (exit 101).
+    Explore(Box<ExploreArgs>),
+}
+
+/// `explore`: the run's target, credential, pool and ledger flags, and the budget. The
+/// run's flags that choose or report cases do not apply: hidden, and refused if given.
+#[derive(Args, Debug)]
+#[command(
+    mut_arg("cases", |a| a.hide(true)),
+    mut_arg("no_derived", |a| a.hide(true)),
+    mut_arg("junit", |a| a.hide(true)),
+    mut_arg("report_json", |a| a.hide(true)),
+    mut_arg("report_html", |a| a.hide(true)),
+    mut_arg("baseline", |a| a.hide(true)),
+    mut_arg("partition", |a| a.hide(true)),
+    mut_arg("no_tests", |a| a.hide(true)),
+    mut_arg("record", |a| a.hide(true)),
+    mut_arg("record_overwrite", |a| a.hide(true)),
+    mut_arg("fail_on_ignored", |a| a.hide(true)),
+    mut_arg("min_coverage", |a| a.hide(true)),
+    mut_arg("bundle", |a| a.hide(true)),
+    mut_arg("explain", |a| a.hide(true)),
+)]
+pub(crate) struct ExploreArgs {
+    /// Seed of the sequences (default: a random one; it is printed).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+    /// Sequences to run, unless one fails first.
+    #[arg(long, value_name = "N", default_value_t = cts_conform::explore::DEFAULT_SEQUENCES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) sequences: u64,
+    /// Steps of a sequence, at most (1 to 100).
+    #[arg(long, value_name = "M", default_value_t = cts_conform::explore::DEFAULT_MAX_STEPS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
+    pub(crate) max_steps: usize,
+    /// Where the shrunk case file of a failing sequence is written (DIR/seed_S_sequence_I.json).
+    #[arg(long, value_name = "DIR", default_value = "explore-cases")]
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
 }
 
 #[derive(Args, Debug)]

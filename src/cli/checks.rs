@@ -9,8 +9,8 @@ use super::args::{NoTests, RunArgs};
 use super::exit::{usage, Exit};
 
 /// Every subcommand name, the ones to come included (DESIGN.md), for "did you mean".
-pub(crate) const SUBCOMMANDS: [&str; 8] = [
-    "serve", "sweep", "coverage", "replay", "parity", "report", "proxy", "verify",
+pub(crate) const SUBCOMMANDS: [&str; 9] = [
+    "serve", "sweep", "coverage", "replay", "parity", "report", "proxy", "verify", "explore",
 ];
 
 /// The first problem with the run's flags, as one line; `None` when they are usable.

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod checks;
 pub mod exit;
+pub mod explore;
 pub mod parity;
 pub mod plan;
 pub mod proxy;

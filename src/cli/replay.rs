@@ -8,6 +8,7 @@ use cts_conform::contract::Contract;
 use cts_conform::partition::Partition;
 use cts_conform::record::{self, Recording};
 use cts_conform::report;
+use cts_conform::report::failure::Reproduce;
 use cts_conform::runner::{LedgerSpec, RunSpec, Target};
 
 use super::args::{PlanArgs, ProfileArg, ReplayArgs};
@@ -16,7 +17,7 @@ use super::plan::{load_baseline, load_plan};
 use super::reports::plan_reports;
 
 pub(crate) fn replay(args: ReplayArgs) -> Exit {
-    report::failure::set_replay_command(replay_command(&args));
+    let reproduce = Reproduce::Replay(replay_command(&args));
     let libtest = args.libtest;
     // The same flag checks as a run's, before the recording is read.
     if libtest.bench {
@@ -116,6 +117,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             .as_ref()
             .map(|p| p.display().to_string()),
         fingerprint,
+        reproduce,
     };
     let outputs = super::run::Outputs {
         reports,

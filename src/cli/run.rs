@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use cts_conform::contract::Contract;
 use cts_conform::report;
+use cts_conform::report::failure::Reproduce;
 use cts_conform::run::reorder::ReorderBuffer;
 use cts_conform::run::{self, RunConfig, Session};
 use cts_conform::runner::target::TargetChoice;
@@ -46,7 +47,6 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     if let Some(problem) = check_run_args(&args, &libtest, contract) {
         return usage(problem);
     }
-    report::failure::set_rerun_command(super::reports::rerun_command(&args));
     let mut plan = match load_plan(&args.plan, contract) {
         Ok(plan) => plan,
         Err(exit) => return exit,
@@ -149,6 +149,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .as_ref()
             .map(|p| p.display().to_string()),
         fingerprint,
+        reproduce: Reproduce::Run(super::reports::rerun_command(&args)),
     };
     let outputs = Outputs {
         reports,
@@ -162,7 +163,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
 
 /// The run's ledger: `--ledger FILE`; else for a URL target the default file, for the
 /// embedded one none.
-fn ledger_spec(args: &RunArgs) -> LedgerSpec {
+pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
     match (&args.ledger, args.target == "embedded") {
         (Some(path), _) => LedgerSpec::File(path.clone()),
         (None, true) => LedgerSpec::InMemory,
@@ -210,6 +211,7 @@ fn explain(
         partition: None,
         baseline_file: None,
         fingerprint: String::new(),
+        reproduce: Reproduce::default(),
     };
     match runner::explain::explain(spec, runtime.handle()) {
         Ok((explained, warnings)) => {
@@ -239,7 +241,7 @@ pub(crate) struct Outputs {
 }
 
 /// The target and the run's configuration from the flags ([`TargetChoice`]).
-fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
+pub(crate) fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
     let choice = TargetChoice {
         target: args.target.clone(),
         project_id: args.project_id.clone(),
@@ -297,6 +299,7 @@ pub(crate) fn execute(
         .iter()
         .any(|s| matches!(s, runner::Selection::Run));
     let signals = sends.then(|| run::signals::Listeners::install(runtime.handle()));
+    let reproduce = spec.reproduce.clone();
     let prepared = match runner::prepare(spec, runtime.handle()) {
         Ok(prepared) => prepared,
         Err(RunError::Config(message)) => return usage(message),
@@ -320,6 +323,7 @@ pub(crate) fn execute(
         prepared.cases(),
         &buffer,
         prepared.redactor(),
+        reproduce,
         color,
         || prepared.execute(),
     );

@@ -15,7 +15,7 @@ use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 use cts_conform::auth::Redactor;
 use cts_conform::case::LoadedCase;
 use cts_conform::outcome::Verdict;
-use cts_conform::report::failure::render_case;
+use cts_conform::report::failure::{render_case, Reproduce};
 use cts_conform::run::reorder::ReorderBuffer;
 use cts_conform::runner::Selection;
 
@@ -28,6 +28,7 @@ pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 struct Shared {
     buffer: Arc<ReorderBuffer>,
     redactor: Arc<Redactor>,
+    reproduce: Reproduce,
     color: bool,
 }
 
@@ -66,6 +67,7 @@ pub(crate) fn list(libtest: &Arguments, cases: &[LoadedCase]) {
     let shared = Arc::new(Shared {
         buffer: Arc::default(),
         redactor: Arc::new(Redactor::new(Vec::<String>::new())),
+        reproduce: Reproduce::default(),
         color: false,
     });
     // Listing runs no trial: its conclusion counts nothing.
@@ -80,12 +82,14 @@ pub(crate) fn print_while(
     cases: &[LoadedCase],
     buffer: &Arc<ReorderBuffer>,
     redactor: &Arc<Redactor>,
+    reproduce: Reproduce,
     color: bool,
     execute: impl FnOnce() + Send,
 ) -> Conclusion {
     let shared = Arc::new(Shared {
         buffer: Arc::clone(buffer),
         redactor: Arc::clone(redactor),
+        reproduce,
         color,
     });
     let trials = trials(cases, &shared);
@@ -123,6 +127,7 @@ fn trials(cases: &[LoadedCase], shared: &Arc<Shared>) -> Vec<Trial> {
                     Verdict::Failed => Err(Failed::from(render_case(
                         &finished.outcome,
                         &shared.redactor,
+                        &shared.reproduce,
                         shared.color,
                     ))),
                     Verdict::UnexpectedPass(_) => {

@@ -84,6 +84,8 @@ pub enum Fault {
     LtsNotKept,
     /// A long `obs_info.file_prefix_name` is accepted but cut when stored.
     FilePrefixCut,
+    /// ListQuotas' `data_tracker` `used` also counts the data trackers deleted.
+    QuotaUsedCountsDeleted,
 }
 
 /// What a fault is, for `--list-faults`, the docs and the detection test.
@@ -105,7 +107,7 @@ pub struct FaultInfo {
 }
 
 /// Every fault, in [`Fault`]'s order.
-pub const TABLE: [FaultInfo; 30] = [
+pub const TABLE: [FaultInfo; 31] = [
     FaultInfo {
         fault: Fault::CreateStatus200,
         name: "create-status-200",
@@ -360,6 +362,15 @@ pub const TABLE: [FaultInfo; 30] = [
         rule: "create-tracker: TrackerObsInfo / file_prefix_name (0-64); query-trackers: \
                Table 6 ObsInfo / file_prefix_name",
         evidence: &["expected body", "/obs_info/file_prefix_name"],
+    },
+    FaultInfo {
+        fault: Fault::QuotaUsedCountsDeleted,
+        name: "quota-used-counts-deleted",
+        class: "usage not kept",
+        description: "ListQuotas' data_tracker used is never lowered: it also counts the \
+                      data trackers deleted",
+        rule: "api-facts: ListQuotas resources / used (the project's data trackers)",
+        evidence: &["model: quota-used"],
     },
 ];
 

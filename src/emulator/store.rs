@@ -50,6 +50,9 @@ struct Project {
     management: Option<Tracker>,
     /// In creation order.
     data: Vec<Tracker>,
+    /// Data trackers deleted so far (counted in `used` by the `quota-used-counts-deleted`
+    /// fault).
+    data_deleted: usize,
 }
 
 impl Project {
@@ -350,6 +353,7 @@ impl Store {
             stored
         };
         let any_type = self.faults.has(Fault::DeleteIgnoresType);
+        let data_before = project.data.len();
         let removed = match target {
             DeleteTarget::AllData => std::mem::take(&mut project.data).len(),
             DeleteTarget::One(key) if any_type => {
@@ -380,6 +384,7 @@ impl Store {
                 }
             },
         };
+        project.data_deleted += data_before - project.data.len();
         if removed == 0 {
             return Err(CtsError::TrackerNotFound);
         }
@@ -389,7 +394,12 @@ impl Store {
     /// The project's usage against its quotas.
     pub fn quotas(&self, project_id: &str) -> QuotaUsage {
         let project = self.projects.get(project_id);
-        let data_used = project.map_or(0, |project| project.data.len());
+        let data_used = project.map_or(0, |project| {
+            match self.faults.has(Fault::QuotaUsedCountsDeleted) {
+                true => project.data.len() + project.data_deleted,
+                false => project.data.len(),
+            }
+        });
         QuotaUsage {
             data_used: u32::try_from(data_used).unwrap_or(u32::MAX),
             data_quota: self.data_tracker_quota,

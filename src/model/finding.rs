@@ -22,11 +22,14 @@ pub enum Rule {
     IdStable,
     /// `create_time` is epoch milliseconds within the run's window, and stable.
     CreateTime,
+    /// ListQuotas' `data_tracker` `used` counts the data trackers present (the run the
+    /// project's only writer).
+    QuotaUsed,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::ListedWhilePresent,
         Rule::AbsentAfterRemoval,
         Rule::FieldAsSent,
@@ -34,6 +37,7 @@ impl Rule {
         Rule::DeleteExact,
         Rule::IdStable,
         Rule::CreateTime,
+        Rule::QuotaUsed,
     ];
 
     /// Its name in findings.
@@ -46,6 +50,7 @@ impl Rule {
             Rule::DeleteExact => "delete-exact",
             Rule::IdStable => "id-stable",
             Rule::CreateTime => "create-time",
+            Rule::QuotaUsed => "quota-used",
         }
     }
 
@@ -73,6 +78,10 @@ impl Rule {
             Rule::CreateTime => {
                 "create-tracker: Response 201 / create_time (Long; epoch milliseconds in the \
                  documents' examples: docs/contract.md C27)"
+            }
+            Rule::QuotaUsed => {
+                "api-facts: ListQuotas resources / used (the data trackers of the project; \
+                 docs/contract.md C29)"
             }
         }
     }

@@ -23,8 +23,12 @@
 //! An answer the model cannot interpret (no response, 5xx) makes what it may have
 //! changed unknown until a later create or delete settles it.
 //!
-//! Not checked yet: ListQuotas' `used` against the model (needs the run to be the
-//! project's only writer).
+//! - when the run is the project's only writer ([`Model::only_writer`]: the embedded
+//!   emulator), ListQuotas' `data_tracker` `used` lies between the number of data
+//!   trackers the run holds present for certain and that number plus those whose state
+//!   is changing (in flight, changed after the request was sent, or unknown); not judged
+//!   once a data tracker was created or removed under a name the model does not follow,
+//!   or while such a change is in flight (docs/contract.md C29).
 
 pub mod finding;
 pub mod request;
@@ -301,6 +305,14 @@ pub struct Model {
     pending: BTreeMap<(String, String), u32>,
     /// "Delete every data tracker" requests in flight per project.
     pending_all_data: BTreeMap<String, u32>,
+    /// Whether the run is the only writer of its projects (ListQuotas' `used` is checked).
+    only_writer: bool,
+    /// Creates and deletes of data trackers the model does not follow (a name not the
+    /// run's, or no type it knows), in flight per project.
+    unfollowed_in_flight: BTreeMap<String, u32>,
+    /// Projects where a data tracker was created or removed under a name the model does
+    /// not follow: their count of data trackers is not known.
+    uncounted: std::collections::BTreeSet<String>,
 }
 
 impl Model {
@@ -314,11 +326,27 @@ impl Model {
             trackers: BTreeMap::new(),
             pending: BTreeMap::new(),
             pending_all_data: BTreeMap::new(),
+            only_writer: false,
+            unfollowed_in_flight: BTreeMap::new(),
+            uncounted: std::collections::BTreeSet::new(),
         }
+    }
+
+    /// The run is the only writer of its projects (the embedded emulator): ListQuotas'
+    /// `used` is checked against the model.
+    pub fn only_writer(mut self) -> Self {
+        self.only_writer = true;
+        self
     }
 
     /// Registers `request` as sent.
     pub fn begin(&mut self, request: Request) -> Ticket {
+        if self.unfollowed(&request) {
+            *self
+                .unfollowed_in_flight
+                .entry(request.project_id.clone())
+                .or_default() += 1;
+        }
         match self.changed_name(&request) {
             Some(Changes::One(name)) => {
                 *self
@@ -347,6 +375,19 @@ impl Model {
         self.release(&request);
         let project = request.project_id.as_str();
         let mut findings = Vec::new();
+        if self.unfollowed(&request) {
+            self.unfollowed_answered(project, answer);
+        }
+        if let Op::Delete {
+            tracker_name: None,
+            tracker_type,
+        } = &request.op
+        {
+            // Every data tracker removed: none is left that the model does not follow.
+            if answer.succeeded() && tracker_type.as_deref().unwrap_or("data") == "data" {
+                self.uncounted.remove(project);
+            }
+        }
         match &request.op {
             Op::Create(body) => self.created(project, body, answer, now_ms, &mut findings),
             Op::Update(body) => self.updated(project, body, answer),
@@ -373,9 +414,113 @@ impl Model {
                 now_ms,
                 &mut findings,
             ),
-            Op::Quotas => {}
+            Op::Quotas => self.quotas(project, answer, clock, &mut findings),
         }
         findings
+    }
+
+    /// Whether `request` may create or remove a data tracker the model does not follow:
+    /// a create or delete naming no tracker of the run (by name and known type).
+    fn unfollowed(&self, request: &Request) -> bool {
+        match &request.op {
+            Op::Create(body) => {
+                let system = body.get("tracker_type").and_then(Value::as_str) == Some("system");
+                !system && self.key_of(&request.project_id, body).is_none()
+            }
+            Op::Delete {
+                tracker_name: Some(name),
+                tracker_type,
+            } => tracker_type.as_deref() != Some("system") && !self.mine(name),
+            _ => false,
+        }
+    }
+
+    /// An unfollowed change of `project` was answered: unless refused, the project's
+    /// count of data trackers is unknown from now on.
+    fn unfollowed_answered(&mut self, project: &str, answer: &Answer) {
+        if let Some(count) = self.unfollowed_in_flight.get_mut(project) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.unfollowed_in_flight.remove(project);
+            }
+        }
+        if !answer.refused() {
+            self.uncounted.insert(project.to_owned());
+        }
+    }
+
+    /// ListQuotas' `data_tracker` `used` against the data trackers the run holds
+    /// present: at least those present for certain, at most those plus the ones whose
+    /// state is changing. Only when the run is the only writer.
+    fn quotas(&self, project: &str, answer: &Answer, clock: u64, findings: &mut Vec<ModelFinding>) {
+        if !self.only_writer
+            || !answer.succeeded()
+            || self.uncounted.contains(project)
+            || self.unfollowed_in_flight.contains_key(project)
+        {
+            return;
+        }
+        let Some(used) = answer
+            .body
+            .as_ref()
+            .and_then(|body| body.get("resources"))
+            .and_then(Value::as_array)
+            .and_then(|resources| {
+                resources
+                    .iter()
+                    .find(|r| r.get("type").and_then(Value::as_str) == Some("data_tracker"))
+            })
+            .and_then(|resource| resource.get("used"))
+            .and_then(Value::as_u64)
+        else {
+            return;
+        };
+        let mut present: Vec<&str> = Vec::new();
+        let mut changing: Vec<&str> = Vec::new();
+        for (key, known) in self
+            .trackers
+            .iter()
+            .filter(|(key, _)| key.project == project && key.tracker_type == TrackerType::Data)
+        {
+            if !self.settled(key, known, clock) || known.presence == Presence::Unknown {
+                changing.push(&key.name);
+            } else if known.presence == Presence::Present {
+                present.push(&key.name);
+            }
+        }
+        // Creates in flight of names the model holds nothing of yet.
+        for (pending_project, name) in self.pending.keys() {
+            let known = self.trackers.contains_key(&Key {
+                project: project.to_owned(),
+                tracker_type: TrackerType::Data,
+                name: name.clone(),
+            });
+            if pending_project == project && !known {
+                changing.push(name);
+            }
+        }
+        let all_data_in_flight = self.pending_all_data.contains_key(project);
+        let least = if all_data_in_flight { 0 } else { present.len() };
+        let most = present.len() + changing.len();
+        if (least as u64..=most as u64).contains(&used) {
+            return;
+        }
+        let list = |names: &[&str]| match names {
+            [] => "none".to_owned(),
+            names => names.join(", "),
+        };
+        findings.push(ModelFinding::new(
+            Rule::QuotaUsed,
+            "data trackers",
+            format!(
+                "ListQuotas says {used} data tracker(s) used; the run, the project's only \
+                 writer, holds {} present ({}) and {} changing ({})",
+                present.len(),
+                list(&present),
+                changing.len(),
+                list(&changing)
+            ),
+        ));
     }
 
     /// [`Model::begin`] and [`Model::observe`] at once: for a request answered before

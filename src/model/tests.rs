@@ -363,3 +363,82 @@ fn every_rule_is_tested_above() {
     }
     assert_eq!(FIELDS[STATUS_FIELD].sent, ["status"]);
 }
+
+fn quotas(used: u64) -> Answer {
+    Answer::new(
+        200,
+        json!({"resources": [{"type": "data_tracker", "used": used, "quota": 100},
+                             {"type": "system_tracker", "used": 1, "quota": 1}]}),
+    )
+}
+
+fn delete(suffix: &str) -> Request {
+    request(Op::Delete {
+        tracker_name: Some(name(suffix)),
+        tracker_type: Some("data".into()),
+    })
+}
+
+#[test]
+fn quotas_used_is_judged_only_for_the_only_writer() {
+    let mut model = with_a();
+    // Not the only writer: any count goes.
+    assert_eq!(model.exchange(request(Op::Quotas), &quotas(9), NOW), []);
+    let mut model = with_a().only_writer();
+    assert_eq!(model.exchange(request(Op::Quotas), &quotas(1), NOW), []);
+    let found = model.exchange(request(Op::Quotas), &quotas(2), NOW);
+    assert_eq!(rules(&found), [Rule::QuotaUsed], "{found:?}");
+    assert!(found[0].message.contains("says 2"), "{}", found[0].message);
+    // After the delete, a count that still holds the deleted tracker is wrong.
+    assert_eq!(
+        model.exchange(delete("a"), &Answer::new(204, Value::Null), NOW),
+        []
+    );
+    assert_eq!(model.exchange(request(Op::Quotas), &quotas(0), NOW), []);
+    let found = model.exchange(request(Op::Quotas), &quotas(1), NOW);
+    assert_eq!(rules(&found), [Rule::QuotaUsed], "{found:?}");
+}
+
+#[test]
+fn quotas_used_may_count_what_is_changing_and_no_more() {
+    let mut model = with_a().only_writer();
+    // A create of b in flight: 1 or 2 are both right, 3 is not.
+    let create_b = model.begin(request(Op::Create(create_body("b"))));
+    for (used, right) in [(1, true), (2, true), (3, false), (0, false)] {
+        let ticket = model.begin(request(Op::Quotas));
+        let found = model.observe(ticket, &quotas(used), NOW);
+        assert_eq!(found.is_empty(), right, "used {used}: {found:?}");
+    }
+    let _ = model.observe(create_b, &Answer::new(201, shown("b", "id-b")), NOW);
+    // A delete of a answered after the ListQuotas was sent: 1 or 2.
+    let ticket = model.begin(request(Op::Quotas));
+    assert_eq!(
+        model.exchange(delete("a"), &Answer::new(204, Value::Null), NOW),
+        []
+    );
+    assert_eq!(model.observe(ticket, &quotas(2), NOW), []);
+}
+
+#[test]
+fn quotas_used_is_not_judged_after_a_tracker_the_model_does_not_follow() {
+    let mut model = with_a().only_writer();
+    let theirs = json!({"tracker_type": "data", "tracker_name": "theirs",
+                        "data_bucket": {"data_bucket_name": "b-2"}});
+    // Refused: still judged.
+    let _ = model.exchange(
+        request(Op::Create(theirs.clone())),
+        &Answer::new(400, json!({})),
+        NOW,
+    );
+    assert_eq!(
+        rules(&model.exchange(request(Op::Quotas), &quotas(5), NOW)),
+        [Rule::QuotaUsed]
+    );
+    // Accepted: the count is no longer known.
+    let _ = model.exchange(
+        request(Op::Create(theirs)),
+        &Answer::new(201, json!({})),
+        NOW,
+    );
+    assert_eq!(model.exchange(request(Op::Quotas), &quotas(5), NOW), []);
+}

@@ -8,8 +8,6 @@
 //! text: the terminal and JUnit as plain or ANSI-coloured text ([`render_case`]), the
 //! HTML report with CSS classes.
 
-use std::sync::OnceLock;
-
 use crate::auth::Redactor;
 use crate::check::FindingKind;
 use crate::http::exchange::{Exchange, TransportError};
@@ -18,8 +16,10 @@ use crate::outcome::{CaseOutcome, StepOutcome};
 use super::curl::curl_command;
 use super::diff::{diff_lines, Style};
 
-/// How a failed step's `reproduce:` line repeats its case; set once by the command line.
-enum Rerun {
+/// How a failed step's `reproduce:` line repeats its case (a field of the run's summary,
+/// given by whoever starts the run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reproduce {
     /// The command that re-runs this run's cases, without `--exact ID` and never with a
     /// secret (`cts-conform --target URL --project-id ID ...`): for a signed request (an
     /// unsigned one is reproduced by its `curl`).
@@ -29,24 +29,24 @@ enum Rerun {
     Replay(String),
 }
 
-static RERUN: OnceLock<Rerun> = OnceLock::new();
-
-/// Sets the command a signed request's reproduction line re-runs its case with.
-pub fn set_rerun_command(command: String) {
-    let _ = RERUN.set(Rerun::Run(command));
-}
-
-/// Sets the command every reproduction line of a replay replays its case with.
-pub fn set_replay_command(command: String) {
-    let _ = RERUN.set(Rerun::Replay(command));
+impl Default for Reproduce {
+    /// The run's command without its flags (a report read back does not know them).
+    fn default() -> Self {
+        Reproduce::Run("cts-conform".into())
+    }
 }
 
 /// Bodies longer than this are cut in the report (the full body is in `--report-json`).
 const BODY_PREVIEW_CHARS: usize = 2000;
 
 /// Renders a case outcome for a person; `color` adds ANSI colour to diffs.
-pub fn render_case(outcome: &CaseOutcome, redactor: &Redactor, color: bool) -> String {
-    case_lines(outcome, redactor)
+pub fn render_case(
+    outcome: &CaseOutcome,
+    redactor: &Redactor,
+    reproduce: &Reproduce,
+    color: bool,
+) -> String {
+    case_lines(outcome, redactor, reproduce)
         .into_iter()
         .map(|(style, line)| {
             if !color {
@@ -61,11 +61,20 @@ pub fn render_case(outcome: &CaseOutcome, redactor: &Redactor, color: bool) -> S
 }
 
 /// The lines of [`render_case`], each with its style, already redacted.
-pub fn case_lines(outcome: &CaseOutcome, redactor: &Redactor) -> Vec<(Style, String)> {
+pub fn case_lines(
+    outcome: &CaseOutcome,
+    redactor: &Redactor,
+    reproduce: &Reproduce,
+) -> Vec<(Style, String)> {
     let mut out = Lines::default();
+    let context = StepContext {
+        case: &outcome.id,
+        redactor,
+        reproduce,
+    };
     for (i, step) in outcome.steps.iter().enumerate() {
         let position = format!("step {} of {}", i + 1, outcome.planned_steps);
-        render_step(&mut out, &position, step, &outcome.id, redactor);
+        render_step(&mut out, &position, step, &context);
     }
     let not_run = outcome.planned_steps.saturating_sub(outcome.steps.len());
     if not_run > 0 {
@@ -76,7 +85,7 @@ pub fn case_lines(outcome: &CaseOutcome, redactor: &Redactor) -> Vec<(Style, Str
     }
     for (i, step) in outcome.cleanup.iter().enumerate() {
         let position = format!("cleanup {} of {}", i + 1, outcome.cleanup.len());
-        render_step(&mut out, &position, step, &outcome.id, redactor);
+        render_step(&mut out, &position, step, &context);
     }
     out.plain(format!("checks: {}", outcome.doc));
     // Each line one line, whatever a target sent ([`super::escape::terminal`]).
@@ -99,13 +108,19 @@ impl Lines {
     }
 }
 
-fn render_step(
-    out: &mut Lines,
-    position: &str,
-    step: &StepOutcome,
-    case: &str,
-    redactor: &Redactor,
-) {
+/// What every step of a case is rendered with.
+struct StepContext<'a> {
+    case: &'a str,
+    redactor: &'a Redactor,
+    reproduce: &'a Reproduce,
+}
+
+fn render_step(out: &mut Lines, position: &str, step: &StepOutcome, context: &StepContext) {
+    let StepContext {
+        case,
+        redactor,
+        reproduce,
+    } = *context;
     let head = format!("{position}: {}", step.label);
     if let Some(reason) = &step.skipped {
         out.plain(format!("{head}  skipped ({reason})"));
@@ -155,17 +170,13 @@ fn render_step(
             .any(|f| f.kind == FindingKind::UnexpectedStatus),
     );
     let curl = curl_command(&exchange.request, redactor);
-    match RERUN.get() {
-        Some(Rerun::Replay(command)) => {
+    match reproduce {
+        Reproduce::Replay(command) => {
             out.plain(format!("  reproduce: {command} --exact {}", quote(case)));
             out.plain(format!("  recorded: {curl}"));
         }
-        rerun if is_signed(exchange) => {
+        Reproduce::Run(command) if is_signed(exchange) => {
             // A signature expires (and is redacted): re-run the case instead.
-            let command = match rerun {
-                Some(Rerun::Run(command)) => command.as_str(),
-                _ => "cts-conform",
-            };
             out.plain(format!("  reproduce: {command} --exact {}", quote(case)));
             out.plain(format!("  sent (signature redacted): {curl}"));
         }

@@ -16,7 +16,7 @@ use crate::coverage::{self, Row};
 use super::completeness::{self, Completeness};
 use super::diff::Style;
 use super::escape::{attr, text};
-use super::failure::case_lines;
+use super::failure::{case_lines, Reproduce};
 use super::results::{totals, CaseResult, RunSummary};
 use crate::outcome::Verdict;
 
@@ -29,7 +29,10 @@ pub fn render(
     coverage: &[Row],
     redactor: &Redactor,
 ) -> String {
-    let page = Page { redactor };
+    let page = Page {
+        redactor,
+        reproduce: &summary.reproduce,
+    };
     let failing = results.iter().filter(|r| r.verdict.fails_run()).count();
     let completeness =
         completeness::assess(results, coverage, &summary.profile, summary.interrupted);
@@ -149,6 +152,7 @@ fn by_operation(results: &[CaseResult]) -> Vec<(String, Vec<Verdict>)> {
 /// Rendering helpers that share the redactor.
 struct Page<'a> {
     redactor: &'a Redactor,
+    reproduce: &'a Reproduce,
 }
 
 impl Page<'_> {
@@ -400,7 +404,7 @@ impl Page<'_> {
             }
             if result.verdict.has_failure_text() {
                 out.push_str("<pre class=\"log\">");
-                for (style, line) in case_lines(outcome, self.redactor) {
+                for (style, line) in case_lines(outcome, self.redactor, self.reproduce) {
                     let class = match style {
                         Style::Removed => "del",
                         Style::Added => "add",

@@ -14,7 +14,7 @@ use crate::outcome::StepOutcome;
 
 use super::completeness;
 use super::curl::curl_command;
-use super::failure::render_case;
+use super::failure::{render_case, Reproduce};
 use super::results::{totals, CaseResult, RunSummary};
 
 /// The version of the report's shape.
@@ -73,7 +73,7 @@ pub fn render(
         "totals": totals_value,
         "plan": {"cases": summary.plan.len(), "ids": summary.plan},
         "coverage_rows": coverage_rows(rows),
-        "cases": results.iter().map(|r| case(r, redactor)).collect::<Vec<_>>(),
+        "cases": results.iter().map(|r| case(r, &summary.reproduce, redactor)).collect::<Vec<_>>(),
     });
     redact_strings(&mut report, redactor);
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -98,7 +98,7 @@ fn coverage_rows(rows: &[Row]) -> Value {
         .collect()
 }
 
-fn case(result: &CaseResult, redactor: &Redactor) -> Value {
+fn case(result: &CaseResult, reproduce: &Reproduce, redactor: &Redactor) -> Value {
     let outcome = &result.outcome;
     let phases = outcome
         .steps
@@ -143,7 +143,7 @@ fn case(result: &CaseResult, redactor: &Redactor) -> Value {
         "failure_text": result
             .verdict
             .has_failure_text()
-            .then(|| render_case(outcome, redactor, false)),
+            .then(|| render_case(outcome, redactor, reproduce, false)),
     })
 }
 

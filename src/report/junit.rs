@@ -16,7 +16,7 @@ use crate::coverage::Row;
 
 use super::completeness::{self, Completeness};
 use super::escape::{attr, text};
-use super::failure::render_case;
+use super::failure::{render_case, Reproduce};
 use super::results::{CaseResult, RunSummary};
 use crate::outcome::Verdict;
 
@@ -58,7 +58,7 @@ pub fn render(
         );
         properties(&mut out, summary, &completeness, redactor);
         for result in members() {
-            testcase(&mut out, result, redactor);
+            testcase(&mut out, result, &summary.reproduce, redactor);
         }
         out.push_str("  </testsuite>\n");
     }
@@ -191,7 +191,7 @@ fn properties(
     out.push_str("    </properties>\n");
 }
 
-fn testcase(out: &mut String, result: &CaseResult, redactor: &Redactor) {
+fn testcase(out: &mut String, result: &CaseResult, reproduce: &Reproduce, redactor: &Redactor) {
     let outcome = &result.outcome;
     let _ = write!(
         out,
@@ -216,7 +216,7 @@ fn testcase(out: &mut String, result: &CaseResult, redactor: &Redactor) {
                 ">\n      <{element} message=\"{}\" type=\"{}\">{}</{element}>\n    </testcase>\n",
                 attr(&first, redactor),
                 attr(kind, redactor),
-                text(&render_case(outcome, redactor, false), redactor)
+                text(&render_case(outcome, redactor, reproduce, false), redactor)
             );
         }
         Verdict::UnexpectedPass(_) => {
@@ -232,7 +232,7 @@ fn testcase(out: &mut String, result: &CaseResult, redactor: &Redactor) {
                 out,
                 ">\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>\n",
                 attr(&message, redactor),
-                text(&render_case(outcome, redactor, false), redactor)
+                text(&render_case(outcome, redactor, reproduce, false), redactor)
             );
         }
         Verdict::Ignored(_) | Verdict::NotRun(_) => {

@@ -74,6 +74,8 @@ pub fn summary(report: &Value) -> Result<RunSummary, LoadError> {
         run_id: text(report, "run_id"),
         profile: text(report, "profile"),
         faults: strings(&report["emulator_faults"]),
+        // A report does not keep the command its run was started with.
+        reproduce: Default::default(),
         partition: report["partition"].as_str().map(String::from),
         baseline: report["baseline"].as_str().map(String::from),
         fingerprint: text(report, "fingerprint_sha256"),

@@ -43,6 +43,8 @@ pub struct RunSummary {
     /// The embedded emulator's fault modes (`--emulator-fault`): a run that breaks its
     /// own target on purpose certifies nothing, and every report says so.
     pub faults: Vec<String>,
+    /// How a failure's `reproduce:` line repeats its case.
+    pub reproduce: super::failure::Reproduce,
 }
 
 /// Trackers a run created and could not remove, with the command that removes them: a

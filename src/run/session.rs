@@ -257,6 +257,18 @@ impl Session {
             .collect()
     }
 
+    /// The run is the only writer of its projects (the embedded emulator): the model
+    /// also checks ListQuotas' `used` ([`Model::only_writer`]).
+    pub fn as_only_writer(mut self) -> Self {
+        if let Some(model) = self.model.take() {
+            let model = model
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.model = Some(Mutex::new(model.only_writer()));
+        }
+        self
+    }
+
     /// This session judges no answer against the run's model (a replay).
     pub(super) fn without_model(mut self) -> Self {
         self.model = None;

@@ -29,6 +29,7 @@ use crate::emulator::{Fault, RunningEmulator};
 use crate::http::client::HttpClient;
 use crate::outcome::{Baseline, Verdict};
 use crate::record::{Recorder, Recording, RunMeta};
+use crate::report::failure::Reproduce;
 use crate::report::results::{self, CaseResult, Leftovers, RunSummary};
 use crate::run::event::{Collector, Reporter, Traffic, TrafficCounts};
 use crate::run::ledger::Ledger;
@@ -38,6 +39,7 @@ use crate::run::{self, RunConfig, Session};
 pub use target::{credentials_hint, generated_credentials};
 
 /// What a run is pointed at.
+#[derive(Clone)]
 pub enum Target {
     /// The built-in emulator, started fresh on a free loopback port for this run, with
     /// these fault modes switched on (and the two documents' rules alone, when
@@ -121,6 +123,9 @@ pub struct RunSpec {
     pub partition: Option<String>,
     pub baseline_file: Option<String>,
     pub fingerprint: String,
+    /// How a failure's `reproduce:` line repeats its case (the run's command, or the
+    /// replay's).
+    pub reproduce: Reproduce,
 }
 
 /// Why a run could not start. Nothing was sent to the target but the check before the run.
@@ -154,6 +159,7 @@ pub struct Prepared {
     partition: Option<String>,
     baseline_file: Option<String>,
     fingerprint: String,
+    reproduce: Reproduce,
     plan_ids: Vec<String>,
     redactor: Arc<Redactor>,
     /// What the caller should say before the first case (already redacted).
@@ -334,6 +340,10 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
     if let Target::Replay(recording) = &spec.target {
         session = session.with_replay(Arc::clone(recording) as _);
     }
+    if embedded.is_some() {
+        // A fresh emulator of the run's own: nothing but the run writes to it.
+        session = session.as_only_writer();
+    }
     if let Some(recorder) = &recorder {
         session = session.with_reporter(Arc::clone(recorder) as Arc<dyn Reporter>);
     }
@@ -369,6 +379,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
         partition: spec.partition,
         baseline_file: spec.baseline_file,
         fingerprint: spec.fingerprint,
+        reproduce: spec.reproduce,
         plan_ids: spec.plan_ids,
         redactor,
         warnings,
@@ -503,6 +514,7 @@ impl Prepared {
             plan: self.plan_ids,
             merged_from: Vec::new(),
             faults: self.faults,
+            reproduce: self.reproduce,
         };
         let completeness = crate::report::completeness::assess(
             &results,

@@ -9,6 +9,7 @@ use cts_conform::auth::Redactor;
 use cts_conform::check::{Finding, FindingKind, JsonDiff};
 use cts_conform::http::exchange::{Exchange, ReceivedResponse, SentRequest};
 use cts_conform::outcome::{CaseOutcome, CaseStatus, StepOutcome, Verdict};
+use cts_conform::report::failure::{render_case, Reproduce};
 use cts_conform::report::{self, CaseResult, RunSummary};
 use serde_json::json;
 use time::macros::datetime;
@@ -33,6 +34,7 @@ fn summary() -> RunSummary {
         plan: Vec::new(),
         merged_from: Vec::new(),
         faults: Vec::new(),
+        reproduce: Reproduce::Run("cts-conform --target http://127.0.0.1:9000".into()),
     }
 }
 
@@ -363,5 +365,54 @@ fn an_interrupted_or_incomplete_run_is_never_shown_as_passed() {
     assert!(
         text.contains("INCOMPLETE: 1 of 2 cases did not run"),
         "{text}"
+    );
+}
+
+/// Each run's reports say how to repeat its own cases: the reproduce line is the run's
+/// summary's, not a process-wide setting (two runs in one process, as the library allows,
+/// must not share one). A signed step is repeated by the run's command, and a replay's
+/// every step by the replay's.
+#[test]
+fn each_run_reproduces_its_cases_with_its_own_command() {
+    let mut signed = failed_step();
+    if let Some(exchange) = &mut signed.exchange {
+        exchange.request.headers = vec![(
+            "Authorization".into(),
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=abc".into(),
+        )];
+    }
+    let case = outcome("s::signed", CaseStatus::Failed, vec![signed]);
+    let lines =
+        |reproduce: &Reproduce| -> String { render_case(&case, &redactor(), reproduce, false) };
+    let run_a = Reproduce::Run("cts-conform --target http://a.example".into());
+    let run_b = Reproduce::Run("cts-conform --target http://b.example".into());
+    let replay = Reproduce::Replay("cts-conform replay rec".into());
+    assert!(lines(&run_a)
+        .contains("reproduce: cts-conform --target http://a.example --exact s::signed"));
+    assert!(lines(&run_b)
+        .contains("reproduce: cts-conform --target http://b.example --exact s::signed"));
+    assert!(
+        lines(&run_a).contains("reproduce: cts-conform --target http://a.example"),
+        "a third render keeps a's"
+    );
+    let replayed = lines(&replay);
+    assert!(
+        replayed.contains("reproduce: cts-conform replay rec --exact s::signed"),
+        "{replayed}"
+    );
+    assert!(replayed.contains("  recorded: curl"), "{replayed}");
+    // The reports take it from their summary.
+    let mut summary = summary();
+    summary.reproduce = run_b.clone();
+    let results = vec![CaseResult {
+        suite: "s".into(),
+        operations: vec!["ListTrackers".into()],
+        outcome: case.clone(),
+        verdict: Verdict::Failed,
+    }];
+    let junit = report::junit::render(&summary, &results, &[], &redactor());
+    assert!(
+        junit.contains("http://b.example --exact s::signed"),
+        "{junit}"
     );
 }

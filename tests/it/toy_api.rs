@@ -273,6 +273,7 @@ fn a_second_api_runs_through_the_library_runner() {
         partition: None,
         baseline_file: None,
         fingerprint: String::new(),
+        reproduce: Default::default(),
     };
     let prepared =
         runner::prepare(spec, runtime.handle()).expect("the toy target answers the check");

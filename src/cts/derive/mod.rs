@@ -8,7 +8,8 @@
 //! `type_T` for a value of the wrong JSON type, and `missing` for a required key. The
 //! body is a valid data-tracker create with that one field changed. Invalid values
 //! expect a documented 4xx (with `--profile strict`: 400 and the schema's
-//! `x-error-code`); valid ones expect 201. Names look like
+//! `x-error-code`); valid ones expect 201 and are read back (a ListTrackers of the
+//! tracker, whose answer the run's model checks: the value kept as sent). Names look like
 //! `derived::create_tracker::obs_info.bucket_name::len_64`.
 
 pub mod values;
@@ -99,7 +100,7 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
         .to_string();
     let mut step = step("CreateTracker", Some(body));
     step.creates = Some(StringMap::from([
-        ("tracker_name".to_string(), created_name),
+        ("tracker_name".to_string(), created_name.clone()),
         ("tracker_type".to_string(), "data".to_string()),
     ]));
     if variant.valid && field.names_a_bucket() && variant.probe == Probe::Length {
@@ -130,12 +131,29 @@ fn create_case(field: &Field, variant: Variant, index: usize, tolerated: bool) -
             step.expect.status = None;
         }
     }
+    let mut steps = vec![step];
+    if variant.valid && !tolerated {
+        steps.push(read_back(&created_name));
+    }
     loaded(
         "derived::create_tracker",
         format!("{}::{}", field.path.join("."), variant.name),
         format!("{} (derived: {})", field.doc, variant.rule),
-        step,
+        steps,
     )
+}
+
+/// The listing of the tracker a derived create made with an accepted value: the run's
+/// model checks that the value was kept as sent (at its boundary too, e.g. a 64-character
+/// file_prefix_name not cut), issue 27. After a refusal it checks the tracker is absent.
+fn read_back(tracker_name: &str) -> StepSpec {
+    let mut step = step("ListTrackers", None);
+    step.name = Some("read back".into());
+    step.query
+        .insert("tracker_name".into(), tracker_name.into());
+    step.query.insert("tracker_type".into(), "data".into());
+    step.expect.status = Some(StatusSet::One(200));
+    step
 }
 
 fn list_cases(contract: &Contract) -> Vec<LoadedCase> {
@@ -157,7 +175,7 @@ fn list_cases(contract: &Contract) -> Vec<LoadedCase> {
             format!("{}::enum_bogus", param.name),
             "query-trackers: Table 2 Query parameters / tracker_type (derived: enum system|data)"
                 .into(),
-            step,
+            vec![step],
         ));
     }
     cases
@@ -193,7 +211,7 @@ fn rejected(step: &mut StepSpec, documented: Vec<u16>, code: Option<String>) {
     }));
 }
 
-fn loaded(suite: &str, name: String, doc: String, step: StepSpec) -> LoadedCase {
+fn loaded(suite: &str, name: String, doc: String, steps: Vec<StepSpec>) -> LoadedCase {
     LoadedCase::new(
         format!("{suite}::{name}"),
         suite.into(),
@@ -204,7 +222,7 @@ fn loaded(suite: &str, name: String, doc: String, step: StepSpec) -> LoadedCase 
             profile: Profile::Documented,
             serial: Vec::new(),
             ignore: None,
-            steps: vec![step],
+            steps,
             cleanup: Vec::new(),
         },
     )

@@ -1,0 +1,110 @@
+//! `cts-conform explore`: the run's flags make the target (as a run's), the budget flags
+//! a [`Budget`]; [`cts_conform::explore`] does the rest. Prints the seed, the command
+//! that repeats the exploration, and, when a sequence failed, the shrunk case and the
+//! command that replays it. Exit 0 nothing found, 101 a sequence failed, 2 a bad flag.
+
+use cts_conform::contract::Contract;
+use cts_conform::explore::{self, summary, Budget, Executor, ExploreError};
+
+use super::args::{ExploreArgs, RunArgs};
+use super::checks::check_run_args;
+use super::exit::{runtime, usage, Exit};
+use super::reports::rerun_command;
+use super::run::{ledger_spec, target_config};
+
+/// The first of the run's flags given that does not apply to explore.
+fn inapplicable(args: &RunArgs) -> Option<&'static str> {
+    let o = &args.outputs;
+    [
+        (!args.plan.cases.is_empty(), "--cases"),
+        (args.plan.no_derived, "--no-derived"),
+        (o.junit.is_some(), "--junit"),
+        (o.report_json.is_some(), "--report-json"),
+        (o.report_html.is_some(), "--report-html"),
+        (o.baseline.is_some(), "--baseline"),
+        (o.partition.is_some(), "--partition"),
+        (args.record.is_some(), "--record"),
+        (args.fail_on_ignored, "--fail-on-ignored"),
+        (args.min_coverage.is_some(), "--min-coverage"),
+        (args.bundle.is_some(), "--bundle"),
+        (args.explain, "--explain"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+}
+
+pub(crate) fn explore(args: ExploreArgs) -> Exit {
+    let contract = Contract::embedded();
+    if let Some(flag) = inapplicable(&args.run) {
+        return usage(format!(
+            "{flag} does not apply to explore (it runs generated sequences, not the suite)"
+        ));
+    }
+    let libtest = libtest_mimic::Arguments::default();
+    if let Some(problem) = check_run_args(&args.run, &libtest, contract) {
+        return usage(problem);
+    }
+    if args.out.exists() && !args.out.is_dir() {
+        return usage(format!(
+            "--out {} is not a directory (a failing sequence's case file is written into it)",
+            args.out.display()
+        ));
+    }
+    let (target, config) = match target_config(&args.run) {
+        Ok(target) => target,
+        Err(exit) => return exit,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(exit) => return exit,
+    };
+    let seed = args.seed.unwrap_or_else(summary::clock_seed);
+    let budget = Budget {
+        seed,
+        sequences: args.sequences,
+        max_steps: args.max_steps,
+        shrink_runs: explore::SHRINK_RUNS,
+    };
+    let profile = format!("{:?}", config.profile).to_lowercase();
+    let ledger = ledger_spec(&args.run);
+    let mut executor = Executor::new(
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
+        target,
+        config,
+        ledger,
+        runtime.handle().clone(),
+        &profile,
+    );
+    let flags = rerun_command(&args.run);
+    let flags = flags.strip_prefix("cts-conform").unwrap_or_default();
+    let abilities = explore::abilities(executor.config());
+    for line in summary::opening(&budget, abilities, flags) {
+        println!("{line}");
+    }
+    let explored = match explore::explore(&mut executor, &budget, &args.out) {
+        Ok(explored) => explored,
+        Err(ExploreError::Config(message)) => return usage(message),
+        Err(ExploreError::Unreachable(message)) => {
+            eprintln!("error: {message}");
+            return Exit::Unreachable;
+        }
+        Err(ExploreError::Harness(message)) => {
+            eprintln!("error: {message}");
+            return Exit::Failed;
+        }
+    };
+    let sent = format!("{} runs, {} requests", executor.runs, executor.requests);
+    let out = cts_conform::report::failure::quote(&args.out.display().to_string());
+    for line in summary::closing(&explored, &sent, &out, flags) {
+        println!("{line}");
+    }
+    match explored.found {
+        Some(_) => Exit::Failed,
+        None if explored.not_run == explored.sequences => {
+            eprintln!("error: no sequence ran");
+            Exit::NoTests
+        }
+        None => Exit::Passed,
+    }
+}

@@ -1,0 +1,206 @@
+//! Runs one sequence's case file as a run of one case, through the runner
+//! ([`crate::runner`]): the target set up as a run's (a fresh embedded emulator each
+//! time, or the URL with its check, credentials, pool and ledger), every answer judged
+//! by the contract and the run's model, and whatever the case created removed. Each
+//! run has a run id of its own, so its names never meet an earlier sequence's.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::auth::Redactor;
+use crate::case::{load, Source};
+use crate::check::Finding;
+use crate::contract::Contract;
+use crate::cts::service::Service;
+use crate::outcome::{Baseline, CaseStatus};
+use crate::run::RunConfig;
+use crate::runner::{self, LedgerSpec, RunError, RunSpec, Selection, Target};
+
+/// How a sequence ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed(Failure),
+    /// The case was not run (the reason: a bucket or flag the run lacks).
+    NotRun(String),
+}
+
+/// The first finding of a failed sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What must stay the same while shrinking: the finding's kind, and for the
+    /// model's findings its rule (`expected body: model: filter-exact`).
+    pub signature: String,
+    /// The step and the finding, one line (the run's secrets redacted).
+    pub message: String,
+    /// The document row the finding names, if it names one.
+    pub doc: Option<String>,
+}
+
+/// Why exploring cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ExploreError {
+    /// A configuration problem (exit 2).
+    #[error("{0}")]
+    Config(String),
+    /// The target did not answer the check before the run, refused the credentials, or
+    /// refuses the run's configuration (exit 3). Already redacted.
+    #[error("{0}")]
+    Unreachable(String),
+    /// A defect of `explore` (its own case file did not load).
+    #[error("{0}")]
+    Harness(String),
+}
+
+/// Runs sequences against one target.
+pub struct Executor {
+    contract: Arc<Contract>,
+    service: Arc<dyn Service>,
+    target: Target,
+    config: RunConfig,
+    ledger: LedgerSpec,
+    runtime: tokio::runtime::Handle,
+    profile: String,
+    redactor: Redactor,
+    /// Requests sent so far (the checks before each run included).
+    pub requests: usize,
+    /// Runs so far.
+    pub runs: usize,
+}
+
+impl Executor {
+    /// `target` and `config` as the run's flags make them; `profile` as reports name it.
+    pub fn new(
+        contract: Arc<Contract>,
+        service: Arc<dyn Service>,
+        target: Target,
+        config: RunConfig,
+        ledger: LedgerSpec,
+        runtime: tokio::runtime::Handle,
+        profile: &str,
+    ) -> Self {
+        Executor {
+            redactor: Redactor::new(config.credentials.secrets()),
+            contract,
+            service,
+            target,
+            config,
+            ledger,
+            runtime,
+            profile: profile.to_owned(),
+            requests: 0,
+            runs: 0,
+        }
+    }
+
+    /// The contract the answers are checked against.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    /// The run's configuration (its pool, whether it may change the target).
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// Runs the one case of `case_file` as a run of its own.
+    pub fn run(&mut self, case_file: &Value) -> Result<Outcome, ExploreError> {
+        let source = Source {
+            name: "(explore)".into(),
+            text: serde_json::to_string(case_file)
+                .map_err(|e| ExploreError::Harness(e.to_string()))?,
+        };
+        let cases = load(&[source], &self.contract, self.service.case_rules()).map_err(|e| {
+            ExploreError::Harness(format!(
+                "a generated case file did not load (a defect of cts-conform explore): {e}"
+            ))
+        })?;
+        let mut config = self.config.clone();
+        config.run_id = crate::run::config::new_run_id();
+        let spec = RunSpec {
+            contract: Arc::clone(&self.contract),
+            service: Arc::clone(&self.service),
+            target: self.target.clone(),
+            config,
+            selection: vec![Selection::Run; cases.len()],
+            plan_ids: cases.iter().map(|case| case.id.clone()).collect(),
+            cases,
+            concurrency: 1,
+            baseline: Baseline::default(),
+            ledger: self.ledger.clone(),
+            record: None,
+            record_overwrite: false,
+            keep_results: true,
+            reporters: Vec::new(),
+            pace: None,
+            filters: None,
+            profile: self.profile.clone(),
+            partition: None,
+            baseline_file: None,
+            fingerprint: String::new(),
+            // Explore prints its own replay command for what it finds.
+            reproduce: Default::default(),
+        };
+        let prepared = runner::prepare(spec, &self.runtime).map_err(|e| match e {
+            RunError::Config(message) => ExploreError::Config(message),
+            RunError::Unreachable(message) => ExploreError::Unreachable(message),
+        })?;
+        prepared.execute();
+        let finished = prepared.finish();
+        self.runs += 1;
+        self.requests += finished.traffic.requests() + 1;
+        if let Some(why) = finished.configuration_error {
+            return Err(ExploreError::Unreachable(why));
+        }
+        let Some(result) = finished.results.into_iter().next() else {
+            return Err(ExploreError::Harness("the run gave no result".into()));
+        };
+        let outcome = result.outcome;
+        Ok(match outcome.status {
+            CaseStatus::Passed if finished.summary.leftovers.is_empty() => Outcome::Passed,
+            CaseStatus::Ignored(reason) => Outcome::NotRun(reason),
+            _ => {
+                let first = outcome
+                    .steps
+                    .iter()
+                    .chain(&outcome.cleanup)
+                    .find_map(|step| step.findings.first().map(|f| (step.label.clone(), f)));
+                Outcome::Failed(match first {
+                    Some((label, finding)) => failure(&label, finding, &self.redactor),
+                    None => Failure {
+                        signature: "leftover".into(),
+                        message: format!(
+                            "left behind: {}",
+                            finished.summary.leftovers.trackers.join(", ")
+                        ),
+                        doc: None,
+                    },
+                })
+            }
+        })
+    }
+}
+
+fn failure(step: &str, finding: &Finding, redactor: &Redactor) -> Failure {
+    let mut signature = finding.kind.label().to_owned();
+    if let Some(rule) = finding
+        .summary
+        .strip_prefix("model: ")
+        .and_then(|rest| rest.split_whitespace().next())
+    {
+        signature.push_str(": model: ");
+        signature.push_str(rule);
+    }
+    Failure {
+        signature,
+        message: redactor
+            .redact(&format!("{step}: {}", finding.line()))
+            .into_owned(),
+        doc: finding
+            .details
+            .iter()
+            .find_map(|detail| detail.strip_prefix("rule: "))
+            .map(str::to_owned),
+    }
+}
