@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::case::model::{Expect, StatusSet, StepSpec};
 use crate::case::LoadedCase;
 use crate::contract::{Contract, Operation, ParamLocation};
-use crate::cts::derive::values;
+use crate::cts::boundary::values;
 use crate::cts::Service;
 
 /// What a row is.

@@ -1,7 +1,7 @@
 //! cts-conform: a contract-conformance harness for the Cloud Trace Service (CTS) v3
 //! tracker API, with a reference emulator of that API built in.
 //!
-//! Data flows one way: case files ([`case`], compiled at load, plus [`cts::derive`]d cases)
+//! Data flows one way: case files ([`case`], compiled at load, plus [`cts::boundary`] (derived) cases)
 //! -> a plan -> [`run`] (requests, [`http::exchange`]s) -> [`check`] (findings, pure) ->
 //! [`run::event`]s -> reporters ([`report`], [`record`]). Modules import only from those
 //! before them in this list (`tests/it/layers.rs` keeps it so): `atomic_write`, `json_pointer`, `suggest`,

@@ -7,8 +7,8 @@ use cts_conform::contract::Contract;
 use cts_conform::explore::{self, summary, Budget, Executor, ExploreError};
 
 use super::args::{ExploreArgs, RunArgs};
-use super::checks::check_run_args;
 use super::exit::{runtime, usage, Exit};
+use super::flag_checks::check_run_args;
 use super::reports::rerun_command;
 use super::run::{ledger_spec, target_config};
 

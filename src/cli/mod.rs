@@ -2,9 +2,9 @@
 //! command. Only the binary compiles these; they do I/O and call the library.
 
 pub mod args;
-pub mod checks;
 pub mod exit;
 pub mod explore;
+pub mod flag_checks;
 pub mod parity;
 pub mod plan;
 pub mod proxy;

@@ -18,8 +18,8 @@ use cts_conform::runner::{self, LedgerSpec, RunError, RunSpec, Target};
 use libtest_mimic::ColorSetting;
 
 use super::args::{RunArgs, DEFAULT_LEDGER};
-use super::checks::{check_run_args, check_selection};
 use super::exit::{exit_now, runtime, usage, Exit};
+use super::flag_checks::{check_run_args, check_selection};
 use super::plan::{load_baseline, load_plan};
 use super::reports::plan_reports;
 use cts_conform::report::files::Reports;

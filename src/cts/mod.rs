@@ -2,7 +2,7 @@
 //! variables every run defines and what `creates` takes ([`CASE_RULES`]), how the run
 //! names what it creates, which names the ledger keeps of a created tracker and how the
 //! tracker is removed and confirmed gone by them, what the check before a run sends, which
-//! buckets a run makes up for itself, the derived cases ([`derive`](mod@derive)) and the
+//! buckets a run makes up for itself, the derived cases ([`boundary`]) and the
 //! operations coverage is about.
 //!
 //! The generic machinery (loader, runner, ledger, sweep, coverage, parity) asks through
@@ -10,7 +10,7 @@
 //! its service in its `RunSpec`, so another API (the toy one of `tests/it/toy_api.rs`)
 //! runs through the same machinery.
 
-pub mod derive;
+pub mod boundary;
 pub mod service;
 pub mod variables;
 
@@ -393,7 +393,7 @@ impl Service for Cts {
     }
 
     fn derived_cases(&self, contract: &crate::contract::Contract) -> Vec<crate::case::LoadedCase> {
-        derive::derived_cases(contract)
+        boundary::derived_cases(contract)
     }
 
     fn coverage_operations(&self) -> &[&str] {
@@ -406,7 +406,7 @@ impl Service for Cts {
     }
 
     fn carrier_body(&self) -> Option<serde_json::Value> {
-        Some(derive::carrier_body("x"))
+        Some(boundary::carrier_body("x"))
     }
 }
 

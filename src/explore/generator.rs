@@ -5,7 +5,7 @@
 //! inexact `tracker_name` filter shows. Creates and updates are data trackers on the
 //! run's leased `${data_bucket}` (a management tracker is named `system`, never the
 //! run's); their bodies carry [`Setting`]s, values of the documented fields drawn from
-//! the contract: the derived boundary and invalid values ([`crate::cts::derive::values`]),
+//! the contract: the derived boundary and invalid values ([`crate::cts::boundary::values`]),
 //! both booleans, and random strings the field's pattern and length allow. Deletes and
 //! listings name the run's trackers only (never "every data tracker"). The same seed,
 //! index, step budget and [`Abilities`] give the same sequence, on every platform and
@@ -15,7 +15,7 @@ use regex::Regex;
 use serde_json::{json, Value};
 
 use crate::contract::Contract;
-use crate::cts::derive::values::{self, Probe};
+use crate::cts::boundary::values::{self, Probe};
 
 /// The names a sequence uses, after `${prefix}-`: `xab` extends `xa`.
 pub const NAMES: [&str; 3] = ["xa", "xab", "xb"];
@@ -148,7 +148,7 @@ impl Vocabulary {
     /// The values of [`SET_FIELDS`] from the contract. Values of the wrong JSON type
     /// (a service may coerce them, api-facts) and left-out required keys are not drawn.
     pub fn from_contract(contract: &Contract, abilities: Abilities) -> Self {
-        let carrier = crate::cts::derive::carrier_body("x");
+        let carrier = crate::cts::boundary::carrier_body("x");
         let fields = values::request_fields(contract, "CreateTrackerRequestBody", &carrier);
         let mut out = Vec::new();
         for wanted in SET_FIELDS {

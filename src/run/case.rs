@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::event::TestEvent;
 use super::ledger::{LedgerError, Resource};
-use super::render;
+use super::request;
 use super::session::Session;
 use crate::case::model::{Expect, StepSpec};
 use crate::case::vars::{self, Vars};
@@ -296,7 +296,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
         return outcome;
     };
     let config = &session.config;
-    let mut request = match render::render(step, op, vars, &config.base_url) {
+    let mut request = match request::build(step, op, vars, &config.base_url) {
         Ok(request) => request,
         Err(e) => {
             fail(
@@ -307,7 +307,7 @@ async fn run_step(session: &Session, case: &str, step: &StepSpec, vars: &mut Var
             return outcome;
         }
     };
-    if let Err(e) = render::authorize(
+    if let Err(e) = request::authorize(
         &mut request,
         step.auth,
         &config.credentials,

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::config::RunConfig;
 use super::pool::Operations;
-use super::render::{authorize, encode_component};
+use super::request::{authorize, encode_component};
 use crate::case::model::AuthMode;
 use crate::cts::Service;
 use crate::http::client::HttpClient;

@@ -1,15 +1,17 @@
-//! Running many cases at once on one thread: the cases of a run are futures driven by one
-//! current-thread runtime with one HTTP client, at most `concurrency` at a time, as a bare
-//! async client would send its requests. A case waits for nothing while it runs: it is
+//! Running many cases at once on few threads: the cases of a run are futures, shared by up
+//! to one runner thread per core, each driving its own current-thread runtime with its own
+//! HTTP client, at most `concurrency` cases at a time in all, as a bare async client would
+//! send its requests. A case waits for nothing while it runs: it is
 //! started only once its serial groups are free, its places of the leak budget
 //! (`--max-live`, [`super::budget`]) are, and a data bucket with the operations it tracks
 //! ([`super::tracked`], read once before the first case) is, so no thread ever blocks on
 //! a lock or a lease. Each case's end is an event to the session's
 //! reporters; `--test-threads 1` is this scheduler with one slot.
 //!
-//! Why one thread: a case spends its time waiting on the target, and a thread per case
-//! costs a context switch per response (eight trial threads on two cores spent more time
-//! switching than checking); futures on one thread answer many responses per wake-up.
+//! Why futures and not a thread per case: a case spends its time waiting on the target,
+//! and a thread per case costs a context switch per response (eight trial threads on two
+//! cores spent more time switching than checking); futures on a runner thread answer many
+//! responses per wake-up, and one runner per core keeps checking (CPU work) off one core.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -41,9 +43,10 @@ impl Drop for FinishOnDrop<'_> {
 
 /// Runs the cases `order` names (indices into `cases`, in the order to start them), at
 /// most `concurrency` at once; each case's end, and then the run's, are events to the
-/// session's reporters. `pace`: the terminal's buffer, whose backlog holds back new cases. The cases are shared by up to one runner thread per core (the calling
-/// thread is one), each a current-thread runtime with its own HTTP client: a runner
-/// waits on the network, but checking answers is CPU work. Returns when every case has
+/// session's reporters. `pace`: the terminal's buffer, whose backlog holds back new
+/// cases. The cases are shared by up to one runner thread per core (the calling thread is
+/// one), each a current-thread runtime with its own HTTP client: a runner waits on the
+/// network, but checking answers is CPU work. Returns when every case has
 /// ended.
 pub fn run_cases(
     session: &Session,

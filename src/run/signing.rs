@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::render::tamper;
+use super::request::tamper;
 use crate::auth::{self, Credentials, RequestParts};
 use crate::case::model::AuthMode;
 use crate::http::exchange::SentRequest;

@@ -278,7 +278,7 @@ pub fn prepare(mut spec: RunSpec, runtime: &tokio::runtime::Handle) -> Result<Pr
                         "warning: the check before the run (GET {}) was answered {}; \
                          the pool's buckets could not be checked against what the account holds",
                         spec.service
-                            .check_path(&run::render::encode_component(&spec.config.project_id)),
+                            .check_path(&run::request::encode_component(&spec.config.project_id)),
                         crate::report::escape::terminal(&check.answer())
                     ))
                     .into_owned(),

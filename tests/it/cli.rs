@@ -9,7 +9,7 @@ use cli_run::{cases, closed_url, normalise, run, Probe};
 use cts_conform::case::model::Profile;
 use cts_conform::case::{builtin_sources, load};
 use cts_conform::contract::Contract;
-use cts_conform::cts::derive::derived_cases;
+use cts_conform::cts::boundary::derived_cases;
 
 /// Runs the cases of `tests/fixtures/cli/DIR` (without the derived cases, which every
 /// plan includes) with `extra` arguments.

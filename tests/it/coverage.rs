@@ -5,7 +5,7 @@
 use cts_conform::case::{builtin_sources, load};
 use cts_conform::contract::Contract;
 use cts_conform::coverage::{compute, render, totals};
-use cts_conform::cts::derive::derived_cases;
+use cts_conform::cts::boundary::derived_cases;
 
 fn plan() -> Vec<cts_conform::case::LoadedCase> {
     let contract = Contract::embedded();

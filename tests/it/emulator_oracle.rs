@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use cts_conform::contract::Contract;
-use cts_conform::cts::derive::derived_cases;
+use cts_conform::cts::boundary::derived_cases;
 use cts_conform::emulator::model::{CompressType, DataEvent, TrackerStatus, TrackerType};
 use cts_conform::emulator::validate::{self, create_request};
 use cts_conform::emulator::FaultSet;

@@ -10,7 +10,7 @@ use cts_conform::case::model::{Expect, StepSpec};
 use cts_conform::case::vars::{expand_text, Vars};
 use cts_conform::case::{builtin_sources, load};
 use cts_conform::contract::Contract;
-use cts_conform::cts::derive::derived_cases;
+use cts_conform::cts::boundary::derived_cases;
 use cts_conform::cts::{made_by_run, run_prefix};
 use serde_json::Value;
 

@@ -42,7 +42,7 @@ fn plan() -> Vec<LoadedCase> {
         &cts_conform::cts::CASE_RULES,
     )
     .expect("built-in cases load");
-    cases.extend(cts_conform::cts::derive::derived_cases(contract));
+    cases.extend(cts_conform::cts::boundary::derived_cases(contract));
     let serials: [&[&str]; 6] = [&["a"], &["a"], &["c"], &["b", "c"], &["b"], &["a"]];
     for (i, serial) in serials.iter().enumerate() {
         cases.push(case(i, serial));

@@ -283,7 +283,7 @@ fn json_report_has_the_documented_shape() {
 #[test]
 fn html_report_shows_failures_diffs_coverage_and_no_secret() {
     let contract = cts_conform::contract::Contract::embedded();
-    let cases = cts_conform::cts::derive::derived_cases(contract);
+    let cases = cts_conform::cts::boundary::derived_cases(contract);
     let coverage = cts_conform::coverage::compute(contract, &cts_conform::cts::Cts, &cases);
     let html = report::html::render(&summary(), &results(), &coverage, &redactor());
     assert!(!html.contains(TOKEN) && !html.contains("SECRET"));

@@ -1,8 +1,6 @@
 //! Turning a step of a case into the exact request to send: variables expanded, path and
 //! query percent-encoded, body serialised, credentials applied.
 
-use serde_json::Value;
-
 use super::config::Credentials;
 use crate::case::model::{AuthMode, StepSpec};
 use crate::case::vars::{self, VarError, Vars};
@@ -15,7 +13,7 @@ use crate::auth::canonical;
 pub use crate::auth::canonical::encode_component;
 
 /// Builds the request for `step`. `base_url` has no trailing slash.
-pub fn render(
+pub fn build(
     step: &StepSpec,
     op: &Operation,
     vars: &Vars,
@@ -126,19 +124,11 @@ pub fn tamper(text: &str) -> String {
     chars.into_iter().collect()
 }
 
-/// The body as JSON for display, if it is JSON.
-pub fn body_json(request: &SentRequest) -> Option<Value> {
-    request
-        .body
-        .as_deref()
-        .and_then(|b| serde_json::from_slice(b).ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::contract::Contract;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn step(value: Value) -> StepSpec {
         serde_json::from_value(value).expect("a valid step")
@@ -160,7 +150,7 @@ mod tests {
             "operation": "ListTrackers",
             "query": {"tracker_type": "data", "tracker_name": "${prefix}-a b&c=${n}"}
         }));
-        let request = render(&step, op, &vars(), "http://h:1").expect("renders");
+        let request = build(&step, op, &vars(), "http://h:1").expect("renders");
         assert_eq!(request.method, "GET");
         assert_eq!(
             request.url,
@@ -180,7 +170,7 @@ mod tests {
             "path": {"project_id": "other-${n}"},
             "body": {"tracker_name": "${prefix}", "n": "${n}"}
         }));
-        let request = render(&step, op, &vars(), "http://h:1").expect("renders");
+        let request = build(&step, op, &vars(), "http://h:1").expect("renders");
         assert_eq!(request.url, "http://h:1/v3/other-5/tracker");
         assert_eq!(
             request.body.as_deref(),
@@ -198,7 +188,7 @@ mod tests {
         let op = contract.operation("ListTrackers").expect("ListTrackers");
         let step = step(json!({"operation": "ListTrackers", "query": {"tracker_name": "${nope}"}}));
         assert_eq!(
-            render(&step, op, &vars(), "http://h:1").unwrap_err(),
+            build(&step, op, &vars(), "http://h:1").unwrap_err(),
             VarError::Unknown("nope".into())
         );
     }
