@@ -9,7 +9,7 @@ use cts_conform::partition::Partition;
 use cts_conform::record::{self, Recording};
 use cts_conform::report;
 use cts_conform::report::failure::Reproduce;
-use cts_conform::runner::{LedgerSpec, RunSpec, Target};
+use cts_conform::runner::{RunSpec, Target};
 
 use super::args::{PlanArgs, ProfileArg, ReplayArgs};
 use super::exit::{usage, Exit};
@@ -90,25 +90,14 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             "note: the contract or the cases changed since the recording: verdicts may change"
         );
     }
+    let selection = super::trials::selection(&libtest, &cases);
     let spec = RunSpec {
-        contract: Contract::embedded_shared(),
-        service: cts_conform::cts::Cts::shared(),
-        target: Target::Replay(Arc::new(recording)),
-        config,
-        selection: super::trials::selection(&libtest, &cases),
-        cases,
+        selection,
         concurrency: libtest
             .test_threads
             .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
         baseline,
-        ledger: LedgerSpec::InMemory,
-        record: None,
-        record_overwrite: false,
-        keep_results: true,
         plan_ids,
-        filters: None,
-        reporters: Vec::new(),
-        pace: None,
         profile: plan.profile_name(),
         partition: partition.map(|p| p.to_string()),
         baseline_file: args
@@ -118,6 +107,13 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             .map(|p| p.display().to_string()),
         fingerprint,
         reproduce,
+        ..RunSpec::new(
+            Contract::embedded_shared(),
+            cts_conform::cts::Cts::shared(),
+            Target::Replay(Arc::new(recording)),
+            config,
+            cases,
+        )
     };
     let outputs = super::run::Outputs {
         reports,

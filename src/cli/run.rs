@@ -122,13 +122,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         Ok(target) => target,
         Err(exit) => return exit,
     };
+    let selection = super::trials::selection(&libtest, &cases);
     let spec = RunSpec {
-        contract: Contract::embedded_shared(),
-        service: cts_conform::cts::Cts::shared(),
-        target,
-        config,
-        selection: super::trials::selection(&libtest, &cases),
-        cases,
+        selection,
         concurrency: libtest
             .test_threads
             .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
@@ -139,8 +135,6 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         keep_results: reports.is_some() || bundle.is_some(),
         plan_ids,
         filters: Some(super::replay::filters(&libtest, args.plan.no_derived)),
-        reporters: Vec::new(),
-        pace: None,
         profile: plan.profile_name(),
         partition: args.outputs.partition.map(|p| p.to_string()),
         baseline_file: args
@@ -150,6 +144,13 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .map(|p| p.display().to_string()),
         fingerprint,
         reproduce: Reproduce::Run(super::reports::rerun_command(&args)),
+        ..RunSpec::new(
+            Contract::embedded_shared(),
+            cts_conform::cts::Cts::shared(),
+            target,
+            config,
+            cases,
+        )
     };
     let outputs = Outputs {
         reports,
@@ -189,29 +190,21 @@ fn explain(
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
+    let selection = super::trials::selection(libtest, &cases);
     let spec = RunSpec {
-        contract: Contract::embedded_shared(),
-        service: cts_conform::cts::Cts::shared(),
-        target,
-        config,
-        selection: super::trials::selection(libtest, &cases),
-        cases,
-        concurrency: 1,
+        selection,
         baseline,
         // Only read: explaining writes no ledger (runner::explain).
         ledger: ledger_spec(args),
-        record: None,
-        record_overwrite: false,
         keep_results: false,
         plan_ids,
-        filters: None,
-        reporters: Vec::new(),
-        pace: None,
-        profile: String::new(),
-        partition: None,
-        baseline_file: None,
-        fingerprint: String::new(),
-        reproduce: Reproduce::default(),
+        ..RunSpec::new(
+            Contract::embedded_shared(),
+            cts_conform::cts::Cts::shared(),
+            target,
+            config,
+            cases,
+        )
     };
     match runner::explain::explain(spec, runtime.handle()) {
         Ok((explained, warnings)) => {

@@ -13,9 +13,9 @@ use crate::case::{load, Source};
 use crate::check::Finding;
 use crate::contract::Contract;
 use crate::cts::service::Service;
-use crate::outcome::{Baseline, CaseStatus};
+use crate::outcome::CaseStatus;
 use crate::run::RunConfig;
-use crate::runner::{self, LedgerSpec, RunError, RunSpec, Selection, Target};
+use crate::runner::{self, LedgerSpec, RunError, RunSpec, Target};
 
 /// How a sequence ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,29 +118,17 @@ impl Executor {
         })?;
         let mut config = self.config.clone();
         config.run_id = crate::run::config::new_run_id();
+        // Explore prints its own replay command for what it finds: the default reproduce.
         let spec = RunSpec {
-            contract: Arc::clone(&self.contract),
-            service: Arc::clone(&self.service),
-            target: self.target.clone(),
-            config,
-            selection: vec![Selection::Run; cases.len()],
-            plan_ids: cases.iter().map(|case| case.id.clone()).collect(),
-            cases,
-            concurrency: 1,
-            baseline: Baseline::default(),
             ledger: self.ledger.clone(),
-            record: None,
-            record_overwrite: false,
-            keep_results: true,
-            reporters: Vec::new(),
-            pace: None,
-            filters: None,
             profile: self.profile.clone(),
-            partition: None,
-            baseline_file: None,
-            fingerprint: String::new(),
-            // Explore prints its own replay command for what it finds.
-            reproduce: Default::default(),
+            ..RunSpec::new(
+                Arc::clone(&self.contract),
+                Arc::clone(&self.service),
+                self.target.clone(),
+                config,
+                cases,
+            )
         };
         let prepared = runner::prepare(spec, &self.runtime).map_err(|e| match e {
             RunError::Config(message) => ExploreError::Config(message),

@@ -128,6 +128,44 @@ pub struct RunSpec {
     pub reproduce: Reproduce,
 }
 
+impl RunSpec {
+    /// A run of `cases` (all selected, each its own plan id) against `target`, with the
+    /// defaults of a plain library run: one case at a time, no baseline, an in-memory
+    /// ledger, no recording, no reporter, results kept, the documented profile's name;
+    /// callers set what differs with struct update (`RunSpec { .., ..RunSpec::new(..) }`).
+    pub fn new(
+        contract: Arc<Contract>,
+        service: Arc<dyn Service>,
+        target: Target,
+        config: RunConfig,
+        cases: Vec<LoadedCase>,
+    ) -> Self {
+        RunSpec {
+            contract,
+            service,
+            target,
+            config,
+            selection: vec![Selection::Run; cases.len()],
+            plan_ids: cases.iter().map(|case| case.id.clone()).collect(),
+            cases,
+            concurrency: 1,
+            baseline: Baseline::default(),
+            ledger: LedgerSpec::InMemory,
+            record: None,
+            record_overwrite: false,
+            keep_results: true,
+            reporters: Vec::new(),
+            pace: None,
+            filters: None,
+            profile: "documented".into(),
+            partition: None,
+            baseline_file: None,
+            fingerprint: String::new(),
+            reproduce: Reproduce::default(),
+        }
+    }
+}
+
 /// Why a run could not start. Nothing was sent to the target but the check before the run.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

@@ -24,9 +24,9 @@ use cts_conform::contract::Contract;
 use cts_conform::cts::service::RunFacts;
 use cts_conform::cts::{NotRemovable, Removal, Service};
 use cts_conform::http::exchange::{ReceivedResponse, SentRequest};
-use cts_conform::outcome::{Baseline, CaseStatus};
+use cts_conform::outcome::CaseStatus;
 use cts_conform::run::RunConfig;
-use cts_conform::runner::{self, LedgerSpec, RunSpec, Selection, Target};
+use cts_conform::runner::{self, RunSpec, Target};
 
 const NAME: &str = "widget_name";
 
@@ -252,29 +252,7 @@ fn a_second_api_runs_through_the_library_runner() {
 
     let config = RunConfig::new(format!("http://{address}"), "toy-project");
     let run_id = config.run_id.clone();
-    let spec = RunSpec {
-        contract,
-        service,
-        target: Target::Url,
-        config,
-        selection: vec![Selection::Run; cases.len()],
-        plan_ids: cases.iter().map(|c| c.id.clone()).collect(),
-        cases,
-        concurrency: 1,
-        baseline: Baseline::default(),
-        ledger: LedgerSpec::InMemory,
-        record: None,
-        record_overwrite: false,
-        keep_results: true,
-        reporters: Vec::new(),
-        pace: None,
-        filters: None,
-        profile: "documented".into(),
-        partition: None,
-        baseline_file: None,
-        fingerprint: String::new(),
-        reproduce: Default::default(),
-    };
+    let spec = RunSpec::new(contract, service, Target::Url, config, cases);
     let prepared =
         runner::prepare(spec, runtime.handle()).expect("the toy target answers the check");
     prepared.execute();
