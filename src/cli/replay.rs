@@ -107,13 +107,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             .map(|p| p.display().to_string()),
         fingerprint,
         reproduce,
-        ..RunSpec::new(
-            Contract::embedded_shared(),
-            cts_conform::cts::Cts::shared(),
-            Target::Replay(Arc::new(recording)),
-            config,
-            cases,
-        )
+        ..super::run::cts_run(Target::Replay(Arc::new(recording)), config, cases)
     };
     let outputs = super::run::Outputs {
         reports,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cts_conform::case::LoadedCase;
 use cts_conform::contract::Contract;
 use cts_conform::report;
 use cts_conform::report::failure::Reproduce;
@@ -144,13 +145,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .map(|p| p.display().to_string()),
         fingerprint,
         reproduce: Reproduce::Run(super::reports::rerun_command(&args)),
-        ..RunSpec::new(
-            Contract::embedded_shared(),
-            cts_conform::cts::Cts::shared(),
-            target,
-            config,
-            cases,
-        )
+        ..cts_run(target, config, cases)
     };
     let outputs = Outputs {
         reports,
@@ -198,13 +193,7 @@ fn explain(
         ledger: ledger_spec(args),
         keep_results: false,
         plan_ids,
-        ..RunSpec::new(
-            Contract::embedded_shared(),
-            cts_conform::cts::Cts::shared(),
-            target,
-            config,
-            cases,
-        )
+        ..cts_run(target, config, cases)
     };
     match runner::explain::explain(spec, runtime.handle()) {
         Ok((explained, warnings)) => {
@@ -220,6 +209,18 @@ fn explain(
             Exit::Unreachable
         }
     }
+}
+
+/// A run of `cases` with the CTS contract and service built in ([`RunSpec::new`]'s
+/// defaults): what run, replay and `--list --explain` start from.
+pub(crate) fn cts_run(target: Target, config: RunConfig, cases: Vec<LoadedCase>) -> RunSpec {
+    RunSpec::new(
+        Contract::embedded_shared(),
+        cts_conform::cts::Cts::shared(),
+        target,
+        config,
+        cases,
+    )
 }
 
 /// What a run writes and how its completeness gates its exit code.
