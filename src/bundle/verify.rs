@@ -4,7 +4,8 @@
 //! verdict agrees with its own step records (a `passed` case with a failed step, a
 //! `failed` case with none), and each case that ran has its recording, whose own verdict
 //! agrees. Then green: nothing failed, the run exited 0 and is complete
-//! ([`crate::report::completeness`]). Reading is here; the checks are pure functions.
+//! ([`crate::report::completeness`]). Reading is here; the checks are pure functions, and
+//! so is the [`Decision`] (refused, failed, incomplete, green) with the lines that say it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -59,8 +60,109 @@ impl Verification {
     }
 }
 
+/// The exit code of a run in which a case failed (as `cargo test`), as a manifest holds it.
+pub const FAILED_EXIT_CODE: i32 = 101;
+
+/// What `verify` decides about a bundle, first match wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// It cannot be vouched for: `problems` problems (missing, changed or inconsistent
+    /// files).
+    Refused { problems: usize },
+    /// Intact, but `failed` cases failed (or the run exited [`FAILED_EXIT_CODE`]).
+    Failed { failed: usize },
+    /// Intact and nothing failed, but not a complete green run of the whole suite; the
+    /// run's exit code as its manifest says.
+    Incomplete { exit_code: Option<i32> },
+    /// Intact, complete and green.
+    Green,
+}
+
+/// One line `verify` prints: on stdout (what it found) or on stderr (refusals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Out(String),
+    Err(String),
+}
+
+impl Verification {
+    /// The decision: refused, failed, incomplete or green.
+    pub fn decision(&self) -> Decision {
+        if !self.intact() {
+            Decision::Refused {
+                problems: self.problems.len(),
+            }
+        } else if self.failed() > 0 || self.exit_code == Some(FAILED_EXIT_CODE) {
+            Decision::Failed {
+                failed: self.failed(),
+            }
+        } else if !self.green() {
+            Decision::Incomplete {
+                exit_code: self.exit_code,
+            }
+        } else {
+            Decision::Green
+        }
+    }
+
+    /// What `verify` prints about the bundle `dir` (as given), in order: each problem,
+    /// the completeness line and its details, then the decision.
+    pub fn lines(&self, dir: &str) -> Vec<Line> {
+        let mut lines: Vec<Line> = self
+            .problems
+            .iter()
+            .map(|problem| Line::Err(format!("refused: {problem}")))
+            .collect();
+        if let Some(completeness) = &self.completeness {
+            lines.push(Line::Out(completeness.line()));
+            lines.push(Line::Out(completeness.details()));
+        }
+        match self.decision() {
+            Decision::Refused { problems } => lines.push(Line::Err(format!(
+                "error: {dir}: the bundle cannot be vouched for ({problems} problem{})",
+                if problems == 1 { "" } else { "s" }
+            ))),
+            Decision::Failed { failed } => lines.push(Line::Out(format!(
+                "{dir}: intact, but {failed} case(s) failed"
+            ))),
+            Decision::Incomplete { exit_code } => {
+                lines.extend(
+                    self.gaps
+                        .iter()
+                        .map(|gap| Line::Out(format!("not the whole suite: {gap}"))),
+                );
+                lines.push(Line::Out(format!(
+                    "{dir}: intact, but not a complete green run (the run exited {})",
+                    exit_code.map_or_else(|| "?".to_string(), |c| c.to_string())
+                )));
+            }
+            Decision::Green => lines.push(Line::Out(format!(
+                "{dir}: intact, complete and green"
+            ))),
+        }
+        lines
+    }
+}
+
+/// Why `verify` cannot begin: what it was given is not a directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{dir}: not a bundle directory")]
+pub struct NotABundle {
+    pub dir: String,
+}
+
 /// Verifies the bundle in `dir`.
-pub fn verify(dir: &Path) -> Verification {
+pub fn verify(dir: &Path) -> Result<Verification, NotABundle> {
+    if !dir.is_dir() {
+        return Err(NotABundle {
+            dir: dir.display().to_string(),
+        });
+    }
+    Ok(check(dir))
+}
+
+/// Verifies the bundle in the directory `dir`.
+fn check(dir: &Path) -> Verification {
     let shown = |file: &str| dir.join(file).display().to_string();
     let mut problems = integrity(dir);
     let manifest = std::fs::read_to_string(dir.join(MANIFEST))
@@ -261,4 +363,129 @@ pub fn consistency(
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::completeness::{Covered, Gap, Ignored};
+
+    /// A completeness of `failed` failed cases and `missing` cases ignored for lack of
+    /// configuration (a gap).
+    fn completeness(failed: usize, missing: usize) -> Completeness {
+        let ignored = if missing == 0 {
+            Vec::new()
+        } else {
+            vec![Ignored {
+                reason: "needs --allow-mutations".into(),
+                count: missing,
+                gap: Gap::Missing,
+            }]
+        };
+        Completeness {
+            selected: 3 + failed + missing,
+            passed: 3,
+            failed,
+            expected_failures: 0,
+            unexpected_passes: 0,
+            ignored,
+            interrupted: false,
+            coverage: [
+                ("request fields", Covered { covered: 1, of: 1 }),
+                ("query parameters", Covered { covered: 0, of: 0 }),
+                ("statuses", Covered { covered: 1, of: 1 }),
+            ],
+            tier: "Core",
+        }
+    }
+
+    fn verification(problems: &[&str], failed: usize, missing: usize) -> Verification {
+        Verification {
+            problems: problems.iter().map(|p| p.to_string()).collect(),
+            completeness: Some(completeness(failed, missing)),
+            gaps: Vec::new(),
+            exit_code: Some(if failed > 0 { FAILED_EXIT_CODE } else { 0 }),
+        }
+    }
+
+    fn last(verification: &Verification) -> Line {
+        verification.lines("B").pop().expect("a decision line")
+    }
+
+    #[test]
+    fn a_problem_refuses_the_bundle_whatever_else_it_holds() {
+        let refused = verification(&["B/SHA256SUMS: cannot be read", "B/x: changed"], 1, 0);
+        assert_eq!(refused.decision(), Decision::Refused { problems: 2 });
+        let lines = refused.lines("B");
+        assert_eq!(lines[0], Line::Err("refused: B/SHA256SUMS: cannot be read".into()));
+        assert_eq!(
+            lines.last(),
+            Some(&Line::Err(
+                "error: B: the bundle cannot be vouched for (2 problems)".into()
+            ))
+        );
+        let one = verification(&["B/x: changed"], 0, 0);
+        assert_eq!(
+            last(&one),
+            Line::Err("error: B: the bundle cannot be vouched for (1 problem)".into())
+        );
+    }
+
+    #[test]
+    fn a_failed_case_or_a_failed_exit_is_failed() {
+        let failed = verification(&[], 2, 0);
+        assert_eq!(failed.decision(), Decision::Failed { failed: 2 });
+        assert_eq!(last(&failed), Line::Out("B: intact, but 2 case(s) failed".into()));
+        let mut exited = verification(&[], 0, 0);
+        exited.exit_code = Some(FAILED_EXIT_CODE);
+        assert_eq!(exited.decision(), Decision::Failed { failed: 0 });
+    }
+
+    #[test]
+    fn a_gap_or_another_exit_is_incomplete_and_says_why() {
+        let mut shard = verification(&[], 0, 0);
+        shard.gaps = vec!["1 of the plan's 4 cases are not in this bundle".into()];
+        assert_eq!(
+            shard.decision(),
+            Decision::Incomplete { exit_code: Some(0) }
+        );
+        let lines = shard.lines("B");
+        assert_eq!(
+            lines[lines.len() - 2..],
+            [
+                Line::Out("not the whole suite: 1 of the plan's 4 cases are not in this bundle".into()),
+                Line::Out(
+                    "B: intact, but not a complete green run (the run exited 0)".into()
+                ),
+            ]
+        );
+        let ignored = verification(&[], 0, 2);
+        assert_eq!(ignored.decision(), Decision::Incomplete { exit_code: Some(0) });
+        let mut unknown_exit = verification(&[], 0, 0);
+        unknown_exit.exit_code = None;
+        assert_eq!(
+            last(&unknown_exit),
+            Line::Out("B: intact, but not a complete green run (the run exited ?)".into())
+        );
+    }
+
+    #[test]
+    fn intact_complete_and_passed_is_green_after_the_completeness_line() {
+        let green = verification(&[], 0, 0);
+        assert_eq!(green.decision(), Decision::Green);
+        let lines = green.lines("B");
+        assert_eq!(lines.len(), 3);
+        assert!(matches!(&lines[0], Line::Out(line) if line.starts_with("COMPLETE")));
+        assert_eq!(lines[2], Line::Out("B: intact, complete and green".into()));
+    }
+
+    #[test]
+    fn a_file_is_not_a_bundle() {
+        let file = tempfile::NamedTempFile::new().expect("file");
+        let error = verify(file.path()).expect_err("a file");
+        assert_eq!(
+            error.to_string(),
+            format!("{}: not a bundle directory", file.path().display())
+        );
+    }
 }
