@@ -344,10 +344,11 @@ fn coverage_rows(shards: &[(String, Value)]) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn shard(partition: &str, cases: Value) -> (String, Value) {
+    /// A shard report of partition `partition` holding `cases`, of a plan of three cases.
+    pub(crate) fn shard(partition: &str, cases: Value) -> (String, Value) {
         (
             format!("{partition}.json"),
             json!({"format": 1, "fingerprint_sha256": "f", "profile": "documented",
@@ -361,7 +362,8 @@ mod tests {
 
     const FAILED_STEP: &str = r#"[{"position": "step 1 of 1", "failed": true}]"#;
 
-    fn failed_steps() -> Value {
+    /// One failed step, as a failed case's report has it.
+    pub(crate) fn failed_steps() -> Value {
         serde_json::from_str(FAILED_STEP).expect("steps")
     }
 

@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod load;
 pub mod merge;
+pub mod merged;
 pub mod results;
 
 pub use results::{CaseResult, Leftovers, RunSummary};
