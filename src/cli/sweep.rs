@@ -1,17 +1,15 @@
-//! `cts-conform sweep`: removes what an interrupted run created, as its ledger says.
+//! `cts-conform sweep`: removes what an interrupted run created, as its ledger says
+//! (`cts_conform::run::sweep`; what it prints is `cts_conform::runner::sweep`'s).
 
 use std::time::Duration;
 
 use cts_conform::auth::Redactor;
 use cts_conform::cts;
-use cts_conform::run::{self, ledger::Resource};
+use cts_conform::run;
+use cts_conform::runner::sweep::{dry_run_lines, report_lines, unconfirmed_lines, NO_CREDENTIALS};
 
 use super::args::SweepArgs;
 use super::exit::{runtime, usage, Exit};
-
-/// What `sweep` says when it has no credentials: where they go.
-const NO_CREDENTIALS: &str = "warning: sweep has no credentials; give the ones the run used: \
-    --ak AK --sk SK (or HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK) or --token TOKEN (or CTS_AUTH_TOKEN)";
 
 pub(crate) fn sweep(args: SweepArgs) -> Exit {
     let runtime = match runtime() {
@@ -20,36 +18,25 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
     };
     let credentials = args.credentials.credentials();
     let redactor = Redactor::new(credentials.secrets());
-    let (outstanding, unconfirmed) = match run::sweep::outstanding(&args.ledger, &cts::Cts) {
-        Ok(found) => {
-            for skipped in &found.skipped {
-                eprintln!("warning: {skipped}");
-            }
-            (found.outstanding, found.unconfirmed)
-        }
+    let found = match run::sweep::outstanding(&args.ledger, &cts::Cts) {
+        Ok(found) => found,
         Err(e) => return usage(e.to_string()),
     };
-    for r in &unconfirmed {
-        println!(
-            "not touched: a create of {} was sent but never answered; \
-             its name does not prove this harness made it, so check it yourself",
-            placed(r)
-        );
+    for skipped in &found.skipped {
+        eprintln!("warning: {skipped}");
     }
-    if args.dry_run || outstanding.is_empty() {
-        for r in &outstanding {
-            println!("would remove {}", placed(r));
+    for line in unconfirmed_lines(&found.unconfirmed, &cts::Cts) {
+        println!("{line}");
+    }
+    if args.dry_run || found.outstanding.is_empty() {
+        for line in dry_run_lines(&found.outstanding, &args.ledger, &cts::Cts) {
+            println!("{line}");
         }
-        println!(
-            "{} tracker(s) outstanding in {}",
-            outstanding.len(),
-            args.ledger.display()
-        );
         return Exit::Passed;
     }
     let no_credentials = matches!(credentials, run::Credentials::None);
     if no_credentials {
-        eprintln!("{NO_CREDENTIALS}");
+        eprintln!("warning: {NO_CREDENTIALS}");
     }
     let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
     let tls = match super::tls::tls_trust(&args.tls, "the ledger's targets") {
@@ -68,51 +55,12 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         Ok(report) => report,
         Err(e) => return usage(e.to_string()),
     };
-    for r in &report.removed {
-        println!("removed {}", placed(r));
+    for line in report_lines(&report, &cts::Cts, &redactor, no_credentials) {
+        println!("{line}");
     }
-    for r in &report.already_gone {
-        println!("already gone: {}", placed(r));
-    }
-    for (r, outcome) in &report.failed {
-        let mut why: Vec<String> = outcome.findings.iter().map(|f| f.summary.clone()).collect();
-        let refused = outcome
-            .exchange
-            .as_ref()
-            .and_then(|e| e.response.as_ref().ok())
-            .is_some_and(|r| matches!(r.status, 401 | 403));
-        if refused && no_credentials {
-            why.push(NO_CREDENTIALS.trim_start_matches("warning: ").to_string());
-        }
-        let line = redactor
-            .redact(&format!(
-                "FAILED to remove {}: {}",
-                cts::describe(&r.names),
-                why.join("; ")
-            ))
-            .into_owned();
-        // The reasons may quote the target's answer: one line, whatever it sent.
-        println!("{}", cts_conform::report::escape::terminal(&line));
-    }
-    println!(
-        "{} removed, {} already gone, {} failed",
-        report.removed.len(),
-        report.already_gone.len(),
-        report.failed.len()
-    );
     if report.failed.is_empty() {
         Exit::Passed
     } else {
         Exit::Failed
     }
-}
-
-/// A resource of the ledger as sweep names it: `data tracker N (project P, TARGET)`.
-fn placed(r: &Resource) -> String {
-    format!(
-        "{} (project {}, {})",
-        cts::describe(&r.names),
-        r.project_id,
-        r.target
-    )
 }

@@ -14,6 +14,7 @@
 
 pub mod explain;
 pub mod plan;
+pub mod sweep;
 pub mod target;
 
 use std::path::PathBuf;
