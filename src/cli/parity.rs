@@ -1,14 +1,14 @@
 //! `cts-conform parity DIR_A DIR_B`: two recordings compared case by case and step by
-//! step; exit 0 when they answer alike in what `--compare` judges (after the rules), 101
-//! otherwise, 2 for a bad rules file (unknown case ids and operations included).
+//! step (`cts_conform::parity::pair`); exit 0 when they answer alike in what `--compare`
+//! judges (after the rules), 101 otherwise, 2 for a bad rules file (unknown case ids and
+//! operations included).
 
 use std::io::IsTerminal;
 
 use cts_conform::auth::Redactor;
 use cts_conform::contract::Contract;
-use cts_conform::parity::documented::Documented;
-use cts_conform::parity::{self, explain, group, render, rules, score, Compare, Comparison};
-use cts_conform::record::Recording;
+use cts_conform::parity::pair::{Pair, PairSpec};
+use cts_conform::parity::{render, Compare};
 
 use super::args::{ColorArg, CompareArg, ParityArgs};
 use super::exit::{usage, Exit};
@@ -23,76 +23,25 @@ pub(crate) fn parity(args: ParityArgs) -> Exit {
         Ok(file) => file,
         Err(exit) => return exit,
     };
-    let (rules, rules_name) = match &args.baseline {
-        None => (rules::Rules::default(), String::new()),
-        Some(path) => {
-            let name = path.display().to_string();
-            let parsed = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the rules file {name}: {e}"))
-                .and_then(|text| rules::parse(&name, &text).map_err(|e| e.to_string()));
-            match parsed {
-                Ok(rules) => (rules, name),
-                Err(e) => return usage(e),
-            }
-        }
-    };
-    let load = |dir: &std::path::Path| Recording::load(dir).map_err(|e| usage(e.to_string()));
-    let (a, b) = match (load(&args.a), load(&args.b)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(exit), _) | (_, Err(exit)) => return exit,
-    };
-    // Two empty recordings are not "the same": there is nothing to vouch for.
-    for (dir, recording) in [(&args.a, &a), (&args.b, &b)] {
-        if recording.cases.is_empty() {
-            return usage(format!(
-                "{} holds no case file: nothing to compare (a run that selected no case, or \
-                 a recording whose case files were removed)",
-                dir.display()
-            ));
-        }
-    }
-    let contract = Contract::embedded();
-    let unknown = rules.unknown(
-        |id| a.cases.contains_key(id) || b.cases.contains_key(id),
-        |op| contract.operation(op).is_some(),
-    );
-    if !unknown.is_empty() {
-        return usage(format!("{rules_name}: {}", unknown.join("; ")));
-    }
-    let compare = match args.compare {
-        CompareArg::Documented => Compare::Documented,
-        CompareArg::All => Compare::All,
-    };
-    let (name_a, name_b) = (args.a.display().to_string(), args.b.display().to_string());
-    let explanation = explain::explain(&a, &b, (&name_a, &name_b));
-    let documented = Documented::new(contract);
-    let how = Comparison {
-        documented: &documented,
-        service: &cts_conform::cts::Cts,
-        normalisers: &rules.normalisers,
-    };
-    let mut cases = parity::compare(&a, &b, &how, &explanation.not_selected);
-    let unused_rules = rules::apply(&mut cases, &rules.accepted);
-    let unused_normalisers: Vec<_> = rules
-        .normalisers
-        .iter()
-        .filter(|n| n.matched() == 0)
-        .collect();
-    let groups = group::groups(&cases);
-    let scores = score::scores(&cases);
-    let outcome = render::Outcome {
-        sides: render::Sides {
-            a: (&name_a, &a.meta),
-            b: (&name_b, &b.meta),
+    let spec = PairSpec {
+        a: &args.a,
+        b: &args.b,
+        rules: args.baseline.as_deref(),
+        compare: match args.compare {
+            CompareArg::Documented => Compare::Documented,
+            CompareArg::All => Compare::All,
         },
-        compare,
-        explanation: &explanation,
-        cases: &cases,
-        groups: &groups,
-        scores: &scores,
-        unused_rules: &unused_rules,
-        unused_normalisers: &unused_normalisers,
     };
+    let pair = match Pair::compare(&spec, Contract::embedded(), &cts_conform::cts::Cts) {
+        Ok(pair) => pair,
+        Err(e) => {
+            for line in e.lines() {
+                usage(line);
+            }
+            return Exit::Usage;
+        }
+    };
+    let outcome = pair.outcome();
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,

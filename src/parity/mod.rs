@@ -24,6 +24,7 @@ pub mod documented;
 pub mod explain;
 pub mod group;
 pub mod normalise;
+pub mod pair;
 pub mod render;
 pub mod rules;
 pub mod score;

@@ -48,8 +48,8 @@ pub struct Outcome<'a> {
     pub cases: &'a [CaseParity],
     pub groups: &'a [Group],
     pub scores: &'a Scores,
-    pub unused_rules: &'a [&'a Rule],
-    pub unused_normalisers: &'a [&'a Normaliser],
+    pub unused_rules: Vec<&'a Rule>,
+    pub unused_normalisers: Vec<&'a Normaliser>,
 }
 
 /// Difference counts: open (judged, not accepted), accepted, outside the comparison.
@@ -275,7 +275,7 @@ pub fn text(outcome: &Outcome, color: bool) -> String {
             out.push('\n');
         }
     }
-    for rule in outcome.unused_rules {
+    for rule in &outcome.unused_rules {
         let _ = writeln!(
             out,
             "{}: {} (remove it, or check its pattern)",
@@ -283,7 +283,7 @@ pub fn text(outcome: &Outcome, color: bool) -> String {
             rule.describe()
         );
     }
-    for normaliser in outcome.unused_normalisers {
+    for normaliser in &outcome.unused_normalisers {
         let _ = writeln!(
             out,
             "{}: {} (remove it, or check its pattern)",
