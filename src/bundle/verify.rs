@@ -136,9 +136,7 @@ impl Verification {
                     exit_code.map_or_else(|| "?".to_string(), |c| c.to_string())
                 )));
             }
-            Decision::Green => lines.push(Line::Out(format!(
-                "{dir}: intact, complete and green"
-            ))),
+            Decision::Green => lines.push(Line::Out(format!("{dir}: intact, complete and green"))),
         }
         lines
     }
@@ -417,7 +415,10 @@ mod tests {
         let refused = verification(&["B/SHA256SUMS: cannot be read", "B/x: changed"], 1, 0);
         assert_eq!(refused.decision(), Decision::Refused { problems: 2 });
         let lines = refused.lines("B");
-        assert_eq!(lines[0], Line::Err("refused: B/SHA256SUMS: cannot be read".into()));
+        assert_eq!(
+            lines[0],
+            Line::Err("refused: B/SHA256SUMS: cannot be read".into())
+        );
         assert_eq!(
             lines.last(),
             Some(&Line::Err(
@@ -435,7 +436,10 @@ mod tests {
     fn a_failed_case_or_a_failed_exit_is_failed() {
         let failed = verification(&[], 2, 0);
         assert_eq!(failed.decision(), Decision::Failed { failed: 2 });
-        assert_eq!(last(&failed), Line::Out("B: intact, but 2 case(s) failed".into()));
+        assert_eq!(
+            last(&failed),
+            Line::Out("B: intact, but 2 case(s) failed".into())
+        );
         let mut exited = verification(&[], 0, 0);
         exited.exit_code = Some(FAILED_EXIT_CODE);
         assert_eq!(exited.decision(), Decision::Failed { failed: 0 });
@@ -453,14 +457,17 @@ mod tests {
         assert_eq!(
             lines[lines.len() - 2..],
             [
-                Line::Out("not the whole suite: 1 of the plan's 4 cases are not in this bundle".into()),
                 Line::Out(
-                    "B: intact, but not a complete green run (the run exited 0)".into()
+                    "not the whole suite: 1 of the plan's 4 cases are not in this bundle".into()
                 ),
+                Line::Out("B: intact, but not a complete green run (the run exited 0)".into()),
             ]
         );
         let ignored = verification(&[], 0, 2);
-        assert_eq!(ignored.decision(), Decision::Incomplete { exit_code: Some(0) });
+        assert_eq!(
+            ignored.decision(),
+            Decision::Incomplete { exit_code: Some(0) }
+        );
         let mut unknown_exit = verification(&[], 0, 0);
         unknown_exit.exit_code = None;
         assert_eq!(

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::contract::Contract;
 use crate::cts::Service;
-use crate::record::{ReplayError, Recording};
+use crate::record::{Recording, ReplayError};
 
 use super::documented::Documented;
 use super::explain::{self, Explanation};
@@ -279,7 +279,9 @@ mod tests {
                               "operations": ["NoSuchOperation"], "reason": "x"}]}"#,
         )
         .expect("rules");
-        let error = compared(&spec(&a, &a, Some(&rules))).err().expect("refused");
+        let error = compared(&spec(&a, &a, Some(&rules)))
+            .err()
+            .expect("refused");
         assert_eq!(
             error.to_string(),
             format!(
@@ -289,10 +291,13 @@ mod tests {
             )
         );
         let missing = dir.path().join("missing.json");
-        let error = compared(&spec(&a, &a, Some(&missing))).err().expect("refused");
-        assert!(error
-            .to_string()
-            .starts_with(&format!("cannot read the rules file {}: ", missing.display())));
+        let error = compared(&spec(&a, &a, Some(&missing)))
+            .err()
+            .expect("refused");
+        assert!(error.to_string().starts_with(&format!(
+            "cannot read the rules file {}: ",
+            missing.display()
+        )));
     }
 
     #[test]
@@ -312,7 +317,9 @@ mod tests {
             r#"{"accepted": [{"pattern": "**/error_msg", "reason": "worded otherwise"}]}"#,
         )
         .expect("rules");
-        let unused = compared(&spec(&a, &b, Some(&rules))).ok().expect("compared");
+        let unused = compared(&spec(&a, &b, Some(&rules)))
+            .ok()
+            .expect("compared");
         let outcome = unused.outcome();
         assert_eq!(outcome.unused_rules.len(), 1);
         assert!(!outcome.ok());

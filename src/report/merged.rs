@@ -12,7 +12,7 @@ use crate::coverage::Row;
 
 use super::completeness::{self, Completeness};
 use super::load::{self, LoadError};
-use super::merge::{merge, Merged, MergeError};
+use super::merge::{merge, MergeError, Merged};
 use super::results::{CaseResult, RunSummary};
 use super::{html, junit};
 
@@ -199,11 +199,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let paths = written(
             dir.path(),
-            &[shard("1", json!([{"id": "s::a", "status": "passed", "steps": []}]))],
+            &[shard(
+                "1",
+                json!([{"id": "s::a", "status": "passed", "steps": []}]),
+            )],
         );
         let error = merge_files(&paths, false).expect_err("a shard is missing");
         assert!(
-            error.to_string().starts_with("cannot merge: 2 of 3 planned cases are in no shard report"),
+            error
+                .to_string()
+                .starts_with("cannot merge: 2 of 3 planned cases are in no shard report"),
             "{error}"
         );
     }
@@ -226,8 +231,8 @@ mod tests {
                 ),
             ],
         );
-        let run = MergedRun::read_back(merge_files(&paths, false).expect("merged"))
-            .expect("read back");
+        let run =
+            MergedRun::read_back(merge_files(&paths, false).expect("merged")).expect("read back");
         assert_eq!(
             run.totals_line(),
             "merged 2 shard reports: 3 cases: 1 passed; 1 failed; 0 unexpected-pass; \
@@ -250,12 +255,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let paths = written(
             dir.path(),
-            &[shard("1", json!([{"id": "s::a", "status": "passed", "steps": []}]))],
+            &[shard(
+                "1",
+                json!([{"id": "s::a", "status": "passed", "steps": []}]),
+            )],
         );
-        let run = MergedRun::read_back(merge_files(&paths, true).expect("merged"))
-            .expect("read back");
+        let run =
+            MergedRun::read_back(merge_files(&paths, true).expect("merged")).expect("read back");
         assert!(run.is_partial());
         assert!(!run.completeness.complete());
-        assert!(run.totals_line().ends_with("; 2 not-run"), "{}", run.totals_line());
+        assert!(
+            run.totals_line().ends_with("; 2 not-run"),
+            "{}",
+            run.totals_line()
+        );
     }
 }

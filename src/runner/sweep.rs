@@ -45,7 +45,11 @@ pub fn unconfirmed_lines(unconfirmed: &[Resource], service: &dyn Service) -> Vec
 
 /// What a sweep that removes nothing says (`--dry-run`, or nothing outstanding): what it
 /// would remove, then how many are outstanding in `ledger`.
-pub fn dry_run_lines(outstanding: &[Resource], ledger: &Path, service: &dyn Service) -> Vec<String> {
+pub fn dry_run_lines(
+    outstanding: &[Resource],
+    ledger: &Path,
+    service: &dyn Service,
+) -> Vec<String> {
     let mut lines: Vec<String> = outstanding
         .iter()
         .map(|resource| format!("would remove {}", placed(resource, service)))
@@ -203,7 +207,13 @@ mod tests {
         let resource = tracker("cc-1-a");
         let redactor = Redactor::default();
         let refused = |status, no_credentials| {
-            failed_line(&resource, &failed(status, "status 401"), &Cts, &redactor, no_credentials)
+            failed_line(
+                &resource,
+                &failed(status, "status 401"),
+                &Cts,
+                &redactor,
+                no_credentials,
+            )
         };
         assert_eq!(
             refused(401, true),
