@@ -80,11 +80,12 @@ pub fn failed_line(
     if refused && no_credentials {
         why.push(NO_CREDENTIALS.to_string());
     }
-    let line = redactor.redact(&format!(
+    let line = format!(
         "FAILED to remove {}: {}",
         service.describe(&resource.names),
         why.join("; ")
-    ));
+    );
+    let line = redactor.redact(&line);
     // The reasons may quote the target's answer: one line, whatever it sent.
     escape::terminal(&line).into_owned()
 }
