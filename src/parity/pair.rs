@@ -68,6 +68,7 @@ pub struct PairSpec<'a> {
 }
 
 /// Two recordings compared: the recordings, the rules, and what came of them.
+#[derive(Debug)]
 pub struct Pair {
     names: (String, String),
     a: Recording,
@@ -243,7 +244,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let a = recording(dir.path(), "a", &["s::a"]);
         let b = recording(dir.path(), "b", &[]);
-        let error = compared(&spec(&a, &b, None)).err().expect("refused");
+        let error = compared(&spec(&a, &b, None)).expect_err("refused");
         assert_eq!(
             error.to_string(),
             format!(
@@ -258,13 +259,13 @@ mod tests {
     fn each_unreadable_recording_is_one_line() {
         let dir = tempfile::tempdir().expect("dir");
         let (a, b) = (dir.path().join("no-a"), dir.path().join("no-b"));
-        let error = compared(&spec(&a, &b, None)).err().expect("refused");
+        let error = compared(&spec(&a, &b, None)).expect_err("refused");
         let lines = error.lines();
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].contains("no-a"), "{lines:?}");
         assert!(lines[1].contains("no-b"), "{lines:?}");
         let good = recording(dir.path(), "good", &["s::a"]);
-        let error = compared(&spec(&good, &b, None)).err().expect("refused");
+        let error = compared(&spec(&good, &b, None)).expect_err("refused");
         assert_eq!(error.lines(), [error.to_string()]);
     }
 
@@ -279,9 +280,7 @@ mod tests {
                               "operations": ["NoSuchOperation"], "reason": "x"}]}"#,
         )
         .expect("rules");
-        let error = compared(&spec(&a, &a, Some(&rules)))
-            .err()
-            .expect("refused");
+        let error = compared(&spec(&a, &a, Some(&rules))).expect_err("refused");
         assert_eq!(
             error.to_string(),
             format!(
@@ -291,9 +290,7 @@ mod tests {
             )
         );
         let missing = dir.path().join("missing.json");
-        let error = compared(&spec(&a, &a, Some(&missing)))
-            .err()
-            .expect("refused");
+        let error = compared(&spec(&a, &a, Some(&missing))).expect_err("refused");
         assert!(error.to_string().starts_with(&format!(
             "cannot read the rules file {}: ",
             missing.display()
@@ -305,10 +302,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let a = recording(dir.path(), "a", &["s::a"]);
         let b = recording(dir.path(), "b", &["s::a"]);
-        let same = compared(&spec(&a, &b, None)).ok().expect("compared");
+        let same = compared(&spec(&a, &b, None)).expect("compared");
         assert!(same.outcome().ok());
         let more = recording(dir.path(), "more", &["s::a", "s::b"]);
-        let differs = compared(&spec(&a, &more, None)).ok().expect("compared");
+        let differs = compared(&spec(&a, &more, None)).expect("compared");
         assert!(!differs.outcome().ok());
         assert_eq!(differs.outcome().cases.len(), 2);
         let rules = dir.path().join("rules.json");
@@ -317,9 +314,7 @@ mod tests {
             r#"{"accepted": [{"pattern": "**/error_msg", "reason": "worded otherwise"}]}"#,
         )
         .expect("rules");
-        let unused = compared(&spec(&a, &b, Some(&rules)))
-            .ok()
-            .expect("compared");
+        let unused = compared(&spec(&a, &b, Some(&rules))).expect("compared");
         let outcome = unused.outcome();
         assert_eq!(outcome.unused_rules.len(), 1);
         assert!(!outcome.ok());

@@ -185,7 +185,7 @@ mod tests {
             "{error}"
         );
         let missing = dir.path().join("3.json");
-        let error = merge_files(&[missing.clone()], false).expect_err("missing");
+        let error = merge_files(std::slice::from_ref(&missing), false).expect_err("missing");
         assert!(
             error
                 .to_string()
