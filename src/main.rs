@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::args::{Cli, Command};
+use cts_conform::options::args::{Cli, Command};
 use cli::plan::coverage;
 use cli::proxy::proxy;
 use cli::run::run_suite;

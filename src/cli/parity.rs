@@ -10,7 +10,7 @@ use cts_conform::parity::documented::Documented;
 use cts_conform::parity::{self, explain, group, render, rules, score, Compare, Comparison};
 use cts_conform::record::Recording;
 
-use super::args::{ColorArg, CompareArg, ParityArgs};
+use cts_conform::options::args::{ColorArg, CompareArg, ParityArgs};
 use super::exit::{usage, Exit};
 use super::reports::{plan_file, write_file};
 

@@ -7,7 +7,7 @@
 use cts_conform::auth::Redactor;
 use cts_conform::report;
 
-use super::args::{MergeArgs, ReportArgs, ReportCommand};
+use cts_conform::options::args::{MergeArgs, ReportArgs, ReportCommand};
 use super::exit::{usage, Exit};
 use super::reports::{plan_file, write_file};
 

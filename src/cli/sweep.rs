@@ -6,7 +6,9 @@ use cts_conform::auth::Redactor;
 use cts_conform::cts;
 use cts_conform::run::{self, ledger::Resource};
 
-use super::args::SweepArgs;
+use cts_conform::options::args::SweepArgs;
+use cts_conform::options::spec::tls_trust;
+
 use super::exit::{runtime, usage, Exit};
 
 /// What `sweep` says when it has no credentials: where they go.
@@ -52,7 +54,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         eprintln!("{NO_CREDENTIALS}");
     }
     let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
-    let tls = match super::tls::tls_trust(&args.tls, "the ledger's targets") {
+    let tls = match tls_trust(&args.tls, "the ledger's targets", &mut |w| eprintln!("{w}")) {
         Ok(tls) => tls,
         Err(message) => return usage(message),
     };

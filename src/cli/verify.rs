@@ -5,7 +5,7 @@
 
 use cts_conform::bundle::verify::verify as verify_bundle;
 
-use super::args::VerifyArgs;
+use cts_conform::options::args::VerifyArgs;
 use super::exit::Exit;
 
 pub(crate) fn verify(args: VerifyArgs) -> Exit {
