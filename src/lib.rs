@@ -10,8 +10,9 @@
 //! verdicts, the baseline), [`model`] (the run's own state, each answer checked against it),
 //! [`run`], [`violations`], [`coverage`], [`partition`],
 //! [`record`], [`report`], [`bundle`], [`parity`], [`emulator`], [`runner`] (a run start to end: target,
-//! check, schedule, results), [`explore`] (generated sequences, shrunk to a case file), [`proxy`]. The command line
-//! (`src/cli/`) is the I/O shell around them.
+//! check, schedule, results), [`terminal`] (the libtest-style terminal reporter), [`explore`] (generated
+//! sequences, shrunk to a case file), [`proxy`], [`options`] (the command line's flags as typed
+//! values and what they ask for). The binary (`src/cli/`) is the I/O shell around them.
 
 pub mod atomic_write;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod explore;
 pub mod http;
 pub mod json_pointer;
 pub mod model;
+pub mod options;
 pub mod outcome;
 pub mod parity;
 pub mod partition;
@@ -35,4 +37,5 @@ pub mod report;
 pub mod run;
 pub mod runner;
 pub mod suggest;
+pub mod terminal;
 pub mod violations;

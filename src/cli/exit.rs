@@ -39,6 +39,21 @@ impl From<cts_conform::run::signals::StopSignal> for Exit {
     }
 }
 
+impl From<cts_conform::runner::RunError> for Exit {
+    /// A configuration problem is a usage error (exit 2); a target that did not answer
+    /// or refused the credentials is exit 3. The message is printed.
+    fn from(error: cts_conform::runner::RunError) -> Exit {
+        use cts_conform::runner::RunError;
+        match error {
+            RunError::Config(message) => usage(message),
+            RunError::Unreachable(message) => {
+                eprintln!("error: {message}");
+                Exit::Unreachable
+            }
+        }
+    }
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         ExitCode::from(exit as u8)

@@ -6,11 +6,12 @@
 use cts_conform::contract::Contract;
 use cts_conform::explore::{self, summary, Budget, Executor, ExploreError};
 
-use super::args::{ExploreArgs, RunArgs};
+use cts_conform::options::args::{ExploreArgs, RunArgs};
+use cts_conform::options::checks::check_run_args;
+use cts_conform::options::spec::{ledger_spec, rerun_command};
+
 use super::exit::{runtime, usage, Exit};
-use super::flag_checks::check_run_args;
-use super::reports::rerun_command;
-use super::run::{ledger_spec, target_config};
+use super::run::cli_target_config;
 
 /// The first of the run's flags given that does not apply to explore.
 fn inapplicable(args: &RunArgs) -> Option<&'static str> {
@@ -50,7 +51,7 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
             args.out.display()
         ));
     }
-    let (target, config) = match target_config(&args.run) {
+    let (target, config) = match cli_target_config(&args.run) {
         Ok(target) => target,
         Err(exit) => return exit,
     };

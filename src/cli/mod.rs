@@ -1,10 +1,8 @@
 //! The command-line shell around the library: argument parsing and one module per
 //! command. Only the binary compiles these; they do I/O and call the library.
 
-pub mod args;
 pub mod exit;
 pub mod explore;
-pub mod flag_checks;
 pub mod parity;
 pub mod plan;
 pub mod proxy;
@@ -15,6 +13,4 @@ pub mod run;
 pub mod serve;
 pub mod stdout;
 pub mod sweep;
-pub mod tls;
-pub mod trials;
 pub mod verify;

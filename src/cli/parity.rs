@@ -10,9 +10,9 @@ use cts_conform::contract::Contract;
 use cts_conform::parity::pair::{Pair, PairSpec};
 use cts_conform::parity::{render, Compare};
 
-use super::args::{ColorArg, CompareArg, ParityArgs};
 use super::exit::{usage, Exit};
 use super::reports::{plan_file, write_file};
+use cts_conform::options::args::{ColorArg, CompareArg, ParityArgs};
 
 pub(crate) fn parity(args: ParityArgs) -> Exit {
     let json = match plan_file("--report-json", &args.report_json) {

@@ -1,31 +1,15 @@
 //! A command's plan from its flags ([`cts_conform::runner::plan`]), and `cts-conform
 //! coverage`, which shows what the plan exercises.
 
-use cts_conform::case::model::Profile;
 use cts_conform::contract::Contract;
-use cts_conform::runner::plan::{Plan, PlanSpec};
+use cts_conform::options::args::{CoverageArgs, PlanArgs};
+use cts_conform::runner::plan::Plan;
 
-use super::args::{CoverageArgs, PlanArgs, ProfileArg};
 use super::exit::{usage, Exit};
-
-impl From<ProfileArg> for Profile {
-    fn from(profile: ProfileArg) -> Profile {
-        match profile {
-            ProfileArg::Documented => Profile::Documented,
-            ProfileArg::Strict => Profile::Strict,
-        }
-    }
-}
 
 /// The plan of `args`; case-file errors printed with their positions (exit 2).
 pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
-    let spec = PlanSpec {
-        cases: args.cases.clone(),
-        with_builtin: args.with_builtin,
-        profile: args.profile.into(),
-        no_derived: args.no_derived,
-    };
-    Plan::load(&spec, contract, &cts_conform::cts::Cts).map_err(|errors| {
+    Plan::load(&args.spec(), contract, &cts_conform::cts::Cts).map_err(|errors| {
         eprintln!("{errors}");
         Exit::Usage
     })

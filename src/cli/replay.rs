@@ -2,16 +2,16 @@
 //! cases, with no network (the embedded emulator is not started): the run's own pipeline
 //! ([`super::run::execute`]) with a recording as the target.
 
-use std::sync::Arc;
-
 use cts_conform::contract::Contract;
+use cts_conform::options::args::{PlanArgs, ProfileArg, ReplayArgs};
+use cts_conform::options::spec::{cts_run, replay_command, replay_target};
 use cts_conform::partition::Partition;
-use cts_conform::record::{self, Recording};
+use cts_conform::record::Recording;
 use cts_conform::report;
 use cts_conform::report::failure::Reproduce;
-use cts_conform::runner::{RunSpec, Target};
+use cts_conform::runner::RunSpec;
+use cts_conform::terminal;
 
-use super::args::{PlanArgs, ProfileArg, ReplayArgs};
 use super::exit::{usage, Exit};
 use super::plan::{load_baseline, load_plan};
 use super::reports::plan_reports;
@@ -68,7 +68,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         None => planned,
     };
     if libtest.list {
-        super::trials::list(&libtest, &cases);
+        terminal::list(&libtest, &cases);
         return Exit::Passed;
     }
     let reports = match plan_reports(&args.outputs) {
@@ -90,12 +90,12 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             "note: the contract or the cases changed since the recording: verdicts may change"
         );
     }
-    let selection = super::trials::selection(&libtest, &cases);
+    let selection = terminal::selection(&libtest, &cases);
     let spec = RunSpec {
         selection,
         concurrency: libtest
             .test_threads
-            .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
+            .unwrap_or(terminal::DEFAULT_CONCURRENCY),
         baseline,
         plan_ids,
         profile: plan.profile_name(),
@@ -107,7 +107,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
             .map(|p| p.display().to_string()),
         fingerprint,
         reproduce,
-        ..super::run::cts_run(Target::Replay(Arc::new(recording)), config, cases)
+        ..cts_run(replay_target(recording), config, cases)
     };
     let outputs = super::run::Outputs {
         reports,
@@ -117,39 +117,4 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         print_critical_path: false,
     };
     super::run::execute(spec, &libtest, outputs)
-}
-
-/// The command that replays one of this replay's cases (a failure's reproduction line
-/// adds `--exact ID`): the recording and the flags that shape a case.
-fn replay_command(args: &ReplayArgs) -> String {
-    use cts_conform::report::failure::quote;
-    let mut parts = vec![
-        "cts-conform replay".to_string(),
-        quote(&args.dir.display().to_string()),
-    ];
-    for cases in &args.cases {
-        parts.push(format!("--cases {}", quote(&cases.display().to_string())));
-    }
-    if args.with_builtin && !args.cases.is_empty() {
-        parts.push("--with-builtin".into());
-    }
-    if let Some(profile) = args.profile {
-        parts.push(format!(
-            "--profile {}",
-            format!("{profile:?}").to_lowercase()
-        ));
-    }
-    parts.join(" ")
-}
-
-/// The case selection of a run, as `run.json` keeps it.
-pub(crate) fn filters(libtest: &libtest_mimic::Arguments, no_derived: bool) -> record::Filters {
-    record::Filters {
-        filter: libtest.filter.clone(),
-        skip: libtest.skip.clone(),
-        exact: libtest.exact,
-        ignored: libtest.ignored,
-        include_ignored: libtest.include_ignored,
-        no_derived,
-    }
 }

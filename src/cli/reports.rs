@@ -1,7 +1,6 @@
 //! The reports' side of a command: report files planned from the flags before anything
-//! runs and written at the end ([`cts_conform::report::files`]), the bundle, the lines
-//! printed after libtest's summary, the exit gate of `--fail-on-ignored` and
-//! `--min-coverage`, the known-failure baseline, and the command that re-runs a case.
+//! runs and written at the end ([`cts_conform::report::files`]), the bundle, and the exit
+//! gate of `--fail-on-ignored` and `--min-coverage`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +11,8 @@ use cts_conform::report::files::{ReportFile, Reports};
 use cts_conform::report::{self, CaseResult, RunSummary};
 use cts_conform::runner::Finished;
 
-use super::args::{OutputArgs, ProfileArg, RunArgs};
+use cts_conform::options::args::OutputArgs;
+
 use super::exit::{usage, Exit};
 
 /// The report files asked for by a run's or replay's flags; a usage error (exit 2) for a
@@ -61,27 +61,6 @@ pub(crate) fn write_reports(
     failed.is_empty()
 }
 
-/// Prints what the run checked after libtest's summary: the completeness line and the
-/// counts, score and coverage (on stderr when libtest writes JSON to stdout).
-pub(crate) fn print_completeness(libtest: &libtest_mimic::Arguments, completeness: &Completeness) {
-    let text = format!("{}\n{}", completeness.line(), completeness.details());
-    if matches!(libtest.format, Some(libtest_mimic::FormatSetting::Json)) {
-        eprintln!("{text}");
-    } else {
-        println!("{text}");
-    }
-}
-
-/// One line after the run's summary: on stdout, or on stderr when stdout is libtest's
-/// JSON (which must stay JSON).
-pub(crate) fn print_summary_line(libtest: &libtest_mimic::Arguments, line: &str) {
-    if matches!(libtest.format, Some(libtest_mimic::FormatSetting::Json)) {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
-    }
-}
-
 /// `exit` unless the run passed but is incomplete under `--fail-on-ignored` or
 /// `--min-coverage`: then exit 6, with the reason.
 pub(crate) fn gated(
@@ -122,53 +101,4 @@ pub(crate) fn write_bundle(dir: &Path, run: &Finished, exit: Exit) -> Exit {
             Exit::ReportNotWritten
         }
     }
-}
-
-/// The command that re-runs one of this run's cases (a failure's reproduction line adds
-/// `--exact ID`): the target, project, cases and the flags that shape a case, never a
-/// credential (those come from the environment, as they did for this run).
-pub(crate) fn rerun_command(args: &RunArgs) -> String {
-    use cts_conform::report::failure::quote;
-    let mut parts = vec!["cts-conform".to_string()];
-    let mut flag = |name: &str, value: String| {
-        parts.push(name.to_string());
-        parts.push(quote(&value));
-    };
-    if args.target != "embedded" {
-        flag("--target", args.target.clone());
-    }
-    if let Some(project_id) = &args.project_id {
-        flag("--project-id", project_id.clone());
-    }
-    for cases in &args.plan.cases {
-        flag("--cases", cases.display().to_string());
-    }
-    if matches!(args.plan.profile, ProfileArg::Strict) {
-        flag("--profile", "strict".into());
-    }
-    for fault in &args.emulator_fault {
-        flag("--emulator-fault", fault.to_string());
-    }
-    for bucket in &args.data_bucket {
-        flag("--data-bucket", bucket.clone());
-    }
-    for bucket in &args.obs_bucket {
-        flag("--obs-bucket", bucket.clone());
-    }
-    if let Some(cacert) = &args.tls.cacert {
-        flag("--cacert", cacert.display().to_string());
-    }
-    if args.plan.with_builtin && !args.plan.cases.is_empty() {
-        parts.push("--with-builtin".into());
-    }
-    if args.allow_mutations {
-        parts.push("--allow-mutations".into());
-    }
-    if args.emulator_documents_only {
-        parts.push("--emulator-documents-only".into());
-    }
-    if args.tls.insecure {
-        parts.push("--insecure".into());
-    }
-    parts.join(" ")
 }

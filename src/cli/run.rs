@@ -6,24 +6,23 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use cts_conform::case::LoadedCase;
 use cts_conform::contract::Contract;
+use cts_conform::options::args::RunArgs;
+use cts_conform::options::checks::{check_run_args, check_selection, NoCaseSelected};
+use cts_conform::options::spec::{cts_run, filters, ledger_spec, rerun_command, target_config};
 use cts_conform::report;
 use cts_conform::report::failure::Reproduce;
+use cts_conform::report::files::Reports;
 use cts_conform::run::reorder::ReorderBuffer;
 use cts_conform::run::{self, RunConfig, Session};
-use cts_conform::runner::target::TargetChoice;
-use cts_conform::runner::{self, LedgerSpec, RunError, RunSpec, Target};
+use cts_conform::runner::{self, LedgerSpec, RunSpec, Target};
+use cts_conform::terminal;
 use libtest_mimic::ColorSetting;
 
-use super::args::{RunArgs, DEFAULT_LEDGER};
 use super::exit::{exit_now, runtime, usage, Exit};
-use super::flag_checks::{check_run_args, check_selection};
 use super::plan::{load_baseline, load_plan};
 use super::reports::plan_reports;
-use cts_conform::report::files::Reports;
 
 /// Quits at once on the second signal ([`run::signals::watch`] handles the first),
 /// naming the command that removes what the run left.
@@ -86,11 +85,16 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         return explain(&args, &libtest, cases, baseline, plan_ids);
     }
     if libtest.list {
-        super::trials::list(&libtest, &cases);
+        terminal::list(&libtest, &cases);
         return Exit::Passed;
     }
-    if let Err(exit) = check_selection(&cases, &libtest, args.no_tests) {
-        return exit;
+    match check_selection(&cases, &libtest, args.no_tests) {
+        Ok(warning) => warning.iter().for_each(|w| eprintln!("{w}")),
+        Err(NoCaseSelected::Mistyped(message)) => return usage(message),
+        Err(NoCaseSelected::Refused(line)) => {
+            eprintln!("{line}");
+            return Exit::NoTests;
+        }
     }
     let reports = match plan_reports(&args.outputs) {
         Ok(reports) => reports,
@@ -119,23 +123,23 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
         String::new()
     };
     drop(sources);
-    let (target, config) = match target_config(&args) {
+    let (target, config) = match cli_target_config(&args) {
         Ok(target) => target,
         Err(exit) => return exit,
     };
-    let selection = super::trials::selection(&libtest, &cases);
+    let selection = terminal::selection(&libtest, &cases);
     let spec = RunSpec {
         selection,
         concurrency: libtest
             .test_threads
-            .unwrap_or(super::trials::DEFAULT_CONCURRENCY),
+            .unwrap_or(terminal::DEFAULT_CONCURRENCY),
         baseline,
         ledger: ledger_spec(&args),
         record,
         record_overwrite: args.record_overwrite,
         keep_results: reports.is_some() || bundle.is_some(),
         plan_ids,
-        filters: Some(super::replay::filters(&libtest, args.plan.no_derived)),
+        filters: Some(filters(&libtest, args.plan.no_derived)),
         profile: plan.profile_name(),
         partition: args.outputs.partition.map(|p| p.to_string()),
         baseline_file: args
@@ -144,7 +148,7 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             .as_ref()
             .map(|p| p.display().to_string()),
         fingerprint,
-        reproduce: Reproduce::Run(super::reports::rerun_command(&args)),
+        reproduce: Reproduce::Run(rerun_command(&args)),
         ..cts_run(target, config, cases)
     };
     let outputs = Outputs {
@@ -157,16 +161,6 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     execute(spec, &libtest, outputs)
 }
 
-/// The run's ledger: `--ledger FILE`; else for a URL target the default file, for the
-/// embedded one none.
-pub(crate) fn ledger_spec(args: &RunArgs) -> LedgerSpec {
-    match (&args.ledger, args.target == "embedded") {
-        (Some(path), _) => LedgerSpec::File(path.clone()),
-        (None, true) => LedgerSpec::InMemory,
-        (None, false) => LedgerSpec::File(PathBuf::from(DEFAULT_LEDGER)),
-    }
-}
-
 /// `--list --explain`: each case and whether this run would run it, and if not why, from
 /// the runner's own decisions ([`runner::explain`]); sends nothing but the check before
 /// the run.
@@ -177,7 +171,7 @@ fn explain(
     baseline: cts_conform::outcome::Baseline,
     plan_ids: Vec<String>,
 ) -> Exit {
-    let (target, config) = match target_config(args) {
+    let (target, config) = match cli_target_config(args) {
         Ok(target) => target,
         Err(exit) => return exit,
     };
@@ -185,7 +179,7 @@ fn explain(
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
-    let selection = super::trials::selection(libtest, &cases);
+    let selection = terminal::selection(libtest, &cases);
     let spec = RunSpec {
         selection,
         baseline,
@@ -203,24 +197,14 @@ fn explain(
             print!("{}", runner::explain::render(&explained));
             Exit::Passed
         }
-        Err(RunError::Config(message)) => usage(message),
-        Err(RunError::Unreachable(message)) => {
-            eprintln!("error: {message}");
-            Exit::Unreachable
-        }
+        Err(error) => Exit::from(error),
     }
 }
 
-/// A run of `cases` with the CTS contract and service built in ([`RunSpec::new`]'s
-/// defaults): what run, replay and `--list --explain` start from.
-pub(crate) fn cts_run(target: Target, config: RunConfig, cases: Vec<LoadedCase>) -> RunSpec {
-    RunSpec::new(
-        Contract::embedded_shared(),
-        cts_conform::cts::Cts::shared(),
-        target,
-        config,
-        cases,
-    )
+/// The target and configuration of `args` ([`target_config`]), its warnings printed; a
+/// problem is a usage error.
+pub(crate) fn cli_target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
+    target_config(args, &mut |warning| eprintln!("{warning}")).map_err(usage)
 }
 
 /// What a run writes and how its completeness gates its exit code.
@@ -232,29 +216,6 @@ pub(crate) struct Outputs {
     pub(crate) min_coverage: Option<f64>,
     /// `--print-critical-path`: the run's bound, printed after it.
     pub(crate) print_critical_path: bool,
-}
-
-/// The target and the run's configuration from the flags ([`TargetChoice`]).
-pub(crate) fn target_config(args: &RunArgs) -> Result<(Target, RunConfig), Exit> {
-    let choice = TargetChoice {
-        target: args.target.clone(),
-        project_id: args.project_id.clone(),
-        credentials: args.credentials.credentials(),
-        faults: args.emulator_fault.clone(),
-        documents_only: args.emulator_documents_only,
-        data_buckets: args.data_bucket.clone(),
-        obs_buckets: args.obs_bucket.clone(),
-    };
-    let (target, mut config) = choice.resolve(&cts_conform::cts::Cts).map_err(usage)?;
-    config.timeout = Duration::from_secs_f64(args.timeout);
-    config.max_response_bytes = args.max_response_bytes;
-    config.profile = args.plan.profile.into();
-    config.tls = super::tls::tls_trust(&args.tls, &args.target).map_err(usage)?;
-    config.rate = args.rate;
-    config.max_retries = args.max_retries;
-    config.allow_mutations = args.allow_mutations;
-    config.max_live = args.max_live;
-    Ok((target, config))
 }
 
 /// Runs `spec` with the terminal as its printer, writes the reports, and gives the exit
@@ -296,11 +257,7 @@ pub(crate) fn execute(
     let reproduce = spec.reproduce.clone();
     let prepared = match runner::prepare(spec, runtime.handle()) {
         Ok(prepared) => prepared,
-        Err(RunError::Config(message)) => return usage(message),
-        Err(RunError::Unreachable(message)) => {
-            eprintln!("error: {message}");
-            return Exit::Unreachable;
-        }
+        Err(error) => return Exit::from(error),
     };
     for warning in &prepared.warnings {
         eprintln!("{warning}");
@@ -312,7 +269,7 @@ pub(crate) fn execute(
             ledger_path,
         ));
     }
-    let conclusion = super::trials::print_while(
+    let conclusion = terminal::print_while(
         libtest,
         prepared.cases(),
         &buffer,
@@ -345,7 +302,7 @@ pub(crate) fn execute(
         );
     }
     let completeness = &finished.completeness;
-    super::reports::print_completeness(libtest, completeness);
+    terminal::print_completeness(libtest, completeness);
     let traffic = match summary.target_kind.as_str() {
         "replay" => format!(
             "requests answered from the recording (none sent): {}",
@@ -353,7 +310,7 @@ pub(crate) fn execute(
         ),
         _ => format!("requests sent: {}", finished.traffic.line()),
     };
-    super::reports::print_summary_line(libtest, &traffic);
+    terminal::print_summary_line(libtest, &traffic);
     if let Some(bound) = bound {
         println!("{bound}");
     }

@@ -8,7 +8,9 @@ use cts_conform::cts;
 use cts_conform::run;
 use cts_conform::runner::sweep::{dry_run_lines, report_lines, unconfirmed_lines, NO_CREDENTIALS};
 
-use super::args::SweepArgs;
+use cts_conform::options::args::SweepArgs;
+use cts_conform::options::spec::tls_trust;
+
 use super::exit::{runtime, usage, Exit};
 
 pub(crate) fn sweep(args: SweepArgs) -> Exit {
@@ -39,7 +41,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Exit {
         eprintln!("warning: {NO_CREDENTIALS}");
     }
     let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
-    let tls = match super::tls::tls_trust(&args.tls, "the ledger's targets") {
+    let tls = match tls_trust(&args.tls, "the ledger's targets", &mut |w| eprintln!("{w}")) {
         Ok(tls) => tls,
         Err(message) => return usage(message),
     };

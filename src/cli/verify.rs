@@ -5,7 +5,8 @@
 
 use cts_conform::bundle::verify::{verify as verify_bundle, Decision, Line};
 
-use super::args::VerifyArgs;
+use cts_conform::options::args::VerifyArgs;
+
 use super::exit::{usage, Exit};
 
 pub(crate) fn verify(args: VerifyArgs) -> Exit {

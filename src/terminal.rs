@@ -1,5 +1,5 @@
-//! libtest glue (the terminal reporter): one `libtest_mimic::Trial` per case, named
-//! `suite::case`. The cases run on runner threads ([`cts_conform::runner`]); each case's end
+//! The terminal reporter, libtest glue: one `libtest_mimic::Trial` per case, named
+//! `suite::case`. The cases run on runner threads ([`crate::runner`]); each case's end
 //! reaches the terminal through the run's event stream, in the terminal's reorder buffer
 //! ([`ReorderBuffer`]), from which libtest, on this thread, takes them in plan order and
 //! prints them: the output's order does not depend on which answer came first.
@@ -12,16 +12,17 @@ use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
-use cts_conform::auth::Redactor;
-use cts_conform::case::LoadedCase;
-use cts_conform::outcome::Verdict;
-use cts_conform::report::failure::{render_case, Reproduce};
-use cts_conform::run::reorder::ReorderBuffer;
-use cts_conform::runner::Selection;
+use crate::auth::Redactor;
+use crate::case::LoadedCase;
+use crate::outcome::Verdict;
+use crate::report::completeness::Completeness;
+use crate::report::failure::{render_case, Reproduce};
+use crate::run::reorder::ReorderBuffer;
+use crate::runner::Selection;
 
 /// How many cases run at once when `--test-threads` does not say: cases wait on the
 /// network, not the CPU.
-pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// What every trial shares: one `Arc` per trial, not one per part (a plan may hold tens
 /// of thousands of trials).
@@ -34,13 +35,13 @@ struct Shared {
 
 /// Whether libtest runs the trial of `case` (the same test libtest makes: its own filter
 /// and ignore rules, so the runner runs exactly the cases libtest will ask for).
-pub(crate) fn runs(libtest: &Arguments, case: &LoadedCase) -> bool {
+pub fn runs(libtest: &Arguments, case: &LoadedCase) -> bool {
     let trial = Trial::test(&case.id, || Ok(())).with_ignored_flag(case.spec.ignore.is_some());
     !libtest.is_filtered_out(&trial) && !libtest.is_ignored(&trial)
 }
 
 /// For each planned case, whether it runs, and if not, why (libtest's rules).
-pub(crate) fn selection(libtest: &Arguments, cases: &[LoadedCase]) -> Vec<Selection> {
+pub fn selection(libtest: &Arguments, cases: &[LoadedCase]) -> Vec<Selection> {
     cases
         .iter()
         .map(|case| {
@@ -63,7 +64,7 @@ pub(crate) fn selection(libtest: &Arguments, cases: &[LoadedCase]) -> Vec<Select
 }
 
 /// Lists the cases as libtest does (`--list`); nothing runs.
-pub(crate) fn list(libtest: &Arguments, cases: &[LoadedCase]) {
+pub fn list(libtest: &Arguments, cases: &[LoadedCase]) {
     let shared = Arc::new(Shared {
         buffer: Arc::default(),
         redactor: Arc::new(Redactor::new(Vec::<String>::new())),
@@ -77,7 +78,7 @@ pub(crate) fn list(libtest: &Arguments, cases: &[LoadedCase]) {
 /// Prints each case with libtest as it finishes, in plan order, while `execute` runs the
 /// cases on a thread of its own (it must end by closing `buffer`, as the runner's last
 /// event does).
-pub(crate) fn print_while(
+pub fn print_while(
     libtest: &Arguments,
     cases: &[LoadedCase],
     buffer: &Arc<ReorderBuffer>,
@@ -141,4 +142,23 @@ fn trials(cases: &[LoadedCase], shared: &Arc<Shared>) -> Vec<Trial> {
             .with_ignored_flag(case.spec.ignore.is_some())
         })
         .collect()
+}
+
+/// Prints what the run checked after libtest's summary: the completeness line and the
+/// counts, score and coverage (on stderr when libtest writes JSON to stdout).
+pub fn print_completeness(libtest: &Arguments, completeness: &Completeness) {
+    print_summary_line(
+        libtest,
+        &format!("{}\n{}", completeness.line(), completeness.details()),
+    );
+}
+
+/// One line after the run's summary: on stdout, or on stderr when stdout is libtest's
+/// JSON (which must stay JSON).
+pub fn print_summary_line(libtest: &Arguments, line: &str) {
+    if matches!(libtest.format, Some(libtest_mimic::FormatSetting::Json)) {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
 }

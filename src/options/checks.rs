@@ -1,20 +1,19 @@
 //! The run's flag values, checked before anything runs (no file written, no request
-//! sent): each problem is one line and exit 2. Also the "did you mean `coverage`?" hint
-//! for a first positional argument that looks like a mistyped subcommand.
-
-use cts_conform::case::LoadedCase;
-use cts_conform::contract::Contract;
+//! sent): each problem is one line, a usage error. Also the "did you mean `coverage`?"
+//! hint for a first positional argument that looks like a mistyped subcommand, and what
+//! a run that selects no case does (`--no-tests`).
 
 use super::args::{NoTests, RunArgs};
-use super::exit::{usage, Exit};
+use crate::case::LoadedCase;
+use crate::contract::Contract;
 
 /// Every subcommand name, the ones to come included (DESIGN.md), for "did you mean".
-pub(crate) const SUBCOMMANDS: [&str; 9] = [
+pub const SUBCOMMANDS: [&str; 9] = [
     "serve", "sweep", "coverage", "replay", "parity", "report", "proxy", "verify", "explore",
 ];
 
 /// The first problem with the run's flags, as one line; `None` when they are usable.
-pub(crate) fn check_run_args(
+pub fn check_run_args(
     args: &RunArgs,
     libtest: &libtest_mimic::Arguments,
     contract: &Contract,
@@ -61,21 +60,21 @@ pub(crate) fn check_run_args(
             "--bundle records into its own DIR/recording: drop --record (or --bundle)".into(),
         );
     }
-    cts_conform::cts::check_bucket_names(&args.data_bucket, &args.obs_bucket, contract)
-        .or_else(|| cts_conform::runner::target::check_url(&args.target))
+    crate::cts::check_bucket_names(&args.data_bucket, &args.obs_bucket, contract)
+        .or_else(|| crate::runner::target::check_url(&args.target))
         .or_else(|| check_record_dir(args, libtest))
 }
 
 /// `--record DIR`: new or empty, or (`--record-overwrite`) an earlier recording.
 fn check_record_dir(args: &RunArgs, libtest: &libtest_mimic::Arguments) -> Option<String> {
     let dir = args.record.as_deref().filter(|_| !libtest.list)?;
-    cts_conform::record::write::check_unused(dir, args.record_overwrite)
+    crate::record::write::check_unused(dir, args.record_overwrite)
         .err()
         .map(|e| e.to_string())
 }
 
 /// The subcommand `word` is likely a typo of (edit distance 1 or 2), if any.
-pub(crate) fn mistyped_subcommand(word: &str) -> Option<&'static str> {
+pub fn mistyped_subcommand(word: &str) -> Option<&'static str> {
     SUBCOMMANDS
         .iter()
         .map(|name| (strsim::levenshtein(word, name), *name))
@@ -84,19 +83,32 @@ pub(crate) fn mistyped_subcommand(word: &str) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// A run that would run no case: a mistyped subcommand (exit 2, "did you mean"), else
-/// "no case matched" as `--no-tests` says (fail: exit 4; warn: a warning; pass: nothing).
-pub(crate) fn check_selection(
+/// A run that selects no case, when that is not allowed (see [`check_selection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoCaseSelected {
+    /// The filter looks like a mistyped subcommand: a usage error ("did you mean").
+    Mistyped(String),
+    /// No case matched and `--no-tests=fail` (the default): the line to print (exit 4).
+    Refused(String),
+}
+
+/// A run that would run no case: a mistyped subcommand ("did you mean"), else "no case
+/// matched" as `--no-tests` says (fail: refused; warn: `Ok` with the warning to print;
+/// pass: `Ok(None)`).
+pub fn check_selection(
     cases: &[LoadedCase],
     libtest: &libtest_mimic::Arguments,
     no_tests: NoTests,
-) -> Result<(), Exit> {
-    if cases.iter().any(|case| super::trials::runs(libtest, case)) {
-        return Ok(());
+) -> Result<Option<String>, NoCaseSelected> {
+    if cases
+        .iter()
+        .any(|case| crate::terminal::runs(libtest, case))
+    {
+        return Ok(None);
     }
     let filter = libtest.filter.as_deref().unwrap_or_default();
     if let Some(command) = mistyped_subcommand(filter) {
-        return Err(usage(format!(
+        return Err(NoCaseSelected::Mistyped(format!(
             "no subcommand or case named `{filter}`; did you mean `{command}`?"
         )));
     }
@@ -106,14 +118,10 @@ pub(crate) fn check_selection(
         format!("no case matched the filter `{filter}` (see --list)")
     };
     match no_tests {
-        NoTests::Fail => {
-            eprintln!("error: {what}; pass --no-tests=warn or --no-tests=pass to allow it");
-            Err(Exit::NoTests)
-        }
-        NoTests::Warn => {
-            eprintln!("warning: {what}");
-            Ok(())
-        }
-        NoTests::Pass => Ok(()),
+        NoTests::Fail => Err(NoCaseSelected::Refused(format!(
+            "error: {what}; pass --no-tests=warn or --no-tests=pass to allow it"
+        ))),
+        NoTests::Warn => Ok(Some(format!("warning: {what}"))),
+        NoTests::Pass => Ok(None),
     }
 }
