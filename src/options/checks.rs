@@ -100,10 +100,7 @@ pub fn check_selection(
     libtest: &libtest_mimic::Arguments,
     no_tests: NoTests,
 ) -> Result<Option<String>, NoCaseSelected> {
-    if cases
-        .iter()
-        .any(|case| crate::terminal::runs(libtest, case))
-    {
+    if cases.iter().any(|case| crate::terminal::runs(libtest, case)) {
         return Ok(None);
     }
     let filter = libtest.filter.as_deref().unwrap_or_default();

@@ -273,3 +273,4 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .next()
         .ok_or_else(|| format!("{text} resolves to no address"))
 }
+
