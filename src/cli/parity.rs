@@ -10,9 +10,9 @@ use cts_conform::parity::documented::Documented;
 use cts_conform::parity::{self, explain, group, render, rules, score, Compare, Comparison};
 use cts_conform::record::Recording;
 
-use cts_conform::options::args::{ColorArg, CompareArg, ParityArgs};
 use super::exit::{usage, Exit};
 use super::reports::{plan_file, write_file};
+use cts_conform::options::args::{ColorArg, CompareArg, ParityArgs};
 
 pub(crate) fn parity(args: ParityArgs) -> Exit {
     let json = match plan_file("--report-json", &args.report_json) {

@@ -7,9 +7,9 @@
 use cts_conform::auth::Redactor;
 use cts_conform::report;
 
-use cts_conform::options::args::{MergeArgs, ReportArgs, ReportCommand};
 use super::exit::{usage, Exit};
 use super::reports::{plan_file, write_file};
+use cts_conform::options::args::{MergeArgs, ReportArgs, ReportCommand};
 
 pub(crate) fn report(args: ReportArgs) -> Exit {
     match args.command {

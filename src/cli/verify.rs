@@ -5,8 +5,8 @@
 
 use cts_conform::bundle::verify::verify as verify_bundle;
 
-use cts_conform::options::args::VerifyArgs;
 use super::exit::Exit;
+use cts_conform::options::args::VerifyArgs;
 
 pub(crate) fn verify(args: VerifyArgs) -> Exit {
     if !args.dir.is_dir() {
