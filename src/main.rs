@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cts_conform::options::args::{Cli, Command};
 use cli::plan::coverage;
 use cli::proxy::proxy;
 use cli::run::run_suite;
 use cli::serve::serve;
 use cli::sweep::sweep;
+use cts_conform::options::args::{Cli, Command};
 
 fn main() -> ExitCode {
     // Before anything prints: a closed stdout must not end the program (see cli::stdout).

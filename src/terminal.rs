@@ -10,15 +10,16 @@
 
 use std::sync::Arc;
 
-use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
+use std::io::IsTerminal;
+
+use libtest_mimic::{Arguments, ColorSetting, Completion, Conclusion, Failed, Trial};
 
 use crate::auth::Redactor;
 use crate::case::LoadedCase;
 use crate::outcome::Verdict;
-use crate::report::completeness::Completeness;
 use crate::report::failure::{render_case, Reproduce};
 use crate::run::reorder::ReorderBuffer;
-use crate::runner::Selection;
+use crate::runner::{Finished, Prepared, RunSpec, Selection};
 
 /// How many cases run at once when `--test-threads` does not say: cases wait on the
 /// network, not the CPU.
@@ -75,38 +76,79 @@ pub fn list(libtest: &Arguments, cases: &[LoadedCase]) {
     let _ = libtest_mimic::run(libtest, trials(cases, &shared));
 }
 
-/// Prints each case with libtest as it finishes, in plan order, while `execute` runs the
-/// cases on a thread of its own (it must end by closing `buffer`, as the runner's last
-/// event does).
-pub fn print_while(
-    libtest: &Arguments,
-    cases: &[LoadedCase],
-    buffer: &Arc<ReorderBuffer>,
-    redactor: &Arc<Redactor>,
+/// The terminal as a run's printer: its reorder buffer is one of the run's reporters and
+/// paces it; libtest prints each case from it, in plan order ([`Terminal::print_while`]),
+/// then the lines after libtest's summary ([`Terminal::print_closing`]).
+pub struct Terminal {
+    libtest: Arguments,
+    buffer: Arc<ReorderBuffer>,
     reproduce: Reproduce,
     color: bool,
-    execute: impl FnOnce() + Send,
-) -> Conclusion {
-    let shared = Arc::new(Shared {
-        buffer: Arc::clone(buffer),
-        redactor: Arc::clone(redactor),
-        reproduce,
-        color,
-    });
-    let trials = trials(cases, &shared);
-    // libtest only takes the outcomes, one after the other.
-    let mut printer = libtest.clone();
-    printer.test_threads = Some(1);
-    std::thread::scope(|scope| {
-        let runner = std::thread::Builder::new()
-            .name("cts-conform-runner".into())
-            .spawn_scoped(scope, execute);
-        if let Err(e) = runner {
-            eprintln!("error: cannot start the runner thread ({e}); no case runs");
-            buffer.close();
+}
+
+impl Terminal {
+    /// Adds the terminal to `spec`'s reporters (and as its pace), with libtest's flags.
+    pub fn attach(spec: &mut RunSpec, libtest: &Arguments) -> Terminal {
+        let buffer = Arc::new(ReorderBuffer::default());
+        spec.reporters
+            .push(Arc::clone(&buffer) as Arc<dyn crate::run::event::Reporter>);
+        spec.pace = Some(Arc::clone(&buffer));
+        let color = match libtest.color {
+            Some(ColorSetting::Always) => true,
+            Some(ColorSetting::Never) => false,
+            _ => std::io::stdout().is_terminal(),
+        };
+        Terminal {
+            libtest: libtest.clone(),
+            buffer,
+            reproduce: spec.reproduce.clone(),
+            color,
         }
-        libtest_mimic::run(&printer, trials)
-    })
+    }
+
+    /// Prints each case with libtest as it finishes, in plan order, while `prepared`
+    /// runs the cases on a thread of its own (its last event closes the buffer).
+    pub fn print_while(&self, prepared: &Prepared) -> Conclusion {
+        let shared = Arc::new(Shared {
+            buffer: Arc::clone(&self.buffer),
+            redactor: Arc::clone(prepared.redactor()),
+            reproduce: self.reproduce.clone(),
+            color: self.color,
+        });
+        let trials = trials(prepared.cases(), &shared);
+        // libtest only takes the outcomes, one after the other.
+        let mut printer = self.libtest.clone();
+        printer.test_threads = Some(1);
+        std::thread::scope(|scope| {
+            let runner = std::thread::Builder::new()
+                .name("cts-conform-runner".into())
+                .spawn_scoped(scope, || prepared.execute());
+            if let Err(e) = runner {
+                eprintln!("error: cannot start the runner thread ({e}); no case runs");
+                self.buffer.close();
+            }
+            libtest_mimic::run(&printer, trials)
+        })
+    }
+
+    /// The lines after libtest's summary: what the run checked (the completeness line,
+    /// counts, score and coverage) and the requests it sent or replayed.
+    pub fn print_closing(&self, finished: &Finished) {
+        let completeness = &finished.completeness;
+        let traffic = match finished.summary.target_kind.as_str() {
+            "replay" => format!(
+                "requests answered from the recording (none sent): {}",
+                finished.traffic.line()
+            ),
+            _ => format!("requests sent: {}", finished.traffic.line()),
+        };
+        let text = format!(
+            "{}\n{}\n{traffic}",
+            completeness.line(),
+            completeness.details()
+        );
+        print_summary_line(&self.libtest, &text);
+    }
 }
 
 /// The trials of `cases`: each takes its case's end from the buffer and shows it.
@@ -144,18 +186,9 @@ fn trials(cases: &[LoadedCase], shared: &Arc<Shared>) -> Vec<Trial> {
         .collect()
 }
 
-/// Prints what the run checked after libtest's summary: the completeness line and the
-/// counts, score and coverage (on stderr when libtest writes JSON to stdout).
-pub fn print_completeness(libtest: &Arguments, completeness: &Completeness) {
-    print_summary_line(
-        libtest,
-        &format!("{}\n{}", completeness.line(), completeness.details()),
-    );
-}
-
 /// One line after the run's summary: on stdout, or on stderr when stdout is libtest's
 /// JSON (which must stay JSON).
-pub fn print_summary_line(libtest: &Arguments, line: &str) {
+fn print_summary_line(libtest: &Arguments, line: &str) {
     if matches!(libtest.format, Some(libtest_mimic::FormatSetting::Json)) {
         eprintln!("{line}");
     } else {

@@ -6,50 +6,16 @@
 use cts_conform::contract::Contract;
 use cts_conform::explore::{self, summary, Budget, Executor, ExploreError};
 
-use cts_conform::options::args::{ExploreArgs, RunArgs};
-use cts_conform::options::checks::check_run_args;
+use cts_conform::options::args::ExploreArgs;
+use cts_conform::options::checks::check_explore_args;
 use cts_conform::options::spec::{ledger_spec, rerun_command};
 
 use super::exit::{runtime, usage, Exit};
 use super::run::cli_target_config;
 
-/// The first of the run's flags given that does not apply to explore.
-fn inapplicable(args: &RunArgs) -> Option<&'static str> {
-    let o = &args.outputs;
-    [
-        (!args.plan.cases.is_empty(), "--cases"),
-        (args.plan.no_derived, "--no-derived"),
-        (o.junit.is_some(), "--junit"),
-        (o.report_json.is_some(), "--report-json"),
-        (o.report_html.is_some(), "--report-html"),
-        (o.baseline.is_some(), "--baseline"),
-        (o.partition.is_some(), "--partition"),
-        (args.record.is_some(), "--record"),
-        (args.fail_on_ignored, "--fail-on-ignored"),
-        (args.min_coverage.is_some(), "--min-coverage"),
-        (args.bundle.is_some(), "--bundle"),
-        (args.explain, "--explain"),
-    ]
-    .into_iter()
-    .find_map(|(given, flag)| given.then_some(flag))
-}
-
 pub(crate) fn explore(args: ExploreArgs) -> Exit {
-    let contract = Contract::embedded();
-    if let Some(flag) = inapplicable(&args.run) {
-        return usage(format!(
-            "{flag} does not apply to explore (it runs generated sequences, not the suite)"
-        ));
-    }
-    let libtest = libtest_mimic::Arguments::default();
-    if let Some(problem) = check_run_args(&args.run, &libtest, contract) {
+    if let Some(problem) = check_explore_args(&args, Contract::embedded()) {
         return usage(problem);
-    }
-    if args.out.exists() && !args.out.is_dir() {
-        return usage(format!(
-            "--out {} is not a directory (a failing sequence's case file is written into it)",
-            args.out.display()
-        ));
     }
     let (target, config) = match cli_target_config(&args.run) {
         Ok(target) => target,

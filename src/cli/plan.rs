@@ -5,7 +5,7 @@ use cts_conform::contract::Contract;
 use cts_conform::options::args::{CoverageArgs, PlanArgs};
 use cts_conform::runner::plan::Plan;
 
-use super::exit::{usage, Exit};
+use super::exit::Exit;
 
 /// The plan of `args`; case-file errors printed with their positions (exit 2).
 pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
@@ -13,16 +13,6 @@ pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Ex
         eprintln!("{errors}");
         Exit::Usage
     })
-}
-
-/// The plan's baseline (`--baseline FILE`); a problem is one line (exit 2).
-pub(crate) fn load_baseline(
-    path: &Option<std::path::PathBuf>,
-    plan: &Plan,
-    contract: &Contract,
-) -> Result<cts_conform::outcome::Baseline, Exit> {
-    plan.baseline(path.as_deref(), contract, &cts_conform::cts::Cts)
-        .map_err(usage)
 }
 
 pub(crate) fn coverage(args: CoverageArgs) -> Exit {

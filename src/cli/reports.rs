@@ -11,20 +11,7 @@ use cts_conform::report::files::{ReportFile, Reports};
 use cts_conform::report::{self, CaseResult, RunSummary};
 use cts_conform::runner::Finished;
 
-use cts_conform::options::args::OutputArgs;
-
 use super::exit::{usage, Exit};
-
-/// The report files asked for by a run's or replay's flags; a usage error (exit 2) for a
-/// missing directory or two reports on one file.
-pub(crate) fn plan_reports(args: &OutputArgs) -> Result<Option<Reports>, Exit> {
-    Reports::plan(
-        args.junit.as_deref(),
-        args.report_json.as_deref(),
-        args.report_html.as_deref(),
-    )
-    .map_err(|e| usage(e.to_string()))
-}
 
 /// One report file of `flag` (`parity`, `report merge`); a usage error as above.
 pub(crate) fn plan_file(

@@ -3,26 +3,21 @@
 //! becomes libtest output, reports and an exit code. `replay` goes through
 //! [`execute`] too.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use cts_conform::contract::Contract;
 use cts_conform::options::args::RunArgs;
 use cts_conform::options::checks::{check_run_args, check_selection, NoCaseSelected};
-use cts_conform::options::spec::{cts_run, filters, ledger_spec, rerun_command, target_config};
+use cts_conform::options::spec::{filters, ledger_spec, rerun_command, target_config};
+use cts_conform::options::suite::{Outputs, Suite, SuiteError};
 use cts_conform::report;
 use cts_conform::report::failure::Reproduce;
-use cts_conform::report::files::Reports;
-use cts_conform::run::reorder::ReorderBuffer;
 use cts_conform::run::{self, RunConfig, Session};
 use cts_conform::runner::{self, LedgerSpec, RunSpec, Target};
-use cts_conform::terminal;
-use libtest_mimic::ColorSetting;
+use cts_conform::terminal::{self, Terminal};
 
 use super::exit::{exit_now, runtime, usage, Exit};
-use super::plan::{load_baseline, load_plan};
-use super::reports::plan_reports;
 
 /// Quits at once on the second signal ([`run::signals::watch`] handles the first),
 /// naming the command that removes what the run left.
@@ -47,48 +42,29 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     if let Some(problem) = check_run_args(&args, &libtest, contract) {
         return usage(problem);
     }
-    let mut plan = match load_plan(&args.plan, contract) {
-        Ok(plan) => plan,
-        Err(exit) => return exit,
+    let url_target = args.target != "embedded";
+    let baseline = args.outputs.baseline.as_deref();
+    let mut suite = match Suite::load(&args.plan, baseline, args.outputs.partition, url_target) {
+        Ok(suite) => suite,
+        Err(error) => return refused(error),
     };
-    if !libtest.list {
-        // The response schemas compile on another core while the run gets ready (the
-        // target's check, the emulator), not on the way of the first answers; if no
-        // thread can be had, each compiles when first needed. Not during the load: the
-        // two would add up at a large plan's peak of memory.
-        let _ = std::thread::Builder::new()
-            .name("cts-conform-schemas".into())
-            .spawn(|| contract.compile_response_schemas());
-    }
-    let embedded = args.target == "embedded";
-    if !embedded {
-        if let Err(errors) =
-            cts_conform::cts::case_files::check_created_names(&plan.cases, &plan.sources)
-        {
-            eprintln!("{errors}");
-            return Exit::Usage;
-        }
-    }
-    let baseline = match load_baseline(&args.outputs.baseline, &plan, contract) {
-        Ok(baseline) => baseline,
-        Err(exit) => return exit,
-    };
-    let planned = std::mem::take(&mut plan.cases);
-    // The whole plan's ids (before any partition): a shard's report carries them, so
-    // that `report merge` sees a missing shard.
-    let plan_ids: Vec<String> = planned.iter().map(|case| case.id.clone()).collect();
-    let cases = match args.outputs.partition {
-        Some(partition) => partition.select(planned),
-        None => planned,
-    };
-    if libtest.list && args.explain {
-        return explain(&args, &libtest, cases, baseline, plan_ids);
-    }
     if libtest.list {
-        terminal::list(&libtest, &cases);
-        return Exit::Passed;
+        return match args.explain {
+            true => explain(&args, &libtest, suite),
+            false => {
+                terminal::list(&libtest, &suite.cases);
+                Exit::Passed
+            }
+        };
     }
-    match check_selection(&cases, &libtest, args.no_tests) {
+    // The response schemas compile on another core while the run gets ready (the
+    // target's check, the emulator), not on the way of the first answers; if no thread
+    // can be had, each compiles when first needed. Not during the load: the two would add
+    // up at a large plan's peak of memory.
+    let _ = std::thread::Builder::new()
+        .name("cts-conform-schemas".into())
+        .spawn(|| contract.compile_response_schemas());
+    match check_selection(&suite.cases, &libtest, args.no_tests) {
         Ok(warning) => warning.iter().for_each(|w| eprintln!("{w}")),
         Err(NoCaseSelected::Mistyped(message)) => return usage(message),
         Err(NoCaseSelected::Refused(line)) => {
@@ -96,81 +72,43 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
             return Exit::NoTests;
         }
     }
-    let reports = match plan_reports(&args.outputs) {
-        Ok(reports) => reports,
-        Err(exit) => return exit,
+    let outputs = match args.outputs() {
+        Ok(outputs) => outputs,
+        Err(message) => return usage(message),
     };
-    // --bundle DIR: refused unless new or empty, before anything is sent.
-    let bundle = match &args.bundle {
-        Some(dir) => match cts_conform::bundle::prepare(dir) {
-            Ok(()) => Some(dir.clone()),
-            Err(e) => return usage(e.to_string()),
-        },
-        None => None,
-    };
-    let record = args.record.clone().or_else(|| {
-        bundle
-            .as_ref()
-            .map(|dir| dir.join(cts_conform::bundle::RECORDING))
-    });
-    // The case files' texts are needed no more than for their fingerprint, and that only
-    // for a recording or a report (it is left empty otherwise): a large suite's text is
-    // not kept for the whole run.
-    let sources = std::mem::take(&mut plan.sources);
-    let fingerprint = if record.is_some() || reports.is_some() || bundle.is_some() {
-        report::results::fingerprint(cts_conform::contract::EMBEDDED_OPENAPI, &sources)
-    } else {
-        String::new()
-    };
-    drop(sources);
+    let fingerprint = suite.take_fingerprint(outputs.fingerprinted());
     let (target, config) = match cli_target_config(&args) {
         Ok(target) => target,
         Err(exit) => return exit,
     };
-    let selection = terminal::selection(&libtest, &cases);
     let spec = RunSpec {
-        selection,
-        concurrency: libtest
-            .test_threads
-            .unwrap_or(terminal::DEFAULT_CONCURRENCY),
-        baseline,
         ledger: ledger_spec(&args),
-        record,
+        record: outputs.record.clone(),
         record_overwrite: args.record_overwrite,
-        keep_results: reports.is_some() || bundle.is_some(),
-        plan_ids,
+        keep_results: outputs.keeps_results(),
         filters: Some(filters(&libtest, args.plan.no_derived)),
-        profile: plan.profile_name(),
-        partition: args.outputs.partition.map(|p| p.to_string()),
-        baseline_file: args
-            .outputs
-            .baseline
-            .as_ref()
-            .map(|p| p.display().to_string()),
         fingerprint,
         reproduce: Reproduce::Run(rerun_command(&args)),
-        ..cts_run(target, config, cases)
-    };
-    let outputs = Outputs {
-        reports,
-        bundle,
-        fail_on_ignored: args.fail_on_ignored,
-        min_coverage: args.min_coverage,
-        print_critical_path: args.print_critical_path,
+        ..suite.into_spec(&libtest, target, config)
     };
     execute(spec, &libtest, outputs)
+}
+
+/// The suite could not be had: case-file errors as they are, else one line (exit 2).
+pub(crate) fn refused(error: SuiteError) -> Exit {
+    match error {
+        SuiteError::CaseFiles(errors) => {
+            eprintln!("{errors}");
+            Exit::Usage
+        }
+        SuiteError::Usage(message) => usage(message),
+    }
 }
 
 /// `--list --explain`: each case and whether this run would run it, and if not why, from
 /// the runner's own decisions ([`runner::explain`]); sends nothing but the check before
 /// the run.
-fn explain(
-    args: &RunArgs,
-    libtest: &libtest_mimic::Arguments,
-    cases: Vec<cts_conform::case::LoadedCase>,
-    baseline: cts_conform::outcome::Baseline,
-    plan_ids: Vec<String>,
-) -> Exit {
+fn explain(args: &RunArgs, libtest: &libtest_mimic::Arguments, suite: Suite) -> Exit {
     let (target, config) = match cli_target_config(args) {
         Ok(target) => target,
         Err(exit) => return exit,
@@ -179,15 +117,11 @@ fn explain(
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
-    let selection = terminal::selection(libtest, &cases);
     let spec = RunSpec {
-        selection,
-        baseline,
         // Only read: explaining writes no ledger (runner::explain).
         ledger: ledger_spec(args),
         keep_results: false,
-        plan_ids,
-        ..cts_run(target, config, cases)
+        ..suite.into_spec(libtest, target, config)
     };
     match runner::explain::explain(spec, runtime.handle()) {
         Ok((explained, warnings)) => {
@@ -207,17 +141,6 @@ pub(crate) fn cli_target_config(args: &RunArgs) -> Result<(Target, RunConfig), E
     target_config(args, &mut |warning| eprintln!("{warning}")).map_err(usage)
 }
 
-/// What a run writes and how its completeness gates its exit code.
-pub(crate) struct Outputs {
-    pub(crate) reports: Option<Reports>,
-    /// `--bundle DIR` (the recording goes in it too).
-    pub(crate) bundle: Option<PathBuf>,
-    pub(crate) fail_on_ignored: bool,
-    pub(crate) min_coverage: Option<f64>,
-    /// `--print-critical-path`: the run's bound, printed after it.
-    pub(crate) print_critical_path: bool,
-}
-
 /// Runs `spec` with the terminal as its printer, writes the reports, and gives the exit
 /// code: the one pipeline of `run` and `replay`.
 pub(crate) fn execute(
@@ -229,15 +152,7 @@ pub(crate) fn execute(
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
-    let color = match libtest.color {
-        Some(ColorSetting::Always) => true,
-        Some(ColorSetting::Never) => false,
-        _ => std::io::stdout().is_terminal(),
-    };
-    let buffer = Arc::new(ReorderBuffer::default());
-    spec.reporters
-        .push(Arc::clone(&buffer) as Arc<dyn run::event::Reporter>);
-    spec.pace = Some(Arc::clone(&buffer));
+    let terminal = Terminal::attach(&mut spec, libtest);
     let unmet = outputs.print_critical_path.then(|| {
         let unmet = Arc::new(run::bound::UnmetPreconditions::default());
         spec.reporters
@@ -254,7 +169,6 @@ pub(crate) fn execute(
         .iter()
         .any(|s| matches!(s, runner::Selection::Run));
     let signals = sends.then(|| run::signals::Listeners::install(runtime.handle()));
-    let reproduce = spec.reproduce.clone();
     let prepared = match runner::prepare(spec, runtime.handle()) {
         Ok(prepared) => prepared,
         Err(error) => return Exit::from(error),
@@ -269,15 +183,7 @@ pub(crate) fn execute(
             ledger_path,
         ));
     }
-    let conclusion = terminal::print_while(
-        libtest,
-        prepared.cases(),
-        &buffer,
-        prepared.redactor(),
-        reproduce,
-        color,
-        || prepared.execute(),
-    );
+    let conclusion = terminal.print_while(&prepared);
     let interrupted = prepared.session().interrupted();
     let stop_signal = prepared.session().stop_signal();
     let bound = unmet.map(|unmet| prepared.critical_path(&unmet));
@@ -301,16 +207,7 @@ pub(crate) fn execute(
             &finished.redactor,
         );
     }
-    let completeness = &finished.completeness;
-    terminal::print_completeness(libtest, completeness);
-    let traffic = match summary.target_kind.as_str() {
-        "replay" => format!(
-            "requests answered from the recording (none sent): {}",
-            finished.traffic.line()
-        ),
-        _ => format!("requests sent: {}", finished.traffic.line()),
-    };
-    terminal::print_summary_line(libtest, &traffic);
+    terminal.print_closing(&finished);
     if let Some(bound) = bound {
         println!("{bound}");
     }
@@ -327,7 +224,7 @@ pub(crate) fn execute(
                 &finished.results,
                 written,
             ),
-            completeness,
+            &finished.completeness,
             outputs.fail_on_ignored,
             outputs.min_coverage,
         )

@@ -3,7 +3,7 @@
 //! hint for a first positional argument that looks like a mistyped subcommand, and what
 //! a run that selects no case does (`--no-tests`).
 
-use super::args::{NoTests, RunArgs};
+use super::args::{ExploreArgs, NoTests, RunArgs};
 use crate::case::LoadedCase;
 use crate::contract::Contract;
 
@@ -18,13 +18,8 @@ pub fn check_run_args(
     libtest: &libtest_mimic::Arguments,
     contract: &Contract,
 ) -> Option<String> {
-    if libtest.bench {
-        return Some(
-            "--bench is not supported: cts-conform has no benchmarks (run without it)".into(),
-        );
-    }
-    if libtest.test_threads == Some(0) {
-        return Some("--test-threads must be at least 1".into());
+    if let Some(problem) = check_libtest_args(libtest) {
+        return Some(problem);
     }
     if args.explain && !libtest.list {
         return Some(
@@ -65,12 +60,67 @@ pub fn check_run_args(
         .or_else(|| check_record_dir(args, libtest))
 }
 
+/// The first problem with libtest's flags (a run's and a replay's), as one line.
+pub fn check_libtest_args(libtest: &libtest_mimic::Arguments) -> Option<String> {
+    if libtest.bench {
+        return Some(
+            "--bench is not supported: cts-conform has no benchmarks (run without it)".into(),
+        );
+    }
+    if libtest.test_threads == Some(0) {
+        return Some("--test-threads must be at least 1".into());
+    }
+    None
+}
+
 /// `--record DIR`: new or empty, or (`--record-overwrite`) an earlier recording.
 fn check_record_dir(args: &RunArgs, libtest: &libtest_mimic::Arguments) -> Option<String> {
     let dir = args.record.as_deref().filter(|_| !libtest.list)?;
     crate::record::write::check_unused(dir, args.record_overwrite)
         .err()
         .map(|e| e.to_string())
+}
+
+/// The first of the run's flags given that does not apply to explore.
+fn inapplicable_to_explore(args: &RunArgs) -> Option<&'static str> {
+    let o = &args.outputs;
+    [
+        (!args.plan.cases.is_empty(), "--cases"),
+        (args.plan.no_derived, "--no-derived"),
+        (o.junit.is_some(), "--junit"),
+        (o.report_json.is_some(), "--report-json"),
+        (o.report_html.is_some(), "--report-html"),
+        (o.baseline.is_some(), "--baseline"),
+        (o.partition.is_some(), "--partition"),
+        (args.record.is_some(), "--record"),
+        (args.fail_on_ignored, "--fail-on-ignored"),
+        (args.min_coverage.is_some(), "--min-coverage"),
+        (args.bundle.is_some(), "--bundle"),
+        (args.explain, "--explain"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+}
+
+/// The first problem with explore's flags, as one line: a run's flag that does not apply
+/// to it, a run's flag out of range, an `--out` that is not a directory.
+pub fn check_explore_args(args: &ExploreArgs, contract: &Contract) -> Option<String> {
+    if let Some(flag) = inapplicable_to_explore(&args.run) {
+        return Some(format!(
+            "{flag} does not apply to explore (it runs generated sequences, not the suite)"
+        ));
+    }
+    let libtest = libtest_mimic::Arguments::default();
+    if let Some(problem) = check_run_args(&args.run, &libtest, contract) {
+        return Some(problem);
+    }
+    if args.out.exists() && !args.out.is_dir() {
+        return Some(format!(
+            "--out {} is not a directory (a failing sequence's case file is written into it)",
+            args.out.display()
+        ));
+    }
+    None
 }
 
 /// The subcommand `word` is likely a typo of (edit distance 1 or 2), if any.
@@ -100,7 +150,10 @@ pub fn check_selection(
     libtest: &libtest_mimic::Arguments,
     no_tests: NoTests,
 ) -> Result<Option<String>, NoCaseSelected> {
-    if cases.iter().any(|case| crate::terminal::runs(libtest, case)) {
+    if cases
+        .iter()
+        .any(|case| crate::terminal::runs(libtest, case))
+    {
         return Ok(None);
     }
     let filter = libtest.filter.as_deref().unwrap_or_default();

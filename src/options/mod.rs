@@ -12,3 +12,7 @@ pub mod proxy;
 pub mod serve;
 pub mod server_args;
 pub mod spec;
+pub mod suite;
+
+#[cfg(test)]
+mod tests;

@@ -59,9 +59,11 @@ impl ProxyArgs {
                 (UpstreamAuth::PassThrough, Vec::new())
             }
             Credentials::None => {
-                return Err("give --ak/--sk or --token: the proxy forwards only requests whose \
+                return Err(
+                    "give --ak/--sk or --token: the proxy forwards only requests whose \
                      credentials verify with its own (or pass --forward-unverified)"
-                    .into())
+                        .into(),
+                )
             }
         };
         if self.forward_unverified {

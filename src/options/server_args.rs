@@ -273,4 +273,3 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .next()
         .ok_or_else(|| format!("{text} resolves to no address"))
 }
-

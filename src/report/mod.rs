@@ -1,7 +1,7 @@
 //! Reporting findings: failure text with JSON diffs, `curl` reproductions, and the file
 //! reports (JUnit XML, JSON, HTML). Reporters consume the runner's outcomes (collected from
 //! its events); they run no case, send nothing and write no files (the command does; the
-//! libtest glue that drives trials is the command's, in `src/cli/trials.rs`).
+//! libtest glue that drives trials is [`crate::terminal`]).
 
 pub mod completeness;
 pub mod curl;
