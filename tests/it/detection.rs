@@ -278,7 +278,7 @@ fn faults_doc(detections: &[Detection]) -> String {
          runs a broken standalone emulator (repeatable).\n\
          - `cts-conform --emulator-fault NAME` runs the suite against a broken embedded \
          emulator (embedded target only; repeatable). It must fail.\n\
-         - `tests/detection.rs` runs the default suite once per fault and once without; \
+         - `tests/it/detection.rs` runs the default suite once per fault and once without; \
          each fault must fail the run with a failing case whose message contains the \
          fault's evidence texts (`src/emulator/fault.rs`, `TABLE`), and the clean run must \
          pass. `cargo test --test it detection -- --nocapture` prints the table below; \
