@@ -12,6 +12,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::outcome::Exit;
 use crate::record::{case_file_name, RecordedCase};
 use crate::report::completeness::{self, Completeness};
 use crate::report::json::status_against_steps;
@@ -60,22 +61,32 @@ impl Verification {
     }
 }
 
-/// The exit code of a run in which a case failed (as `cargo test`), as a manifest holds it.
-pub const FAILED_EXIT_CODE: i32 = 101;
-
 /// What `verify` decides about a bundle, first match wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// It cannot be vouched for: `problems` problems (missing, changed or inconsistent
     /// files).
     Refused { problems: usize },
-    /// Intact, but `failed` cases failed (or the run exited [`FAILED_EXIT_CODE`]).
+    /// Intact, but `failed` cases failed (or the run exited [`Exit::Failed`]).
     Failed { failed: usize },
     /// Intact and nothing failed, but not a complete green run of the whole suite; the
     /// run's exit code as its manifest says.
     Incomplete { exit_code: Option<i32> },
     /// Intact, complete and green.
     Green,
+}
+
+impl Decision {
+    /// The exit code of `verify` for this decision: 2 refused, 101 failed, 6 incomplete,
+    /// 0 green.
+    pub fn exit(self) -> Exit {
+        match self {
+            Decision::Refused { .. } => Exit::Usage,
+            Decision::Failed { .. } => Exit::Failed,
+            Decision::Incomplete { .. } => Exit::Incomplete,
+            Decision::Green => Exit::Passed,
+        }
+    }
 }
 
 /// One line `verify` prints: on stdout (what it found) or on stderr (refusals).
@@ -92,7 +103,7 @@ impl Verification {
             Decision::Refused {
                 problems: self.problems.len(),
             }
-        } else if self.failed() > 0 || self.exit_code == Some(FAILED_EXIT_CODE) {
+        } else if self.failed() > 0 || self.exit_code == Some(Exit::Failed as i32) {
             Decision::Failed {
                 failed: self.failed(),
             }
@@ -402,7 +413,7 @@ mod tests {
             problems: problems.iter().map(|p| p.to_string()).collect(),
             completeness: Some(completeness(failed, missing)),
             gaps: Vec::new(),
-            exit_code: Some(if failed > 0 { FAILED_EXIT_CODE } else { 0 }),
+            exit_code: Some(if failed > 0 { Exit::Failed as i32 } else { 0 }),
         }
     }
 
@@ -441,7 +452,7 @@ mod tests {
             Line::Out("B: intact, but 2 case(s) failed".into())
         );
         let mut exited = verification(&[], 0, 0);
-        exited.exit_code = Some(FAILED_EXIT_CODE);
+        exited.exit_code = Some(Exit::Failed as i32);
         assert_eq!(exited.decision(), Decision::Failed { failed: 0 });
     }
 

@@ -7,7 +7,7 @@ use cts_conform::options::proxy::check_credentials;
 use cts_conform::options::server_args::ProxyArgs;
 use cts_conform::proxy;
 
-use super::exit::{runtime, Exit};
+use super::exit::{not_started, runtime, Exit};
 
 pub(crate) fn proxy(args: ProxyArgs) -> Exit {
     let setup = match args.proxy_config(&mut |notice| eprintln!("{notice}")) {
@@ -22,7 +22,7 @@ pub(crate) fn proxy(args: ProxyArgs) -> Exit {
     if let Some((project_id, credentials)) = setup.check {
         let checked = check_credentials(&config, &project_id, credentials);
         if let Err(error) = runtime.block_on(checked) {
-            return Exit::from(error);
+            return not_started(error);
         }
     }
     eprintln!("forwarding to {}", config.upstream);

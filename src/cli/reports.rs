@@ -1,14 +1,12 @@
 //! The reports' side of a command: report files planned from the flags before anything
-//! runs and written at the end ([`cts_conform::report::files`]), the bundle, and the exit
-//! gate of `--fail-on-ignored` and `--min-coverage`.
+//! runs and written at the end ([`cts_conform::report::files`]), and the bundle.
 
 use std::path::{Path, PathBuf};
 
 use cts_conform::auth::Redactor;
 use cts_conform::bundle;
-use cts_conform::report::completeness::Completeness;
 use cts_conform::report::files::{ReportFile, Reports};
-use cts_conform::report::{self, CaseResult, RunSummary};
+use cts_conform::report::{CaseResult, RunSummary};
 use cts_conform::runner::Finished;
 
 use super::exit::{usage, Exit};
@@ -46,26 +44,6 @@ pub(crate) fn write_reports(
         eprintln!("error: {e}");
     }
     failed.is_empty()
-}
-
-/// `exit` unless the run passed but is incomplete under `--fail-on-ignored` or
-/// `--min-coverage`: then exit 6, with the reason.
-pub(crate) fn gated(
-    exit: Exit,
-    completeness: &Completeness,
-    fail_on_ignored: bool,
-    min_coverage: Option<f64>,
-) -> Exit {
-    if exit != Exit::Passed {
-        return exit;
-    }
-    match report::completeness::gate(completeness, fail_on_ignored, min_coverage) {
-        Some(reason) => {
-            eprintln!("error: the run is incomplete (exit 6): {reason}");
-            Exit::Incomplete
-        }
-        None => exit,
-    }
 }
 
 /// Writes the certification bundle of a run that ended with `exit` (its recording is

@@ -10,14 +10,13 @@ use cts_conform::contract::Contract;
 use cts_conform::options::args::RunArgs;
 use cts_conform::options::checks::{check_run_args, check_selection, NoCaseSelected};
 use cts_conform::options::spec::{filters, ledger_spec, rerun_command, target_config};
-use cts_conform::options::suite::{Outputs, Suite, SuiteError};
-use cts_conform::report;
+use cts_conform::options::suite::{Outputs, RunEnd, Suite, SuiteError};
 use cts_conform::report::failure::Reproduce;
 use cts_conform::run::{self, RunConfig, Session};
 use cts_conform::runner::{self, LedgerSpec, RunSpec, Target};
 use cts_conform::terminal::{self, Terminal};
 
-use super::exit::{exit_now, runtime, usage, Exit};
+use super::exit::{exit_now, not_started, runtime, usage, Exit};
 
 /// Quits at once on the second signal ([`run::signals::watch`] handles the first),
 /// naming the command that removes what the run left.
@@ -131,7 +130,7 @@ fn explain(args: &RunArgs, libtest: &libtest_mimic::Arguments, suite: Suite) -> 
             print!("{}", runner::explain::render(&explained));
             Exit::Passed
         }
-        Err(error) => Exit::from(error),
+        Err(error) => not_started(error),
     }
 }
 
@@ -171,7 +170,7 @@ pub(crate) fn execute(
     let signals = sends.then(|| run::signals::Listeners::install(runtime.handle()));
     let prepared = match runner::prepare(spec, runtime.handle()) {
         Ok(prepared) => prepared,
-        Err(error) => return Exit::from(error),
+        Err(error) => return not_started(error),
     };
     for warning in &prepared.warnings {
         eprintln!("{warning}");
@@ -198,9 +197,9 @@ pub(crate) fn execute(
         written = false;
     }
     let summary = &finished.summary;
-    if let Some(reports) = outputs.reports {
+    if let Some(reports) = &outputs.reports {
         written &= super::reports::write_reports(
-            &reports,
+            reports,
             summary,
             &finished.results,
             &finished.coverage,
@@ -211,24 +210,13 @@ pub(crate) fn execute(
     if let Some(bound) = bound {
         println!("{bound}");
     }
-    let exit = if let Some(why) = &finished.configuration_error {
-        eprintln!("error: {why}");
-        Exit::Unreachable
-    } else if interrupted {
-        eprintln!("interrupted: cases that had started stopped after their current step and cleaned up; the rest did not run");
-        stop_signal.map_or(Exit::Interrupted, Exit::from)
-    } else {
-        super::reports::gated(
-            verdict(
-                conclusion.has_failed() || !leftovers.is_empty(),
-                &finished.results,
-                written,
-            ),
-            &finished.completeness,
-            outputs.fail_on_ignored,
-            outputs.min_coverage,
-        )
+    let end = RunEnd {
+        stopped: interrupted.then_some(stop_signal),
+        libtest_failed: conclusion.has_failed(),
+        written,
     };
+    let (exit, why) = outputs.exit(&finished, &end);
+    why.iter().for_each(|line| eprintln!("{line}"));
     let exit = match &outputs.bundle {
         Some(dir) => super::reports::write_bundle(dir, &finished, exit),
         None => exit,
@@ -236,19 +224,4 @@ pub(crate) fn execute(
     // The process ends next: freeing every result one by one would only cost time.
     std::mem::forget(finished);
     exit
-}
-
-/// The exit code of a run that ran: a report that could not be written first (CI would
-/// otherwise judge without it), then a failure seen by libtest or by the reports (they
-/// never disagree: a case the reports count as failed fails the run).
-pub(crate) fn verdict(libtest_failed: bool, results: &[report::CaseResult], written: bool) -> Exit {
-    if !written {
-        eprintln!("error: the run finished but a report could not be written (exit 5)");
-        return Exit::ReportNotWritten;
-    }
-    if libtest_failed || results.iter().any(|r| r.verdict.fails_run()) {
-        Exit::Failed
-    } else {
-        Exit::Passed
-    }
 }

@@ -3,7 +3,7 @@
 //! intact, consistent, complete and green bundle; 2 when it cannot be vouched for (each
 //! problem one line naming the file); 101 when a case failed; 6 when incomplete.
 
-use cts_conform::bundle::verify::{verify as verify_bundle, Decision, Line};
+use cts_conform::bundle::verify::{verify as verify_bundle, Line};
 
 use cts_conform::options::args::VerifyArgs;
 
@@ -20,10 +20,5 @@ pub(crate) fn verify(args: VerifyArgs) -> Exit {
             Line::Err(text) => eprintln!("{text}"),
         }
     }
-    match verification.decision() {
-        Decision::Refused { .. } => Exit::Usage,
-        Decision::Failed { .. } => Exit::Failed,
-        Decision::Incomplete { .. } => Exit::Incomplete,
-        Decision::Green => Exit::Passed,
-    }
+    verification.decision().exit()
 }

@@ -1,8 +1,8 @@
 //! What a run's or a replay's flags make of the suite: the plan loaded ([`Suite::load`]:
 //! case files, derived cases, the created-name rule of a URL target, the baseline, the
 //! partition's share with the whole plan's ids kept), the [`RunSpec`] the suite decides
-//! ([`Suite::into_spec`]), and what the run writes ([`Outputs`]: report files, bundle,
-//! recording, and the completeness gates of the exit code).
+//! ([`Suite::into_spec`]), what the run writes ([`Outputs`]: report files, bundle,
+//! recording) and the exit code it ends with ([`Outputs::exit`]).
 
 use std::path::{Path, PathBuf};
 
@@ -11,13 +11,14 @@ use super::spec::cts_run;
 use crate::case::model::Profile;
 use crate::case::{LoadedCase, Source};
 use crate::contract::{Contract, EMBEDDED_OPENAPI};
-use crate::outcome::Baseline;
+use crate::outcome::{Baseline, Exit};
 use crate::partition::Partition;
 use crate::record::RunMeta;
 use crate::report::files::Reports;
+use crate::run::signals::StopSignal;
 use crate::run::RunConfig;
 use crate::runner::plan::Plan;
-use crate::runner::{RunSpec, Target};
+use crate::runner::{Finished, RunSpec, Target};
 use crate::terminal;
 
 /// Why the suite cannot be had; nothing has been sent.
@@ -167,7 +168,59 @@ impl RunArgs {
     }
 }
 
+/// How a run that ran ended, beside its results: what [`Outputs::exit`] judges.
+pub struct RunEnd {
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): which, if known.
+    pub stopped: Option<Option<StopSignal>>,
+    /// libtest saw a failed trial.
+    pub libtest_failed: bool,
+    /// Every report and the recording were written.
+    pub written: bool,
+}
+
 impl Outputs {
+    /// The exit code of a run that ran, and the lines (for stderr) that say why when it
+    /// is not plain: a configuration problem found during the run (3), a stop by a signal
+    /// (130, 143, 129), a report not written (5; first, since CI would otherwise judge
+    /// without it), a failure seen by libtest or the reports (101; they never disagree)
+    /// or a tracker left behind, else 0 unless `--fail-on-ignored` or `--min-coverage`
+    /// finds the run incomplete (6).
+    pub fn exit(&self, finished: &Finished, end: &RunEnd) -> (Exit, Vec<String>) {
+        if let Some(why) = &finished.configuration_error {
+            return (Exit::Unreachable, vec![format!("error: {why}")]);
+        }
+        if let Some(signal) = end.stopped {
+            let line = "interrupted: cases that had started stopped after their current step \
+                        and cleaned up; the rest did not run";
+            return (
+                signal.map_or(Exit::Interrupted, Exit::from),
+                vec![line.into()],
+            );
+        }
+        if !end.written {
+            let line = "error: the run finished but a report could not be written (exit 5)";
+            return (Exit::ReportNotWritten, vec![line.into()]);
+        }
+        let failed = end.libtest_failed
+            || !finished.summary.leftovers.is_empty()
+            || finished.results.iter().any(|r| r.verdict.fails_run());
+        if failed {
+            return (Exit::Failed, Vec::new());
+        }
+        let gate = crate::report::completeness::gate(
+            &finished.completeness,
+            self.fail_on_ignored,
+            self.min_coverage,
+        );
+        match gate {
+            Some(reason) => (
+                Exit::Incomplete,
+                vec![format!("error: the run is incomplete (exit 6): {reason}")],
+            ),
+            None => (Exit::Passed, Vec::new()),
+        }
+    }
+
     /// Whether anything written names the suite's fingerprint (else it is not computed).
     pub fn fingerprinted(&self) -> bool {
         self.record.is_some() || self.keeps_results()

@@ -4,6 +4,7 @@
 //! merges read them. Nothing here does I/O.
 
 pub mod baseline;
+pub mod exit;
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::http::exchange::Exchange;
 use crate::http::throttle::Retry;
 
 pub use baseline::{Baseline, BaselineError, EntryProblem};
+pub use exit::Exit;
 
 /// What happened in one step.
 #[derive(Debug, Clone)]

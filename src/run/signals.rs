@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use super::session::Session;
+use crate::outcome::Exit;
 
 /// A signal that stops a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +120,17 @@ pub async fn watch(mut listeners: Listeners, session: Arc<Session>) -> StopSigna
     eprintln!("\n{}", first.first_notice());
     session.interrupt_by(first);
     listeners.next().await
+}
+
+/// The exit code of a run this signal stopped (128 + its number, as a shell reports it).
+impl From<StopSignal> for Exit {
+    fn from(signal: StopSignal) -> Exit {
+        match signal {
+            StopSignal::Interrupt => Exit::Interrupted,
+            StopSignal::Terminate => Exit::Terminated,
+            StopSignal::Hangup => Exit::HungUp,
+        }
+    }
 }
 
 #[cfg(test)]
