@@ -43,6 +43,11 @@ pub fn runs(libtest: &Arguments, case: &LoadedCase) -> bool {
 
 /// For each planned case, whether it runs, and if not, why (libtest's rules).
 pub fn selection(libtest: &Arguments, cases: &[LoadedCase]) -> Vec<Selection> {
+    // libtest counts `--ignored` as a filter; the name filters alone say "filtered out".
+    let by_name = Arguments {
+        ignored: false,
+        ..libtest.clone()
+    };
     cases
         .iter()
         .map(|case| {
@@ -51,7 +56,7 @@ pub fn selection(libtest: &Arguments, cases: &[LoadedCase]) -> Vec<Selection> {
             }
             let trial = Trial::test(&case.id, || Ok(()));
             let verdict = match &case.spec.ignore {
-                _ if libtest.is_filtered_out(&trial) => {
+                _ if by_name.is_filtered_out(&trial) => {
                     Verdict::NotRun("not run: filtered out".into())
                 }
                 Some(reason) => Verdict::Ignored(reason.clone()),
@@ -193,5 +198,63 @@ fn print_summary_line(libtest: &Arguments, line: &str) {
         eprintln!("{line}");
     } else {
         println!("{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use libtest_mimic::Arguments;
+
+    use super::selection;
+    use crate::contract::Contract;
+    use crate::outcome::Verdict;
+    use crate::runner::plan::{Plan, PlanSpec};
+    use crate::runner::Selection;
+
+    /// The built-in plan, with one case marked ignored (the suite itself has none).
+    fn plan() -> Vec<crate::case::LoadedCase> {
+        let spec = PlanSpec {
+            cases: Vec::new(),
+            with_builtin: false,
+            profile: crate::case::model::Profile::Documented,
+            no_derived: true,
+        };
+        let mut cases = match Plan::load(&spec, Contract::embedded(), &crate::cts::Cts) {
+            Ok(plan) => plan.cases,
+            Err(errors) => panic!("the built-in plan loads: {errors}"),
+        };
+        cases[0].spec.ignore = Some("not on this target".into());
+        cases
+    }
+
+    fn libtest(args: &[&str]) -> Arguments {
+        use clap::Parser;
+        Arguments::parse_from(std::iter::once("cts-conform").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_case_libtest_would_not_run_is_skipped_with_libtests_reason() {
+        let cases = plan();
+        let kept = cases[1].id.clone();
+        let chosen = selection(&libtest(&["--exact", &kept]), &cases);
+        assert!(matches!(chosen[1], Selection::Run));
+        assert!(matches!(
+            &chosen[2],
+            Selection::Skip(Verdict::NotRun(why)) if why == "not run: filtered out"
+        ));
+        let all = selection(&libtest(&[]), &cases);
+        assert!(matches!(
+            &all[0],
+            Selection::Skip(Verdict::Ignored(why)) if why == "not on this target"
+        ));
+        assert!(all[1..].iter().all(|s| matches!(s, Selection::Run)));
+        let ignored_only = selection(&libtest(&["--ignored"]), &cases);
+        assert!(matches!(ignored_only[0], Selection::Run));
+        assert!(matches!(
+            &ignored_only[1],
+            Selection::Skip(Verdict::NotRun(why)) if why.contains("(--ignored)")
+        ));
+        let everything = selection(&libtest(&["--include-ignored"]), &cases);
+        assert!(everything.iter().all(|s| matches!(s, Selection::Run)));
     }
 }
