@@ -274,6 +274,19 @@ struct Known {
 }
 
 impl Known {
+    /// Now `presence`, as of `now`. What a removed tracker was (its fields, id and
+    /// create_time) is forgotten: only its absence is judged, and a run that creates and
+    /// removes tens of thousands of trackers keeps no more than their names.
+    fn became(&mut self, presence: Presence, now: u64) {
+        self.presence = presence;
+        self.changed_at = now;
+        if presence == Presence::Absent {
+            self.fields = BTreeMap::new();
+            self.id = None;
+            self.create_time = None;
+        }
+    }
+
     fn new(presence: Presence, changed_at: u64) -> Self {
         Self {
             presence,
@@ -697,8 +710,7 @@ impl Model {
                 for (_, known) in self.trackers.iter_mut().filter(|(key, _)| {
                     key.project == project && key.tracker_type == TrackerType::Data
                 }) {
-                    known.presence = presence;
-                    known.changed_at = now;
+                    known.became(presence, now);
                 }
             }
             return;
@@ -746,8 +758,7 @@ impl Model {
             .trackers
             .entry(key)
             .or_insert_with(|| Known::new(presence, now));
-        known.presence = presence;
-        known.changed_at = now;
+        known.became(presence, now);
     }
 
     #[allow(clippy::too_many_arguments)]
