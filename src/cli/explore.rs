@@ -3,15 +3,18 @@
 //! that repeats the exploration, and, when a sequence failed, the shrunk case and the
 //! command that replays it. Exit 0 nothing found, 101 a sequence failed, 2 a bad flag.
 
+use std::path::Path;
+
 use cts_conform::contract::Contract;
 use cts_conform::explore::{self, summary, Budget, Executor, ExploreError};
+use cts_conform::run;
 
 use cts_conform::options::args::ExploreArgs;
 use cts_conform::options::checks::check_explore_args;
 use cts_conform::options::spec::{ledger_spec, rerun_command};
 
 use super::exit::{runtime, usage, Exit};
-use super::run::cli_target_config;
+use super::run::{cli_target_config, quit_on_second_signal};
 
 pub(crate) fn explore(args: ExploreArgs) -> Exit {
     if let Some(problem) = check_explore_args(&args, Contract::embedded()) {
@@ -34,6 +37,7 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
     };
     let profile = format!("{:?}", config.profile).to_lowercase();
     let ledger = ledger_spec(&args.run);
+    let ledger_file = ledger.written_file().map(Path::to_path_buf);
     let mut executor = Executor::new(
         Contract::embedded_shared(),
         cts_conform::cts::Cts::shared(),
@@ -46,6 +50,12 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
     let flags = rerun_command(&args.run);
     let flags = flags.strip_prefix("cts-conform").unwrap_or_default();
     let abilities = explore::abilities(executor.config());
+    // Before the first request: a signal stops the exploration gracefully from now on
+    // (the run in progress ends its step and cleans up), a second quits at once.
+    let listeners = run::signals::Listeners::install(runtime.handle());
+    let stop = executor.stop_handle();
+    let watch = run::signals::watch(listeners, move |signal| stop.stop(signal));
+    runtime.spawn(quit_on_second_signal(watch, ledger_file));
     for line in summary::opening(&budget, abilities, flags) {
         println!("{line}");
     }
@@ -60,6 +70,8 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
             eprintln!("error: {message}");
             return Exit::Failed;
         }
+        // explore() reports a stop in what it returns; a stop found elsewhere still ends.
+        Err(ExploreError::Stopped(signal)) => return Exit::from(signal),
     };
     let sent = format!("{} runs, {} requests", executor.runs, executor.requests);
     let out = cts_conform::report::failure::quote(&args.out.display().to_string());
@@ -67,6 +79,7 @@ pub(crate) fn explore(args: ExploreArgs) -> Exit {
         println!("{line}");
     }
     match explored.found {
+        _ if explored.stopped.is_some() => explored.stopped.map_or(Exit::Interrupted, Exit::from),
         Some(_) => Exit::Failed,
         None if explored.not_run == explored.sequences => {
             eprintln!("error: no sequence ran");

@@ -3,7 +3,7 @@
 //! becomes libtest output, reports and an exit code. `replay` goes through
 //! [`execute`] too.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cts_conform::contract::Contract;
@@ -12,20 +12,19 @@ use cts_conform::options::checks::{check_run_args, check_selection, NoCaseSelect
 use cts_conform::options::spec::{filters, ledger_spec, rerun_command, target_config};
 use cts_conform::options::suite::{Outputs, RunEnd, Suite, SuiteError};
 use cts_conform::report::failure::Reproduce;
-use cts_conform::run::{self, RunConfig, Session};
-use cts_conform::runner::{self, LedgerSpec, RunSpec, Target};
+use cts_conform::run::{self, RunConfig};
+use cts_conform::runner::{self, RunSpec, Target};
 use cts_conform::terminal::{self, Terminal};
 
 use super::exit::{exit_now, not_started, runtime, usage, Exit};
 
-/// Quits at once on the second signal ([`run::signals::watch`] handles the first),
-/// naming the command that removes what the run left.
-async fn quit_on_second_signal(
-    listeners: run::signals::Listeners,
-    session: Arc<Session>,
+/// Quits at once on the second signal (`first`, e.g. [`run::signals::watch_session`],
+/// handles the first), naming the command that removes what was left behind.
+pub(crate) async fn quit_on_second_signal(
+    first: impl std::future::Future<Output = run::signals::StopSignal>,
     ledger: Option<PathBuf>,
 ) {
-    let second = run::signals::watch(listeners, session).await;
+    let second = first.await;
     match ledger {
         Some(path) => eprintln!(
             "quitting now; remove leftovers with: {}",
@@ -158,10 +157,7 @@ pub(crate) fn execute(
             .push(Arc::clone(&unmet) as Arc<dyn run::event::Reporter>);
         unmet
     });
-    let ledger_path = match &spec.ledger {
-        LedgerSpec::File(path) => Some(path.clone()),
-        LedgerSpec::InMemory | LedgerSpec::ReadOnly(_) => None,
-    };
+    let ledger_path = spec.ledger.written_file().map(Path::to_path_buf);
     // Before the first request: a signal stops the run gracefully from now on.
     let sends = spec
         .selection
@@ -176,11 +172,9 @@ pub(crate) fn execute(
         eprintln!("{warning}");
     }
     if let Some(listeners) = signals {
-        runtime.spawn(quit_on_second_signal(
-            listeners,
-            Arc::clone(prepared.session()),
-            ledger_path,
-        ));
+        let session = Arc::clone(prepared.session());
+        let watch = run::signals::watch_session(listeners, session);
+        runtime.spawn(quit_on_second_signal(watch, ledger_path));
     }
     let conclusion = terminal.print_while(&prepared);
     let interrupted = prepared.session().interrupted();

@@ -4,7 +4,7 @@
 //! by the contract and the run's model, and whatever the case created removed. Each
 //! run has a run id of its own, so its names never meet an earlier sequence's.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -14,7 +14,8 @@ use crate::check::Finding;
 use crate::contract::Contract;
 use crate::cts::service::Service;
 use crate::outcome::CaseStatus;
-use crate::run::RunConfig;
+use crate::run::signals::StopSignal;
+use crate::run::{RunConfig, Session};
 use crate::runner::{self, LedgerSpec, RunError, RunSpec, Target};
 
 /// How a sequence ended.
@@ -41,6 +42,10 @@ pub struct Failure {
 /// Why exploring cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub enum ExploreError {
+    /// A signal stopped the exploration ([`StopHandle::stop`]): the run it stopped
+    /// finished its current step and cleaned up.
+    #[error("stopped by {}", .0.name())]
+    Stopped(StopSignal),
     /// A configuration problem (exit 2).
     #[error("{0}")]
     Config(String),
@@ -53,6 +58,43 @@ pub enum ExploreError {
     Harness(String),
 }
 
+/// Stops an exploration from another thread (a signal's watcher): the run in progress
+/// stops after its current step and cleans up, and no further run starts.
+#[derive(Debug, Default)]
+pub struct StopHandle {
+    signal: Mutex<Option<StopSignal>>,
+    /// The session of the run in progress, if one is.
+    current: Mutex<Option<Arc<Session>>>,
+}
+
+impl StopHandle {
+    /// Stops the exploration for `signal` (the first one is kept).
+    pub fn stop(&self, signal: StopSignal) {
+        if let Ok(mut stopped) = self.signal.lock() {
+            stopped.get_or_insert(signal);
+        }
+        if let Some(session) = self.current.lock().ok().and_then(|c| c.clone()) {
+            session.interrupt_by(signal);
+        }
+    }
+
+    /// The signal that stopped the exploration, if one did.
+    pub fn stopped(&self) -> Option<StopSignal> {
+        self.signal.lock().ok().and_then(|s| *s)
+    }
+
+    /// `session` is the run in progress (`None`: no run is). A stop that came first
+    /// interrupts it at once.
+    fn running(&self, session: Option<Arc<Session>>) {
+        if let (Some(session), Some(signal)) = (&session, self.stopped()) {
+            session.interrupt_by(signal);
+        }
+        if let Ok(mut current) = self.current.lock() {
+            *current = session;
+        }
+    }
+}
+
 /// Runs sequences against one target.
 pub struct Executor {
     contract: Arc<Contract>,
@@ -63,6 +105,7 @@ pub struct Executor {
     runtime: tokio::runtime::Handle,
     profile: String,
     redactor: Redactor,
+    stop: Arc<StopHandle>,
     /// Requests sent so far (the checks before each run included).
     pub requests: usize,
     /// Runs so far.
@@ -89,6 +132,7 @@ impl Executor {
             ledger,
             runtime,
             profile: profile.to_owned(),
+            stop: Arc::default(),
             requests: 0,
             runs: 0,
         }
@@ -99,6 +143,11 @@ impl Executor {
         &self.contract
     }
 
+    /// What stops this exploration from another thread.
+    pub fn stop_handle(&self) -> Arc<StopHandle> {
+        Arc::clone(&self.stop)
+    }
+
     /// The run's configuration (its pool, whether it may change the target).
     pub fn config(&self) -> &RunConfig {
         &self.config
@@ -106,6 +155,9 @@ impl Executor {
 
     /// Runs the one case of `case_file` as a run of its own.
     pub fn run(&mut self, case_file: &Value) -> Result<Outcome, ExploreError> {
+        if let Some(signal) = self.stop.stopped() {
+            return Err(ExploreError::Stopped(signal));
+        }
         let source = Source {
             name: "(explore)".into(),
             text: serde_json::to_string(case_file)
@@ -134,10 +186,17 @@ impl Executor {
             RunError::Config(message) => ExploreError::Config(message),
             RunError::Unreachable(message) => ExploreError::Unreachable(message),
         })?;
+        self.stop.running(Some(Arc::clone(prepared.session())));
         prepared.execute();
+        self.stop.running(None);
+        let stopped = prepared.session().stop_signal();
         let finished = prepared.finish();
         self.runs += 1;
         self.requests += finished.traffic.requests() + 1;
+        if let Some(signal) = stopped {
+            // Its cases stopped early and cleaned up: what they saw proves nothing.
+            return Err(ExploreError::Stopped(signal));
+        }
         if let Some(why) = finished.configuration_error {
             return Err(ExploreError::Unreachable(why));
         }

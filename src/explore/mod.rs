@@ -18,7 +18,9 @@ pub mod summary;
 
 use std::path::{Path, PathBuf};
 
-pub use executor::{Executor, ExploreError, Failure, Outcome};
+use crate::run::signals::StopSignal;
+
+pub use executor::{Executor, ExploreError, Failure, Outcome, StopHandle};
 pub use generator::{Abilities, Op, Vocabulary};
 
 /// How much to explore.
@@ -65,6 +67,9 @@ pub struct Explored {
     pub not_run: u64,
     pub not_run_reason: Option<String>,
     pub found: Option<Found>,
+    /// A signal stopped the exploration (while exploring, or while shrinking: then
+    /// `found` is the shortest failing sequence seen so far).
+    pub stopped: Option<crate::run::signals::StopSignal>,
 }
 
 /// What a run lets sequences do: change the target (loopback or `--allow-mutations`),
@@ -91,11 +96,19 @@ pub fn explore(
         not_run: 0,
         not_run_reason: None,
         found: None,
+        stopped: None,
     };
     for index in 0..budget.sequences {
         let ops = generator::generate(&vocabulary, abilities, budget.seed, index, budget.max_steps);
         let name = case_writer::case_name(budget.seed, index);
-        let outcome = executor.run(&case_writer::case_file(&name, "explore", &ops))?;
+        let outcome = match executor.run(&case_writer::case_file(&name, "explore", &ops)) {
+            Ok(outcome) => outcome,
+            Err(ExploreError::Stopped(signal)) => {
+                explored.stopped = Some(signal);
+                break;
+            }
+            Err(e) => return Err(e),
+        };
         explored.sequences += 1;
         match outcome {
             Outcome::Passed => {}
@@ -105,8 +118,9 @@ pub fn explore(
             }
             Outcome::Failed(failure) => {
                 let steps_before = ops.len();
-                let (ops, failure) =
+                let (ops, failure, stopped) =
                     shrink_failing(executor, &vocabulary, &name, ops, failure, budget)?;
+                explored.stopped = stopped;
                 let doc = doc_of(&failure);
                 let file = case_writer::case_file(&name, &doc, &ops);
                 let path = case_writer::write(out, &name, &file).map_err(|e| {
@@ -140,7 +154,9 @@ fn doc_of(failure: &Failure) -> String {
 }
 
 /// Shrinks a failing sequence against fresh runs; gives the shrunk sequence and its
-/// failure (the same signature as `failure`).
+/// failure (the same signature as `failure`). A signal ends the shrinking with the
+/// shortest sequence seen failing so far (every one kept was seen failing), and names
+/// the signal.
 fn shrink_failing(
     executor: &mut Executor,
     vocabulary: &Vocabulary,
@@ -148,7 +164,7 @@ fn shrink_failing(
     ops: Vec<Op>,
     failure: Failure,
     budget: &Budget,
-) -> Result<(Vec<Op>, Failure), ExploreError> {
+) -> Result<(Vec<Op>, Failure, Option<StopSignal>), ExploreError> {
     let mut error = None;
     let mut last = failure.clone();
     let shrunk = shrink::shrink(ops.clone(), vocabulary, budget.shrink_runs, |candidate| {
@@ -167,9 +183,13 @@ fn shrink_failing(
             }
         }
     });
-    match error {
-        Some(e) => Err(e),
-        None if shrunk == ops => Ok((ops, failure)),
-        None => Ok((shrunk, last)),
+    let stopped = match error {
+        Some(ExploreError::Stopped(signal)) => Some(signal),
+        Some(e) => return Err(e),
+        None => None,
+    };
+    match shrunk == ops {
+        true => Ok((ops, failure, stopped)),
+        false => Ok((shrunk, last, stopped)),
     }
 }

@@ -37,6 +37,19 @@ pub fn opening(budget: &Budget, abilities: Abilities, flags: &str) -> Vec<String
 /// `--out` directory as the replay command names it (quoted).
 pub fn closing(explored: &Explored, sent: &str, out: &str, flags: &str) -> Vec<String> {
     let mut lines = Vec::new();
+    match (explored.stopped, &explored.found) {
+        (Some(signal), None) => lines.push(format!(
+            "stopped by {} after {} sequences: the run in progress stopped after its current \
+             step and cleaned up; the rest did not run",
+            signal.name(),
+            explored.sequences
+        )),
+        (Some(signal), Some(_)) => lines.push(format!(
+            "stopped by {} while shrinking: the shortest failing sequence seen so far is written",
+            signal.name()
+        )),
+        (None, _) => {}
+    }
     if let Some(reason) = &explored.not_run_reason {
         lines.push(format!(
             "{} of {} sequences not run: {reason}",
@@ -132,6 +145,7 @@ mod tests {
             not_run: 0,
             not_run_reason: None,
             found: None,
+            stopped: None,
         };
         assert_eq!(
             closing(&explored, "5 runs", "out", ""),
@@ -157,5 +171,23 @@ mod tests {
                 "replay with: cts-conform --cases out --no-derived --emulator-fault f --exact explore::seed_9_sequence_2",
             ]
         );
+    }
+
+    #[test]
+    fn a_stopped_exploration_says_by_what_and_where_it_stopped() {
+        use crate::run::signals::StopSignal;
+        let explored = Explored {
+            sequences: 7,
+            not_run: 0,
+            not_run_reason: None,
+            found: None,
+            stopped: Some(StopSignal::Interrupt),
+        };
+        let lines = closing(&explored, "7 runs", "out", "");
+        assert!(
+            lines[0].starts_with("stopped by SIGINT after 7 sequences: the run in progress"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[1], "explored 7 sequences (7 runs): nothing found");
     }
 }

@@ -113,13 +113,19 @@ impl Listeners {
     }
 }
 
-/// Stops `session` gracefully on the first signal (saying so on stderr), and returns
-/// the second: the caller quits at once.
-pub async fn watch(mut listeners: Listeners, session: Arc<Session>) -> StopSignal {
+/// Stops gracefully on the first signal (saying so on stderr; `stop` stops the run or
+/// the exploration), and returns the second: the caller quits at once.
+pub async fn watch(mut listeners: Listeners, stop: impl FnOnce(StopSignal)) -> StopSignal {
     let first = listeners.next().await;
     eprintln!("\n{}", first.first_notice());
-    session.interrupt_by(first);
+    stop(first);
     listeners.next().await
+}
+
+/// [`watch`] for a run: its session stops starting cases; running ones end after their
+/// current step and clean up.
+pub async fn watch_session(listeners: Listeners, session: Arc<Session>) -> StopSignal {
+    watch(listeners, move |signal| session.interrupt_by(signal)).await
 }
 
 /// The exit code of a run this signal stopped (128 + its number, as a shell reports it).

@@ -17,7 +17,7 @@ pub mod plan;
 pub mod sweep;
 pub mod target;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -83,6 +83,16 @@ pub enum LedgerSpec {
     /// Kept in memory; the file of earlier runs is only read, for the pool buckets their
     /// trackers still hold (`--list --explain`, which creates nothing and writes nothing).
     ReadOnly(PathBuf),
+}
+
+impl LedgerSpec {
+    /// The file the run writes its ledger to, if it writes one (what `sweep` reads).
+    pub fn written_file(&self) -> Option<&Path> {
+        match self {
+            LedgerSpec::File(path) => Some(path),
+            LedgerSpec::InMemory | LedgerSpec::ReadOnly(_) => None,
+        }
+    }
 }
 
 /// Everything a run needs.

@@ -669,3 +669,59 @@ fn a_second_sigterm_quits_at_once_with_the_sweep_command() {
     // It quit with the held request unanswered: the sweep has something to remove.
     assert!(all_names(&serve).len() > 1);
 }
+
+/// explore stops as a run does: the first SIGINT lets the run in progress finish its
+/// step and clean up, no further sequence starts, it says so and exits 130; nothing it
+/// created is left, and a tracker it did not create is untouched, byte for byte.
+#[test]
+fn sigint_stops_explore_after_the_current_step_and_leaves_nothing() {
+    let serve = Serve::start();
+    let before = pre_existing(&serve);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = dir.path().join("ledger.jsonl");
+    let args = [
+        "explore",
+        "--seed",
+        "5",
+        "--sequences",
+        "1000000",
+        "--target",
+        &serve.url,
+        "--project-id",
+        PROJECT,
+        "--data-bucket",
+        "explore-a",
+        "--data-bucket",
+        "explore-b",
+        "--obs-bucket",
+        "explore-logs",
+        "--ledger",
+        ledger.to_str().expect("utf-8"),
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ];
+    let mut child = cli_run::command(&args).spawn().expect("start explore");
+    let mut run = Running {
+        stdout: lines_of(child.stdout.take().expect("stdout")),
+        stderr: lines_of(child.stderr.take().expect("stderr")),
+        child,
+    };
+    // The opening lines come once the signal listeners are in place; then let sequences
+    // run (creating trackers) before the signal.
+    if run.stdout.recv_timeout(LIMIT).is_err() {
+        let _ = run.child.kill();
+        panic!("explore never started\n{}", drain(&run.stderr));
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    interrupt(run.child.id());
+    let (code, stdout, stderr) = run.finish();
+    assert_eq!(code, Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains("interrupt: finishing"), "{stderr}");
+    assert!(stdout.contains("stopped by SIGINT after "), "{stdout}");
+    assert_eq!(
+        all_names(&serve),
+        ["keep-me"],
+        "explore left trackers behind"
+    );
+    assert_eq!(list_raw(&serve, "?tracker_name=keep-me"), before);
+}
