@@ -442,3 +442,37 @@ fn quotas_used_is_not_judged_after_a_tracker_the_model_does_not_follow() {
     );
     assert_eq!(model.exchange(request(Op::Quotas), &quotas(5), NOW), []);
 }
+
+#[test]
+fn a_removed_tracker_is_remembered_by_its_absence_alone() {
+    let mut model = with_a();
+    let key = Key {
+        project: PROJECT.into(),
+        tracker_type: TrackerType::Data,
+        name: name("a"),
+    };
+    assert!(!model.trackers[&key].fields.is_empty(), "what was sent is kept");
+    let delete = request(Op::Delete {
+        tracker_name: Some(name("a")),
+        tracker_type: None,
+    });
+    assert_eq!(
+        model.exchange(delete, &Answer::new(204, Value::Null), NOW),
+        []
+    );
+    let known = &model.trackers[&key];
+    assert_eq!(known.presence, Presence::Absent);
+    assert!(
+        known.fields.is_empty() && known.id.is_none() && known.create_time.is_none(),
+        "a removed tracker keeps only its absence: {known:?}"
+    );
+    // Created again, it is judged afresh (a new id is no finding).
+    let found = model.exchange(
+        request(Op::Create(create_body("a"))),
+        &Answer::new(201, shown("a", "id-a2")),
+        NOW,
+    );
+    assert_eq!(found, []);
+    let found = model.exchange(list(None, None), &listing(vec![shown("a", "id-a2")]), NOW);
+    assert_eq!(found, []);
+}
