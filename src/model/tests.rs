@@ -451,7 +451,10 @@ fn a_removed_tracker_is_remembered_by_its_absence_alone() {
         tracker_type: TrackerType::Data,
         name: name("a"),
     };
-    assert!(!model.trackers[&key].fields.is_empty(), "what was sent is kept");
+    assert!(
+        !model.trackers[&key].fields.is_empty(),
+        "what was sent is kept"
+    );
     let delete = request(Op::Delete {
         tracker_name: Some(name("a")),
         tracker_type: None,
