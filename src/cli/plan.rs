@@ -9,6 +9,9 @@ use super::exit::Exit;
 
 /// The plan of `args`; case-file errors printed with their positions (exit 2).
 pub(crate) fn load_plan(args: &PlanArgs, contract: &Contract) -> Result<Plan, Exit> {
+    for warning in args.warnings() {
+        eprintln!("{warning}");
+    }
     Plan::load(&args.spec(), contract, &cts_conform::cts::Cts).map_err(|errors| {
         eprintln!("{errors}");
         Exit::Usage

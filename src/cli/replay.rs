@@ -29,7 +29,8 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         Err(message) => return usage(message),
     };
     let baseline = args.outputs.baseline.as_deref();
-    let mut suite = match Suite::load(&args.plan(&meta), baseline, partition, false) {
+    let notice = &mut |warning: String| eprintln!("{warning}");
+    let mut suite = match Suite::load(&args.plan(&meta), baseline, partition, false, notice) {
         Ok(suite) => suite,
         Err(error) => return super::run::refused(error),
     };

@@ -42,7 +42,9 @@ pub(crate) fn run_suite(args: RunArgs, libtest: libtest_mimic::Arguments) -> Exi
     }
     let url_target = args.target != "embedded";
     let baseline = args.outputs.baseline.as_deref();
-    let mut suite = match Suite::load(&args.plan, baseline, args.outputs.partition, url_target) {
+    let partition = args.outputs.partition;
+    let notice = &mut |warning: String| eprintln!("{warning}");
+    let mut suite = match Suite::load(&args.plan, baseline, partition, url_target, notice) {
         Ok(suite) => suite,
         Err(error) => return refused(error),
     };

@@ -79,6 +79,7 @@ pub enum Command {
 #[derive(Args, Debug)]
 #[command(
     mut_arg("cases", |a| a.hide(true)),
+    mut_arg("with_builtin", |a| a.hide(true)),
     mut_arg("no_derived", |a| a.hide(true)),
     mut_arg("junit", |a| a.hide(true)),
     mut_arg("report_json", |a| a.hide(true)),

@@ -86,6 +86,7 @@ fn inapplicable_to_explore(args: &RunArgs) -> Option<&'static str> {
     let o = &args.outputs;
     [
         (!args.plan.cases.is_empty(), "--cases"),
+        (args.plan.with_builtin, "--with-builtin"),
         (args.plan.no_derived, "--no-derived"),
         (o.junit.is_some(), "--junit"),
         (o.report_json.is_some(), "--report-json"),

@@ -30,6 +30,19 @@ impl From<ProfileArg> for Profile {
 }
 
 impl PlanArgs {
+    /// What these flags ask for that does nothing, one line each (the command goes on):
+    /// `--with-builtin` without `--cases`.
+    pub fn warnings(&self) -> Vec<String> {
+        match self.with_builtin && self.cases.is_empty() {
+            true => vec![
+                "warning: --with-builtin does nothing without --cases (the built-in \
+                          cases run by default)"
+                    .into(),
+            ],
+            false => Vec::new(),
+        }
+    }
+
     /// The plan these flags ask for ([`crate::runner::plan::Plan::load`]).
     pub fn spec(&self) -> PlanSpec {
         PlanSpec {

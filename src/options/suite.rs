@@ -48,15 +48,20 @@ pub struct Suite {
 impl Suite {
     /// The plan of `plan`, its baseline (`baseline`, checked against every id the plan
     /// could hold) and the share of `partition`. A URL target (`url_target`) also needs
-    /// every tracker a case file creates named with the run's prefix.
+    /// every tracker a case file creates named with the run's prefix. A flag that does
+    /// nothing is said through `notice`.
     pub fn load(
         plan: &PlanArgs,
         baseline: Option<&Path>,
         partition: Option<Partition>,
         url_target: bool,
+        notice: &mut dyn FnMut(String),
     ) -> Result<Suite, SuiteError> {
         let contract = Contract::embedded();
         let service = &crate::cts::Cts;
+        for warning in plan.warnings() {
+            notice(warning);
+        }
         let mut loaded = Plan::load(&plan.spec(), contract, service)
             .map_err(|errors| SuiteError::CaseFiles(errors.to_string()))?;
         if url_target {

@@ -253,3 +253,25 @@ fn the_proxy_checks_its_own_credentials_for_its_project_and_warns_without_one() 
     let timeout = proxy_args(&["--token", "T", "--timeout", "0"]).proxy_config(&mut |_| {});
     assert!(matches!(timeout, Err(message) if message.starts_with("--timeout must be")));
 }
+
+#[test]
+fn with_builtin_without_cases_is_said_to_do_nothing_and_explore_refuses_it() {
+    let (alone, _) = run_args(&["--target", "embedded", "--with-builtin"]);
+    let warnings = alone.plan.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("warning: --with-builtin does nothing without --cases"));
+    let (with_cases, _) = run_args(&["--target", "embedded", "--cases", "d", "--with-builtin"]);
+    assert_eq!(with_cases.plan.warnings(), Vec::<String>::new());
+    let Some(Command::Explore(explore)) =
+        parse(&["explore", "--target", "embedded", "--with-builtin"]).command
+    else {
+        panic!("not explore")
+    };
+    let problem = super::checks::check_explore_args(&explore, Contract::embedded());
+    assert_eq!(
+        problem.as_deref(),
+        Some(
+            "--with-builtin does not apply to explore (it runs generated sequences, not the suite)"
+        )
+    );
+}
