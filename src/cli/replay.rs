@@ -3,7 +3,7 @@
 //! ([`super::run::execute`]) with a recording as the target.
 
 use cts_conform::options::args::ReplayArgs;
-use cts_conform::options::checks::check_libtest_args;
+use cts_conform::options::checks::{check_explain, check_libtest_args};
 use cts_conform::options::spec::{replay_command, replay_target};
 use cts_conform::options::suite::{Outputs, Suite};
 use cts_conform::record::Recording;
@@ -16,7 +16,8 @@ use super::exit::{usage, Exit};
 pub(crate) fn replay(args: ReplayArgs) -> Exit {
     let reproduce = Reproduce::Replay(replay_command(&args));
     // The same flag checks as a run's, before the recording is read.
-    if let Some(problem) = check_libtest_args(&args.libtest) {
+    let explain = check_explain(args.explain, &args.libtest);
+    if let Some(problem) = check_libtest_args(&args.libtest).or(explain) {
         return usage(problem);
     }
     let recording = match Recording::load(&args.dir) {
@@ -35,6 +36,11 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         Err(error) => return super::run::refused(error),
     };
     let libtest = &args.libtest;
+    let config = meta.replay_config(suite.profile);
+    if libtest.list && args.explain {
+        let spec = suite.into_spec(libtest, replay_target(recording), config);
+        return super::run::explain_spec(spec);
+    }
     if libtest.list {
         terminal::list(libtest, &suite.cases);
         return Exit::Passed;
@@ -43,7 +49,6 @@ pub(crate) fn replay(args: ReplayArgs) -> Exit {
         Ok(reports) => reports,
         Err(message) => return usage(message),
     };
-    let config = meta.replay_config(suite.profile);
     let fingerprint = suite.take_fingerprint(true);
     println!(
         "replaying {}: recorded {} against {} (run {}); no request is sent",

@@ -113,15 +113,20 @@ fn explain(args: &RunArgs, libtest: &libtest_mimic::Arguments, suite: Suite) -> 
         Ok(target) => target,
         Err(exit) => return exit,
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(exit) => return exit,
-    };
     let spec = RunSpec {
         // Only read: explaining writes no ledger (runner::explain).
         ledger: ledger_spec(args),
         keep_results: false,
         ..suite.into_spec(libtest, target, config)
+    };
+    explain_spec(spec)
+}
+
+/// Prints what a run (or replay) of `spec` would do with each case ([`runner::explain`]).
+pub(crate) fn explain_spec(spec: RunSpec) -> Exit {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(exit) => return exit,
     };
     match runner::explain::explain(spec, runtime.handle()) {
         Ok((explained, warnings)) => {

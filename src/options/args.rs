@@ -398,6 +398,10 @@ pub struct ReplayArgs {
     /// Leave out the cases derived from the schema constraints.
     #[arg(long)]
     pub no_derived: bool,
+    /// With --list: each case and whether this replay would judge it, and if not why
+    /// (libtest's selection, the recorded run's flags, what the recording holds of it).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub outputs: OutputArgs,
     #[command(flatten)]

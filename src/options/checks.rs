@@ -21,11 +21,8 @@ pub fn check_run_args(
     if let Some(problem) = check_libtest_args(libtest) {
         return Some(problem);
     }
-    if args.explain && !libtest.list {
-        return Some(
-            "--explain only goes with --list (`--list --explain` shows which cases would run, and why not)"
-                .into(),
-        );
+    if let Some(problem) = check_explain(args.explain, libtest) {
+        return Some(problem);
     }
     if args.max_response_bytes == 0 {
         return Some("--max-response-bytes must be at least 1".into());
@@ -58,6 +55,14 @@ pub fn check_run_args(
     crate::cts::check_bucket_names(&args.data_bucket, &args.obs_bucket, contract)
         .or_else(|| crate::runner::target::check_url(&args.target))
         .or_else(|| check_record_dir(args, libtest))
+}
+
+/// `--explain` without `--list` (a run's and a replay's), as one line.
+pub fn check_explain(explain: bool, libtest: &libtest_mimic::Arguments) -> Option<String> {
+    (explain && !libtest.list).then(|| {
+        "--explain only goes with --list (`--list --explain` shows which cases would run, and why not)"
+            .into()
+    })
 }
 
 /// The first problem with libtest's flags (a run's and a replay's), as one line.

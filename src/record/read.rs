@@ -93,16 +93,12 @@ impl Recording {
         request: &SentRequest,
     ) -> Result<ReceivedResponse, TransportError> {
         let Some(recorded) = self.cases.get(case) else {
-            if self.meta.selected.iter().any(|id| id == case) {
+            return Err(match self.unanswerable(case) {
                 // The recorded run selected it, yet its answers are gone: the recording
                 // cannot vouch for it, so it fails (never "not replayable", never green).
-                return Err(TransportError::Request(format!(
-                    "the recorded run selected this case but the recording has no file for it \
-                     (cases/{}): a recording of a run that was killed, or a file removed",
-                    super::case_file_name(case)
-                )));
-            }
-            return Err(cursor.refuse("the recording has no such case"));
+                Some(Unanswerable::FileMissing(why)) => TransportError::Request(why),
+                _ => cursor.refuse(NO_SUCH_CASE),
+            });
         };
         if attempt == 0 {
             cursor.current = cursor.next;
@@ -182,6 +178,36 @@ impl Cursor {
         TransportError::NotReplayable(why.clone())
     }
 }
+
+/// A case the recording cannot answer, known before it is replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unanswerable {
+    /// The recorded run did not select it: its replay is not replayable (ignored).
+    NotRecorded,
+    /// The recorded run selected it, yet its file is gone: its replay fails (the
+    /// recording cannot vouch for it).
+    FileMissing(String),
+}
+
+impl Recording {
+    /// Whether `case` can be answered at all (its requests are matched only as it runs).
+    pub fn unanswerable(&self, case: &str) -> Option<Unanswerable> {
+        if self.cases.contains_key(case) {
+            return None;
+        }
+        Some(match self.meta.selected.iter().any(|id| id == case) {
+            true => Unanswerable::FileMissing(format!(
+                "the recorded run selected this case but the recording has no file for it \
+                 (cases/{}): a recording of a run that was killed, or a file removed",
+                super::case_file_name(case)
+            )),
+            false => Unanswerable::NotRecorded,
+        })
+    }
+}
+
+/// Why a case the recorded run did not select is not replayable.
+pub const NO_SUCH_CASE: &str = "the recording has no such case";
 
 impl Replayer for Recording {
     fn answer(&self, case: &str, attempt: usize, request: &SentRequest) -> Exchange {

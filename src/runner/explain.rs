@@ -3,13 +3,19 @@
 //! embedded emulator started, a URL target asked the one check before the run, which also
 //! leaves out the pool's buckets that are already tracked); each case then meets the
 //! decisions a run makes before a case sends anything: libtest's selection (the spec's
-//! [`Selection`]) and [`crate::run::case::ignored_before_start`]. Nothing else is sent,
+//! [`Selection`]) and [`crate::run::case::ignored_before_start`], and on a replay what the
+//! recording holds of it ([`crate::record::read::Recording::unanswerable`]). Nothing else is sent,
 //! written or recorded: the ledger is only read ([`LedgerSpec::ReadOnly`]), no recording.
 
-use crate::outcome::Verdict;
-use crate::run::case::ignored_before_start;
+use std::sync::Arc;
 
-use super::{prepare, LedgerSpec, RunError, RunSpec, Selection};
+use crate::case::LoadedCase;
+use crate::outcome::Verdict;
+use crate::record::read::{Unanswerable, NO_SUCH_CASE};
+use crate::run::case::ignored_before_start;
+use crate::run::transport::NOT_REPLAYABLE;
+
+use super::{prepare, LedgerSpec, Prepared, RunError, RunSpec, Selection, Target};
 
 /// What a run with the same target and flags would do with one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +28,8 @@ pub enum Decision {
     },
     /// It would not run: ignored or not run, with the reason the run's verdict gives.
     Skipped(Verdict),
+    /// It would fail before judging anything (a replay whose recording lost its file).
+    Fails(String),
 }
 
 impl Decision {
@@ -51,6 +59,7 @@ impl Decision {
                 }
             }
             Decision::Skipped(Verdict::Ignored(reason)) => format!("ignored: {reason}"),
+            Decision::Fails(why) => format!("fails: {why}"),
             // A selection's reason says "not run: ..." itself.
             Decision::Skipped(verdict) => verdict
                 .message()
@@ -70,17 +79,22 @@ pub struct Explained {
 /// `N cases: R would run, I ignored, K not run`.
 pub fn render(explained: &[Explained]) -> String {
     let mut text = String::new();
-    let (mut runs, mut ignored, mut not_run) = (0, 0, 0);
+    let (mut runs, mut ignored, mut not_run, mut fails) = (0, 0, 0, 0);
     for case in explained {
         match &case.decision {
             Decision::Runs { .. } => runs += 1,
+            Decision::Fails(_) => fails += 1,
             Decision::Skipped(Verdict::Ignored(_)) => ignored += 1,
             Decision::Skipped(_) => not_run += 1,
         }
         text.push_str(&format!("{}: {}\n", case.id, case.decision.line()));
     }
+    let fails = match fails {
+        0 => String::new(),
+        n => format!(", {n} would fail"),
+    };
     text.push_str(&format!(
-        "\n{} cases: {runs} would run, {ignored} ignored, {not_run} not run\n",
+        "\n{} cases: {runs} would run, {ignored} ignored, {not_run} not run{fails}\n",
         explained.len()
     ));
     text
@@ -101,6 +115,10 @@ pub fn explain(
     };
     spec.record = None;
     spec.reporters.clear();
+    let recording = match &spec.target {
+        Target::Replay(recording) => Some(Arc::clone(recording)),
+        _ => None,
+    };
     let prepared = prepare(spec, runtime)?;
     let explained = prepared
         .cases
@@ -112,17 +130,12 @@ pub fn explain(
                 Selection::Skip(verdict) => Decision::Skipped(verdict.clone()),
                 Selection::Run => match ignored_before_start(&prepared.session, case) {
                     Some(reason) => Decision::Skipped(Verdict::Ignored(reason)),
-                    None => Decision::Runs {
-                        precondition: case
-                            .spec
-                            .steps
-                            .iter()
-                            .find_map(|step| step.precondition.as_deref().map(str::to_string)),
-                        expected_failure: prepared
-                            .session
-                            .baseline()
-                            .reason(&case.id)
-                            .map(str::to_string),
+                    None => match recording.as_ref().and_then(|r| r.unanswerable(&case.id)) {
+                        Some(Unanswerable::NotRecorded) => Decision::Skipped(Verdict::Ignored(
+                            format!("{NOT_REPLAYABLE}: {NO_SUCH_CASE} (neither passed nor failed)"),
+                        )),
+                        Some(Unanswerable::FileMissing(why)) => Decision::Fails(why),
+                        None => runs(&prepared, case),
                     },
                 },
             },
@@ -132,6 +145,23 @@ pub fn explain(
     // Stops the embedded emulator; the empty results are of no use.
     drop(prepared.finish());
     Ok((explained, warnings))
+}
+
+/// A case that would run: the precondition that may still make it ignored, and the
+/// baseline's expected failure.
+fn runs(prepared: &Prepared, case: &LoadedCase) -> Decision {
+    Decision::Runs {
+        precondition: case
+            .spec
+            .steps
+            .iter()
+            .find_map(|step| step.precondition.as_deref().map(str::to_string)),
+        expected_failure: prepared
+            .session
+            .baseline()
+            .reason(&case.id)
+            .map(str::to_string),
+    }
 }
 
 #[cfg(test)]

@@ -396,3 +396,64 @@ fn a_replays_reproduce_line_replays_the_case_and_shows_the_recorded_request() {
         again.stdout
     );
 }
+
+/// `replay --list --explain` says what the replay itself will do with each case: judged
+/// from the recording ("runs"), not replayable (the recorded run did not select it), or
+/// failing (selected, its file gone); and the replay then does exactly that.
+#[test]
+fn replay_list_explain_says_what_the_replay_will_do_with_each_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, _) = record(dir.path(), &["lifecycle::"]);
+    let gone = "lifecycle__data_tracker_create_query_update_query_delete_query.json";
+    std::fs::remove_file(rec.join("cases").join(gone)).unwrap();
+    let missing = "lifecycle::data_tracker_create_query_update_query_delete_query";
+    let unrecorded = "derived::create_tracker::tracker_type::missing";
+    let rec_arg = rec.to_str().unwrap();
+    let explained = cli_run::run(&["replay", rec_arg, "--list", "--explain"]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    let line = |id: &str| {
+        explained
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{id}: ")))
+            .unwrap_or_else(|| panic!("no line for {id}:\n{}", explained.stdout))
+            .to_string()
+    };
+    assert!(
+        line(missing).starts_with(
+            "fails: the recorded run selected this case but the recording has no file for it"
+        ),
+        "{}",
+        line(missing)
+    );
+    assert_eq!(
+        line(unrecorded),
+        "ignored: not replayable: the recording has no such case (neither passed nor failed)"
+    );
+    let recorded = explained
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("lifecycle::") && l.contains(": runs"))
+        .count();
+    assert!(recorded > 0, "{}", explained.stdout);
+    assert!(
+        explained.stdout.contains(", 1 would fail\n"),
+        "{}",
+        explained.stdout
+    );
+    // The replay does what was said.
+    let (run, replayed) = replay(&rec, dir.path(), &[]);
+    assert_eq!(run.code, 101, "{}\n{}", run.stdout, run.stderr);
+    let verdicts = verdicts(&replayed);
+    assert_eq!(verdicts[missing], "failed");
+    assert_eq!(verdicts[unrecorded], "ignored");
+    let judged = verdicts
+        .iter()
+        .filter(|(id, status)| id.starts_with("lifecycle::") && *status == "passed")
+        .count();
+    assert_eq!(judged, recorded);
+    // --explain is --list's: alone it is refused before the recording is read.
+    let alone = cli_run::run(&["replay", rec_arg, "--explain"]);
+    assert_eq!(alone.code, 2, "{}", alone.stderr);
+    assert!(alone.stderr.contains("--explain only goes with --list"));
+}
