@@ -184,8 +184,7 @@ pub(crate) fn execute(
         runtime.spawn(quit_on_second_signal(watch, ledger_path));
     }
     let conclusion = terminal.print_while(&prepared);
-    let interrupted = prepared.session().interrupted();
-    let stop_signal = prepared.session().stop_signal();
+    let signal = prepared.session().stop_signal();
     let bound = unmet.map(|unmet| prepared.critical_path(&unmet));
     let finished = prepared.finish();
     let leftovers = &finished.summary.leftovers;
@@ -212,7 +211,7 @@ pub(crate) fn execute(
         println!("{bound}");
     }
     let end = RunEnd {
-        stopped: interrupted.then_some(stop_signal),
+        signal,
         libtest_failed: conclusion.has_failed(),
         written,
     };

@@ -175,8 +175,9 @@ impl RunArgs {
 
 /// How a run that ran ended, beside its results: what [`Outputs::exit`] judges.
 pub struct RunEnd {
-    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): which, if known.
-    pub stopped: Option<Option<StopSignal>>,
+    /// The signal that interrupted the run (Ctrl-C, SIGTERM, SIGHUP), if one did
+    /// (whether it was interrupted is the summary's).
+    pub signal: Option<StopSignal>,
     /// libtest saw a failed trial.
     pub libtest_failed: bool,
     /// Every report and the recording were written.
@@ -194,11 +195,11 @@ impl Outputs {
         if let Some(why) = &finished.configuration_error {
             return (Exit::Unreachable, vec![format!("error: {why}")]);
         }
-        if let Some(signal) = end.stopped {
+        if finished.summary.interrupted {
             let line = "interrupted: cases that had started stopped after their current step \
                         and cleaned up; the rest did not run";
             return (
-                signal.map_or(Exit::Interrupted, Exit::from),
+                end.signal.map_or(Exit::Interrupted, Exit::from),
                 vec![line.into()],
             );
         }
